@@ -1,0 +1,106 @@
+/**
+ * Compiler-grade diagnostics: every problem names its file and position, says what is wrong in
+ * one sentence and, where we can tell, how to fix it. All of them are collected and reported in
+ * one run, sorted by file and position.
+ */
+
+export type Severity = 'error' | 'warning';
+
+export interface Position {
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly col: number;
+}
+
+export interface Diagnostic {
+  readonly severity: Severity;
+  /** Stable identifier of the kind of problem, e.g. `unknown-key`; tests and tools match on it. */
+  readonly code: string;
+  /** Path of the spec file, relative to the working directory, with forward slashes. */
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** Length of the offending span on its line (for the caret underline); at least 1. */
+  readonly length: number;
+  readonly message: string;
+  /** How to fix it. */
+  readonly hint?: string;
+}
+
+export class DiagnosticBag {
+  readonly #items: Diagnostic[] = [];
+
+  add(diagnostic: Diagnostic): void {
+    this.#items.push(diagnostic);
+  }
+
+  addAll(diagnostics: Iterable<Diagnostic>): void {
+    for (const d of diagnostics) this.add(d);
+  }
+
+  get errors(): Diagnostic[] {
+    return this.sorted().filter((d) => d.severity === 'error');
+  }
+
+  get warnings(): Diagnostic[] {
+    return this.sorted().filter((d) => d.severity === 'warning');
+  }
+
+  get hasErrors(): boolean {
+    return this.#items.some((d) => d.severity === 'error');
+  }
+
+  /** Sorted by file, position, then message, without duplicates: the order never depends on check order. */
+  sorted(): Diagnostic[] {
+    const seen = new Set<string>();
+    const unique = this.#items.filter((d) => {
+      const key = `${d.file}\0${d.line}\0${d.col}\0${d.code}\0${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return unique.sort(compareDiagnostics);
+  }
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return (
+    compareStrings(a.file, b.file) ||
+    a.line - b.line ||
+    a.col - b.col ||
+    compareStrings(a.severity, b.severity) ||
+    compareStrings(a.message, b.message)
+  );
+}
+
+/** Code-point order: independent of the locale, unlike `localeCompare`. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * `file:line:col: error: message`, then the source line with a caret under the span, then the hint.
+ * `sourceLines` is the text of the file when it is known.
+ */
+export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
+  const out = [`${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`];
+  const line = sourceText?.split(/\r?\n/)[d.line - 1];
+  if (line !== undefined && line.trim() !== '') {
+    const gutter = String(d.line).length;
+    const shown = line.length > 160 ? `${line.slice(0, 157)}...` : line;
+    const caretLength = Math.max(1, Math.min(d.length, shown.length - d.col + 1));
+    out.push(`${' '.repeat(gutter)} |`);
+    out.push(`${d.line} | ${shown}`);
+    out.push(`${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, d.col - 1))}${'^'.repeat(caretLength)}`);
+  }
+  if (d.hint) out.push(`  = hint: ${d.hint}`);
+  return out.join('\n');
+}
+
+/** Thrown for problems that are the user's and already carry positions; never for our own bugs. */
+export class SpecError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(`${diagnostics.length} problem(s) in the specs`);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Reads the spec tree: `environments/<env>/environment.yaml` and `environments/<env>/models/*.yaml`.
+ * Every file is parsed, scanned for credentials and shape-checked; all problems are collected.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { compareStrings, type Diagnostic } from './diagnostics.ts';
+import { findInlineCredentials } from './credentials.ts';
+import { EnvironmentSchema, type Environment } from './schema/environment.ts';
+import { ModelSchema, type Model } from './schema/model.ts';
+import { SourceFile } from './source-file.ts';
+import { validateShape } from './validate-shape.ts';
+
+export const ENVIRONMENTS_DIR = 'environments';
+export const ENVIRONMENT_FILE = 'environment.yaml';
+export const MODELS_DIR = 'models';
+
+/** A spec file whose data passed the schema (defaults filled in), with its source for positions. */
+export interface Loaded<T> {
+  readonly file: SourceFile;
+  readonly value: T;
+}
+
+export interface LoadedEnvironment {
+  /** Folder name under environments/. */
+  readonly name: string;
+  readonly environment?: Loaded<Environment>;
+  readonly models: Loaded<Model>[];
+}
+
+export interface LoadResult {
+  readonly environments: LoadedEnvironment[];
+  readonly diagnostics: Diagnostic[];
+  /** Every file read, by display path: for printing source lines under diagnostics. */
+  readonly sources: Map<string, SourceFile>;
+}
+
+export interface LoadOptions {
+  /** Repository root: the folder that holds environments/. */
+  readonly root: string;
+  /** Only these environments (all when absent). */
+  readonly only?: readonly string[];
+  /** Base for the paths shown in diagnostics; defaults to the process's working directory. */
+  readonly displayBase?: string;
+}
+
+/** Names of the environment folders, sorted; empty when there is no environments/ folder. */
+export function listEnvironments(root: string): string[] {
+  const dir = join(root, ENVIRONMENTS_DIR);
+  if (!isDirectory(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort(compareStrings);
+}
+
+export function loadSpecs(options: LoadOptions): LoadResult {
+  const displayBase = options.displayBase ?? process.cwd();
+  const show = (absolute: string) => relative(displayBase, absolute).split(sep).join('/') || '.';
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, SourceFile>();
+  const names = listEnvironments(options.root).filter((n) => !options.only || options.only.includes(n));
+  const environmentsDir = join(options.root, ENVIRONMENTS_DIR);
+  if (names.length === 0 && !options.only) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'no-environments',
+      file: show(environmentsDir),
+      line: 1,
+      col: 1,
+      length: 1,
+      message: `no environments found under ${show(environmentsDir)}/`,
+      hint: `create ${show(environmentsDir)}/<name>/${ENVIRONMENT_FILE} (see docs/spec-reference.md)`,
+    });
+  }
+
+  const readSpec = <T>(absolute: string, schema: object): Loaded<T> | undefined => {
+    const file = SourceFile.parse(show(absolute), readFileSync(absolute));
+    sources.set(file.path, file);
+    if (file.parseDiagnostics.length > 0) {
+      diagnostics.push(...file.parseDiagnostics);
+      return undefined;
+    }
+    const secrets = findInlineCredentials(file);
+    const secretLines = new Set(secrets.map((d) => d.line));
+    const shape = validateShape(file, schema).filter((d) => !(d.code === 'unknown-key' && secretLines.has(d.line)));
+    diagnostics.push(...secrets, ...shape);
+    return secrets.length === 0 && shape.length === 0 ? { file, value: file.data as T } : undefined;
+  };
+
+  const environments = names.map((name): LoadedEnvironment => {
+    const dir = join(environmentsDir, name);
+    const envPath = join(dir, ENVIRONMENT_FILE);
+    let environment: Loaded<Environment> | undefined;
+    const misnamed = ['environment.yml', 'Environment.yaml', 'env.yaml'].find((n) => isFile(join(dir, n)));
+    if (isFile(envPath)) {
+      environment = readSpec<Environment>(envPath, EnvironmentSchema);
+    } else {
+      diagnostics.push({
+        severity: 'error',
+        code: 'missing-environment',
+        file: show(envPath),
+        line: 1,
+        col: 1,
+        length: 1,
+        message: `environment "${name}" has no ${ENVIRONMENT_FILE}`,
+        hint: misnamed ? `rename ${show(join(dir, misnamed))} to ${ENVIRONMENT_FILE}` : `create ${show(envPath)} (see docs/spec-reference.md), or remove the folder`,
+      });
+    }
+    const models: Loaded<Model>[] = [];
+    for (const path of specFiles(join(dir, MODELS_DIR))) {
+      const model = readSpec<Model>(path, ModelSchema);
+      if (model) models.push(model);
+    }
+    for (const stray of strayFiles(dir)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'stray-file',
+        file: show(stray),
+        line: 1,
+        col: 1,
+        length: 1,
+        message: 'this file is not read',
+        hint: `specs go in ${ENVIRONMENT_FILE} and ${MODELS_DIR}/*.yaml`,
+      });
+    }
+    return { name, ...(environment ? { environment } : {}), models };
+  });
+
+  return { environments, diagnostics, sources };
+}
+
+/** `*.yaml` / `*.yml` files of a folder, sorted by name (never in file-system order). */
+function specFiles(dir: string): string[] {
+  if (!isDirectory(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+    .map((d) => d.name)
+    .sort(compareStrings)
+    .map((n) => join(dir, n));
+}
+
+/** YAML files of an environment folder that are in no place specs are read from. */
+function strayFiles(dir: string): string[] {
+  const known = new Set([ENVIRONMENT_FILE, MODELS_DIR]);
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareStrings(a.name, b.name))) {
+    if (known.has(entry.name) || entry.name.startsWith('.')) continue;
+    if (entry.isFile() && /\.ya?ml$/.test(entry.name)) found.push(join(dir, entry.name));
+  }
+  return found;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The plan: a validated environment and its models with every default applied and every
+ * reference resolved, so that the charts render without making decisions of their own.
+ */
+import { createHash } from 'node:crypto';
+import { compareStrings } from './diagnostics.ts';
+import type { LoadedEnvironment } from './load.ts';
+import { quantityString } from './quantity.ts';
+import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from './s3.ts';
+import type { GpuPool } from './schema/environment.ts';
+
+export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+
+export interface Toleration {
+  readonly key: string;
+  readonly operator: 'Equal' | 'Exists';
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface GpuPlacement {
+  readonly pool: string;
+  /** Extended resource name, e.g. `nvidia.com/gpu` or `nvidia.com/mig-3g.40gb`. */
+  readonly resource: string;
+  readonly count: number;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
+}
+
+export interface ModelCachePlan {
+  /** Path of this release inside the share: `repositories/<host>/<bucket>/<prefix>`. */
+  readonly key: string;
+  /** Short, stable name for staging directories. */
+  readonly digest: string;
+  /** `s3://bucket/prefix/` for the AWS CLI. */
+  readonly source: string;
+}
+
+export interface ModelPlan {
+  readonly name: string;
+  /** Spec file the model came from (display path), for the header of its rendered file. */
+  readonly sourcePath: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly image: string;
+  readonly repository: S3Location;
+  /** What Triton's `--model-repository` points at when it reads S3 directly. */
+  readonly repositoryUri: string;
+  readonly tritonModels?: readonly string[];
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Absent for CPU-only models. */
+  readonly gpu?: GpuPlacement;
+  readonly replicas: number;
+  readonly resources: { readonly cpu: string; readonly memory: string; readonly shm: string };
+  /** Present when the model loads from the SFS cache. */
+  readonly cache?: ModelCachePlan;
+  readonly startupTimeoutSeconds: number;
+  readonly terminationGracePeriodSeconds: number;
+}
+
+export interface S3Plan {
+  readonly endpoint?: S3Endpoint;
+  readonly endpointUrl?: string;
+  readonly region: string;
+  readonly credentialsSecret: string;
+  readonly accessKeyIdKey: string;
+  readonly secretAccessKeyKey: string;
+}
+
+export interface SfsPlan {
+  readonly server: string;
+  readonly path: string;
+  readonly size: string;
+  readonly mountOptions: readonly string[];
+  readonly syncImage: string;
+}
+
+export interface EnvironmentPlan {
+  readonly name: string;
+  readonly sourcePath: string;
+  readonly namespace: string;
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly promotedFrom?: string;
+  readonly git: { readonly url: string; readonly branch: string; readonly secretRef?: string; readonly interval: string };
+  readonly gpuPools: Readonly<Record<string, Required<Omit<GpuPool, 'tolerations'>> & { tolerations: readonly Toleration[] }>>;
+  readonly s3: S3Plan;
+  readonly sfs?: SfsPlan;
+  /** Sorted by name. */
+  readonly models: readonly ModelPlan[];
+}
+
+/** The toleration every GPU model carries: GPU nodes are tainted so that other pods stay off them. */
+export const GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
+
+/** Builds the plan of an environment that passed validation (`checkEnvironment` found no errors). */
+export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
+  if (!loaded.environment) throw new Error(`planEnvironment: environment "${loaded.name}" was not loaded`);
+  const { file, value } = loaded.environment;
+  const spec = value.spec;
+  const endpoint = spec.s3.endpoint ? expectOk(parseEndpoint(spec.s3.endpoint)) : undefined;
+  const gpuPools = Object.fromEntries(
+    Object.entries(spec.gpuPools)
+      .sort(([a], [b]) => compareStrings(a, b))
+      .map(([name, pool]) => [
+        name,
+        {
+          nodeSelector: pool.nodeSelector,
+          resource: pool.resource ?? DEFAULT_GPU_RESOURCE,
+          gpusPerNode: pool.gpusPerNode,
+          maxNodes: pool.maxNodes,
+          gpuMemory: quantityString(pool.gpuMemory),
+          tolerations: (pool.tolerations ?? []).map((t) => ({ ...t, operator: t.operator ?? 'Equal' })),
+        },
+      ]),
+  );
+
+  const models = loaded.models
+    .map(({ file: modelFile, value: model }): ModelPlan => {
+      const m = model.spec;
+      const location = expectOk(parseS3Uri(m.repository));
+      const pool = m.gpuPool !== undefined ? gpuPools[m.gpuPool] : undefined;
+      const gpu: GpuPlacement | undefined =
+        m.gpuPool !== undefined && pool
+          ? {
+              pool: m.gpuPool,
+              resource: pool.resource,
+              count: m.gpus ?? 1,
+              nodeSelector: pool.nodeSelector,
+              tolerations: [GPU_TOLERATION, ...pool.tolerations],
+            }
+          : undefined;
+      const key = ['repositories', endpoint?.host ?? 'aws', location.bucket, ...(location.prefix ? [location.prefix] : [])].join('/');
+      return {
+        name: model.metadata.name,
+        sourcePath: modelFile.path,
+        labels: model.metadata.labels ?? {},
+        image: m.image,
+        repository: location,
+        repositoryUri: tritonUri(location, endpoint),
+        ...(m.models ? { tritonModels: m.models } : {}),
+        args: m.args,
+        env: m.env,
+        ...(gpu ? { gpu } : {}),
+        replicas: m.replicas,
+        resources: {
+          cpu: quantityString(m.resources.cpu),
+          memory: quantityString(m.resources.memory),
+          shm: quantityString(m.resources.shm),
+        },
+        ...(m.cache === 'sfs'
+          ? { cache: { key, digest: createHash('sha256').update(key).digest('hex').slice(0, 16), source: awsCliUri(location) } }
+          : {}),
+        startupTimeoutSeconds: m.startupTimeoutSeconds,
+        terminationGracePeriodSeconds: m.terminationGracePeriodSeconds,
+      };
+    })
+    .sort((a, b) => compareStrings(a.name, b.name));
+
+  return {
+    name: value.metadata.name,
+    sourcePath: file.path,
+    namespace: spec.namespace,
+    namespaceLabels: spec.namespaceLabels ?? {},
+    labels: value.metadata.labels ?? {},
+    ...(spec.promotedFrom ? { promotedFrom: spec.promotedFrom } : {}),
+    git: { url: spec.git.url, branch: spec.git.branch, ...(spec.git.secretRef ? { secretRef: spec.git.secretRef } : {}), interval: spec.git.interval },
+    gpuPools,
+    s3: {
+      ...(endpoint ? { endpoint, endpointUrl: formatEndpoint(endpoint) } : {}),
+      region: spec.s3.region,
+      credentialsSecret: spec.s3.credentialsSecret,
+      accessKeyIdKey: spec.s3.accessKeyIdKey,
+      secretAccessKeyKey: spec.s3.secretAccessKeyKey,
+    },
+    ...(spec.sfs
+      ? { sfs: { server: spec.sfs.server, path: spec.sfs.path, size: quantityString(spec.sfs.size), mountOptions: spec.sfs.mountOptions, syncImage: spec.sfs.syncImage } }
+      : {}),
+    models,
+  };
+}
+
+function expectOk<T>(parsed: { ok: true; value: T } | { ok: false; problem: string }): T {
+  if (!parsed.ok) throw new Error(`planEnvironment called on an invalid spec: ${parsed.problem}`);
+  return parsed.value;
+}

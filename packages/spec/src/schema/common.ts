@@ -1,0 +1,80 @@
+/**
+ * Building blocks shared by every kind: the Kubernetes-style envelope, names, quantities.
+ *
+ * The schemas are the single source of truth for the spec's shape: TypeScript types are
+ * derived from them (`Static<>`), ajv validates with them, and the JSON Schema files and the
+ * field reference in docs/ are emitted from them.
+ */
+import { Type, type SchemaOptions, type TSchema } from '@sinclair/typebox';
+
+export const API_VERSION = 'tritonops.dev/v1alpha1';
+
+/** RFC 1035 label: what Kubernetes requires of Service names, so every derived name is valid. */
+export const DNS_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+
+/**
+ * Model names become Deployment, Service and ServiceAccount names with suffixes such as
+ * `-canary`; 52 characters leaves room for them under the 63-character label limit.
+ */
+export const MODEL_NAME_MAX = 52;
+
+/** Kubernetes resource quantity, e.g. `500m`, `4`, `24Gi`, `1.5G`. */
+export const QUANTITY_PATTERN = '^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
+
+/** Kubernetes label key (optional DNS-subdomain prefix) and value. */
+export const LABEL_KEY_PATTERN =
+  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+export const LABEL_VALUE_PATTERN = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
+
+export const Quantity = (description: string, examples: (string | number)[], defaultValue?: string) =>
+  Type.Union([Type.String({ pattern: QUANTITY_PATTERN }), Type.Number({ exclusiveMinimum: 0 })], {
+    description,
+    examples,
+    ...(defaultValue === undefined ? {} : { default: defaultValue }),
+  });
+
+/**
+ * A map with constrained keys. `propertyNames` (rather than TypeBox's keyed `patternProperties`)
+ * makes a bad key an error that names the key instead of silently ignoring it.
+ */
+export const Dictionary = <V extends TSchema>(keyPattern: string, value: V, options: SchemaOptions) =>
+  Type.Record(Type.String(), value, { ...options, propertyNames: { pattern: keyPattern } });
+
+export const Labels = (description: string, examples: Record<string, string>[]) =>
+  Dictionary(LABEL_KEY_PATTERN, Type.String({ pattern: LABEL_VALUE_PATTERN, maxLength: 63 }), { description, examples });
+
+/** The Kubernetes-style envelope every spec file carries. */
+export const Envelope = <K extends string, S extends TSchema>(
+  kind: K,
+  spec: S,
+  options: { description: string; nameMaxLength: number; nameExample: string },
+) =>
+  Type.Object(
+    {
+      apiVersion: Type.Literal(API_VERSION, {
+        description: 'Version of the tritonops spec format.',
+        examples: [API_VERSION],
+      }),
+      kind: Type.Literal(kind, { description: 'What this file declares.', examples: [kind] }),
+      metadata: Type.Object(
+        {
+          name: Type.String({
+            pattern: DNS_LABEL_PATTERN,
+            maxLength: options.nameMaxLength,
+            description: `Name: a DNS-1123 label starting with a letter, at most ${options.nameMaxLength} characters.`,
+            examples: [options.nameExample],
+          }),
+          labels: Type.Optional(
+            Labels('Labels copied onto every object rendered from this file.', [{ team: 'speech' }]),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'Identity of this object.',
+          examples: [{ name: options.nameExample }],
+        },
+      ),
+      spec,
+    },
+    { additionalProperties: false, description: options.description, $id: `${kind}` },
+  );

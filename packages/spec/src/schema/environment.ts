@@ -1,0 +1,215 @@
+/** `kind: Environment` — one per cluster: where models run, where they come from, how Flux syncs. */
+import { Type, type Static } from '@sinclair/typebox';
+import { Dictionary, DNS_LABEL_PATTERN, Envelope, Labels, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
+
+const SecretName = (description: string, example: string) =>
+  Type.String({ pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253, description, examples: [example] });
+
+export const GpuPool = Type.Object(
+  {
+    nodeSelector: Dictionary(LABEL_KEY_PATTERN, Type.String({ pattern: LABEL_VALUE_PATTERN, maxLength: 63 }), {
+      minProperties: 1,
+      description: 'Node labels that select the nodes of this pool.',
+      examples: [{ 'gpu.example.com/model': 'tesla-t4' }],
+    }),
+    resource: Type.String({
+      pattern: '^nvidia\\.com/[a-z0-9][-a-z0-9.]*$',
+      default: 'nvidia.com/gpu',
+      description:
+        'Extended resource a model of this pool requests: whole GPUs, a MIG profile (`nvidia.com/mig-3g.40gb`) or a time-sliced share advertised by the GPU operator. Several small models share one physical GPU through MIG or time-slicing.',
+      examples: ['nvidia.com/gpu', 'nvidia.com/mig-3g.40gb'],
+    }),
+    gpusPerNode: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      description: 'How many units of `resource` one node offers (GPUs, MIG slices or time-sliced shares).',
+      examples: [1, 8],
+    }),
+    maxNodes: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description: 'Most nodes the pool can grow to; used for capacity planning.',
+      examples: [4],
+    }),
+    gpuMemory: Quantity('Memory of one unit of `resource` (one GPU or one MIG slice).', ['16Gi', '80Gi']),
+    tolerations: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            key: Type.String({ pattern: LABEL_KEY_PATTERN, description: 'Taint key.', examples: ['pool'] }),
+            operator: Type.Union([Type.Literal('Equal'), Type.Literal('Exists')], {
+              default: 'Equal',
+              description: 'Equal matches `value`; Exists matches any value.',
+              examples: ['Equal'],
+            }),
+            value: Type.Optional(Type.String({ description: 'Taint value (with Equal).', examples: ['a100'] })),
+            effect: Type.Union(
+              [Type.Literal('NoSchedule'), Type.Literal('PreferNoSchedule'), Type.Literal('NoExecute')],
+              { description: 'Taint effect.', examples: ['NoSchedule'] },
+            ),
+          },
+          { additionalProperties: false, description: 'A taint of this pool to tolerate.', examples: [] },
+        ),
+        {
+          description:
+            'Extra taints of this pool to tolerate. The `nvidia.com/gpu` NoSchedule taint is always tolerated by GPU models.',
+          examples: [[{ key: 'pool', operator: 'Equal', value: 'a100', effect: 'NoSchedule' }]],
+        },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'A group of GPU nodes.',
+    examples: [{ nodeSelector: { 'gpu.example.com/model': 'tesla-t4' }, gpusPerNode: 1, maxNodes: 4, gpuMemory: '16Gi' }],
+  },
+);
+
+export const EnvironmentSpec = Type.Object(
+  {
+    promotedFrom: Type.Optional(
+      Type.String({
+        pattern: DNS_LABEL_PATTERN,
+        description: 'The environment whose releases this one runs after them (dev → staging → production).',
+        examples: ['staging'],
+      }),
+    ),
+    namespace: Type.String({
+      pattern: DNS_LABEL_PATTERN,
+      maxLength: 63,
+      default: 'inference',
+      description: 'Namespace the models of this environment run in.',
+      examples: ['inference'],
+    }),
+    namespaceLabels: Type.Optional(
+      Labels('Extra labels for the namespace (istio-injection and Pod Security labels are always set).', [
+        { 'cost-center': 'ml-platform' },
+      ]),
+    ),
+    git: Type.Object(
+      {
+        url: Type.String({
+          pattern: '^(ssh://|https://)[^\\s@/]+(@[^\\s/]+)?(/[^\\s]*)?$',
+          description: 'Git repository Flux syncs this environment from (this repository).',
+          examples: ['ssh://git@git.example.com/acme/inference-platform.git'],
+        }),
+        branch: Type.String({
+          minLength: 1,
+          default: 'main',
+          description: 'Branch Flux follows.',
+          examples: ['main'],
+        }),
+        secretRef: Type.Optional(
+          SecretName(
+            'Secret in `flux-system` with the Git credentials (SSH deploy key or token). Created out of band, never committed.',
+            'flux-git-auth',
+          ),
+        ),
+        interval: Type.String({
+          pattern: '^([0-9]+(ms|s|m|h))+$',
+          default: '1m',
+          description: 'How often Flux polls the repository.',
+          examples: ['1m'],
+        }),
+      },
+      {
+        additionalProperties: false,
+        description: 'Where Flux gets this repository from.',
+        examples: [{ url: 'ssh://git@git.example.com/acme/inference-platform.git', branch: 'main', secretRef: 'flux-git-auth' }],
+      },
+    ),
+    gpuPools: Dictionary(DNS_LABEL_PATTERN, GpuPool, {
+      default: {},
+      description: 'GPU node pools of the cluster, by name. Models pick one with `gpuPool`; an environment may have none.',
+      examples: [{ t4: { nodeSelector: { 'gpu.example.com/model': 'tesla-t4' }, gpusPerNode: 1, maxNodes: 4, gpuMemory: '16Gi' } }],
+    }),
+    s3: Type.Object(
+      {
+        endpoint: Type.Optional(
+          Type.String({
+            pattern: '^https?://[^\\s/@]+$',
+            description:
+              'S3-compatible endpoint with scheme and explicit port. Omit for AWS S3 itself. Triton needs the port to tell the endpoint from the bucket.',
+            examples: ['https://s3.ru-1.storage.example.com:443'],
+          }),
+        ),
+        region: Type.String({
+          pattern: '^[a-z0-9-]+$',
+          description: 'Region, passed to Triton as AWS_DEFAULT_REGION.',
+          examples: ['ru-1', 'us-east-1'],
+        }),
+        credentialsSecret: SecretName(
+          'Secret in the environment namespace holding the S3 keys. Created out of band (e.g. sealed or external secrets), never committed.',
+          's3-model-reader',
+        ),
+        accessKeyIdKey: Type.String({
+          default: 'AWS_ACCESS_KEY_ID',
+          pattern: '^[-._a-zA-Z0-9]+$',
+          description: 'Key of the access key id inside `credentialsSecret`.',
+          examples: ['AWS_ACCESS_KEY_ID'],
+        }),
+        secretAccessKeyKey: Type.String({
+          default: 'AWS_SECRET_ACCESS_KEY',
+          pattern: '^[-._a-zA-Z0-9]+$',
+          description: 'Key of the secret access key inside `credentialsSecret`.',
+          examples: ['AWS_SECRET_ACCESS_KEY'],
+        }),
+      },
+      {
+        additionalProperties: false,
+        description: 'The S3-compatible object storage that holds the Triton model repositories.',
+        examples: [{ endpoint: 'https://s3.ru-1.storage.example.com:443', region: 'ru-1', credentialsSecret: 's3-model-reader' }],
+      },
+    ),
+    sfs: Type.Optional(
+      Type.Object(
+        {
+          server: Type.String({
+            pattern: '^[A-Za-z0-9]([-A-Za-z0-9.:]*[A-Za-z0-9])?$',
+            description: 'NFS server of the SFS share (address or host name).',
+            examples: ['10.222.2.252'],
+          }),
+          path: Type.String({
+            pattern: '^/[-A-Za-z0-9._/]*$',
+            description: 'Exported path of the share.',
+            examples: ['/shares/model-cache'],
+          }),
+          size: Quantity('Size of the share.', ['500Gi']),
+          mountOptions: Type.Array(Type.String({ pattern: '^[a-z0-9_]+(=[A-Za-z0-9._:-]+)?$' }), {
+            default: ['nfsvers=4.1', 'hard', 'noatime'],
+            description: 'NFS mount options.',
+            examples: [['nfsvers=4.1', 'hard', 'noatime']],
+          }),
+          syncImage: Type.String({
+            pattern: '^[^\\s]+$',
+            default: 'docker.io/amazon/aws-cli:2.22.35',
+            description:
+              'Stock AWS CLI image that copies a model repository from S3 into the cache (it needs `aws` and GNU `mv`).',
+            examples: ['docker.io/amazon/aws-cli:2.22.35'],
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Managed NFS share ("SFS") used as the shared model cache: each release is copied from S3 once and every replica loads it from there.',
+          examples: [{ server: '10.222.2.252', path: '/shares/model-cache', size: '500Gi' }],
+        },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'What the cluster of this environment offers.',
+    examples: [],
+  },
+);
+
+export const EnvironmentSchema = Envelope('Environment', EnvironmentSpec, {
+  description: 'An environment: one cluster, its GPU pools, its storage and how Flux syncs it.',
+  nameMaxLength: 30,
+  nameExample: 'production',
+});
+
+export type GpuPool = Static<typeof GpuPool>;
+export type EnvironmentSpec = Static<typeof EnvironmentSpec>;
+export type Environment = Static<typeof EnvironmentSchema>;

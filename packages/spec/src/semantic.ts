@@ -1,0 +1,143 @@
+/**
+ * Checks across files that a schema cannot express: references between an environment and its
+ * models, GPU fit, S3 locations Triton can load, memory arithmetic, flags tritonops owns.
+ */
+import type { Diagnostic } from './diagnostics.ts';
+import type { LoadedEnvironment } from './load.ts';
+import { parseQuantity } from './quantity.ts';
+import { parseEndpoint, parseS3Uri, sameEndpoint, formatEndpoint, type S3Endpoint } from './s3.ts';
+import type { DataPath, SourceFile } from './source-file.ts';
+import { didYouMean } from './validate-shape.ts';
+
+/** tritonserver flags tritonops sets itself, and where the user controls them instead. */
+export const MANAGED_FLAGS: Record<string, string> = {
+  'model-repository': 'set `repository` (and `cache`)',
+  'model-store': 'set `repository` (and `cache`)',
+  'model-control-mode': 'list the models to load in `models`',
+  'load-model': 'list the models to load in `models`',
+  'http-port': 'the ports are fixed (http 8000, grpc 8001, metrics 8002) so that Services and monitors match',
+  'grpc-port': 'the ports are fixed (http 8000, grpc 8001, metrics 8002) so that Services and monitors match',
+  'metrics-port': 'the ports are fixed (http 8000, grpc 8001, metrics 8002) so that Services and monitors match',
+  'allow-metrics': 'metrics are always on: the platform scales and alerts on them',
+  'allow-http': 'HTTP serves the health probes and must stay on',
+  'exit-timeout-secs': 'set `terminationGracePeriodSeconds`; the exit timeout is derived from it',
+};
+
+/** Environment variables tritonops sets itself. */
+export const MANAGED_ENV: Record<string, string> = {
+  AWS_DEFAULT_REGION: 'set `s3.region` in environment.yaml',
+  AWS_ACCESS_KEY_ID: 'name the Secret in `s3.credentialsSecret` of environment.yaml',
+  AWS_SECRET_ACCESS_KEY: 'name the Secret in `s3.credentialsSecret` of environment.yaml',
+  HF_HOME: 'set `cache: sfs` to keep the Hugging Face cache on the shared SFS share',
+};
+
+export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readonly string[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const error = (file: SourceFile, path: DataPath, code: string, message: string, hint?: string, at: 'key' | 'value' = 'value') =>
+    out.push({ severity: 'error', code, file: file.path, ...file.locate(path, at), message, ...(hint ? { hint } : {}) });
+  const warn = (file: SourceFile, path: DataPath, code: string, message: string, hint?: string) =>
+    out.push({ severity: 'warning', code, file: file.path, ...file.locate(path), message, ...(hint ? { hint } : {}) });
+
+  const loadedEnv = env.environment;
+  let endpoint: S3Endpoint | undefined;
+  let endpointOk = true;
+  if (loadedEnv) {
+    const { file, value } = loadedEnv;
+    if (value.metadata.name !== env.name) {
+      error(file, ['metadata', 'name'], 'name-mismatch', `environment is named "${value.metadata.name}" but lives in environments/${env.name}/`, `name it "${env.name}" or rename the folder`);
+    }
+    const from = value.spec.promotedFrom;
+    if (from !== undefined) {
+      if (from === env.name) {
+        error(file, ['spec', 'promotedFrom'], 'promotion-cycle', `environment "${env.name}" cannot be promoted from itself`, 'name the environment releases come from, e.g. staging');
+      } else if (!allEnvironments.includes(from)) {
+        const guess = didYouMean(from, [...allEnvironments]);
+        error(file, ['spec', 'promotedFrom'], 'unknown-environment', `promotedFrom names environment "${from}", which does not exist`, guess ? `did you mean "${guess}"?` : `environments: ${allEnvironments.join(', ')}`);
+      }
+    }
+    if (value.spec.s3.endpoint !== undefined) {
+      const parsed = parseEndpoint(value.spec.s3.endpoint);
+      if (parsed.ok) endpoint = parsed.value;
+      else {
+        endpointOk = false;
+        error(file, ['spec', 's3', 'endpoint'], 'invalid-s3-endpoint', parsed.problem, parsed.hint);
+      }
+    }
+    for (const [poolName, pool] of Object.entries(value.spec.gpuPools)) {
+      if (parseQuantity(pool.gpuMemory) === 0) error(file, ['spec', 'gpuPools', poolName, 'gpuMemory'], 'invalid-quantity', `gpuMemory of pool "${poolName}" must be more than 0`);
+    }
+  }
+
+  const seen = new Map<string, SourceFile>();
+  for (const { file, value: model } of env.models) {
+    const spec = model.spec;
+    const name = model.metadata.name;
+    const expectedFile = `${name}.yaml`;
+    const fileName = file.path.split('/').pop() ?? '';
+    if (fileName !== expectedFile && fileName !== `${name}.yml`) {
+      error(file, ['metadata', 'name'], 'name-mismatch', `model "${name}" is declared in ${fileName}; a model's file is named after it`, `rename the file to ${expectedFile} or the model to "${fileName.replace(/\.ya?ml$/, '')}"`);
+    }
+    const earlier = seen.get(name);
+    if (earlier) {
+      const at = earlier.locate(['metadata', 'name']);
+      error(file, ['metadata', 'name'], 'duplicate-model', `model "${name}" is already declared in ${earlier.path}:${at.line}:${at.col}`, 'give each model a unique name, or delete one of the two files');
+    } else {
+      seen.set(name, file);
+    }
+
+    // S3 repository: a location Triton can load, on the environment's endpoint.
+    const location = parseS3Uri(spec.repository);
+    if (!location.ok) {
+      error(file, ['spec', 'repository'], 'invalid-s3-uri', location.problem, location.hint);
+    } else if (location.value.endpoint && loadedEnv && endpointOk && !sameEndpoint(location.value.endpoint, endpoint)) {
+      const envEndpoint = endpoint ? formatEndpoint(endpoint) : 'AWS S3 (no endpoint)';
+      error(file, ['spec', 'repository'], 'foreign-s3-endpoint', `repository is on ${formatEndpoint(location.value.endpoint)} but the environment's S3 is ${envEndpoint}; the credentials Secret is for the environment's S3`, `write s3://${location.value.bucket}${location.value.prefix ? `/${location.value.prefix}` : ''} to use the environment's S3`);
+    }
+
+    // GPU placement.
+    if (spec.gpus !== undefined && spec.gpuPool === undefined) {
+      error(file, ['spec', 'gpus'], 'gpus-without-pool', '`gpus` is set but `gpuPool` is not', 'add `gpuPool:` with a pool of the environment, or remove `gpus` for a CPU-only model', 'key');
+    }
+    if (spec.gpuPool !== undefined && loadedEnv) {
+      const pools = loadedEnv.value.spec.gpuPools;
+      const pool = pools[spec.gpuPool];
+      if (!pool) {
+        const names = Object.keys(pools).sort();
+        const guess = didYouMean(spec.gpuPool, names);
+        const hint = guess ? `did you mean "${guess}"?` : names.length ? `pools of ${env.name}: ${names.join(', ')}` : `environment "${env.name}" declares no gpuPools; remove \`gpuPool\` for a CPU-only model or add the pool to ${loadedEnv.file.path}`;
+        error(file, ['spec', 'gpuPool'], 'unknown-gpu-pool', `gpuPool "${spec.gpuPool}" is not a pool of environment "${env.name}"`, hint);
+      } else if ((spec.gpus ?? 1) > pool.gpusPerNode) {
+        error(file, ['spec', 'gpus'], 'gpus-over-pool', `gpus: ${spec.gpus} does not fit pool "${spec.gpuPool}", whose nodes offer ${pool.gpusPerNode} ${pool.resource ?? 'nvidia.com/gpu'} each`, `request at most ${pool.gpusPerNode}, or use a pool with bigger nodes`);
+      }
+    }
+
+    // Memory: /dev/shm is memory-backed and counts toward the container's memory limit.
+    const memory = parseQuantity(spec.resources.memory);
+    const shm = parseQuantity(spec.resources.shm);
+    if (memory !== undefined && shm !== undefined && shm >= memory) {
+      error(file, ['spec', 'resources', 'shm'], 'shm-over-memory', `shm (${spec.resources.shm}) must be less than memory (${spec.resources.memory}): /dev/shm counts toward the memory limit`, 'raise `memory` or lower `shm`');
+    }
+    if (parseQuantity(spec.resources.cpu) === 0) error(file, ['spec', 'resources', 'cpu'], 'invalid-quantity', 'cpu must be more than 0');
+    if (memory === 0) error(file, ['spec', 'resources', 'memory'], 'invalid-quantity', 'memory must be more than 0');
+
+    // Cache on SFS needs the environment's share.
+    if (spec.cache === 'sfs' && loadedEnv && !loadedEnv.value.spec.sfs) {
+      error(file, ['spec', 'cache'], 'sfs-not-configured', `cache: sfs needs an SFS share, but environment "${env.name}" declares no \`sfs\``, `add \`sfs: { server, path, size }\` to ${loadedEnv.file.path}, or set \`cache: none\``);
+    }
+
+    spec.args.forEach((arg, i) => {
+      const flag = /^--([^=]+)/.exec(arg)?.[1] ?? '';
+      const why = MANAGED_FLAGS[flag];
+      if (why) error(file, ['spec', 'args', i], 'managed-flag', `--${flag} is set by tritonops`, why);
+    });
+    for (const key of Object.keys(spec.env)) {
+      const why = MANAGED_ENV[key];
+      if (why) error(file, ['spec', 'env', key], 'managed-env', `environment variable ${key} is set by tritonops`, why, 'key');
+    }
+
+    if (spec.startupTimeoutSeconds < 120 && spec.cache === 'none') {
+      warn(file, ['spec', 'startupTimeoutSeconds'], 'short-startup', `startupTimeoutSeconds: ${spec.startupTimeoutSeconds} leaves little time to download the repository from S3`, 'allow at least a few minutes for multi-GB models');
+    }
+  }
+  return out;
+}

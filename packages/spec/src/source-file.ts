@@ -1,0 +1,174 @@
+/**
+ * A spec file parsed with the `yaml` Document API and a LineCounter, so that any path inside the
+ * data (`spec.resources.memory`) can be traced back to `file:line:col`.
+ */
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { Diagnostic, Position } from './diagnostics.ts';
+
+/** Alias expansions allowed per document: enough for real specs, far too few for a "billion laughs". */
+const MAX_ALIAS_COUNT = 100;
+
+export type DataPath = readonly (string | number)[];
+
+export interface Span extends Position {
+  readonly length: number;
+}
+
+export class SourceFile {
+  private constructor(
+    /** Path as shown to the user (relative, forward slashes). */
+    readonly path: string,
+    readonly text: string,
+    private readonly document: Document.Parsed | undefined,
+    private readonly lineCounter: LineCounter,
+    /** The plain data, or undefined when the file could not be parsed. */
+    readonly data: unknown,
+    readonly parseDiagnostics: Diagnostic[],
+  ) {}
+
+  /** Parses `bytes`; problems are returned in `parseDiagnostics`, never thrown. */
+  static parse(path: string, bytes: Uint8Array): SourceFile {
+    const lineCounter = new LineCounter();
+    const decoded = decodeUtf8(bytes);
+    if (decoded.invalidAt !== undefined) {
+      const text = decoded.text;
+      const pos = positionOfOffset(text, decoded.invalidAt);
+      return new SourceFile(path, text, undefined, lineCounter, undefined, [
+        {
+          severity: 'error',
+          code: 'not-utf8',
+          file: path,
+          ...pos,
+          length: 1,
+          message: 'the file is not valid UTF-8',
+          hint: 'save the file as UTF-8',
+        },
+      ]);
+    }
+    const text = decoded.text;
+    const diagnostics: Diagnostic[] = [];
+    const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    const docs = Array.isArray(documents) ? documents : [];
+    const fail = (code: string, offset: number, message: string, hint?: string) => {
+      const { line, col } = lineCounter.linePos(offset);
+      diagnostics.push({ severity: 'error', code, file: path, line, col, length: 1, message, ...(hint ? { hint } : {}) });
+    };
+    for (const doc of docs) {
+      for (const e of doc.errors) fail('yaml-syntax', e.pos[0], yamlMessage(e.code, e.message), yamlHint(e.code));
+    }
+    const withContent = docs.filter((d) => d.contents !== null);
+    if (diagnostics.length === 0 && withContent.length === 0) {
+      fail('empty-file', 0, 'the file is empty', 'write a spec here (`tritonops new` scaffolds one) or delete the file');
+    }
+    if (diagnostics.length === 0 && withContent.length > 1) {
+      const second = withContent[1]!;
+      fail('multiple-documents', second.range[0], 'a spec file holds exactly one YAML document', 'move the second document into a file of its own');
+    }
+    const document = withContent[0];
+    let data: unknown;
+    if (diagnostics.length === 0 && document) {
+      try {
+        data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (/alias/i.test(message)) {
+          fail('alias-limit', document.range[0], `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} expansions)`, 'write the values out instead of using anchors and aliases');
+        } else {
+          fail('yaml-syntax', document.range[0], message);
+        }
+      }
+    }
+    return new SourceFile(path, text, document, lineCounter, data, diagnostics);
+  }
+
+  /**
+   * Where `path` is in the file. `at: 'key'` points at a map key (unknown keys, names), `'value'`
+   * at the value. Falls back to the nearest existing ancestor, so it always returns a position.
+   */
+  locate(path: DataPath, at: 'key' | 'value' = 'value'): Span {
+    let node: unknown = this.document?.contents;
+    let best: Span = { line: 1, col: 1, length: 1 };
+    const spanOf = (n: unknown): Span | undefined => {
+      if (!isNode(n) || !n.range) return undefined;
+      const [start, valueEnd] = n.range;
+      const { line, col } = this.lineCounter.linePos(start);
+      const endPos = this.lineCounter.linePos(valueEnd);
+      const length = endPos.line === line ? Math.max(1, endPos.col - col) : Math.max(1, this.lineLength(line) - col + 1);
+      return { line, col, length };
+    };
+    best = spanOf(node) ?? best;
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i]!;
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) return best;
+        if (last && at === 'key') return spanOf(pair.key) ?? best;
+        best = spanOf(pair.value) ?? spanOf(pair.key) ?? best;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment];
+        if (!item) return best;
+        best = spanOf(item) ?? best;
+        node = item;
+      } else {
+        return best;
+      }
+    }
+    return best;
+  }
+
+  /** The value's node, for callers that need to inspect scalars (e.g. the credentials scan). */
+  get root(): Node | undefined {
+    const contents = this.document?.contents;
+    return isNode(contents) ? contents : undefined;
+  }
+
+  /** Position of a node found by walking `root`. */
+  spanOfNode(node: Node): Span {
+    const [start, valueEnd] = node.range ?? [0, 1];
+    const { line, col } = this.lineCounter.linePos(start);
+    const end = this.lineCounter.linePos(valueEnd);
+    return { line, col, length: end.line === line ? Math.max(1, end.col - col) : 1 };
+  }
+
+  private lineLength(line: number): number {
+    return this.text.split('\n')[line - 1]?.length ?? 1;
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): { text: string; invalidAt?: number } {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { text: text.startsWith('\uFEFF') ? text.slice(1) : text };
+  } catch {
+    // Find the first bad byte by decoding growing prefixes of valid text.
+    const lenient = new TextDecoder('utf-8').decode(bytes);
+    const invalidAt = lenient.indexOf('\uFFFD');
+    return { text: lenient, invalidAt: invalidAt < 0 ? 0 : invalidAt };
+  }
+}
+
+function positionOfOffset(text: string, offset: number): Position {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
+}
+
+function yamlMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return `duplicate key: ${message.replace(/^Map keys must be unique;?\s*/i, '').trim() || 'this key appears twice in the same mapping'}`.replace(/: $/, '');
+  return `invalid YAML: ${message.split('\n')[0]!.replace(/\s+at line \d+, column \d+.*$/, '')}`;
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'remove one of the two entries; YAML keeps only one of them';
+    case 'TAB_AS_INDENT':
+      return 'indent with spaces, not tabs';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return 'check the indentation: nested keys need more spaces than their parent';
+    default:
+      return undefined;
+  }
+}
