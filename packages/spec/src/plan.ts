@@ -38,7 +38,7 @@ export interface ModelCachePlan {
 
 export interface ModelPlan {
   readonly name: string;
-  /** Spec file the model came from (display path), for the header of its rendered file. */
+  /** Spec file the model came from, relative to the repository root (never to the working directory). */
   readonly sourcePath: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly image: string;
@@ -96,7 +96,7 @@ export const GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Ex
 /** Builds the plan of an environment that passed validation (`checkEnvironment` found no errors). */
 export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
   if (!loaded.environment) throw new Error(`planEnvironment: environment "${loaded.name}" was not loaded`);
-  const { file, value } = loaded.environment;
+  const { value } = loaded.environment;
   const spec = value.spec;
   const endpoint = spec.s3.endpoint ? expectOk(parseEndpoint(spec.s3.endpoint)) : undefined;
   const gpuPools = Object.fromEntries(
@@ -133,7 +133,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       const key = ['repositories', endpoint?.host ?? 'aws', location.bucket, ...(location.prefix ? [location.prefix] : [])].join('/');
       return {
         name: model.metadata.name,
-        sourcePath: modelFile.path,
+        sourcePath: `environments/${loaded.name}/models/${baseName(modelFile.path)}`,
         labels: model.metadata.labels ?? {},
         image: m.image,
         repository: location,
@@ -159,7 +159,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
 
   return {
     name: value.metadata.name,
-    sourcePath: file.path,
+    sourcePath: `environments/${loaded.name}/environment.yaml`,
     namespace: spec.namespace,
     namespaceLabels: spec.namespaceLabels ?? {},
     labels: value.metadata.labels ?? {},
@@ -183,4 +183,8 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
 function expectOk<T>(parsed: { ok: true; value: T } | { ok: false; problem: string }): T {
   if (!parsed.ok) throw new Error(`planEnvironment called on an invalid spec: ${parsed.problem}`);
   return parsed.value;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }

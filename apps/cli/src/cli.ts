@@ -1,0 +1,160 @@
+/**
+ * The `tritonops` command: argument parsing, the verbs, exit codes. It only wires the packages
+ * together: @tritonops/spec reads and checks, @tritonops/charts renders, output-tree writes.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { didYouMean, listEnvironments } from '@tritonops/spec';
+import { synthCommand } from './commands/synth.ts';
+import { validateCommand } from './commands/validate.ts';
+
+export const EXIT = {
+  /** Everything is fine. */
+  ok: 0,
+  /** Problems found: spec errors, or `synth --check` found flux/ out of date. */
+  problems: 1,
+  /** The command line is wrong (unknown verb, flag or environment). */
+  usage: 2,
+  /** A bug in tritonops: nothing was written. */
+  internal: 70,
+} as const;
+
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly cwd: string;
+}
+
+export interface CommonOptions {
+  readonly root: string;
+  readonly envs?: string[];
+}
+
+const VERSION = '0.1.0';
+
+const MAIN_HELP = `tritonops ${VERSION} — model specs in, Flux-synced Kubernetes YAML out.
+
+Usage: tritonops <command> [options]
+
+Commands:
+  validate   Check the specs under environments/ and report every problem
+  synth      Render environments/ into flux/ (or check that flux/ is up to date)
+  help       Show help for a command
+
+Options for every command:
+  --env <name>   Only this environment (repeatable); default: all
+  --root <dir>   Repository root (the folder holding environments/); default: found upwards
+  -h, --help     Show help
+
+Exit codes:
+  0   success
+  1   problems found: spec errors, or \`synth --check\` found flux/ out of date
+  2   usage error: unknown command, option or environment
+  70  internal error in tritonops (nothing was written); please report it
+
+Docs: README.md, docs/spec-reference.md`;
+
+const HELP: Record<string, string> = {
+  validate: `Usage: tritonops validate [--env <name>]... [--root <dir>]
+
+Reads environments/<env>/environment.yaml and environments/<env>/models/*.yaml, checks their
+shape against the JSON Schemas and the references between them, and prints every problem as
+  file:line:col: error: message
+with the offending line and a hint. Warnings do not fail the command.
+
+Exit codes: 0 no errors, 1 errors found, 2 usage error.`,
+  synth: `Usage: tritonops synth [--env <name>]... [--check] [--root <dir>]
+
+Validates the specs, renders them and replaces flux/ with the result, all or nothing: on any
+error nothing under flux/ changes. Files under flux/ that tritonops did not render (such as the
+flux-system/ folder of \`flux bootstrap\`) are kept.
+
+  --check   Write nothing; exit 1 and list the files that differ from a fresh render (for CI).
+
+Exit codes: 0 written or up to date, 1 spec errors or (with --check) flux/ out of date, 2 usage error.`,
+  help: `Usage: tritonops help [command]`,
+};
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '-h' || verb === '--help') {
+    io.out(MAIN_HELP);
+    return verb === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (verb === '--version' || verb === '-v') {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
+  if (verb === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) io.out(MAIN_HELP);
+    else if (HELP[topic]) io.out(HELP[topic]);
+    else return usage(io, `unknown command "${topic}"`, Object.keys(HELP), topic);
+    return EXIT.ok;
+  }
+  if (!HELP[verb]) return usage(io, `unknown command "${verb}"`, Object.keys(HELP), verb);
+
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      allowPositionals: false,
+      strict: true,
+      options: {
+        env: { type: 'string', multiple: true },
+        root: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    return usage(io, error instanceof Error ? error.message : String(error), [], undefined, verb);
+  }
+  const values = parsed.values;
+  if (values.help) {
+    io.out(HELP[verb]!);
+    return EXIT.ok;
+  }
+  if (values.check && verb !== 'synth') return usage(io, `--check is an option of synth, not of ${verb}`, [], undefined, verb);
+
+  const root = values.root ? resolve(io.cwd, values.root) : findRoot(io.cwd);
+  if (!existsSync(join(root, 'environments'))) {
+    io.err(`error: no environments/ folder in ${root}\n  = hint: run tritonops from the repository root, or pass --root <dir>`);
+    return EXIT.usage;
+  }
+  const known = listEnvironments(root);
+  for (const env of values.env ?? []) {
+    if (!known.includes(env)) return usage(io, `unknown environment "${env}"`, known, env, verb);
+  }
+  const options: CommonOptions = { root, ...(values.env ? { envs: [...new Set(values.env)].sort() } : {}) };
+  switch (verb) {
+    case 'validate':
+      return validateCommand(options, io);
+    case 'synth':
+      return synthCommand({ ...options, check: values.check ?? false }, io);
+    default:
+      return usage(io, `unknown command "${verb}"`, Object.keys(HELP), verb);
+  }
+}
+
+function usage(io: Io, message: string, candidates: string[], input?: string, verb?: string): number {
+  const guess = input !== undefined ? didYouMean(input, candidates) : undefined;
+  const lines = [`error: ${message}`];
+  if (guess) lines.push(`  = hint: did you mean "${guess}"?`);
+  else if (candidates.length) lines.push(`  = hint: one of: ${candidates.join(', ')}`);
+  lines.push(`Run \`tritonops ${verb ? `${verb} ` : ''}--help\` for usage.`);
+  io.err(lines.join('\n'));
+  return EXIT.usage;
+}
+
+/** The nearest folder upwards from `start` that holds environments/; `start` itself otherwise. */
+function findRoot(start: string): string {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, 'environments'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(start);
+    dir = parent;
+  }
+}

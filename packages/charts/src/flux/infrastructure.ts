@@ -1,0 +1,165 @@
+/**
+ * The platform under the models (`flux/infrastructure/<env>/`): Istio (with its CNI plugin, so
+ * that injected pods pass Pod Security "restricted"), KEDA, kube-prometheus-stack and, where the
+ * environment has GPU pools, the NVIDIA GPU operator. Helm charts at pinned versions, installed
+ * by Flux's helm-controller in dependency order.
+ */
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import type { IHelmRelease } from '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2/HelmRelease';
+import type { IHelmRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/HelmRepository';
+import type { EnvironmentPlan } from '@tritonops/spec';
+import { environmentLabels } from '../labels.ts';
+import { typedObject } from '../typed-api-object.ts';
+import { CHART_VERSIONS, HELM_REPOSITORIES, type HelmRepositoryName } from './chart-versions.ts';
+import { FLUX_NAMESPACE } from './cluster-sync.ts';
+
+export const INFRA_NAMESPACES = {
+  istio: 'istio-system',
+  ingress: 'istio-ingress',
+  keda: 'keda',
+  monitoring: 'monitoring',
+  gpuOperator: 'gpu-operator',
+} as const;
+
+/** Whether the environment needs the GPU operator: only when it declares GPU pools. */
+export function needsGpuOperator(env: EnvironmentPlan): boolean {
+  return Object.keys(env.gpuPools).length > 0;
+}
+
+export function addInfrastructureNamespaces(scope: Construct, env: EnvironmentPlan): void {
+  const namespaces: [string, 'privileged' | 'baseline' | 'restricted'][] = [
+    // istio-cni installs a node agent that writes CNI config on the host.
+    [INFRA_NAMESPACES.istio, 'privileged'],
+    [INFRA_NAMESPACES.ingress, 'baseline'],
+    [INFRA_NAMESPACES.keda, 'restricted'],
+    // node-exporter reads the host's /proc and /sys.
+    [INFRA_NAMESPACES.monitoring, 'privileged'],
+    ...(needsGpuOperator(env) ? [[INFRA_NAMESPACES.gpuOperator, 'privileged'] as [string, 'privileged']] : []),
+  ];
+  for (const [name, level] of namespaces) {
+    new k8s.KubeNamespace(scope, `namespace-${name}`, {
+      metadata: { name, labels: { ...environmentLabels(env), 'pod-security.kubernetes.io/enforce': level } },
+    });
+  }
+}
+
+export function addHelmRepositories(scope: Construct, env: EnvironmentPlan): void {
+  const used: HelmRepositoryName[] = ['istio', 'kedacore', 'prometheus-community', ...(needsGpuOperator(env) ? ['nvidia' as const] : [])];
+  for (const name of used) {
+    typedObject<IHelmRepository>(scope, `helm-repository-${name}`, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'HelmRepository',
+      metadata: { name, namespace: FLUX_NAMESPACE, labels: environmentLabels(env) },
+      spec: { interval: '12h', url: HELM_REPOSITORIES[name] },
+    });
+  }
+}
+
+interface ReleaseOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly chart: string;
+  readonly version: string;
+  readonly repository: HelmRepositoryName;
+  readonly values?: Record<string, unknown>;
+  readonly dependsOn?: { name: string; namespace: string }[];
+}
+
+function addHelmRelease(scope: Construct, env: EnvironmentPlan, o: ReleaseOptions): void {
+  typedObject<IHelmRelease>(scope, `helm-release-${o.name}`, {
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata: { name: o.name, namespace: o.namespace, labels: environmentLabels(env) },
+    spec: {
+      interval: '30m',
+      releaseName: o.name,
+      chart: {
+        spec: {
+          chart: o.chart,
+          version: o.version,
+          sourceRef: { kind: 'HelmRepository', name: o.repository, namespace: FLUX_NAMESPACE },
+          interval: '12h',
+        },
+      },
+      install: { crds: 'CreateReplace', remediation: { retries: 3 } },
+      upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
+      ...(o.dependsOn ? { dependsOn: o.dependsOn } : {}),
+      ...(o.values ? { values: o.values } : {}),
+    },
+  });
+}
+
+export function addIstio(scope: Construct, env: EnvironmentPlan): void {
+  const istio = INFRA_NAMESPACES.istio;
+  const common = { namespace: istio, version: CHART_VERSIONS.istio, repository: 'istio' as const };
+  addHelmRelease(scope, env, { ...common, name: 'istio-base', chart: 'base', values: { defaultRevision: 'default' } });
+  addHelmRelease(scope, env, {
+    ...common,
+    name: 'istio-cni',
+    chart: 'cni',
+    dependsOn: [{ name: 'istio-base', namespace: istio }],
+  });
+  addHelmRelease(scope, env, {
+    ...common,
+    name: 'istiod',
+    chart: 'istiod',
+    dependsOn: [{ name: 'istio-cni', namespace: istio }],
+    values: {
+      // Sidecars set up by the CNI plugin need no privileged istio-init container.
+      pilot: { cni: { enabled: true } },
+      meshConfig: { defaultConfig: { holdApplicationUntilProxyStarts: true } },
+    },
+  });
+  addHelmRelease(scope, env, {
+    ...common,
+    // The chart labels the gateway pods `istio: ingressgateway` after this release name.
+    name: 'istio-ingressgateway',
+    namespace: INFRA_NAMESPACES.ingress,
+    chart: 'gateway',
+    dependsOn: [{ name: 'istiod', namespace: istio }],
+  });
+}
+
+export function addKeda(scope: Construct, env: EnvironmentPlan): void {
+  addHelmRelease(scope, env, { name: 'keda', namespace: INFRA_NAMESPACES.keda, chart: 'keda', version: CHART_VERSIONS.keda, repository: 'kedacore' });
+}
+
+export function addMonitoring(scope: Construct, env: EnvironmentPlan): void {
+  addHelmRelease(scope, env, {
+    name: 'kube-prometheus-stack',
+    namespace: INFRA_NAMESPACES.monitoring,
+    chart: 'kube-prometheus-stack',
+    version: CHART_VERSIONS.kubePrometheusStack,
+    repository: 'prometheus-community',
+    values: {
+      prometheus: {
+        prometheusSpec: {
+          // Select every PodMonitor / ServiceMonitor / rule, not only those labelled for the chart.
+          podMonitorSelectorNilUsesHelmValues: false,
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          ruleSelectorNilUsesHelmValues: false,
+        },
+      },
+      grafana: { sidecar: { dashboards: { enabled: true, searchNamespace: 'ALL' } } },
+    },
+  });
+}
+
+export function addGpuOperator(scope: Construct, env: EnvironmentPlan): void {
+  // "mixed" advertises each MIG profile as its own resource (nvidia.com/mig-3g.40gb), which is
+  // what pools with a MIG `resource` request; "single" keeps plain nvidia.com/gpu.
+  const usesMig = Object.values(env.gpuPools).some((p) => p.resource.startsWith('nvidia.com/mig-'));
+  addHelmRelease(scope, env, {
+    name: 'gpu-operator',
+    namespace: INFRA_NAMESPACES.gpuOperator,
+    chart: 'gpu-operator',
+    version: CHART_VERSIONS.gpuOperator,
+    repository: 'nvidia',
+    values: {
+      mig: { strategy: usesMig ? 'mixed' : 'single' },
+      // Exposes DCGM GPU metrics for Prometheus (utilisation and memory per GPU).
+      dcgmExporter: { serviceMonitor: { enabled: true } },
+    },
+  });
+}

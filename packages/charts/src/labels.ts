@@ -1,0 +1,46 @@
+/**
+ * Label conventions. Selectors use only the `tritonops.dev/*` labels, which never change for the
+ * life of a Deployment (selectors are immutable); everything else is informational.
+ */
+import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+
+export const MODEL_LABEL = 'tritonops.dev/model';
+export const TRACK_LABEL = 'tritonops.dev/track';
+export const ENVIRONMENT_LABEL = 'tritonops.dev/environment';
+
+/** The track of a model's release. The canary track joins it in a later release of tritonops. */
+export type Track = 'stable';
+
+/** Labels that select one track's pods: Deployment selector and PodDisruptionBudget. */
+export function trackSelector(model: ModelPlan, track: Track): Record<string, string> {
+  return { [MODEL_LABEL]: model.name, [TRACK_LABEL]: track };
+}
+
+/** Labels that select every pod of a model, whatever its track: Service and PodMonitor. */
+export function modelSelector(model: ModelPlan): Record<string, string> {
+  return { [MODEL_LABEL]: model.name };
+}
+
+/** Labels on every object of an environment. */
+export function environmentLabels(env: EnvironmentPlan): Record<string, string> {
+  return {
+    ...env.labels,
+    'app.kubernetes.io/managed-by': 'tritonops',
+    [ENVIRONMENT_LABEL]: env.name,
+  };
+}
+
+/** Labels on every object of a model (its spec's labels first, so ours win on conflict). */
+export function modelLabels(env: EnvironmentPlan, model: ModelPlan): Record<string, string> {
+  return {
+    ...environmentLabels(env),
+    ...model.labels,
+    'app.kubernetes.io/name': model.name,
+    'app.kubernetes.io/component': 'inference-server',
+    'app.kubernetes.io/part-of': 'tritonops',
+    [MODEL_LABEL]: model.name,
+  };
+}
+
+/** Annotation that tells Flux never to delete an object, even when it leaves Git. */
+export const FLUX_PRUNE_DISABLED = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } as const;

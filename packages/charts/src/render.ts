@@ -1,0 +1,78 @@
+/**
+ * Plans in, files out. Each output file is one cdk8s Chart, so the tree mirrors the concerns:
+ *
+ *   flux/clusters/<env>/        Flux entry points: Git source, Kustomizations
+ *   flux/infrastructure/<env>/  Istio, KEDA, monitoring, GPU operator (Helm releases)
+ *   flux/models/<env>/          the namespace, the SFS share, then one file per model
+ */
+import { App, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { EnvironmentPlan } from '@tritonops/spec';
+import {
+  addClusterKustomization,
+  addGitRepository,
+  addInfrastructureKustomization,
+  addModelsKustomization,
+  fluxPaths,
+} from './flux/cluster-sync.ts';
+import {
+  addGpuOperator,
+  addHelmRepositories,
+  addInfrastructureNamespaces,
+  addIstio,
+  addKeda,
+  addMonitoring,
+  needsGpuOperator,
+} from './flux/infrastructure.ts';
+import { InferenceNamespace } from './namespace.ts';
+import { addPodMonitor } from './pod-monitor.ts';
+import { renderFile, type RenderedFile } from './serialize.ts';
+import { SfsShare } from './sfs-cache.ts';
+import { TritonServer } from './triton-server.ts';
+
+/** Every file tritonops writes for `env`, sorted by path. */
+export function renderEnvironment(env: EnvironmentPlan): RenderedFile[] {
+  const app = new App();
+  const files: RenderedFile[] = [];
+  const paths = fluxPaths(env.name);
+  const envSource = [env.sourcePath];
+  const file = (path: string, sources: string[], build: (chart: Construct) => void) => {
+    // The chart id only has to be unique inside this app; the path is.
+    const chart = new Chart(app, path.replace(/[^A-Za-z0-9]+/g, '-'), { disableResourceNameHashes: true });
+    build(chart);
+    files.push(renderFile(path, sources, chart.toJson()));
+  };
+
+  file(`${paths.cluster}/git-repository.yaml`, envSource, (c) => addGitRepository(c, env));
+  file(`${paths.cluster}/cluster.yaml`, envSource, (c) => addClusterKustomization(c, env));
+  file(`${paths.cluster}/infrastructure.yaml`, envSource, (c) => addInfrastructureKustomization(c, env));
+  file(`${paths.cluster}/models.yaml`, envSource, (c) => addModelsKustomization(c, env));
+
+  file(`${paths.infrastructure}/namespaces.yaml`, envSource, (c) => addInfrastructureNamespaces(c, env));
+  file(`${paths.infrastructure}/helm-repositories.yaml`, envSource, (c) => addHelmRepositories(c, env));
+  file(`${paths.infrastructure}/istio.yaml`, envSource, (c) => addIstio(c, env));
+  file(`${paths.infrastructure}/keda.yaml`, envSource, (c) => addKeda(c, env));
+  file(`${paths.infrastructure}/monitoring.yaml`, envSource, (c) => addMonitoring(c, env));
+  if (needsGpuOperator(env)) file(`${paths.infrastructure}/gpu-operator.yaml`, envSource, (c) => addGpuOperator(c, env));
+
+  file(`${paths.models}/environment/namespace.yaml`, envSource, (c) => new InferenceNamespace(c, 'namespace', env));
+  const sfs = env.sfs;
+  if (sfs) file(`${paths.models}/environment/model-cache.yaml`, envSource, (c) => new SfsShare(c, 'model-cache', env, sfs));
+  for (const model of env.models) {
+    file(`${paths.models}/models/${model.name}.yaml`, [model.sourcePath, env.sourcePath], (c) => {
+      new TritonServer(c, 'triton', { env, model });
+      addPodMonitor(c, env, model);
+    });
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Every file for every plan, sorted by path. */
+export function renderAll(plans: readonly EnvironmentPlan[]): RenderedFile[] {
+  return plans.flatMap(renderEnvironment).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The folders under flux/ that belong to `env`: what a render of that environment replaces. */
+export function environmentRoots(env: string): string[] {
+  return Object.values(fluxPaths(env));
+}

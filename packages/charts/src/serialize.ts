@@ -1,0 +1,23 @@
+/**
+ * Plain YAML out: one file per concern, documents separated by `---`, a header that says where
+ * the file came from. Keys are already sorted by cdk8s; the `yaml` options below fix everything
+ * else (no line folding, no anchors), so the same objects always give the same bytes.
+ */
+import { stringify } from 'yaml';
+
+export interface RenderedFile {
+  /** Path relative to the repository root, forward slashes, e.g. `flux/models/dev/models/whisper.yaml`. */
+  readonly path: string;
+  /** The Kubernetes objects of the file, in order. */
+  readonly objects: readonly Record<string, unknown>[];
+  readonly content: string;
+}
+
+export function renderFile(path: string, sources: readonly string[], objects: readonly Record<string, unknown>[]): RenderedFile {
+  const header = [
+    '# Rendered by tritonops. Do not edit: change the spec and run `tritonops synth`.',
+    ...(sources.length ? [`# Source: ${sources.join(', ')}`] : []),
+  ].join('\n');
+  const body = objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: true })).join('---\n');
+  return { path, objects, content: `${header}\n${body}` };
+}
