@@ -6,10 +6,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { compareStrings, type Diagnostic } from './diagnostics.ts';
 import { findInlineCredentials } from './credentials.ts';
-import { EnvironmentSchema, type Environment } from './schema/environment.ts';
+import { EnvironmentSchema, EnvironmentSpec, type Environment, type GpuPool } from './schema/environment.ts';
 import { ModelSchema, type Model } from './schema/model.ts';
 import { SourceFile } from './source-file.ts';
-import { validateShape } from './validate-shape.ts';
+import { isValid, validateShape } from './validate-shape.ts';
 
 export const ENVIRONMENTS_DIR = 'environments';
 export const ENVIRONMENT_FILE = 'environment.yaml';
@@ -25,7 +25,18 @@ export interface LoadedEnvironment {
   /** Folder name under environments/. */
   readonly name: string;
   readonly environment?: Loaded<Environment>;
+  /**
+   * When environment.yaml has errors elsewhere, the parts of it that are valid on their own, so
+   * that the models can still be checked against them and every error is reported in one run.
+   */
+  readonly partial?: PartialEnvironment;
   readonly models: Loaded<Model>[];
+}
+
+export interface PartialEnvironment {
+  readonly file: SourceFile;
+  readonly gpuPools?: Record<string, GpuPool>;
+  readonly sfs?: boolean;
 }
 
 export interface LoadResult {
@@ -92,9 +103,12 @@ export function loadSpecs(options: LoadOptions): LoadResult {
     const dir = join(environmentsDir, name);
     const envPath = join(dir, ENVIRONMENT_FILE);
     let environment: Loaded<Environment> | undefined;
+    let partial: PartialEnvironment | undefined;
     const misnamed = ['environment.yml', 'Environment.yaml', 'env.yaml'].find((n) => isFile(join(dir, n)));
     if (isFile(envPath)) {
       environment = readSpec<Environment>(envPath, EnvironmentSchema);
+      const file = sources.get(show(envPath));
+      if (!environment && file) partial = partialEnvironment(file);
     } else {
       diagnostics.push({
         severity: 'error',
@@ -124,7 +138,7 @@ export function loadSpecs(options: LoadOptions): LoadResult {
         hint: `specs go in ${ENVIRONMENT_FILE} and ${MODELS_DIR}/*.yaml`,
       });
     }
-    return { name, ...(environment ? { environment } : {}), models };
+    return { name, ...(environment ? { environment } : {}), ...(partial ? { partial } : {}), models };
   });
 
   return { environments, diagnostics, sources };
@@ -165,4 +179,19 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `spec.gpuPools` on its own (ajv ignores a `default` at a schema's root, so it is left out). */
+const { default: _default, ...GPU_POOLS_SCHEMA } = EnvironmentSpec.properties.gpuPools;
+
+/** The sections of an invalid environment.yaml that are valid by themselves. */
+function partialEnvironment(file: SourceFile): PartialEnvironment | undefined {
+  const spec = (file.data as { spec?: Record<string, unknown> } | undefined)?.spec;
+  if (typeof spec !== 'object' || spec === null) return undefined;
+  const gpuPools = spec.gpuPools === undefined ? {} : spec.gpuPools;
+  return {
+    file,
+    ...(isValid(GPU_POOLS_SCHEMA, gpuPools) ? { gpuPools: gpuPools as Record<string, GpuPool> } : {}),
+    sfs: spec.sfs !== undefined,
+  };
 }

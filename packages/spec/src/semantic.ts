@@ -98,13 +98,14 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     if (spec.gpus !== undefined && spec.gpuPool === undefined) {
       error(file, ['spec', 'gpus'], 'gpus-without-pool', '`gpus` is set but `gpuPool` is not', 'add `gpuPool:` with a pool of the environment, or remove `gpus` for a CPU-only model', 'key');
     }
-    if (spec.gpuPool !== undefined && loadedEnv) {
-      const pools = loadedEnv.value.spec.gpuPools;
+    const pools = loadedEnv?.value.spec.gpuPools ?? env.partial?.gpuPools;
+    const envFile = loadedEnv?.file ?? env.partial?.file;
+    if (spec.gpuPool !== undefined && pools && envFile) {
       const pool = pools[spec.gpuPool];
       if (!pool) {
         const names = Object.keys(pools).sort();
         const guess = didYouMean(spec.gpuPool, names);
-        const hint = guess ? `did you mean "${guess}"?` : names.length ? `pools of ${env.name}: ${names.join(', ')}` : `environment "${env.name}" declares no gpuPools; remove \`gpuPool\` for a CPU-only model or add the pool to ${loadedEnv.file.path}`;
+        const hint = guess ? `did you mean "${guess}"?` : names.length ? `pools of ${env.name}: ${names.join(', ')}` : `environment "${env.name}" declares no gpuPools; remove \`gpuPool\` for a CPU-only model or add the pool to ${envFile.path}`;
         error(file, ['spec', 'gpuPool'], 'unknown-gpu-pool', `gpuPool "${spec.gpuPool}" is not a pool of environment "${env.name}"`, hint);
       } else if ((spec.gpus ?? 1) > pool.gpusPerNode) {
         error(file, ['spec', 'gpus'], 'gpus-over-pool', `gpus: ${spec.gpus} does not fit pool "${spec.gpuPool}", whose nodes offer ${pool.gpusPerNode} ${pool.resource ?? 'nvidia.com/gpu'} each`, `request at most ${pool.gpusPerNode}, or use a pool with bigger nodes`);
@@ -121,8 +122,9 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     if (memory === 0) error(file, ['spec', 'resources', 'memory'], 'invalid-quantity', 'memory must be more than 0');
 
     // Cache on SFS needs the environment's share.
-    if (spec.cache === 'sfs' && loadedEnv && !loadedEnv.value.spec.sfs) {
-      error(file, ['spec', 'cache'], 'sfs-not-configured', `cache: sfs needs an SFS share, but environment "${env.name}" declares no \`sfs\``, `add \`sfs: { server, path, size }\` to ${loadedEnv.file.path}, or set \`cache: none\``);
+    const hasSfs = loadedEnv ? loadedEnv.value.spec.sfs !== undefined : env.partial?.sfs;
+    if (spec.cache === 'sfs' && envFile && hasSfs === false) {
+      error(file, ['spec', 'cache'], 'sfs-not-configured', `cache: sfs needs an SFS share, but environment "${env.name}" declares no \`sfs\``, `add \`sfs: { server, path, size }\` to ${envFile.path}, or set \`cache: none\``);
     }
 
     spec.args.forEach((arg, i) => {

@@ -54,7 +54,9 @@ export class SourceFile {
       diagnostics.push({ severity: 'error', code, file: path, line, col, length: 1, message, ...(hint ? { hint } : {}) });
     };
     for (const doc of docs) {
-      for (const e of doc.errors) fail('yaml-syntax', e.pos[0], yamlMessage(e.code, e.message), yamlHint(e.code));
+      // Only the first syntax error of a document: the ones after it are mostly its echoes.
+      const e = doc.errors[0];
+      if (e) fail('yaml-syntax', e.pos[0], yamlMessage(e.code, e.message, text.slice(e.pos[0], text.indexOf('\n', e.pos[0]) >>> 0)), yamlHint(e.code));
     }
     const withContent = docs.filter((d) => d.contents !== null);
     if (diagnostics.length === 0 && withContent.length === 0) {
@@ -154,8 +156,11 @@ function positionOfOffset(text: string, offset: number): Position {
   return { line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
 }
 
-function yamlMessage(code: string, message: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key: ${message.replace(/^Map keys must be unique;?\s*/i, '').trim() || 'this key appears twice in the same mapping'}`.replace(/: $/, '');
+function yamlMessage(code: string, message: string, source: string): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^\s*["']?([^"':\n]+)/.exec(source)?.[1]?.trim();
+    return key ? `duplicate key "${key}": it appears twice in the same mapping` : 'duplicate key: it appears twice in the same mapping';
+  }
   return `invalid YAML: ${message.split('\n')[0]!.replace(/\s+at line \d+, column \d+.*$/, '')}`;
 }
 

@@ -33,6 +33,11 @@ export function validateShape(file: SourceFile, schema: object): Diagnostic[] {
   return errors.map((e) => toDiagnostic(file, e));
 }
 
+/** Whether `data` fits `schema` (defaults are filled in as a side effect). */
+export function isValid(schema: object, data: unknown): boolean {
+  return compile(schema)(data);
+}
+
 /** Parses ajv's JSON Pointer (`/spec/resources/0`) into a data path. */
 function pathOf(pointer: string): (string | number)[] {
   if (pointer === '') return [];
@@ -88,7 +93,7 @@ function toDiagnostic(file: SourceFile, e: ErrorObject): Diagnostic {
       const property = ((parent?.properties as Schema | undefined)?.[key] ?? {}) as Schema;
       const example = exampleOf(property);
       return make(
-        file.locate(path, 'value'),
+        file.locate(path, path.length > 0 ? 'key' : 'value'),
         'missing-key',
         `missing required key "${key}" in ${where}`,
         `add \`${key}:\`${describe(property)}${example ? `, for example \`${key}: ${example}\`` : ''}`,
@@ -228,7 +233,9 @@ function exampleOf(schema: Schema): string | undefined {
 }
 
 function describe(schema: Schema): string {
-  return typeof schema.description === 'string' ? ` (${firstSentence(schema.description).replace(/\.$/, '').toLowerCase()})` : '';
+  if (typeof schema.description !== 'string') return '';
+  const sentence = firstSentence(schema.description).replace(/\.$/, '');
+  return ` (${sentence})`;
 }
 
 function article(type: string): string {

@@ -1,0 +1,152 @@
+/**
+ * The bad-input corpus: each folder under fixtures/bad-input/ is a small repository with one
+ * mistake. For each, `tritonops synth` must fail with exit code 1, report the exact problem at the
+ * exact position with a fix, and leave flux/ byte-for-byte as it was.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RENDERED_HEADER } from '@tritonops/cli';
+import { copyWorkspace, REPO_ROOT, runCli, snapshotDir } from './support/workspace.ts';
+
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/bad-input');
+
+interface Expected {
+  /** `file:line:col: error: message`, exactly as printed. */
+  readonly error: string;
+  /** Part of the hint printed under it. */
+  readonly hint?: string;
+}
+
+const M = 'environments/dev/models/whisper.yaml';
+const E = 'environments/dev/environment.yaml';
+
+const CASES: Record<string, Expected[]> = {
+  'typo-key': [{ error: `${M}:9:3: error: unknown key "replica" in spec`, hint: 'did you mean "replicas"?' }],
+  'typo-nested-key': [{ error: `${M}:11:5: error: unknown key "memroy" in spec.resources`, hint: 'did you mean "memory"?' }],
+  'wrong-type': [{ error: `${M}:9:9: error: spec.gpus must be an integer, not "two"`, hint: 'for example: 1' }],
+  'unknown-gpu-pool': [{ error: `${M}:8:12: error: gpuPool "t5" is not a pool of environment "dev"`, hint: 'did you mean "t4"?' }],
+  'duplicate-model': [
+    {
+      error: 'environments/dev/models/whisper.yml:4:9: error: model "whisper" is already declared in environments/dev/models/whisper.yaml:4:9',
+      hint: 'give each model a unique name',
+    },
+  ],
+  's3-bucket-uppercase': [{ error: `${M}:7:15: error: "Models" in "s3://Models/whisper/2024-11-02" is not a valid bucket name`, hint: 'bucket names are lowercase: models' }],
+  's3-endpoint-without-port': [
+    {
+      error: `${M}:7:15: error: S3 URI "s3://https://s3.example.com/models/whisper/2024-11-02" names a custom endpoint without a port; Triton needs the port to tell the endpoint from the bucket`,
+      hint: 'write s3://https://s3.example.com:443/models/whisper/2024-11-02',
+    },
+  ],
+  's3-path-traversal': [{ error: `${M}:7:15: error: path segment ".." of "s3://models/whisper/../../private" is not one Triton can load`, hint: '"." and ".." are not allowed' }],
+  'inline-secret-env': [
+    {
+      error: `${M}:10:28: error: this looks like a credential (a value under "AWS_SECRET_ACCESS_KEY"); specs are committed to Git and must not carry secrets`,
+      hint: 'name that Secret in environment.yaml, e.g. `s3.credentialsSecret`',
+    },
+  ],
+  'inline-secret-s3': [
+    {
+      error: `${E}:19:16: error: this looks like a credential (a value under "secretKey"); specs are committed to Git and must not carry secrets`,
+      hint: 'put them in a Kubernetes Secret',
+    },
+  ],
+  'inline-secret-access-key-id': [
+    { error: `${M}:11:7: error: this looks like a credential (an AWS access key id); specs are committed to Git and must not carry secrets`, hint: 'Secret' },
+  ],
+  'gpus-over-pool': [{ error: `${M}:9:9: error: gpus: 2 does not fit pool "t4", whose nodes offer 1 nvidia.com/gpu each`, hint: 'request at most 1' }],
+  'gpus-without-pool': [{ error: `${M}:8:3: error: \`gpus\` is set but \`gpuPool\` is not`, hint: 'remove `gpus` for a CPU-only model' }],
+  'malformed-yaml': [{ error: `${M}:9:1: error: invalid YAML: All mapping items must start at the same column`, hint: 'check the indentation' }],
+  'missing-environment': [{ error: `${E}:1:1: error: environment "dev" has no environment.yaml`, hint: 'create environments/dev/environment.yaml' }],
+  'duplicate-key': [{ error: `${M}:9:3: error: duplicate key "image": it appears twice in the same mapping`, hint: 'remove one of the two entries' }],
+  'invalid-model-name': [
+    { error: 'environments/dev/models/Whisper_Large.yaml:4:9: error: metadata.name "Whisper_Large" is not in the expected format', hint: 'DNS-1123 label' },
+  ],
+  'invalid-quantity': [{ error: `${M}:11:13: error: spec.resources.memory "16GB" is not a valid Kubernetes quantity`, hint: 'write 16Gi' }],
+  'shm-over-memory': [{ error: `${M}:12:10: error: shm (32Gi) must be less than memory (16Gi): /dev/shm counts toward the memory limit`, hint: 'raise `memory` or lower `shm`' }],
+  'cache-without-sfs': [{ error: `${M}:9:10: error: cache: sfs needs an SFS share, but environment "dev" declares no \`sfs\``, hint: 'add `sfs: { server, path, size }`' }],
+  'managed-flag': [{ error: `${M}:10:7: error: --model-repository is set by tritonops`, hint: 'set `repository`' }],
+  'misspelled-kind': [{ error: `${M}:2:7: error: kind must be "Model", not "Modle"`, hint: 'did you mean "Model"?' }],
+  'missing-required-key': [{ error: `${M}:5:1: error: missing required key "image" in spec`, hint: 'for example `image: nvcr.io/nvidia/tritonserver:24.10-py3`' }],
+  'endpoint-without-port': [
+    { error: `${E}:16:15: error: S3 endpoint "https://s3.example.com" has no port; Triton needs it to tell the endpoint from the bucket`, hint: 'write https://s3.example.com:443' },
+  ],
+  'empty-model-file': [{ error: 'environments/dev/models/empty.yaml:1:1: error: the file is empty', hint: 'delete the file' }],
+  'not-utf8': [{ error: `${M}:10:18: error: the file is not valid UTF-8`, hint: 'save the file as UTF-8' }],
+  'alias-bomb': [{ error: `${M}:1:1: error: YAML aliases expand to too much data (more than 100 expansions)`, hint: 'write the values out' }],
+  'file-name-mismatch': [
+    { error: 'environments/dev/models/speech.yaml:4:9: error: model "whisper" is declared in speech.yaml; a model\'s file is named after it', hint: 'rename the file to whisper.yaml' },
+  ],
+  'many-errors-at-once': [
+    { error: `${E}:15:3: error: missing required key "region" in spec.s3`, hint: 'for example `region: ru-1`' },
+    { error: `${E}:17:5: error: unknown key "regoin" in spec.s3`, hint: 'did you mean "region"?' },
+    { error: 'environments/dev/models/densenet.yaml:9:13: error: spec.replicas must be >= 0, not -1' },
+    { error: `${M}:8:12: error: gpuPool "a100" is not a pool of environment "dev"`, hint: 'pools of dev: t4' },
+  ],
+};
+
+/** A stale rendered file: any successful synth of these fixtures would delete it. */
+const STALE = 'flux/models/dev/models/retired.yaml';
+
+function withFlux(fixture: string) {
+  const dir = copyWorkspace(join(FIXTURES, fixture), fixture);
+  mkdirSync(join(dir.path, 'flux/models/dev/models'), { recursive: true });
+  writeFileSync(join(dir.path, STALE), `${RENDERED_HEADER} (a model removed from the specs)\nkind: Deployment\n`);
+  writeFileSync(join(dir.path, 'flux/README.md'), 'not rendered by tritonops\n');
+  return dir;
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+describe('bad input: clear errors, exit code 1, flux/ untouched', () => {
+  it('covers at least 15 cases', () => {
+    expect(Object.keys(CASES).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it.each(Object.entries(CASES))('%s', async (fixture, expected) => {
+    const dir = withFlux(fixture);
+    cleanups.push(dir.remove);
+    const before = snapshotDir(join(dir.path, 'flux'));
+
+    const result = await runCli(['synth'], dir.path);
+
+    expect(result.code).toBe(1);
+    const errorLines = result.stderr.split('\n').filter((l) => / error: /.test(l) && /^\S+:\d+:\d+: /.test(l));
+    expect(errorLines).toEqual(expected.map((e) => e.error));
+    for (const e of expected) {
+      if (!e.hint) continue;
+      const block = result.stderr.slice(result.stderr.indexOf(e.error));
+      const hint = block.split('\n').find((l) => l.startsWith('  = hint: '));
+      expect(hint).toContain(e.hint);
+    }
+    expect(result.stderr).toMatch(/synth failed: \d+ errors?, \d+ warnings?; nothing under flux\/ was changed/);
+    expect(result.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
+    expect(snapshotDir(join(dir.path, 'flux'))).toEqual(before);
+  });
+
+  it('the same flux/ set-up does change when the specs are valid (so the assertion above can fail)', async () => {
+    const dir = withFlux('typo-key');
+    cleanups.push(dir.remove);
+    writeFileSync(
+      join(dir.path, 'environments/dev/models/whisper.yaml'),
+      (await import('node:fs')).readFileSync(join(dir.path, 'environments/dev/models/whisper.yaml'), 'utf8').replace('replica: 2', 'replicas: 2'),
+    );
+    const before = snapshotDir(join(dir.path, 'flux'));
+    const result = await runCli(['synth'], dir.path);
+    expect(result.code).toBe(0);
+    const after = snapshotDir(join(dir.path, 'flux'));
+    expect(after).not.toEqual(before);
+    expect(after.has(STALE)).toBe(false);
+    expect(after.get('flux/README.md')).toBe(before.get('flux/README.md'));
+  });
+
+  it('validate reports the same problems with the same exit code', async () => {
+    const dir = copyWorkspace(join(FIXTURES, 'many-errors-at-once'), 'validate');
+    cleanups.push(dir.remove);
+    const result = await runCli(['validate'], dir.path);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('validation failed: 4 errors, 0 warnings');
+  });
+});

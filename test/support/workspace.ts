@@ -1,0 +1,78 @@
+/** Helpers to render the bundled environments and to run the CLI on throw-away copies. */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { renderAll, type RenderedFile } from '@tritonops/charts';
+import { run } from '@tritonops/cli';
+import { loadWorkspace } from '@tritonops/spec';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export const SHARED_DIR = resolve(REPO_ROOT, '../shared');
+
+export function renderBundled(root = REPO_ROOT): RenderedFile[] {
+  const result = loadWorkspace({ root, displayBase: root });
+  if (result.hasErrors) throw new Error(`bundled specs have errors: ${result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n')}`);
+  return renderAll(result.plans);
+}
+
+/** Every object of the rendered files, parsed back from the YAML text (what Flux reads). */
+export function parsedObjects(files: readonly RenderedFile[]): { file: string; object: Record<string, unknown> }[] {
+  return files.flatMap((f) =>
+    parseAllDocuments(f.content).flatMap((doc) => {
+      if (Array.isArray(doc)) return [];
+      if (doc.errors.length) throw new Error(`${f.path}: ${doc.errors[0]!.message}`);
+      return [{ file: f.path, object: doc.toJS() as Record<string, unknown> }];
+    }),
+  );
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in-process with `cwd`. */
+export async function runCli(args: string[], cwd: string): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** A temporary directory removed by the returned function. */
+export function tempDir(prefix: string): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `tritonops-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Copies `environments/` (and `flux/` when present) of `from` into a new temp dir. */
+export function copyWorkspace(from: string, prefix: string): { path: string; remove: () => void } {
+  const dir = tempDir(prefix);
+  cpSync(join(from, 'environments'), join(dir.path, 'environments'), { recursive: true });
+  try {
+    cpSync(join(from, 'flux'), join(dir.path, 'flux'), { recursive: true });
+  } catch {
+    // no flux/ yet
+  }
+  return dir;
+}
+
+/** All files of a folder with their bytes, by relative path: for "nothing changed" assertions. */
+export function snapshotDir(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d).sort()) {
+      const full = join(d, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else files.set(relative(dir, full).split(sep).join('/'), readFileSync(full).toString('base64'));
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // missing folder: empty snapshot
+  }
+  return files;
+}
