@@ -89,6 +89,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (verb === 'help') {
     const topic = rest[0];
     if (topic === undefined) io.out(MAIN_HELP);
+    else if (topic === '--help' || topic === '-h') io.out(HELP.help!);
     else if (HELP[topic]) io.out(HELP[topic]);
     else return usage(io, `unknown command "${topic}"`, Object.keys(HELP), topic);
     return EXIT.ok;

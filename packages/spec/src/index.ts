@@ -12,3 +12,5 @@ export * from './schema/common.ts';
 export * from './schema/environment.ts';
 export * from './schema/model.ts';
 export * from './schema/emit.ts';
+export * from './schema/reference-doc.ts';
+export * from './schema/defaults.ts';

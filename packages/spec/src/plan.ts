@@ -7,9 +7,6 @@ import { compareStrings } from './diagnostics.ts';
 import type { LoadedEnvironment } from './load.ts';
 import { quantityString } from './quantity.ts';
 import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from './s3.ts';
-import type { GpuPool } from './schema/environment.ts';
-
-export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
 
 export interface Toleration {
   readonly key: string;
@@ -24,6 +21,15 @@ export interface GpuPlacement {
   readonly resource: string;
   readonly count: number;
   readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
+}
+
+export interface GpuPoolPlan {
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly resource: string;
+  readonly gpusPerNode: number;
+  readonly maxNodes: number;
+  readonly gpuMemory: string;
   readonly tolerations: readonly Toleration[];
 }
 
@@ -83,7 +89,8 @@ export interface EnvironmentPlan {
   readonly labels: Readonly<Record<string, string>>;
   readonly promotedFrom?: string;
   readonly git: { readonly url: string; readonly branch: string; readonly secretRef?: string; readonly interval: string };
-  readonly gpuPools: Readonly<Record<string, Required<Omit<GpuPool, 'tolerations'>> & { tolerations: readonly Toleration[] }>>;
+  /** Sorted by name. */
+  readonly gpuPools: Readonly<Record<string, GpuPoolPlan>>;
   readonly s3: S3Plan;
   readonly sfs?: SfsPlan;
   /** Sorted by name. */
@@ -99,18 +106,18 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
   const { value } = loaded.environment;
   const spec = value.spec;
   const endpoint = spec.s3.endpoint ? expectOk(parseEndpoint(spec.s3.endpoint)) : undefined;
-  const gpuPools = Object.fromEntries(
+  const gpuPools: Record<string, GpuPoolPlan> = Object.fromEntries(
     Object.entries(spec.gpuPools)
       .sort(([a], [b]) => compareStrings(a, b))
       .map(([name, pool]) => [
         name,
         {
           nodeSelector: pool.nodeSelector,
-          resource: pool.resource ?? DEFAULT_GPU_RESOURCE,
+          resource: pool.resource,
           gpusPerNode: pool.gpusPerNode,
           maxNodes: pool.maxNodes,
           gpuMemory: quantityString(pool.gpuMemory),
-          tolerations: (pool.tolerations ?? []).map((t) => ({ ...t, operator: t.operator ?? 'Equal' })),
+          tolerations: pool.tolerations ?? [],
         },
       ]),
   );

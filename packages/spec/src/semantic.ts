@@ -108,7 +108,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
         const hint = guess ? `did you mean "${guess}"?` : names.length ? `pools of ${env.name}: ${names.join(', ')}` : `environment "${env.name}" declares no gpuPools; remove \`gpuPool\` for a CPU-only model or add the pool to ${envFile.path}`;
         error(file, ['spec', 'gpuPool'], 'unknown-gpu-pool', `gpuPool "${spec.gpuPool}" is not a pool of environment "${env.name}"`, hint);
       } else if ((spec.gpus ?? 1) > pool.gpusPerNode) {
-        error(file, ['spec', 'gpus'], 'gpus-over-pool', `gpus: ${spec.gpus} does not fit pool "${spec.gpuPool}", whose nodes offer ${pool.gpusPerNode} ${pool.resource ?? 'nvidia.com/gpu'} each`, `request at most ${pool.gpusPerNode}, or use a pool with bigger nodes`);
+        error(file, ['spec', 'gpus'], 'gpus-over-pool', `gpus: ${spec.gpus} does not fit pool "${spec.gpuPool}", whose nodes offer ${pool.gpusPerNode} ${pool.resource} each`, `request at most ${pool.gpusPerNode}, or use a pool with bigger nodes`);
       }
     }
 

@@ -204,6 +204,9 @@ export function didYouMean(input: string, candidates: string[]): string | undefi
   const lower = input.toLowerCase();
   const exactCase = candidates.find((c) => c.toLowerCase() === lower);
   if (exactCase) return exactCase;
+  // An abbreviation (`prod` for `production`) when exactly one candidate starts with it.
+  const prefixed = candidates.filter((c) => input.length >= 3 && c.toLowerCase().startsWith(lower));
+  if (prefixed.length === 1) return prefixed[0];
   const best = closest(input, candidates);
   const limit = Math.max(2, Math.floor(input.length / 3));
   return distance(input, best) <= limit ? best : undefined;

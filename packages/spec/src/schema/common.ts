@@ -6,6 +6,7 @@
  * field reference in docs/ are emitted from them.
  */
 import { Type, type SchemaOptions, type TSchema } from '@sinclair/typebox';
+import { Defaulted } from './defaults.ts';
 
 export const API_VERSION = 'tritonops.dev/v1alpha1';
 
@@ -26,12 +27,11 @@ export const LABEL_KEY_PATTERN =
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 export const LABEL_VALUE_PATTERN = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
 
-export const Quantity = (description: string, examples: (string | number)[], defaultValue?: string) =>
-  Type.Union([Type.String({ pattern: QUANTITY_PATTERN }), Type.Number({ exclusiveMinimum: 0 })], {
-    description,
-    examples,
-    ...(defaultValue === undefined ? {} : { default: defaultValue }),
-  });
+export const Quantity = (description: string, examples: (string | number)[]) =>
+  Type.Union([Type.String({ pattern: QUANTITY_PATTERN }), Type.Number({ exclusiveMinimum: 0 })], { description, examples });
+
+export const DefaultedQuantity = (description: string, examples: (string | number)[], defaultValue: string) =>
+  Defaulted(Type.Union([Type.String({ pattern: QUANTITY_PATTERN }), Type.Number({ exclusiveMinimum: 0 })], { description, examples, default: defaultValue }));
 
 /**
  * A map with constrained keys. `propertyNames` (rather than TypeBox's keyed `patternProperties`)

@@ -1,5 +1,6 @@
 /** `kind: Environment` — one per cluster: where models run, where they come from, how Flux syncs. */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, type Filled } from './defaults.ts';
 import { Dictionary, DNS_LABEL_PATTERN, Envelope, Labels, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
 
 const SecretName = (description: string, example: string) =>
@@ -12,13 +13,13 @@ export const GpuPool = Type.Object(
       description: 'Node labels that select the nodes of this pool.',
       examples: [{ 'gpu.example.com/model': 'tesla-t4' }],
     }),
-    resource: Type.String({
+    resource: Defaulted(Type.String({
       pattern: '^nvidia\\.com/[a-z0-9][-a-z0-9.]*$',
       default: 'nvidia.com/gpu',
       description:
         'Extended resource a model of this pool requests: whole GPUs, a MIG profile (`nvidia.com/mig-3g.40gb`) or a time-sliced share advertised by the GPU operator. Several small models share one physical GPU through MIG or time-slicing.',
       examples: ['nvidia.com/gpu', 'nvidia.com/mig-3g.40gb'],
-    }),
+    })),
     gpusPerNode: Type.Integer({
       minimum: 1,
       maximum: 64,
@@ -37,11 +38,11 @@ export const GpuPool = Type.Object(
         Type.Object(
           {
             key: Type.String({ pattern: LABEL_KEY_PATTERN, description: 'Taint key.', examples: ['pool'] }),
-            operator: Type.Union([Type.Literal('Equal'), Type.Literal('Exists')], {
+            operator: Defaulted(Type.Union([Type.Literal('Equal'), Type.Literal('Exists')], {
               default: 'Equal',
               description: 'Equal matches `value`; Exists matches any value.',
               examples: ['Equal'],
-            }),
+            })),
             value: Type.Optional(Type.String({ description: 'Taint value (with Equal).', examples: ['a100'] })),
             effect: Type.Union(
               [Type.Literal('NoSchedule'), Type.Literal('PreferNoSchedule'), Type.Literal('NoExecute')],
@@ -74,13 +75,13 @@ export const EnvironmentSpec = Type.Object(
         examples: ['staging'],
       }),
     ),
-    namespace: Type.String({
+    namespace: Defaulted(Type.String({
       pattern: DNS_LABEL_PATTERN,
       maxLength: 63,
       default: 'inference',
       description: 'Namespace the models of this environment run in.',
       examples: ['inference'],
-    }),
+    })),
     namespaceLabels: Type.Optional(
       Labels('Extra labels for the namespace (istio-injection and Pod Security labels are always set).', [
         { 'cost-center': 'ml-platform' },
@@ -93,24 +94,24 @@ export const EnvironmentSpec = Type.Object(
           description: 'Git repository Flux syncs this environment from (this repository).',
           examples: ['ssh://git@git.example.com/acme/inference-platform.git'],
         }),
-        branch: Type.String({
+        branch: Defaulted(Type.String({
           minLength: 1,
           default: 'main',
           description: 'Branch Flux follows.',
           examples: ['main'],
-        }),
+        })),
         secretRef: Type.Optional(
           SecretName(
             'Secret in `flux-system` with the Git credentials (SSH deploy key or token). Created out of band, never committed.',
             'flux-git-auth',
           ),
         ),
-        interval: Type.String({
+        interval: Defaulted(Type.String({
           pattern: '^([0-9]+(ms|s|m|h))+$',
           default: '1m',
           description: 'How often Flux polls the repository.',
           examples: ['1m'],
-        }),
+        })),
       },
       {
         additionalProperties: false,
@@ -118,11 +119,11 @@ export const EnvironmentSpec = Type.Object(
         examples: [{ url: 'ssh://git@git.example.com/acme/inference-platform.git', branch: 'main', secretRef: 'flux-git-auth' }],
       },
     ),
-    gpuPools: Dictionary(DNS_LABEL_PATTERN, GpuPool, {
+    gpuPools: Defaulted(Dictionary(DNS_LABEL_PATTERN, GpuPool, {
       default: {},
       description: 'GPU node pools of the cluster, by name. Models pick one with `gpuPool`; an environment may have none.',
       examples: [{ t4: { nodeSelector: { 'gpu.example.com/model': 'tesla-t4' }, gpusPerNode: 1, maxNodes: 4, gpuMemory: '16Gi' } }],
-    }),
+    })),
     s3: Type.Object(
       {
         endpoint: Type.Optional(
@@ -142,18 +143,18 @@ export const EnvironmentSpec = Type.Object(
           'Secret in the environment namespace holding the S3 keys. Created out of band (e.g. sealed or external secrets), never committed.',
           's3-model-reader',
         ),
-        accessKeyIdKey: Type.String({
+        accessKeyIdKey: Defaulted(Type.String({
           default: 'AWS_ACCESS_KEY_ID',
           pattern: '^[-._a-zA-Z0-9]+$',
           description: 'Key of the access key id inside `credentialsSecret`.',
           examples: ['AWS_ACCESS_KEY_ID'],
-        }),
-        secretAccessKeyKey: Type.String({
+        })),
+        secretAccessKeyKey: Defaulted(Type.String({
           default: 'AWS_SECRET_ACCESS_KEY',
           pattern: '^[-._a-zA-Z0-9]+$',
           description: 'Key of the secret access key inside `credentialsSecret`.',
           examples: ['AWS_SECRET_ACCESS_KEY'],
-        }),
+        })),
       },
       {
         additionalProperties: false,
@@ -175,18 +176,18 @@ export const EnvironmentSpec = Type.Object(
             examples: ['/shares/model-cache'],
           }),
           size: Quantity('Size of the share.', ['500Gi']),
-          mountOptions: Type.Array(Type.String({ pattern: '^[a-z0-9_]+(=[A-Za-z0-9._:-]+)?$' }), {
+          mountOptions: Defaulted(Type.Array(Type.String({ pattern: '^[a-z0-9_]+(=[A-Za-z0-9._:-]+)?$' }), {
             default: ['nfsvers=4.1', 'hard', 'noatime'],
             description: 'NFS mount options.',
             examples: [['nfsvers=4.1', 'hard', 'noatime']],
-          }),
-          syncImage: Type.String({
+          })),
+          syncImage: Defaulted(Type.String({
             pattern: '^[^\\s]+$',
             default: 'docker.io/amazon/aws-cli:2.22.35',
             description:
               'Stock AWS CLI image that copies a model repository from S3 into the cache (it needs `aws` and GNU `mv`).',
             examples: ['docker.io/amazon/aws-cli:2.22.35'],
-          }),
+          })),
         },
         {
           additionalProperties: false,
@@ -210,6 +211,7 @@ export const EnvironmentSchema = Envelope('Environment', EnvironmentSpec, {
   nameExample: 'production',
 });
 
-export type GpuPool = Static<typeof GpuPool>;
-export type EnvironmentSpec = Static<typeof EnvironmentSpec>;
-export type Environment = Static<typeof EnvironmentSchema>;
+/** Validated data, defaults filled in. */
+export type GpuPool = Filled<typeof GpuPool>;
+export type EnvironmentSpec = Filled<typeof EnvironmentSpec>;
+export type Environment = Filled<typeof EnvironmentSchema>;

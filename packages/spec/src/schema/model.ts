@@ -1,6 +1,7 @@
 /** `kind: Model` — one Triton server serving one model repository in one environment. */
-import { Type, type Static } from '@sinclair/typebox';
-import { Dictionary, DNS_LABEL_PATTERN, Envelope, MODEL_NAME_MAX, Quantity } from './common.ts';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, type Filled } from './defaults.ts';
+import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, Envelope, MODEL_NAME_MAX } from './common.ts';
 
 /** Triton model names: directory names inside the model repository. */
 export const TRITON_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
@@ -28,18 +29,18 @@ export const ModelSpec = Type.Object(
         examples: [['densenet_onnx']],
       }),
     ),
-    args: Type.Array(Type.String({ pattern: '^--[a-z0-9][-a-z0-9_]*(=.*)?$' }), {
+    args: Defaulted(Type.Array(Type.String({ pattern: '^--[a-z0-9][-a-z0-9_]*(=.*)?$' }), {
       default: [],
       description:
         'Extra `tritonserver` flags, each as `--flag=value`. Flags tritonops manages (repository, ports, metrics, model control) are rejected.',
       examples: [['--log-verbose=1', '--backend-config=python,shm-default-byte-size=16777216']],
-    }),
-    env: Dictionary('^[A-Za-z_][A-Za-z0-9_]*$', Type.String(), {
+    })),
+    env: Defaulted(Dictionary('^[A-Za-z_][A-Za-z0-9_]*$', Type.String(), {
       default: {},
       description:
         'Plain environment variables for the Triton container. Never credentials: those live in Secrets named in environment.yaml.',
       examples: [{ TRANSFORMERS_OFFLINE: '1' }],
-    }),
+    })),
     gpuPool: Type.Optional(
       Type.String({
         pattern: DNS_LABEL_PATTERN,
@@ -55,18 +56,18 @@ export const ModelSpec = Type.Object(
         examples: [1],
       }),
     ),
-    replicas: Type.Integer({
+    replicas: Defaulted(Type.Integer({
       minimum: 0,
       maximum: 1000,
       default: 1,
       description: 'Number of Triton replicas.',
       examples: [2],
-    }),
-    resources: Type.Object(
+    })),
+    resources: Defaulted(Type.Object(
       {
-        cpu: Quantity('CPU requested per replica.', ['4', '500m'], '2'),
-        memory: Quantity('Memory per replica (request and limit).', ['24Gi'], '8Gi'),
-        shm: Quantity(
+        cpu: DefaultedQuantity('CPU requested per replica.', ['4', '500m'], '2'),
+        memory: DefaultedQuantity('Memory per replica (request and limit).', ['24Gi'], '8Gi'),
+        shm: DefaultedQuantity(
           'Size of `/dev/shm` (memory-backed; the Python backend and vLLM need it). Counts toward `memory`.',
           ['2Gi'],
           '1Gi',
@@ -78,28 +79,28 @@ export const ModelSpec = Type.Object(
         description: 'CPU and memory of one replica.',
         examples: [{ cpu: '4', memory: '24Gi', shm: '2Gi' }],
       },
-    ),
-    cache: Type.Union([Type.Literal('none'), Type.Literal('sfs')], {
+    )),
+    cache: Defaulted(Type.Union([Type.Literal('none'), Type.Literal('sfs')], {
       default: 'none',
       description:
         '`sfs`: copy the repository once into the environment\'s SFS share and load it from there (replicas after the first start without downloading). `none`: every replica downloads from S3 itself.',
       examples: ['sfs'],
-    }),
-    startupTimeoutSeconds: Type.Integer({
+    })),
+    startupTimeoutSeconds: Defaulted(Type.Integer({
       minimum: 30,
       maximum: 7200,
       default: 900,
       description: 'How long a replica may take to download and load its models before it is restarted.',
       examples: [1800],
-    }),
-    terminationGracePeriodSeconds: Type.Integer({
+    })),
+    terminationGracePeriodSeconds: Defaulted(Type.Integer({
       minimum: 15,
       maximum: 3600,
       default: 60,
       description:
         'Time a replica gets to finish in-flight requests when it stops (part of it waits for the endpoint removal to propagate).',
       examples: [120],
-    }),
+    })),
   },
   {
     additionalProperties: false,
@@ -114,5 +115,6 @@ export const ModelSchema = Envelope('Model', ModelSpec, {
   nameExample: 'whisper',
 });
 
-export type ModelSpec = Static<typeof ModelSpec>;
-export type Model = Static<typeof ModelSchema>;
+/** Validated data, defaults filled in. */
+export type ModelSpec = Filled<typeof ModelSpec>;
+export type Model = Filled<typeof ModelSchema>;
