@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { CHART_VERSIONS, renderEnvironment } from '../src/index.ts';
+import { ENVIRONMENT, planOf } from './plans.ts';
+
+type Obj = Record<string, any>;
+const files = renderEnvironment(planOf({ whisper: '  gpuPool: t4\n  startupTimeoutSeconds: 1800\n' }));
+const objects = files.flatMap((f) => f.objects as Obj[]);
+const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+
+describe('Flux for one environment', () => {
+  it('lays out one folder per Flux Kustomization', () => {
+    expect(files.map((f) => f.path)).toEqual([
+      'flux/clusters/test/cluster.yaml',
+      'flux/clusters/test/git-repository.yaml',
+      'flux/clusters/test/infrastructure.yaml',
+      'flux/clusters/test/models.yaml',
+      'flux/infrastructure/test/gpu-operator.yaml',
+      'flux/infrastructure/test/helm-repositories.yaml',
+      'flux/infrastructure/test/istio.yaml',
+      'flux/infrastructure/test/keda.yaml',
+      'flux/infrastructure/test/monitoring.yaml',
+      'flux/infrastructure/test/namespaces.yaml',
+      'flux/models/test/environment/model-cache.yaml',
+      'flux/models/test/environment/namespace.yaml',
+      'flux/models/test/models/whisper.yaml',
+    ]);
+  });
+
+  it('syncs the repository named in environment.yaml, with the credentials by reference', () => {
+    const [git] = byKind('GitRepository');
+    expect(git.spec).toMatchObject({ url: 'ssh://git@git.example.com/acme/platform.git', ref: { branch: 'main' }, secretRef: { name: 'flux-git-auth' }, interval: '1m' });
+  });
+
+  it('applies the models after the infrastructure, pruning, waiting, with a timeout that covers the slowest startup', () => {
+    const k = (name: string) => byKind('Kustomization').find((o) => o.metadata.name === name)!;
+    expect(k('models').spec).toMatchObject({ path: './flux/models/test', prune: true, wait: true, dependsOn: [{ name: 'infrastructure' }], timeout: '40m' });
+    expect(k('infrastructure').spec).toMatchObject({ path: './flux/infrastructure/test', prune: true, wait: true });
+    expect(k('cluster').spec.path).toBe('./flux/clusters/test');
+  });
+
+  it('installs pinned Helm charts in dependency order', () => {
+    const releases = Object.fromEntries(byKind('HelmRelease').map((r) => [r.metadata.name, r]));
+    expect(Object.keys(releases).sort()).toEqual(['gpu-operator', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'keda', 'kube-prometheus-stack']);
+    expect(releases.istiod.spec.chart.spec.version).toBe(CHART_VERSIONS.istio);
+    expect(releases.istiod.spec.dependsOn).toEqual([{ name: 'istio-cni', namespace: 'istio-system' }]);
+    expect(releases.istiod.spec.values.pilot.cni.enabled).toBe(true);
+    expect(releases['istio-ingressgateway'].spec.dependsOn).toEqual([{ name: 'istiod', namespace: 'istio-system' }]);
+    expect(releases['gpu-operator'].spec.values.mig.strategy).toBe('mixed');
+    for (const r of Object.values(releases)) expect(r.spec.chart.spec.version).toMatch(/^v?\d+\.\d+\.\d+$/);
+  });
+
+  it('leaves the GPU operator out of an environment without GPU pools', () => {
+    const cpuOnly = ENVIRONMENT.replace(/  gpuPools:[\s\S]*?(?=  s3:)/, '');
+    const paths = renderEnvironment(planOf({ tokenizer: '' }, cpuOnly)).map((f) => f.path);
+    expect(paths).not.toContain('flux/infrastructure/test/gpu-operator.yaml');
+  });
+});

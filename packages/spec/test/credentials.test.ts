@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { findInlineCredentials } from '../src/credentials.ts';
+import { SourceFile } from '../src/source-file.ts';
+
+const scan = (yaml: string) => findInlineCredentials(SourceFile.parse('spec.yaml', Buffer.from(yaml)));
+
+describe('no credentials in specs', () => {
+  it.each([
+    ['a secret key under an s3 key', 's3:\n  secretKey: abc123\n', 2, 14],
+    ['an env var named like a token', 'env:\n  HF_TOKEN: hf_abcdefghijklmnopqrstuvwxyz0123456789\n', 2, 13],
+    ['a password anywhere', 'x:\n  dbPassword: hunter2\n', 2, 15],
+    ['an AWS access key id in a value', 'args:\n  - --backend-config=x,key=AKIAIOSFODNN7EXAMPLE\n', 2, 5],
+    ['a URL with a password', 'git:\n  url: https://user:pa55@git.example.com/repo.git\n', 2, 8],
+    ['a private key', 'x: "-----BEGIN RSA PRIVATE KEY-----"\n', 1, 4],
+    ['a flag carrying a token', 'args:\n  - --hf-token=abc\n', 2, 5],
+  ])('rejects %s, at its position', (_what, yaml, line, col) => {
+    const found = scan(yaml);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ code: 'inline-secret', line, col, severity: 'error' });
+    expect(found[0]!.hint).toContain('s3.credentialsSecret');
+  });
+
+  it.each([
+    ['names of Secrets', 's3:\n  credentialsSecret: s3-model-reader\n  accessKeyIdKey: AWS_ACCESS_KEY_ID\n  secretAccessKeyKey: AWS_SECRET_ACCESS_KEY\ngit:\n  secretRef: flux-git-auth\n'],
+    ['words that merely contain "token"', 'env:\n  TOKENIZER_PARALLELISM: "false"\n  MAX_TOKENS: "512"\n'],
+    ['an SSH git URL with a user but no password', 'git:\n  url: ssh://git@git.example.com/acme/repo.git\n'],
+    ['empty values', 'env:\n  API_KEY: ""\n'],
+  ])('accepts %s', (_what, yaml) => {
+    expect(scan(yaml)).toEqual([]);
+  });
+});

@@ -1,0 +1,81 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE_ENVIRONMENT, EXAMPLE_MODEL, EnvironmentSchema, ModelSchema, referenceDoc, SCHEMAS, schemaFileText, isValid } from '../src/index.ts';
+
+const packageRoot = resolve(import.meta.dirname, '..');
+const repoRoot = resolve(packageRoot, '../..');
+type Schema = Record<string, unknown>;
+
+/** Every property schema, with its path. */
+function properties(schema: Schema, path = ''): [string, Schema][] {
+  const out: [string, Schema][] = [];
+  for (const [name, child] of Object.entries((schema.properties ?? {}) as Record<string, Schema>)) {
+    const p = path ? `${path}.${name}` : name;
+    out.push([p, child]);
+    out.push(...properties(child, p));
+    const items = child.items as Schema | undefined;
+    if (items?.properties) out.push(...properties(items, `${p}[]`));
+    const values = Object.values((child.patternProperties ?? {}) as Record<string, Schema>)[0];
+    if (values?.properties) out.push(...properties(values, `${p}.<name>`));
+  }
+  return out;
+}
+
+describe('the schemas are the single, documented source of truth', () => {
+  it.each(Object.entries(SCHEMAS))('packages/spec/schemas/%s is what the schema emits (run `npm run schemas`)', (file, schema) => {
+    expect(readFileSync(join(packageRoot, 'schemas', file), 'utf8')).toBe(schemaFileText(schema, file));
+  });
+
+  it('docs/spec-reference.md is what the schemas generate (run `npm run schemas`)', () => {
+    expect(readFileSync(join(repoRoot, 'docs/spec-reference.md'), 'utf8')).toBe(referenceDoc());
+  });
+
+  it.each([
+    ['Environment', EnvironmentSchema],
+    ['Model', ModelSchema],
+  ] as const)('every field of %s has a description and an example', (_kind, schema) => {
+    const fields = properties(schema as unknown as Schema);
+    expect(fields.length).toBeGreaterThan(10);
+    const undocumented = fields.filter(([, s]) => typeof s.description !== 'string' || (s.description as string).length < 8).map(([p]) => p);
+    expect(undocumented).toEqual([]);
+    const withoutExample = fields.filter(([, s]) => !Array.isArray(s.examples) || (s.examples as unknown[]).length === 0).map(([p]) => p);
+    // Objects whose fields all carry examples may go without one of their own.
+    expect(withoutExample.filter((p) => !fields.some(([q]) => q.startsWith(`${p}.`)))).toEqual([]);
+  });
+
+  it('every field with a default is optional, so editors do not ask for it', () => {
+    for (const schema of [EnvironmentSchema, ModelSchema] as unknown as Schema[]) {
+      const walk = (s: Schema) => {
+        const required = new Set((s.required as string[] | undefined) ?? []);
+        for (const [name, child] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) {
+          if (child.default !== undefined) expect(required.has(name), name).toBe(false);
+          walk(child);
+        }
+      };
+      walk(schema);
+    }
+  });
+
+  it('the examples in the reference validate', () => {
+    expect(isValid(EnvironmentSchema, structuredClone(EXAMPLE_ENVIRONMENT))).toBe(true);
+    expect(isValid(ModelSchema, structuredClone(EXAMPLE_MODEL))).toBe(true);
+  });
+
+  it('every bundled spec starts with a yaml-language-server line naming an existing schema file', () => {
+    const envs = readdirSync(join(repoRoot, 'environments'));
+    const files = envs.flatMap((e) => [
+      join(repoRoot, 'environments', e, 'environment.yaml'),
+      ...readdirSync(join(repoRoot, 'environments', e, 'models')).map((m) => join(repoRoot, 'environments', e, 'models', m)),
+    ]);
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const first = readFileSync(file, 'utf8').split('\n')[0]!;
+      const m = /^# yaml-language-server: \$schema=(.+)$/.exec(first);
+      expect(m, file).not.toBeNull();
+      const target = resolve(file, '..', m![1]!);
+      const expected = file.endsWith('environment.yaml') ? 'environment.schema.json' : 'model.schema.json';
+      expect(target).toBe(join(packageRoot, 'schemas', expected));
+    }
+  });
+});
