@@ -27,7 +27,7 @@ describe('Flux for one environment', () => {
   });
 
   it('syncs the repository named in environment.yaml, with the credentials by reference', () => {
-    const [git] = byKind('GitRepository');
+    const git = byKind('GitRepository')[0]!;
     expect(git.spec).toMatchObject({ url: 'ssh://git@git.example.com/acme/platform.git', ref: { branch: 'main' }, secretRef: { name: 'flux-git-auth' }, interval: '1m' });
   });
 
@@ -39,7 +39,7 @@ describe('Flux for one environment', () => {
   });
 
   it('installs pinned Helm charts in dependency order', () => {
-    const releases = Object.fromEntries(byKind('HelmRelease').map((r) => [r.metadata.name, r]));
+    const releases: Obj = Object.fromEntries(byKind('HelmRelease').map((r) => [r.metadata.name, r]));
     expect(Object.keys(releases).sort()).toEqual(['gpu-operator', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'keda', 'kube-prometheus-stack']);
     expect(releases.istiod.spec.chart.spec.version).toBe(CHART_VERSIONS.istio);
     expect(releases.istiod.spec.dependsOn).toEqual([{ name: 'istio-cni', namespace: 'istio-system' }]);
