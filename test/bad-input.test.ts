@@ -78,6 +78,12 @@ const CASES: Record<string, Expected[]> = {
   'file-name-mismatch': [
     { error: 'environments/dev/models/speech.yaml:4:9: error: model "whisper" is declared in speech.yaml; a model\'s file is named after it', hint: 'rename the file to whisper.yaml' },
   ],
+  'time-slicing-shares': [
+    {
+      error: `${E}:12:20: error: gpusPerNode (3) of time-sliced pool "t4" counts shares and must be a multiple of timeSlicing.replicas (2)`,
+      hint: 'set gpusPerNode to physical GPUs per node × 2',
+    },
+  ],
   'many-errors-at-once': [
     { error: `${E}:15:3: error: missing required key "region" in spec.s3`, hint: 'for example `region: ru-1`' },
     { error: `${E}:17:5: error: unknown key "regoin" in spec.s3`, hint: 'did you mean "region"?' },

@@ -55,3 +55,26 @@ describe('Flux for one environment', () => {
     expect(paths).not.toContain('flux/infrastructure/test/gpu-operator.yaml');
   });
 });
+
+describe('time-sliced GPU pools', () => {
+  const sliced = ENVIRONMENT.replace(
+    '    t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 2, gpuMemory: 16Gi }',
+    '    t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, timeSlicing: { replicas: 4 }, gpusPerNode: 4, maxNodes: 2, gpuMemory: 16Gi }',
+  );
+  const objs = renderEnvironment(planOf({ small: '  gpuPool: t4\n' }, sliced)).flatMap((f) => f.objects as Obj[]);
+
+  it('configures the GPU operator to split each GPU of the pool, selected by the node label', () => {
+    const config = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'time-slicing-config')!;
+    expect(config.metadata.namespace).toBe('gpu-operator');
+    expect(config.data.t4).toContain('replicas: 4');
+    expect(config.data.t4).toContain('renameByDefault: true');
+    const operator = objs.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'gpu-operator')!;
+    expect(operator.spec.values.devicePlugin).toEqual({ config: { name: 'time-slicing-config' } });
+  });
+
+  it('makes models request a share, on nodes that carry that configuration', () => {
+    const pod = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec;
+    expect(pod.containers[0].resources.limits['nvidia.com/gpu.shared']).toBe(1);
+    expect(pod.nodeSelector).toEqual({ 'gpu.example.com/model': 'tesla-t4', 'nvidia.com/device-plugin.config': 't4' });
+  });
+});

@@ -30,6 +30,8 @@ export interface GpuPoolPlan {
   readonly gpusPerNode: number;
   readonly maxNodes: number;
   readonly gpuMemory: string;
+  /** Pods per physical GPU when the pool is time-sliced. */
+  readonly timeSlicingReplicas?: number;
   readonly tolerations: readonly Toleration[];
 }
 
@@ -97,6 +99,11 @@ export interface EnvironmentPlan {
   readonly models: readonly ModelPlan[];
 }
 
+/** What a time-sliced pool advertises (the GPU operator's `renameByDefault`). */
+export const TIME_SLICED_RESOURCE = 'nvidia.com/gpu.shared';
+/** Node label that picks a node's device-plugin configuration in the GPU operator. */
+export const DEVICE_PLUGIN_CONFIG_LABEL = 'nvidia.com/device-plugin.config';
+
 /** The toleration every GPU model carries: GPU nodes are tainted so that other pods stay off them. */
 export const GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
 
@@ -112,8 +119,9 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       .map(([name, pool]) => [
         name,
         {
-          nodeSelector: pool.nodeSelector,
-          resource: pool.resource,
+          nodeSelector: pool.timeSlicing ? { ...pool.nodeSelector, [DEVICE_PLUGIN_CONFIG_LABEL]: name } : pool.nodeSelector,
+          resource: pool.timeSlicing ? TIME_SLICED_RESOURCE : pool.resource,
+          ...(pool.timeSlicing ? { timeSlicingReplicas: pool.timeSlicing.replicas } : {}),
           gpusPerNode: pool.gpusPerNode,
           maxNodes: pool.maxNodes,
           gpuMemory: quantityString(pool.gpuMemory),

@@ -5,6 +5,7 @@
 import type { Diagnostic } from './diagnostics.ts';
 import type { LoadedEnvironment } from './load.ts';
 import { parseQuantity } from './quantity.ts';
+import { TIME_SLICED_RESOURCE } from './plan.ts';
 import { parseEndpoint, parseS3Uri, sameEndpoint, formatEndpoint, type S3Endpoint } from './s3.ts';
 import type { DataPath, SourceFile } from './source-file.ts';
 import { didYouMean } from './validate-shape.ts';
@@ -64,7 +65,15 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
       }
     }
     for (const [poolName, pool] of Object.entries(value.spec.gpuPools)) {
-      if (parseQuantity(pool.gpuMemory) === 0) error(file, ['spec', 'gpuPools', poolName, 'gpuMemory'], 'invalid-quantity', `gpuMemory of pool "${poolName}" must be more than 0`);
+      const at = ['spec', 'gpuPools', poolName];
+      if (parseQuantity(pool.gpuMemory) === 0) error(file, [...at, 'gpuMemory'], 'invalid-quantity', `gpuMemory of pool "${poolName}" must be more than 0`);
+      const slicing = pool.timeSlicing;
+      if (slicing && pool.resource !== 'nvidia.com/gpu' && pool.resource !== TIME_SLICED_RESOURCE) {
+        error(file, [...at, 'resource'], 'time-slicing-resource', `pool "${poolName}" uses time-slicing, which shares whole GPUs, but requests ${pool.resource}`, `remove \`resource\` (time-sliced pools use ${TIME_SLICED_RESOURCE}) or remove \`timeSlicing\``);
+      }
+      if (slicing && pool.gpusPerNode % slicing.replicas !== 0) {
+        error(file, [...at, 'gpusPerNode'], 'time-slicing-shares', `gpusPerNode (${pool.gpusPerNode}) of time-sliced pool "${poolName}" counts shares and must be a multiple of timeSlicing.replicas (${slicing.replicas})`, `set gpusPerNode to physical GPUs per node × ${slicing.replicas}, e.g. ${slicing.replicas}`);
+      }
     }
   }
 

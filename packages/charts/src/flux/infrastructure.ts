@@ -5,6 +5,7 @@
  * by Flux's helm-controller in dependency order.
  */
 import type { Construct } from 'constructs';
+import { stringify } from 'yaml';
 import { k8s } from 'cdk8s-plus-28';
 import type { IHelmRelease } from '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2/HelmRelease';
 import type { IHelmRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/HelmRepository';
@@ -146,10 +147,32 @@ export function addMonitoring(scope: Construct, env: EnvironmentPlan): void {
   });
 }
 
+/** Device-plugin configurations of time-sliced pools, picked per node by its config label. */
+export const TIME_SLICING_CONFIG = 'time-slicing-config';
+
 export function addGpuOperator(scope: Construct, env: EnvironmentPlan): void {
   // "mixed" advertises each MIG profile as its own resource (nvidia.com/mig-3g.40gb), which is
   // what pools with a MIG `resource` request; "single" keeps plain nvidia.com/gpu.
   const usesMig = Object.values(env.gpuPools).some((p) => p.resource.startsWith('nvidia.com/mig-'));
+  const timeSliced = Object.entries(env.gpuPools).filter(([, p]) => p.timeSlicingReplicas !== undefined);
+  if (timeSliced.length > 0) {
+    new k8s.KubeConfigMap(scope, 'time-slicing-config', {
+      metadata: { name: TIME_SLICING_CONFIG, namespace: INFRA_NAMESPACES.gpuOperator, labels: environmentLabels(env) },
+      data: Object.fromEntries(
+        timeSliced.map(([name, pool]) => [
+          name,
+          stringify({
+            version: 'v1',
+            sharing: {
+              // renameByDefault: shares are advertised as nvidia.com/gpu.shared, so a model can
+              // never take a share believing it has a whole GPU.
+              timeSlicing: { renameByDefault: true, resources: [{ name: 'nvidia.com/gpu', replicas: pool.timeSlicingReplicas }] },
+            },
+          }),
+        ]),
+      ),
+    });
+  }
   addHelmRelease(scope, env, {
     name: 'gpu-operator',
     namespace: INFRA_NAMESPACES.gpuOperator,
@@ -158,6 +181,7 @@ export function addGpuOperator(scope: Construct, env: EnvironmentPlan): void {
     repository: 'nvidia',
     values: {
       mig: { strategy: usesMig ? 'mixed' : 'single' },
+      ...(timeSliced.length > 0 ? { devicePlugin: { config: { name: TIME_SLICING_CONFIG } } } : {}),
       // Exposes DCGM GPU metrics for Prometheus (utilisation and memory per GPU).
       dcgmExporter: { serviceMonitor: { enabled: true } },
     },

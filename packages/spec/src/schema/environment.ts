@@ -32,7 +32,25 @@ export const GpuPool = Type.Object(
       description: 'Most nodes the pool can grow to; used for capacity planning.',
       examples: [4],
     }),
-    gpuMemory: Quantity('Memory of one unit of `resource` (one GPU or one MIG slice).', ['16Gi', '80Gi']),
+    gpuMemory: Quantity('Memory of one physical GPU or MIG slice of the pool (time-sliced shares split it without isolation).', ['16Gi', '80Gi']),
+    timeSlicing: Type.Optional(
+      Type.Object(
+        {
+          replicas: Type.Integer({
+            minimum: 2,
+            maximum: 48,
+            description: 'How many pods share one physical GPU.',
+            examples: [4],
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Share each physical GPU between several pods with NVIDIA time-slicing (no memory isolation). Models then request `nvidia.com/gpu.shared`, `gpusPerNode` counts shares, and the pool\'s nodes are selected by `nvidia.com/device-plugin.config: <pool>`, the label that gives them this pool\'s time-slicing configuration.',
+          examples: [{ replicas: 4 }],
+        },
+      ),
+    ),
     tolerations: Type.Optional(
       Type.Array(
         Type.Object(
