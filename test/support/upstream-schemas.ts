@@ -41,7 +41,3 @@ export function validateUpstream(object: Record<string, unknown>): void {
   if (!Model) throw new Error(`no upstream schema registered for ${key}`);
   new Model(object as never).validate();
 }
-
-export function hasUpstreamSchema(apiVersion: string, kind: string): boolean {
-  return `${apiVersion}/${kind}` in MODELS;
-}

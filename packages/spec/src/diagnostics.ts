@@ -97,10 +97,3 @@ export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
   if (d.hint) out.push(`  = hint: ${d.hint}`);
   return out.join('\n');
 }
-
-/** Thrown for problems that are the user's and already carry positions; never for our own bugs. */
-export class SpecError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    super(`${diagnostics.length} problem(s) in the specs`);
-  }
-}

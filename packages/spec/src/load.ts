@@ -86,7 +86,15 @@ export function loadSpecs(options: LoadOptions): LoadResult {
   }
 
   const readSpec = <T>(absolute: string, schema: object): Loaded<T> | undefined => {
-    const file = SourceFile.parse(show(absolute), readFileSync(absolute));
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(absolute);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      diagnostics.push({ severity: 'error', code: 'unreadable-file', file: show(absolute), line: 1, col: 1, length: 1, message: `cannot read the file (${reason})`, hint: 'check its permissions' });
+      return undefined;
+    }
+    const file = SourceFile.parse(show(absolute), bytes);
     sources.set(file.path, file);
     if (file.parseDiagnostics.length > 0) {
       diagnostics.push(...file.parseDiagnostics);
