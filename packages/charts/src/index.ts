@@ -11,4 +11,8 @@ export * from './typed-api-object.ts';
 export * from './flux/chart-versions.ts';
 export * from './flux/cluster-sync.ts';
 export * from './flux/infrastructure.ts';
+export * from './gateway.ts';
+export * from './istio-routing.ts';
+export * from './security.ts';
+export * from './flagger.ts';
 export * from './render.ts';

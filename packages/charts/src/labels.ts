@@ -2,17 +2,23 @@
  * Label conventions. Selectors use only the `tritonops.dev/*` labels, which never change for the
  * life of a Deployment (selectors are immutable); everything else is informational.
  */
-import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentPlan, ModelPlan, TrackName } from '@tritonops/spec';
 
 export const MODEL_LABEL = 'tritonops.dev/model';
 export const TRACK_LABEL = 'tritonops.dev/track';
 export const ENVIRONMENT_LABEL = 'tritonops.dev/environment';
 
-/** The track of a model's release. The canary track joins it in a later release of tritonops. */
-export type Track = 'stable';
+/**
+ * Labels that select one track's pods: Deployment selector, DestinationRule subset. It carries
+ * `app.kubernetes.io/name` because Flagger finds a target's pods by that label (and renames it
+ * for the primary copy it makes).
+ */
+export function deploymentSelector(model: ModelPlan, track: TrackName): Record<string, string> {
+  return { 'app.kubernetes.io/name': model.name, [TRACK_LABEL]: track };
+}
 
-/** Labels that select one track's pods: Deployment selector and PodDisruptionBudget. */
-export function trackSelector(model: ModelPlan, track: Track): Record<string, string> {
+/** Labels that survive Flagger's copy of a Deployment: PodDisruptionBudget, auth policies. */
+export function trackSelector(model: ModelPlan, track: TrackName): Record<string, string> {
   return { [MODEL_LABEL]: model.name, [TRACK_LABEL]: track };
 }
 

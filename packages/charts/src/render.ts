@@ -3,7 +3,7 @@
  *
  *   flux/clusters/<env>/        Flux entry points: Git source, Kustomizations
  *   flux/infrastructure/<env>/  Istio, KEDA, monitoring, GPU operator (Helm releases)
- *   flux/models/<env>/          the namespace, the SFS share, then one file per model
+ *   flux/models/<env>/          namespace, security, gateway, SFS share; then one file per model
  */
 import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -21,9 +21,15 @@ import {
   addInfrastructureNamespaces,
   addIstio,
   addKeda,
+  addFlagger,
   addMonitoring,
   needsGpuOperator,
+  usesFlagger,
 } from './flux/infrastructure.ts';
+import { addCanary, addMetricTemplates } from './flagger.ts';
+import { addGateway } from './gateway.ts';
+import { addDestinationRule, addVirtualServices } from './istio-routing.ts';
+import { addModelSecurity, addNamespaceSecurity } from './security.ts';
 import { InferenceNamespace } from './namespace.ts';
 import { addPodMonitor } from './pod-monitor.ts';
 import { renderFile, type RenderedFile } from './serialize.ts';
@@ -54,13 +60,25 @@ export function renderEnvironment(env: EnvironmentPlan): RenderedFile[] {
   file(`${paths.infrastructure}/keda.yaml`, envSource, (c) => addKeda(c, env));
   file(`${paths.infrastructure}/monitoring.yaml`, envSource, (c) => addMonitoring(c, env));
   if (needsGpuOperator(env)) file(`${paths.infrastructure}/gpu-operator.yaml`, envSource, (c) => addGpuOperator(c, env));
+  if (usesFlagger(env)) file(`${paths.infrastructure}/flagger.yaml`, envSource, (c) => addFlagger(c, env));
 
   file(`${paths.models}/environment/namespace.yaml`, envSource, (c) => new InferenceNamespace(c, 'namespace', env));
+  file(`${paths.models}/environment/security.yaml`, envSource, (c) => addNamespaceSecurity(c, env));
+  const gateway = env.gateway;
+  if (gateway) file(`${paths.models}/environment/gateway.yaml`, envSource, (c) => addGateway(c, env, gateway));
   const sfs = env.sfs;
   if (sfs) file(`${paths.models}/environment/model-cache.yaml`, envSource, (c) => new SfsShare(c, 'model-cache', env, sfs));
+  if (usesFlagger(env)) file(`${paths.models}/environment/flagger-metrics.yaml`, envSource, (c) => addMetricTemplates(c, env));
   for (const model of env.models) {
     file(`${paths.models}/models/${model.name}.yaml`, [model.sourcePath, env.sourcePath], (c) => {
       new TritonServer(c, 'triton', { env, model });
+      if (model.analysis) {
+        addCanary(c, env, model);
+      } else {
+        addDestinationRule(c, env, model);
+        addVirtualServices(c, env, model);
+      }
+      addModelSecurity(c, env, model);
       addPodMonitor(c, env, model);
     });
   }

@@ -1,14 +1,15 @@
 /**
- * One model served by Triton: a Deployment per track, the Service in front of all tracks, a
- * PodDisruptionBudget and a ServiceAccount of its own. Rollouts add a replica before removing one
- * (`maxUnavailable: 0`), so serving capacity never drops; a stopping replica first leaves the
- * endpoints, then lets Triton finish in-flight requests.
+ * One model served by Triton: a Deployment and a PodDisruptionBudget per track (stable, and the
+ * canary when there is one), the Service in front of all tracks, and a ServiceAccount of its own.
+ * Rollouts add a replica before removing one (`maxUnavailable: 0`), so serving capacity never
+ * drops; a stopping replica first leaves the endpoints, then lets Triton finish in-flight requests.
+ * Under Flagger the Service is Flagger's to make (with every container port discovered).
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentPlan, ModelPlan, ReleasePlan, TrackPlan } from '@tritonops/spec';
 import { gpuPlacement } from './gpu-placement.ts';
-import { modelLabels, modelSelector, trackSelector, type Track } from './labels.ts';
+import { deploymentSelector, modelLabels, modelSelector, trackSelector } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './pod-security.ts';
 import { s3CredentialEnv } from './s3-source.ts';
 import { HF_CACHE_MOUNT, HF_CACHE_SUBPATH, MODEL_CACHE_CLAIM, MODEL_CACHE_MOUNT, modelSyncInitContainer } from './sfs-cache.ts';
@@ -37,8 +38,14 @@ export class TritonServer extends Construct {
       automountServiceAccountToken: false,
     });
 
+    // Flagger generates the model's Services (apex, primary, canary) itself.
+    if (!model.analysis) this.addService(env, model);
+    for (const track of model.tracks) this.addTrack(env, model, track);
+  }
+
+  private addService(env: EnvironmentPlan, model: ModelPlan): void {
     new k8s.KubeService(this, 'service', {
-      metadata,
+      metadata: { name: model.name, namespace: env.namespace, labels: modelLabels(env, model) },
       spec: {
         type: 'ClusterIP',
         selector: modelSelector(model),
@@ -50,19 +57,17 @@ export class TritonServer extends Construct {
         ],
       },
     });
-
-    this.addTrack(env, model, 'stable');
   }
 
-  private addTrack(env: EnvironmentPlan, model: ModelPlan, track: Track): void {
-    const selector = trackSelector(model, track);
-    const labels = { ...modelLabels(env, model), ...selector };
-    const name = model.name;
+  private addTrack(env: EnvironmentPlan, model: ModelPlan, track: TrackPlan): void {
+    const selector = deploymentSelector(model, track.track);
+    const labels = { ...modelLabels(env, model), ...selector, ...trackSelector(model, track.track) };
+    const name = track.deploymentName;
 
-    new k8s.KubeDeployment(this, `deployment-${track}`, {
+    new k8s.KubeDeployment(this, `deployment-${track.track}`, {
       metadata: { name, namespace: env.namespace, labels },
       spec: {
-        replicas: model.replicas,
+        replicas: track.replicas,
         selector: { matchLabels: selector },
         strategy: {
           type: 'RollingUpdate',
@@ -74,31 +79,32 @@ export class TritonServer extends Construct {
         template: {
           metadata: {
             labels,
-            annotations: podAnnotations(env, model),
+            annotations: podAnnotations(env, track.release),
           },
-          spec: podSpec(env, model),
+          spec: podSpec(env, model, track.release),
         },
       },
     });
 
-    new k8s.KubePodDisruptionBudget(this, `disruption-budget-${track}`, {
+    new k8s.KubePodDisruptionBudget(this, `disruption-budget-${track.track}`, {
       metadata: { name, namespace: env.namespace, labels },
       spec: {
         // One replica at a time during node drains; a single-replica model is still drainable.
         maxUnavailable: k8s.IntOrString.fromNumber(1),
-        selector: { matchLabels: selector },
+        // Labels Flagger copies unchanged onto its primary pods, so the budget covers them too.
+        selector: { matchLabels: trackSelector(model, track.track) },
       },
     });
   }
 }
 
-function podAnnotations(env: EnvironmentPlan, model: ModelPlan): Record<string, string> {
+function podAnnotations(env: EnvironmentPlan, release: ReleasePlan): Record<string, string> {
   const annotations: Record<string, string> = { 'kubectl.kubernetes.io/default-container': 'triton' };
-  if (model.cache && env.s3.endpoint) {
+  if (release.cache && env.s3.endpoint) {
     // The model-sync init container runs before the Istio sidecar exists; its S3 traffic must
     // bypass the mesh or it would be captured with no proxy to forward it.
     annotations['traffic.sidecar.istio.io/excludeOutboundPorts'] = String(env.s3.endpoint.port);
-  } else if (model.cache) {
+  } else if (release.cache) {
     annotations['traffic.sidecar.istio.io/excludeOutboundPorts'] = '443';
   }
   // Triton reads S3 at startup; it must not start before its proxy can carry the traffic.
@@ -111,10 +117,10 @@ export function drainSeconds(model: ModelPlan): number {
   return Math.min(15, Math.floor(model.terminationGracePeriodSeconds / 4));
 }
 
-function podSpec(env: EnvironmentPlan, model: ModelPlan): k8s.PodSpec {
+function podSpec(env: EnvironmentPlan, model: ModelPlan, release: ReleasePlan): k8s.PodSpec {
   const placement = gpuPlacement(model);
-  const cache = model.cache && env.sfs ? model.cache : undefined;
-  const repository = cache ? `${MODEL_CACHE_MOUNT}/${cache.key}` : model.repositoryUri;
+  const cache = release.cache && env.sfs ? release.cache : undefined;
+  const repository = cache ? `${MODEL_CACHE_MOUNT}/${cache.key}` : release.repositoryUri;
   const drain = drainSeconds(model);
   // Triton stops accepting new requests on SIGTERM and waits this long for in-flight ones.
   const exitTimeout = Math.max(5, model.terminationGracePeriodSeconds - drain - 5);
@@ -127,8 +133,8 @@ function podSpec(env: EnvironmentPlan, model: ModelPlan): k8s.PodSpec {
     '--allow-metrics=true',
     `--allow-gpu-metrics=${model.gpu ? 'true' : 'false'}`,
     `--exit-timeout-secs=${exitTimeout}`,
-    ...(model.tritonModels ? ['--model-control-mode=explicit', ...model.tritonModels.map((m) => `--load-model=${m}`)] : []),
-    ...model.args,
+    ...(release.tritonModels ? ['--model-control-mode=explicit', ...release.tritonModels.map((m) => `--load-model=${m}`)] : []),
+    ...release.args,
   ];
 
   const env_: k8s.EnvVar[] = [
@@ -153,7 +159,7 @@ function podSpec(env: EnvironmentPlan, model: ModelPlan): k8s.PodSpec {
   const health = (path: string) => ({ path, port: k8s.IntOrString.fromString('http') });
   const triton: k8s.Container = {
     name: 'triton',
-    image: model.image,
+    image: release.image,
     command: ['tritonserver'],
     args,
     ...(env_.length ? { env: env_ } : {}),

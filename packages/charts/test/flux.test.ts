@@ -22,6 +22,7 @@ describe('Flux for one environment', () => {
       'flux/infrastructure/test/namespaces.yaml',
       'flux/models/test/environment/model-cache.yaml',
       'flux/models/test/environment/namespace.yaml',
+      'flux/models/test/environment/security.yaml',
       'flux/models/test/models/whisper.yaml',
     ]);
   });

@@ -19,7 +19,10 @@ describe('a model served by Triton', () => {
     const d = find('Deployment', 'whisper');
     expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     expect(d.spec.replicas).toBe(3);
-    expect(find('PodDisruptionBudget', 'whisper').spec).toMatchObject({ maxUnavailable: 1, selector: d.spec.selector });
+    expect(find('PodDisruptionBudget', 'whisper').spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'tritonops.dev/model': 'whisper', 'tritonops.dev/track': 'stable' } },
+    });
   });
 
   it('lets in-flight requests finish: preStop drain, then Triton exits within the grace period', () => {

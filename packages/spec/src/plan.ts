@@ -44,26 +44,83 @@ export interface ModelCachePlan {
   readonly source: string;
 }
 
-export interface ModelPlan {
-  readonly name: string;
-  /** Spec file the model came from, relative to the repository root (never to the working directory). */
-  readonly sourcePath: string;
-  readonly labels: Readonly<Record<string, string>>;
+/** What a track runs: the release fields of a model (or of its canary, inheriting the rest). */
+export interface ReleasePlan {
   readonly image: string;
   readonly repository: S3Location;
   /** What Triton's `--model-repository` points at when it reads S3 directly. */
   readonly repositoryUri: string;
   readonly tritonModels?: readonly string[];
   readonly args: readonly string[];
+  /** Present when the model loads from the SFS cache. */
+  readonly cache?: ModelCachePlan;
+}
+
+export type TrackName = 'stable' | 'canary';
+
+export interface TrackPlan {
+  readonly track: TrackName;
+  /**
+   * The stable track's Deployment is named after the model and keeps that name for life, so a
+   * promotion is a rolling update of it; the canary's is `<model>-canary`.
+   */
+  readonly deploymentName: string;
+  readonly replicas: number;
+  readonly release: ReleasePlan;
+}
+
+/** Static canary routing (Istio weights), when the model has a canary track. */
+export interface CanaryRouting {
+  /** Percent to the canary; the stable track gets the rest. */
+  readonly weight: number;
+  readonly header?: { readonly name: string; readonly value: string };
+  readonly mirrorPercent?: number;
+}
+
+/** Progressive delivery by Flagger. */
+export interface AnalysisPlan {
+  readonly interval: string;
+  readonly threshold: number;
+  readonly stepWeight: number;
+  readonly maxWeight: number;
+  readonly successRate: number;
+  readonly maxQueueTimeMs: number;
+}
+
+export interface TrafficPlan {
+  readonly timeout: string;
+  readonly retries: { readonly attempts: number; readonly perTryTimeout?: string; readonly retryOn: readonly string[] };
+}
+
+export interface ModelPlan {
+  readonly name: string;
+  /** Spec file the model came from, relative to the repository root (never to the working directory). */
+  readonly sourcePath: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Stable first, then the canary when there is one. */
+  readonly tracks: readonly TrackPlan[];
+  readonly routing?: CanaryRouting;
+  readonly analysis?: AnalysisPlan;
+  readonly traffic: TrafficPlan;
+  /** Whether a valid token is required: the environment has JWT and the model did not opt out. */
+  readonly auth: { readonly required: boolean; readonly roles?: readonly string[] };
   readonly env: Readonly<Record<string, string>>;
   /** Absent for CPU-only models. */
   readonly gpu?: GpuPlacement;
-  readonly replicas: number;
   readonly resources: { readonly cpu: string; readonly memory: string; readonly shm: string };
-  /** Present when the model loads from the SFS cache. */
-  readonly cache?: ModelCachePlan;
   readonly startupTimeoutSeconds: number;
   readonly terminationGracePeriodSeconds: number;
+}
+
+export interface GatewayPlan {
+  readonly domain: string;
+  readonly tlsSecret?: string;
+}
+
+export interface JwtPlan {
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly audiences?: readonly string[];
 }
 
 export interface S3Plan {
@@ -95,6 +152,8 @@ export interface EnvironmentPlan {
   readonly gpuPools: Readonly<Record<string, GpuPoolPlan>>;
   readonly s3: S3Plan;
   readonly sfs?: SfsPlan;
+  readonly gateway?: GatewayPlan;
+  readonly jwt?: JwtPlan;
   /** Sorted by name. */
   readonly models: readonly ModelPlan[];
 }
@@ -106,6 +165,11 @@ export const DEVICE_PLUGIN_CONFIG_LABEL = 'nvidia.com/device-plugin.config';
 
 /** The toleration every GPU model carries: GPU nodes are tainted so that other pods stay off them. */
 export const GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
+
+/** Production environments get stricter warnings (auth opt-outs, plain HTTP). */
+export function isProduction(environment: string): boolean {
+  return environment === 'production' || environment.startsWith('prod-') || environment === 'prod';
+}
 
 /** Builds the plan of an environment that passed validation (`checkEnvironment` found no errors). */
 export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
@@ -133,7 +197,6 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
   const models = loaded.models
     .map(({ file: modelFile, value: model }): ModelPlan => {
       const m = model.spec;
-      const location = expectOk(parseS3Uri(m.repository));
       const pool = m.gpuPool !== undefined ? gpuPools[m.gpuPool] : undefined;
       const gpu: GpuPlacement | undefined =
         m.gpuPool !== undefined && pool
@@ -145,27 +208,62 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
               tolerations: [GPU_TOLERATION, ...pool.tolerations],
             }
           : undefined;
-      const key = ['repositories', endpoint?.host ?? 'aws', location.bucket, ...(location.prefix ? [location.prefix] : [])].join('/');
+      const release = (r: { image: string; repository: string; models?: readonly string[]; args: readonly string[] }): ReleasePlan => {
+        const location = expectOk(parseS3Uri(r.repository));
+        const key = ['repositories', endpoint?.host ?? 'aws', location.bucket, ...(location.prefix ? [location.prefix] : [])].join('/');
+        return {
+          image: r.image,
+          repository: location,
+          repositoryUri: tritonUri(location, endpoint),
+          ...(r.models ? { tritonModels: r.models } : {}),
+          args: r.args,
+          ...(m.cache === 'sfs'
+            ? { cache: { key, digest: createHash('sha256').update(key).digest('hex').slice(0, 16), source: awsCliUri(location) } }
+            : {}),
+        };
+      };
+      const name = model.metadata.name;
+      const stable = release(m);
+      const canary = m.canary;
+      const tracks: TrackPlan[] = [{ track: 'stable', deploymentName: name, replicas: m.replicas, release: stable }];
+      // With analysis Flagger makes the canary of every release change; there is no second track.
+      if (canary && !canary.analysis) {
+        const models = canary.models ?? m.models;
+        tracks.push({
+          track: 'canary',
+          deploymentName: `${name}-canary`,
+          replicas: canary.replicas,
+          release: release({ image: canary.image ?? m.image, repository: canary.repository ?? m.repository, ...(models ? { models } : {}), args: canary.args ?? m.args }),
+        });
+      }
+      const header = canary?.header ? Object.entries(canary.header)[0] : undefined;
       return {
-        name: model.metadata.name,
+        name,
         sourcePath: `environments/${loaded.name}/models/${baseName(modelFile.path)}`,
         labels: model.metadata.labels ?? {},
-        image: m.image,
-        repository: location,
-        repositoryUri: tritonUri(location, endpoint),
-        ...(m.models ? { tritonModels: m.models } : {}),
-        args: m.args,
+        tracks,
+        ...(canary && !canary.analysis
+          ? {
+              routing: {
+                weight: canary.weight ?? 0,
+                ...(header ? { header: { name: header[0], value: header[1] } } : {}),
+                ...(canary.mirror ? { mirrorPercent: canary.mirror.percent } : {}),
+              },
+            }
+          : {}),
+        ...(canary?.analysis ? { analysis: { ...canary.analysis } } : {}),
+        traffic: {
+          timeout: m.traffic.timeout,
+          retries: { attempts: m.traffic.retries.attempts, ...(m.traffic.retries.perTryTimeout ? { perTryTimeout: m.traffic.retries.perTryTimeout } : {}), retryOn: m.traffic.retries.retryOn },
+        },
+        auth: { required: spec.auth !== undefined && m.auth.required, ...(m.auth.roles ? { roles: m.auth.roles } : {}) },
         env: m.env,
         ...(gpu ? { gpu } : {}),
-        replicas: m.replicas,
         resources: {
           cpu: quantityString(m.resources.cpu),
           memory: quantityString(m.resources.memory),
           shm: quantityString(m.resources.shm),
         },
-        ...(m.cache === 'sfs'
-          ? { cache: { key, digest: createHash('sha256').update(key).digest('hex').slice(0, 16), source: awsCliUri(location) } }
-          : {}),
         startupTimeoutSeconds: m.startupTimeoutSeconds,
         terminationGracePeriodSeconds: m.terminationGracePeriodSeconds,
       };
@@ -188,6 +286,8 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       accessKeyIdKey: spec.s3.accessKeyIdKey,
       secretAccessKeyKey: spec.s3.secretAccessKeyKey,
     },
+    ...(spec.gateway ? { gateway: { domain: spec.gateway.domain, ...(spec.gateway.tlsSecret ? { tlsSecret: spec.gateway.tlsSecret } : {}) } } : {}),
+    ...(spec.auth ? { jwt: { issuer: spec.auth.jwt.issuer, jwksUri: spec.auth.jwt.jwksUri, ...(spec.auth.jwt.audiences ? { audiences: spec.auth.jwt.audiences } : {}) } } : {}),
     ...(spec.sfs
       ? { sfs: { server: spec.sfs.server, path: spec.sfs.path, size: quantityString(spec.sfs.size), mountOptions: spec.sfs.mountOptions, syncImage: spec.sfs.syncImage } }
       : {}),

@@ -5,7 +5,7 @@
 import type { Diagnostic } from './diagnostics.ts';
 import type { LoadedEnvironment } from './load.ts';
 import { parseQuantity } from './quantity.ts';
-import { TIME_SLICED_RESOURCE } from './plan.ts';
+import { isProduction, TIME_SLICED_RESOURCE } from './plan.ts';
 import { parseEndpoint, parseS3Uri, sameEndpoint, formatEndpoint, type S3Endpoint } from './s3.ts';
 import type { DataPath, SourceFile } from './source-file.ts';
 import { didYouMean } from './validate-shape.ts';
@@ -77,6 +77,12 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     }
   }
 
+  if (loadedEnv && isProduction(env.name)) {
+    const spec = loadedEnv.value.spec;
+    if (!spec.auth) warn(loadedEnv.file, ['spec'], 'production-without-auth', `production environment "${env.name}" configures no \`auth.jwt\`: its models accept unauthenticated requests`, 'add `auth: { jwt: { issuer, jwksUri } }`');
+    if (spec.gateway && !spec.gateway.tlsSecret) warn(loadedEnv.file, ['spec', 'gateway'], 'production-without-tls', `the gateway of production environment "${env.name}" serves plain HTTP`, 'set `gateway.tlsSecret`');
+  }
+
   const seen = new Map<string, SourceFile>();
   for (const { file, value: model } of env.models) {
     const spec = model.spec;
@@ -95,13 +101,17 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     }
 
     // S3 repository: a location Triton can load, on the environment's endpoint.
-    const location = parseS3Uri(spec.repository);
-    if (!location.ok) {
-      error(file, ['spec', 'repository'], 'invalid-s3-uri', location.problem, location.hint);
-    } else if (location.value.endpoint && loadedEnv && endpointOk && !sameEndpoint(location.value.endpoint, endpoint)) {
-      const envEndpoint = endpoint ? formatEndpoint(endpoint) : 'AWS S3 (no endpoint)';
-      error(file, ['spec', 'repository'], 'foreign-s3-endpoint', `repository is on ${formatEndpoint(location.value.endpoint)} but the environment's S3 is ${envEndpoint}; the credentials Secret is for the environment's S3`, `write s3://${location.value.bucket}${location.value.prefix ? `/${location.value.prefix}` : ''} to use the environment's S3`);
-    }
+    const checkRepository = (path: DataPath, uri: string) => {
+      const location = parseS3Uri(uri);
+      if (!location.ok) {
+        error(file, path, 'invalid-s3-uri', location.problem, location.hint);
+      } else if (location.value.endpoint && loadedEnv && endpointOk && !sameEndpoint(location.value.endpoint, endpoint)) {
+        const envEndpoint = endpoint ? formatEndpoint(endpoint) : 'AWS S3 (no endpoint)';
+        error(file, path, 'foreign-s3-endpoint', `repository is on ${formatEndpoint(location.value.endpoint)} but the environment's S3 is ${envEndpoint}; the credentials Secret is for the environment's S3`, `write s3://${location.value.bucket}${location.value.prefix ? `/${location.value.prefix}` : ''} to use the environment's S3`);
+      }
+    };
+    checkRepository(['spec', 'repository'], spec.repository);
+    if (spec.canary?.repository !== undefined) checkRepository(['spec', 'canary', 'repository'], spec.canary.repository);
 
     // GPU placement.
     if (spec.gpus !== undefined && spec.gpuPool === undefined) {
@@ -136,11 +146,58 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
       error(file, ['spec', 'cache'], 'sfs-not-configured', `cache: sfs needs an SFS share, but environment "${env.name}" declares no \`sfs\``, `add \`sfs: { server, path, size }\` to ${envFile.path}, or set \`cache: none\``);
     }
 
-    spec.args.forEach((arg, i) => {
-      const flag = /^--([^=]+)/.exec(arg)?.[1] ?? '';
-      const why = MANAGED_FLAGS[flag];
-      if (why) error(file, ['spec', 'args', i], 'managed-flag', `--${flag} is set by tritonops`, why);
-    });
+    const checkArgs = (path: DataPath, args: readonly string[]) =>
+      args.forEach((arg, i) => {
+        const flag = /^--([^=]+)/.exec(arg)?.[1] ?? '';
+        const why = MANAGED_FLAGS[flag];
+        if (why) error(file, [...path, i], 'managed-flag', `--${flag} is set by tritonops`, why);
+      });
+    checkArgs(['spec', 'args'], spec.args);
+    if (spec.canary?.args) checkArgs(['spec', 'canary', 'args'], spec.canary.args);
+
+    // Canary: either static routing of a second release, or Flagger analysis of every release.
+    const canary = spec.canary;
+    if (canary) {
+      const releaseKeys = (['image', 'repository', 'models', 'args'] as const).filter((k) => canary[k] !== undefined);
+      const routingKeys = (['weight', 'header', 'mirror'] as const).filter((k) => canary[k] !== undefined);
+      if (canary.analysis) {
+        for (const key of routingKeys) {
+          error(file, ['spec', 'canary', key], 'analysis-with-static-routing', `canary.${key} cannot be combined with canary.analysis: Flagger sets the weights`, 'remove one of the two: static routing (weight, header, mirror) or analysis', 'key');
+        }
+        for (const key of releaseKeys) {
+          error(file, ['spec', 'canary', key], 'analysis-with-release', `canary.${key} cannot be combined with canary.analysis: Flagger makes a canary of every change to the model's own release`, `change spec.${key} itself to release under analysis`, 'key');
+        }
+        if (canary.analysis.stepWeight > canary.analysis.maxWeight) {
+          error(file, ['spec', 'canary', 'analysis', 'stepWeight'], 'analysis-step', `stepWeight (${canary.analysis.stepWeight}) is larger than maxWeight (${canary.analysis.maxWeight})`, 'take smaller steps, or raise maxWeight');
+        }
+      } else {
+        const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+        const differs =
+          (canary.image !== undefined && canary.image !== spec.image) ||
+          (canary.repository !== undefined && canary.repository !== spec.repository) ||
+          (canary.models !== undefined && !same(canary.models, spec.models)) ||
+          (canary.args !== undefined && !same(canary.args, spec.args));
+        if (!differs) {
+          error(file, ['spec', 'canary'], 'canary-same-release', 'the canary runs the same release as the stable track', 'give the canary its own `image`, `repository`, `models` or `args`', 'key');
+        }
+        if (canary.weight === undefined && canary.header === undefined && canary.mirror === undefined) {
+          warn(file, ['spec', 'canary'], 'canary-without-traffic', 'the canary receives no traffic: it has no weight, header or mirror', 'set `weight` (e.g. 10), a `header` for testers, or `mirror`');
+        }
+      }
+    }
+
+    // Auth: roles need tokens; opting out is explicit and visible.
+    const jwt = loadedEnv?.value.spec.auth?.jwt;
+    if (spec.auth.roles && envFile && loadedEnv && !jwt) {
+      error(file, ['spec', 'auth', 'roles'], 'roles-without-jwt', `roles are checked on JWT claims, but environment "${env.name}" configures no \`auth.jwt\``, `add \`auth: { jwt: { issuer, jwksUri } }\` to ${envFile.path}, or remove the roles`, 'key');
+    }
+    if (spec.auth.roles && !spec.auth.required) {
+      error(file, ['spec', 'auth', 'roles'], 'roles-without-auth', 'roles are set but `auth.required` is false', 'remove the roles, or require auth', 'key');
+    }
+    if (!spec.auth.required && isProduction(env.name)) {
+      warn(file, ['spec', 'auth', 'required'], 'auth-opt-out', `model "${name}" opts out of authentication in production: anyone who reaches the gateway can call it`, 'remove `auth.required: false` unless this model is meant to be public');
+    }
+
     for (const key of Object.keys(spec.env)) {
       const why = MANAGED_ENV[key];
       if (why) error(file, ['spec', 'env', key], 'managed-env', `environment variable ${key} is set by tritonops`, why, 'key');

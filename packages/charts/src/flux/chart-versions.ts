@@ -7,6 +7,7 @@ export const HELM_REPOSITORIES = {
   kedacore: 'https://kedacore.github.io/charts',
   'prometheus-community': 'https://prometheus-community.github.io/helm-charts',
   nvidia: 'https://helm.ngc.nvidia.com/nvidia',
+  flagger: 'https://flagger.app',
 } as const;
 
 export type HelmRepositoryName = keyof typeof HELM_REPOSITORIES;
@@ -16,4 +17,5 @@ export const CHART_VERSIONS = {
   keda: '2.17.2',
   kubePrometheusStack: '75.15.0',
   gpuOperator: 'v25.3.1',
+  flagger: '1.44.0',
 } as const;

@@ -23,6 +23,14 @@ export const INFRA_NAMESPACES = {
   gpuOperator: 'gpu-operator',
 } as const;
 
+/** The Prometheus of kube-prometheus-stack (release `kube-prometheus-stack` in `monitoring`). */
+export const PROMETHEUS_URL = 'http://kube-prometheus-stack-prometheus.monitoring:9090';
+
+/** Whether Flagger joins the infrastructure: only when some model uses canary analysis. */
+export function usesFlagger(env: EnvironmentPlan): boolean {
+  return env.models.some((m) => m.analysis !== undefined);
+}
+
 /** Whether the environment needs the GPU operator: only when it declares GPU pools. */
 export function needsGpuOperator(env: EnvironmentPlan): boolean {
   return Object.keys(env.gpuPools).length > 0;
@@ -46,7 +54,13 @@ export function addInfrastructureNamespaces(scope: Construct, env: EnvironmentPl
 }
 
 export function addHelmRepositories(scope: Construct, env: EnvironmentPlan): void {
-  const used: HelmRepositoryName[] = ['istio', 'kedacore', 'prometheus-community', ...(needsGpuOperator(env) ? ['nvidia' as const] : [])];
+  const used: HelmRepositoryName[] = [
+    'istio',
+    'kedacore',
+    'prometheus-community',
+    ...(needsGpuOperator(env) ? ['nvidia' as const] : []),
+    ...(usesFlagger(env) ? ['flagger' as const] : []),
+  ];
   for (const name of used) {
     typedObject<IHelmRepository>(scope, `helm-repository-${name}`, {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -185,5 +199,17 @@ export function addGpuOperator(scope: Construct, env: EnvironmentPlan): void {
       // Exposes DCGM GPU metrics for Prometheus (utilisation and memory per GPU).
       dcgmExporter: { serviceMonitor: { enabled: true } },
     },
+  });
+}
+
+export function addFlagger(scope: Construct, env: EnvironmentPlan): void {
+  addHelmRelease(scope, env, {
+    name: 'flagger',
+    namespace: INFRA_NAMESPACES.istio,
+    chart: 'flagger',
+    version: CHART_VERSIONS.flagger,
+    repository: 'flagger',
+    dependsOn: [{ name: 'istiod', namespace: INFRA_NAMESPACES.istio }],
+    values: { meshProvider: 'istio', metricsServer: PROMETHEUS_URL },
   });
 }

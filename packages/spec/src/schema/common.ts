@@ -13,6 +13,12 @@ export const API_VERSION = 'tritonops.dev/v1alpha1';
 /** RFC 1035 label: what Kubernetes requires of Service names, so every derived name is valid. */
 export const DNS_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 
+/** DNS subdomain (host names, domains). */
+export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$';
+
+/** Durations as Istio and Flagger take them: `500ms`, `60s`, `5m`, `1h`. */
+export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
+
 /**
  * Model names become Deployment, Service and ServiceAccount names with suffixes such as
  * `-canary`; 52 characters leaves room for them under the 63-character label limit.

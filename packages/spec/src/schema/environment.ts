@@ -1,7 +1,7 @@
 /** `kind: Environment` — one per cluster: where models run, where they come from, how Flux syncs. */
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
-import { Dictionary, DNS_LABEL_PATTERN, Envelope, Labels, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
+import { Dictionary, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, Envelope, Labels, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
 
 const SecretName = (description: string, example: string) =>
   Type.String({ pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253, description, examples: [example] });
@@ -179,6 +179,68 @@ export const EnvironmentSpec = Type.Object(
         description: 'The S3-compatible object storage that holds the Triton model repositories.',
         examples: [{ endpoint: 'https://s3.ru-1.storage.example.com:443', region: 'ru-1', credentialsSecret: 's3-model-reader' }],
       },
+    ),
+    gateway: Type.Optional(
+      Type.Object(
+        {
+          domain: Type.String({
+            pattern: DNS_SUBDOMAIN_PATTERN,
+            maxLength: 200,
+            description:
+              'DNS domain of the inference endpoints: each model is served at `<model>.<domain>`, for HTTP and gRPC. Point `*.<domain>` at the ingress gateway.',
+            examples: ['inference.acme.example'],
+          }),
+          tlsSecret: Type.Optional(
+            SecretName(
+              'Secret of type kubernetes.io/tls in the `istio-ingress` namespace with a certificate for `*.<domain>` (e.g. issued by cert-manager). Without it the gateway serves plain HTTP, which only suits development.',
+              'inference-tls',
+            ),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'The Istio ingress gateway of this environment.',
+          examples: [{ domain: 'inference.acme.example', tlsSecret: 'inference-tls' }],
+        },
+      ),
+    ),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          jwt: Type.Object(
+            {
+              issuer: Type.String({
+                pattern: '^https://[^\\s]+$',
+                description: 'Token issuer (`iss`). For Keycloak: `https://<host>/realms/<realm>`.',
+                examples: ['https://keycloak.acme.example/realms/ml'],
+              }),
+              jwksUri: Type.String({
+                pattern: '^https://[^\\s]+$',
+                description: "Where the issuer's signing keys are. For Keycloak: `<issuer>/protocol/openid-connect/certs`.",
+                examples: ['https://keycloak.acme.example/realms/ml/protocol/openid-connect/certs'],
+              }),
+              audiences: Type.Optional(
+                Type.Array(Type.String({ minLength: 1 }), {
+                  minItems: 1,
+                  uniqueItems: true,
+                  description: 'Accepted audiences (`aud`); any audience when absent.',
+                  examples: [['inference-api']],
+                }),
+              ),
+            },
+            {
+              additionalProperties: false,
+              description: 'JSON Web Tokens every request must carry (Authorization: Bearer …), checked by the Istio sidecars.',
+              examples: [{ issuer: 'https://keycloak.acme.example/realms/ml', jwksUri: 'https://keycloak.acme.example/realms/ml/protocol/openid-connect/certs' }],
+            },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'Who may call the models. With `jwt`, only requests with a valid token reach a model, unless the model opts out.',
+          examples: [],
+        },
+      ),
     ),
     sfs: Type.Optional(
       Type.Object(

@@ -1,40 +1,178 @@
 /** `kind: Model` — one Triton server serving one model repository in one environment. */
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
-import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, Envelope, MODEL_NAME_MAX } from './common.ts';
+import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, MODEL_NAME_MAX } from './common.ts';
 
 /** Triton model names: directory names inside the model repository. */
 export const TRITON_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
 
-export const ModelSpec = Type.Object(
+/** The release fields: what a canary may change and what promotion copies. */
+const Image = Type.String({
+  pattern: '^[a-z0-9][-a-z0-9._/:]*[a-z0-9](:[-A-Za-z0-9._]+)?(@sha256:[a-f0-9]{64})?$',
+  description:
+    'Triton server image. Pin a tag or a digest; the backend decides the variant (`-py3`, `-vllm-python-py3`, `-trtllm-python-py3`).',
+  examples: ['nvcr.io/nvidia/tritonserver:24.10-py3'],
+});
+
+const Repository = Type.String({
+  pattern: '^s3://',
+  description:
+    "Triton model repository in the environment's S3: `s3://bucket/path`. A full `s3://https://host:port/bucket/path` is accepted when it names the environment's endpoint. Use a new path per release: the SFS cache keys on it.",
+  examples: ['s3://models/whisper/2024-11-02'],
+});
+
+const TritonModels = Type.Array(Type.String({ pattern: TRITON_MODEL_NAME_PATTERN, maxLength: 128 }), {
+  minItems: 1,
+  uniqueItems: true,
+  description:
+    'Triton models of the repository to load. When set, Triton runs with `--model-control-mode=explicit` and loads only these; when absent it loads every model in the repository.',
+  examples: [['densenet_onnx']],
+});
+
+const ARGS_DESCRIPTION =
+  'Extra `tritonserver` flags, each as `--flag=value`. Flags tritonops manages (repository, ports, metrics, model control) are rejected.';
+const Args = (options: { default?: string[] }) =>
+  Type.Array(Type.String({ pattern: '^--[a-z0-9][-a-z0-9_]*(=.*)?$' }), {
+    ...options,
+    description: ARGS_DESCRIPTION,
+    examples: [['--log-verbose=1', '--backend-config=python,shm-default-byte-size=16777216']],
+  });
+
+const Duration = (description: string, example: string, defaultValue?: string) =>
+  Type.String({ pattern: DURATION_PATTERN, description, examples: [example], ...(defaultValue ? { default: defaultValue } : {}) });
+
+/** Envoy retry conditions Istio accepts in `retryOn`. */
+export const RETRY_CONDITIONS = [
+  'connect-failure',
+  'refused-stream',
+  'reset',
+  'unavailable',
+  'cancelled',
+  'deadline-exceeded',
+  'resource-exhausted',
+  'internal',
+  '5xx',
+  'gateway-error',
+  'retriable-4xx',
+] as const;
+
+const Traffic = Type.Object(
   {
-    image: Type.String({
-      pattern: '^[a-z0-9][-a-z0-9._/:]*[a-z0-9](:[-A-Za-z0-9._]+)?(@sha256:[a-f0-9]{64})?$',
-      description:
-        'Triton server image. Pin a tag or a digest; the backend decides the variant (`-py3`, `-vllm-python-py3`, `-trtllm-python-py3`).',
-      examples: ['nvcr.io/nvidia/tritonserver:24.10-py3'],
-    }),
-    repository: Type.String({
-      pattern: '^s3://',
-      description:
-        'Triton model repository in the environment\'s S3: `s3://bucket/path`. A full `s3://https://host:port/bucket/path` is accepted when it names the environment\'s endpoint. Use a new path per release: the SFS cache keys on it.',
-      examples: ['s3://models/whisper/2024-11-02'],
-    }),
-    models: Type.Optional(
-      Type.Array(Type.String({ pattern: TRITON_MODEL_NAME_PATTERN, maxLength: 128 }), {
-        minItems: 1,
-        uniqueItems: true,
+    timeout: Defaulted(Duration('Longest time a request may take, end to end, before the caller gets 504.', '120s', '60s')),
+    retries: Defaulted(
+      Type.Object(
+        {
+          attempts: Defaulted(
+            Type.Integer({ minimum: 0, maximum: 10, default: 2, description: 'Retries after the first try; 0 turns retries off.', examples: [2] }),
+          ),
+          perTryTimeout: Type.Optional(Duration('Time limit of each try.', '30s')),
+          retryOn: Defaulted(
+            Type.Array(Type.Union(RETRY_CONDITIONS.map((c) => Type.Literal(c))), {
+              minItems: 1,
+              uniqueItems: true,
+              default: ['connect-failure', 'refused-stream'],
+              description:
+                'When to retry. The default retries only requests that never reached Triton: inference is not idempotent for every model (stateful and generative models), so retry on errors only where it is.',
+              examples: [['connect-failure', 'refused-stream', 'unavailable']],
+            }),
+          ),
+        },
+        { additionalProperties: false, default: {}, description: 'Retries by the Istio proxies.', examples: [{ attempts: 2 }] },
+      ),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Routing of requests to this model.', examples: [{ timeout: '120s' }] },
+);
+
+const Auth = Type.Object(
+  {
+    required: Defaulted(
+      Type.Boolean({
+        default: true,
         description:
-          'Triton models of the repository to load. When set, Triton runs with `--model-control-mode=explicit` and loads only these; when absent it loads every model in the repository.',
-        examples: [['densenet_onnx']],
+          "Whether callers need a valid token (when the environment configures `auth.jwt`). `false` opts this model out explicitly; `validate` warns about it in production.",
+        examples: [true],
       }),
     ),
-    args: Defaulted(Type.Array(Type.String({ pattern: '^--[a-z0-9][-a-z0-9_]*(=.*)?$' }), {
-      default: [],
-      description:
-        'Extra `tritonserver` flags, each as `--flag=value`. Flags tritonops manages (repository, ports, metrics, model control) are rejected.',
-      examples: [['--log-verbose=1', '--backend-config=python,shm-default-byte-size=16777216']],
-    })),
+    roles: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[^\\s]+$' }), {
+        minItems: 1,
+        uniqueItems: true,
+        description: "Keycloak realm roles a caller needs, any of them (the token's `realm_access.roles`).",
+        examples: [['llm-users']],
+      }),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Who may call this model.', examples: [{ roles: ['llm-users'] }] },
+);
+
+const Analysis = Type.Object(
+  {
+    interval: Defaulted(Duration('How often Flagger checks the metrics and takes a step.', '1m', '1m')),
+    threshold: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Failed checks before Flagger rolls back.', examples: [5] })),
+    stepWeight: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Traffic percent added to the canary per step.', examples: [5] })),
+    maxWeight: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Canary traffic percent at which Flagger promotes.', examples: [50] })),
+    successRate: Defaulted(
+      Type.Number({ minimum: 0, maximum: 100, default: 99, description: "Lowest acceptable success rate in percent, from Triton's nv_inference_request_success / _failure.", examples: [99.5] }),
+    ),
+    maxQueueTimeMs: Defaulted(
+      Type.Number({ exclusiveMinimum: 0, default: 100, description: 'Highest acceptable mean queue time per request in milliseconds (nv_inference_queue_duration_us).', examples: [50] }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Progressive delivery by Flagger instead of static weights: on every release change Flagger shifts traffic step by step while Triton\'s own metrics stay healthy, and rolls back when they do not. Flagger then owns the model\'s VirtualService and DestinationRules.',
+    examples: [{ stepWeight: 10, maxWeight: 50, successRate: 99 }],
+  },
+);
+
+const Canary = Type.Object(
+  {
+    image: Type.Optional(Image),
+    repository: Type.Optional(Repository),
+    models: Type.Optional(TritonModels),
+    args: Type.Optional(Args({})),
+    replicas: Defaulted(Type.Integer({ minimum: 0, maximum: 1000, default: 1, description: 'Replicas of the canary track.', examples: [1] })),
+    weight: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100, description: 'Percent of the traffic the canary receives; the stable track gets the rest.', examples: [10] }),
+    ),
+    header: Type.Optional(
+      Dictionary('^[a-z0-9][-a-z0-9_]*$', Type.String({ minLength: 1 }), {
+        minProperties: 1,
+        maxProperties: 1,
+        description: 'A request header (lowercase name) that sends a request to the canary whatever the weight: for testers.',
+        examples: [{ 'x-canary': 'true' }],
+      }),
+    ),
+    mirror: Type.Optional(
+      Type.Object(
+        {
+          percent: Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Percent of the requests copied to the canary.', examples: [100] }),
+        },
+        {
+          additionalProperties: false,
+          description: 'Shadow traffic: the canary receives a copy of requests and its responses are dropped.',
+          examples: [{ percent: 100 }],
+        },
+      ),
+    ),
+    analysis: Type.Optional(Analysis),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A second track. With `weight`/`header`/`mirror`, the canary runs its own release (any of `image`, `repository`, `models`, `args`; the rest is inherited) beside the stable one, and `tritonops canary promote` makes it the stable release. With `analysis`, Flagger drives the rollout of every release change instead.',
+    examples: [{ repository: 's3://models/whisper/2024-11-20', weight: 10, header: { 'x-canary': 'true' } }],
+  },
+);
+
+export const ModelSpec = Type.Object(
+  {
+    image: Image,
+    repository: Repository,
+    models: Type.Optional(TritonModels),
+    args: Defaulted(Args({ default: [] })),
     env: Defaulted(Dictionary('^[A-Za-z_][A-Za-z0-9_]*$', Type.String(), {
       default: {},
       description:
@@ -93,6 +231,9 @@ export const ModelSpec = Type.Object(
       description: 'How long a replica may take to download and load its models before it is restarted.',
       examples: [1800],
     })),
+    traffic: Defaulted(Traffic),
+    auth: Defaulted(Auth),
+    canary: Type.Optional(Canary),
     terminationGracePeriodSeconds: Defaulted(Type.Integer({
       minimum: 15,
       maximum: 3600,
@@ -117,4 +258,5 @@ export const ModelSchema = Envelope('Model', ModelSpec, {
 
 /** Validated data, defaults filled in. */
 export type ModelSpec = Filled<typeof ModelSpec>;
+export type CanarySpec = Filled<typeof Canary>;
 export type Model = Filled<typeof ModelSchema>;

@@ -1,0 +1,151 @@
+/**
+ * Progressive delivery by Flagger (Istio provider). For a model with `canary.analysis` Flagger
+ * owns the Services, the VirtualService and the DestinationRules: it copies the model's
+ * Deployment into `<model>-primary`, and on every change to the Deployment's release shifts
+ * traffic to it step by step while Triton's own metrics stay healthy, then promotes or rolls
+ * back. tritonops renders the Canary and the MetricTemplates, and nothing Flagger makes itself.
+ *
+ * No `@kubernetes-models` package covers Flagger, so the bodies are typed here after the CRD of
+ * Flagger v1.44; the tests validate them against that CRD's OpenAPI schema.
+ */
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import { PROMETHEUS_URL } from './flux/infrastructure.ts';
+import { GATEWAY_REF } from './gateway.ts';
+import { environmentLabels, modelLabels } from './labels.ts';
+import { publicHost } from './istio-routing.ts';
+import { PORTS } from './triton-server.ts';
+
+interface ObjectMeta {
+  name: string;
+  namespace: string;
+  labels?: Record<string, string>;
+}
+
+interface CanaryMetric {
+  name: string;
+  interval?: string;
+  templateRef: { name: string; namespace?: string };
+  thresholdRange: { min?: number; max?: number };
+}
+
+export interface FlaggerCanary {
+  apiVersion: 'flagger.app/v1beta1';
+  kind: 'Canary';
+  metadata: ObjectMeta;
+  spec: {
+    provider: 'istio';
+    targetRef: { apiVersion: 'apps/v1'; kind: 'Deployment'; name: string };
+    progressDeadlineSeconds: number;
+    service: {
+      name: string;
+      port: number;
+      targetPort: number;
+      portName: string;
+      portDiscovery: boolean;
+      gateways: string[];
+      hosts?: string[];
+      timeout: string;
+      retries: { attempts: number; perTryTimeout?: string; retryOn?: string };
+      trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } };
+    };
+    analysis: {
+      interval: string;
+      threshold: number;
+      maxWeight: number;
+      stepWeight: number;
+      metrics: CanaryMetric[];
+    };
+  };
+}
+
+export interface FlaggerMetricTemplate {
+  apiVersion: 'flagger.app/v1beta1';
+  kind: 'MetricTemplate';
+  metadata: ObjectMeta;
+  spec: { provider: { type: 'prometheus'; address: string }; query: string };
+}
+
+export const SUCCESS_RATE_TEMPLATE = 'triton-success-rate';
+export const QUEUE_TIME_TEMPLATE = 'triton-queue-time';
+
+/**
+ * The canary's pods: Flagger's convention `<target>-<replicaset hash>-<pod id>`, which the
+ * primary's pods (`<target>-primary-…`) do not match. `pod` and `namespace` come from the
+ * PodMonitor's target labels.
+ */
+const CANARY_PODS = 'namespace="{{ namespace }}",pod=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"';
+
+/** Percent of successful inferences (Triton counts both; failures include rejected requests). */
+export const SUCCESS_RATE_QUERY = [
+  `100 * sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}]))`,
+  '/',
+  `(sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}])) + sum(rate(nv_inference_request_failure{${CANARY_PODS}}[{{ interval }}])))`,
+].join('\n');
+
+/** Mean queue time per request in ms; Triton's `*_duration_us` are cumulative counters. */
+export const QUEUE_TIME_QUERY = [
+  `sum(rate(nv_inference_queue_duration_us{${CANARY_PODS}}[{{ interval }}]))`,
+  '/',
+  `sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}]))`,
+  '/ 1000',
+].join('\n');
+
+export function addMetricTemplates(scope: Construct, env: EnvironmentPlan): void {
+  const template = (name: string, query: string): FlaggerMetricTemplate => ({
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'MetricTemplate',
+    metadata: { name, namespace: env.namespace, labels: environmentLabels(env) },
+    spec: { provider: { type: 'prometheus', address: PROMETHEUS_URL }, query },
+  });
+  const add = (id: string, body: FlaggerMetricTemplate) => new ApiObject(scope, id, body);
+  add('success-rate', template(SUCCESS_RATE_TEMPLATE, SUCCESS_RATE_QUERY));
+  add('queue-time', template(QUEUE_TIME_TEMPLATE, QUEUE_TIME_QUERY));
+}
+
+export function addCanary(scope: Construct, env: EnvironmentPlan, model: ModelPlan): void {
+  const analysis = model.analysis;
+  if (!analysis) return;
+  const external = publicHost(env, model);
+  const retries = model.traffic.retries;
+  const body: FlaggerCanary = {
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'Canary',
+    metadata: { name: model.name, namespace: env.namespace, labels: modelLabels(env, model) },
+    spec: {
+      provider: 'istio',
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: model.name },
+      progressDeadlineSeconds: model.startupTimeoutSeconds + 300,
+      service: {
+        name: model.name,
+        port: PORTS.http,
+        targetPort: PORTS.http,
+        portName: 'http',
+        // Every container port (grpc, metrics) joins the Services Flagger makes.
+        portDiscovery: true,
+        // With the ingress gateway listed first Flagger pins routes to the HTTP port, which the
+        // gateway needs on a multi-port Service; see docs/architecture.md for what it costs gRPC.
+        gateways: external ? [GATEWAY_REF, 'mesh'] : ['mesh'],
+        ...(external ? { hosts: [external] } : {}),
+        timeout: model.traffic.timeout,
+        retries: {
+          attempts: retries.attempts,
+          ...(retries.attempts > 0 ? { retryOn: retries.retryOn.join(','), ...(retries.perTryTimeout ? { perTryTimeout: retries.perTryTimeout } : {}) } : {}),
+        },
+        trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } },
+      },
+      analysis: {
+        interval: analysis.interval,
+        threshold: analysis.threshold,
+        maxWeight: analysis.maxWeight,
+        stepWeight: analysis.stepWeight,
+        metrics: [
+          { name: 'success-rate', interval: analysis.interval, templateRef: { name: SUCCESS_RATE_TEMPLATE, namespace: env.namespace }, thresholdRange: { min: analysis.successRate } },
+          { name: 'queue-time', interval: analysis.interval, templateRef: { name: QUEUE_TIME_TEMPLATE, namespace: env.namespace }, thresholdRange: { max: analysis.maxQueueTimeMs } },
+        ],
+      },
+    },
+  };
+  new ApiObject(scope, 'canary', body);
+}

@@ -1,0 +1,94 @@
+/**
+ * Who may reach a model. Per environment: mutual TLS between all sidecars (STRICT), JWT
+ * validation against the environment's issuer, and a NetworkPolicy that admits only the ingress
+ * gateway, the namespace itself and monitoring. Per model: an AuthorizationPolicy that requires a
+ * valid token (a RequestAuthentication alone lets token-less requests through), optionally with
+ * Keycloak roles, and the metrics port left open to Prometheus, which scrapes from outside the mesh.
+ */
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import type { IAuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
+import type { IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
+import type { IRequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
+import type { EnvironmentPlan, JwtPlan, ModelPlan } from '@tritonops/spec';
+import { INFRA_NAMESPACES } from './flux/infrastructure.ts';
+import { GATEWAY_NAMESPACE } from './gateway.ts';
+import { environmentLabels, modelLabels, modelSelector } from './labels.ts';
+import { PORTS } from './triton-server.ts';
+import { typedObject } from './typed-api-object.ts';
+
+/** Claim path of Keycloak realm roles, in Istio's `request.auth.claims[...]` syntax. */
+export const KEYCLOAK_ROLES_CLAIM = 'request.auth.claims[realm_access][roles]';
+
+export function addNamespaceSecurity(scope: Construct, env: EnvironmentPlan): void {
+  const labels = environmentLabels(env);
+  typedObject<IPeerAuthentication>(scope, 'peer-authentication', {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'PeerAuthentication',
+    metadata: { name: 'default', namespace: env.namespace, labels },
+    spec: { mtls: { mode: 'STRICT' } },
+  });
+  if (env.jwt) addRequestAuthentication(scope, env, env.jwt);
+  const fromNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+  new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+    metadata: { name: 'inference-servers', namespace: env.namespace, labels },
+    spec: {
+      podSelector: { matchLabels: { 'app.kubernetes.io/component': 'inference-server' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [fromNamespace(GATEWAY_NAMESPACE), { podSelector: {} }, fromNamespace(INFRA_NAMESPACES.monitoring)] }],
+    },
+  });
+}
+
+function addRequestAuthentication(scope: Construct, env: EnvironmentPlan, jwt: JwtPlan): void {
+  typedObject<IRequestAuthentication>(scope, 'request-authentication', {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'RequestAuthentication',
+    metadata: { name: 'jwt', namespace: env.namespace, labels: environmentLabels(env) },
+    spec: {
+      jwtRules: [
+        {
+          issuer: jwt.issuer,
+          jwksUri: jwt.jwksUri,
+          ...(jwt.audiences ? { audiences: [...jwt.audiences] } : {}),
+          // Pipelines pass the caller's token on to the models they call.
+          forwardOriginalToken: true,
+        },
+      ],
+    },
+  });
+}
+
+export function addModelSecurity(scope: Construct, env: EnvironmentPlan, model: ModelPlan): void {
+  const labels = modelLabels(env, model);
+  const selector = { matchLabels: modelSelector(model) };
+  typedObject<IPeerAuthentication>(scope, 'peer-authentication', {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'PeerAuthentication',
+    metadata: { name: model.name, namespace: env.namespace, labels },
+    spec: {
+      selector,
+      mtls: { mode: 'STRICT' },
+      // Prometheus scrapes from outside the mesh, in plain text.
+      portLevelMtls: { [String(PORTS.metrics)]: { mode: 'PERMISSIVE' } },
+    },
+  });
+  if (!model.auth.required) return;
+  const roles = model.auth.roles;
+  typedObject<IAuthorizationPolicy>(scope, 'authorization-policy', {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name: model.name, namespace: env.namespace, labels },
+    spec: {
+      selector,
+      action: 'ALLOW',
+      rules: [
+        {
+          from: [{ source: { requestPrincipals: ['*'] } }],
+          ...(roles ? { when: [{ key: KEYCLOAK_ROLES_CLAIM, values: [...roles] }] } : {}),
+        },
+        { to: [{ operation: { ports: [String(PORTS.metrics)], methods: ['GET'], paths: ['/metrics'] } }] },
+      ],
+    },
+  });
+}
