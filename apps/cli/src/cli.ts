@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { didYouMean, listEnvironments } from '@tritonops/spec';
+import { canaryCommand } from './commands/canary.ts';
 import { synthCommand } from './commands/synth.ts';
 import { validateCommand } from './commands/validate.ts';
 
@@ -40,6 +41,7 @@ Usage: tritonops <command> [options]
 Commands:
   validate   Check the specs under environments/ and report every problem
   synth      Render environments/ into flux/ (or check that flux/ is up to date)
+  canary     Promote a model's canary, or set its traffic weight (edits the spec in place)
   help       Show help for a command
 
 Options for every command:
@@ -73,6 +75,19 @@ flux-system/ folder of \`flux bootstrap\`) are kept.
   --check   Write nothing; exit 1 and list the files that differ from a fresh render (for CI).
 
 Exit codes: 0 written or up to date, 1 spec errors or (with --check) flux/ out of date, 2 usage error.`,
+  canary: `Usage: tritonops canary promote <model> --env <name> [--root <dir>]
+       tritonops canary weight <model> <percent> --env <name> [--root <dir>]
+
+promote  Makes the canary's release (image, repository, models, args) the stable release of the
+         model and removes the canary block. The stable Deployment keeps its name, so applying
+         the result is a rolling update, never a delete-and-create.
+weight   Sets the percent of traffic the canary receives (0-100); the stable track gets the rest.
+
+Both edit environments/<env>/models/<model>.yaml in place, keeping comments and formatting, and
+write nothing if the edited specs would not validate. Render and commit afterwards:
+  tritonops synth --env <name>
+
+Exit codes: 0 edited, 1 the edit is not possible or would be invalid, 2 usage error.`,
   help: `Usage: tritonops help [command]`,
 };
 
@@ -100,7 +115,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     parsed = parseArgs({
       args: [...rest],
-      allowPositionals: false,
+      allowPositionals: verb === 'canary',
       strict: true,
       options: {
         env: { type: 'string', multiple: true },
@@ -129,6 +144,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     if (!known.includes(env)) return usage(io, `unknown environment "${env}"`, known, env, verb);
   }
   const options: CommonOptions = { root, ...(values.env ? { envs: [...new Set(values.env)].sort() } : {}) };
+  if (verb === 'canary') return canary(parsed.positionals, { root, env: values.env }, io);
   switch (verb) {
     case 'validate':
       return validateCommand(options, io);
@@ -137,6 +153,27 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     default:
       return usage(io, `unknown command "${verb}"`, Object.keys(HELP), verb);
   }
+}
+
+function canary(positionals: string[], options: { root: string; env?: string[] }, io: Io): number {
+  const [action, model, weightText, ...extra] = positionals;
+  if (action !== 'promote' && action !== 'weight') {
+    return usage(io, action === undefined ? 'canary needs an action' : `unknown canary action "${action}"`, ['promote', 'weight'], action, 'canary');
+  }
+  if (model === undefined) return usage(io, `canary ${action} needs a model name`, [], undefined, 'canary');
+  const envs = options.env ?? [];
+  if (envs.length !== 1) return usage(io, `canary ${action} needs exactly one --env`, [], undefined, 'canary');
+  let weight: number | undefined;
+  if (action === 'weight') {
+    if (weightText === undefined || !/^\d+$/.test(weightText) || Number(weightText) > 100) {
+      return usage(io, `canary weight needs a percent from 0 to 100${weightText === undefined ? '' : `, not "${weightText}"`}`, [], undefined, 'canary');
+    }
+    weight = Number(weightText);
+  }
+  if (extra.length > 0 || (action === 'promote' && weightText !== undefined)) {
+    return usage(io, `unexpected argument "${action === 'promote' ? weightText : extra[0]}"`, [], undefined, 'canary');
+  }
+  return canaryCommand({ root: options.root, env: envs[0]!, action, model, ...(weight !== undefined ? { weight } : {}) }, io);
 }
 
 function usage(io: Io, message: string, candidates: string[], input?: string, verb?: string): number {

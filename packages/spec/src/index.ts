@@ -14,3 +14,4 @@ export * from './schema/model.ts';
 export * from './schema/emit.ts';
 export * from './schema/reference-doc.ts';
 export * from './schema/defaults.ts';
+export * from './spec-edit.ts';

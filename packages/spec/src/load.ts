@@ -53,6 +53,8 @@ export interface LoadOptions {
   readonly only?: readonly string[];
   /** Base for the paths shown in diagnostics; defaults to the process's working directory. */
   readonly displayBase?: string;
+  /** Contents to use instead of what is on disk, by absolute path: to check an edit before writing it. */
+  readonly overrides?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** Names of the environment folders, sorted; empty when there is no environments/ folder. */
@@ -86,9 +88,9 @@ export function loadSpecs(options: LoadOptions): LoadResult {
   }
 
   const readSpec = <T>(absolute: string, schema: object): Loaded<T> | undefined => {
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
-      bytes = readFileSync(absolute);
+      bytes = options.overrides?.get(absolute) ?? readFileSync(absolute);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
       diagnostics.push({ severity: 'error', code: 'unreadable-file', file: show(absolute), line: 1, col: 1, length: 1, message: `cannot read the file (${reason})`, hint: 'check its permissions' });
