@@ -84,6 +84,31 @@ const CASES: Record<string, Expected[]> = {
       hint: 'set gpusPerNode to physical GPUs per node × 2',
     },
   ],
+  'canary-weight-over-100': [{ error: `${M}:15:13: error: spec.canary.weight must be <= 100, not 150` }],
+  'canary-same-release': [{ error: `${M}:13:3: error: the canary runs the same release as the stable track`, hint: 'give the canary its own `image`, `repository`, `models` or `args`' }],
+  'analysis-with-weight': [
+    { error: `${M}:14:5: error: canary.weight cannot be combined with canary.analysis: Flagger sets the weights`, hint: 'remove one of the two' },
+  ],
+  'analysis-with-release': [
+    {
+      error: `${M}:14:5: error: canary.repository cannot be combined with canary.analysis: Flagger makes a canary of every change to the model's own release`,
+      hint: 'change spec.repository itself',
+    },
+  ],
+  'roles-without-jwt': [
+    { error: `${M}:14:5: error: roles are checked on JWT claims, but environment "dev" configures no \`auth.jwt\``, hint: 'add `auth: { jwt: { issuer, jwksUri } }`' },
+  ],
+  'canary-header-uppercase': [{ error: `${M}:16:7: error: invalid key "X-Canary" in spec.canary.header`, hint: 'write it in lowercase: "x-canary"' }],
+  'retry-on-typo': [
+    {
+      error: `${M}:15:50: error: spec.traffic.retries.retryOn[2] must be one of "connect-failure", "refused-stream", "reset", "unavailable", "cancelled", "deadline-exceeded", "resource-exhausted", "internal", "5xx", "gateway-error", "retriable-4xx", not "unavailble"`,
+      hint: 'did you mean "unavailable"?',
+    },
+  ],
+  'invalid-timeout': [{ error: `${M}:14:14: error: spec.traffic.timeout "1 minute" is not in the expected format`, hint: 'For example: 120s' }],
+  'invalid-gateway-domain': [
+    { error: `${E}:16:13: error: spec.gateway.domain "https://inference.example.com" is not in the expected format`, hint: 'each model is served at `<model>.<domain>`' },
+  ],
   'many-errors-at-once': [
     { error: `${E}:15:3: error: missing required key "region" in spec.s3`, hint: 'for example `region: ru-1`' },
     { error: `${E}:17:5: error: unknown key "regoin" in spec.s3`, hint: 'did you mean "region"?' },
@@ -154,5 +179,33 @@ describe('bad input: clear errors, exit code 1, flux/ untouched', () => {
     const result = await runCli(['validate'], dir.path);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('validation failed: 4 errors, 0 warnings');
+  });
+});
+
+describe('warnings: reported with positions, but the render goes ahead', () => {
+  it('warns when a production model opts out of authentication', async () => {
+    const dir = copyWorkspace(REPO_ROOT, 'warn-auth');
+    cleanups.push(dir.remove);
+    const file = join(dir.path, 'environments/production/models/densenet.yaml');
+    const { readFileSync } = await import('node:fs');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}  auth:\n    required: false\n`);
+    const result = await runCli(['validate'], dir.path);
+    expect(result.code).toBe(0);
+    const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('required: false')) + 1;
+    expect(result.stderr).toContain(
+      `environments/production/models/densenet.yaml:${line}:15: warning: model "densenet" opts out of authentication in production: anyone who reaches the gateway can call it`,
+    );
+    expect(result.stdout).toContain('(0 errors, 1 warning)');
+  });
+
+  it('does not warn about the same opt-out outside production', async () => {
+    const dir = copyWorkspace(REPO_ROOT, 'warn-auth-staging');
+    cleanups.push(dir.remove);
+    const file = join(dir.path, 'environments/staging/models/densenet.yaml');
+    const { readFileSync } = await import('node:fs');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}  auth:\n    required: false\n`);
+    const result = await runCli(['validate'], dir.path);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
   });
 });

@@ -10,9 +10,9 @@ describe('every rendered object is valid for the real API', () => {
     expect([...envs].sort()).toEqual(['dev', 'production', 'staging']);
   });
 
-  it.each(objects.map((o) => [`${o.file} ${String(o.object.kind)}/${String((o.object.metadata as { name: string }).name)}`, o.object] as const))(
+  it.for(objects.map((o) => [`${o.file} ${String(o.object.kind)}/${String((o.object.metadata as { name: string }).name)}`, o.object] as const))(
     '%s validates against its upstream schema',
-    (_name, object, ctx) => {
+    ([, object], ctx) => {
       if (needsSharedSchema(object) && !sharedSchemasAvailable()) ctx.skip('needs ../shared/flagger/crd.yaml (present in CI, not in a user clone)');
       expect(() => validateUpstream(object)).not.toThrow();
     },

@@ -66,7 +66,7 @@ function loadCrdValidators(): Map<string, ValidateFunction> | undefined {
     const crd = doc.toJS() as { spec?: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] } };
     if (!crd?.spec) continue;
     for (const version of crd.spec.versions) {
-      validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(closeObjects(version.schema.openAPIV3Schema)));
+      validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(closeObjects(version.schema.openAPIV3Schema) as object));
     }
   }
   return validators;

@@ -20,6 +20,7 @@ describe('Flux for one environment', () => {
       'flux/infrastructure/test/keda.yaml',
       'flux/infrastructure/test/monitoring.yaml',
       'flux/infrastructure/test/namespaces.yaml',
+      'flux/models/test/environment/gateway.yaml',
       'flux/models/test/environment/model-cache.yaml',
       'flux/models/test/environment/namespace.yaml',
       'flux/models/test/environment/security.yaml',

@@ -20,6 +20,9 @@ spec:
       gpuMemory: 40Gi
       tolerations: [{ key: dedicated, operator: Equal, value: a100, effect: NoSchedule }]
   s3: { endpoint: "https://s3.example.com:443", region: ru-1, credentialsSecret: s3-model-reader }
+  gateway: { domain: inference.example.com, tlsSecret: inference-tls }
+  auth:
+    jwt: { issuer: "https://keycloak.example.com/realms/ml", jwksUri: "https://keycloak.example.com/realms/ml/protocol/openid-connect/certs", audiences: [inference-api] }
   sfs: { server: 10.0.0.2, path: /shares/cache, size: 100Gi }
 `;
 

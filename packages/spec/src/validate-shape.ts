@@ -102,11 +102,13 @@ function toDiagnostic(file: SourceFile, e: ErrorObject): Diagnostic {
     case 'propertyNames': {
       const key = String((e.params as { propertyName: string }).propertyName);
       const pattern = ((parent?.propertyNames as Schema | undefined)?.pattern as string | undefined) ?? '';
+      const lower = key.toLowerCase();
+      const lowercaseFits = lower !== key && pattern !== '' && new RegExp(pattern).test(lower);
       return make(
         file.locate([...path, key], 'key'),
         'invalid-key',
         `invalid key "${key}" in ${where}`,
-        formatHint(pattern, parent),
+        lowercaseFits ? `write it in lowercase: "${lower}"` : formatHint(pattern, parent),
       );
     }
     case 'type': {
