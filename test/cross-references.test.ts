@@ -42,9 +42,10 @@ describe('cross references between rendered objects hold', () => {
     }
   });
 
-  it("every PodMonitor's port exists on the pods it selects", () => {
-    expect(ofKind('PodMonitor').length).toBe(ofKind('ServiceAccount').length);
-    for (const pm of ofKind('PodMonitor')) {
+  it("every model's PodMonitor's port exists on the pods it selects", () => {
+    const modelMonitors = ofKind('PodMonitor').filter((pm) => pm.metadata.labels['tritonops.dev/model']);
+    expect(modelMonitors.length).toBe(ofKind('ServiceAccount').length);
+    for (const pm of modelMonitors) {
       const targets = podsOf(pm.metadata.namespace, envOf(pm)).filter((d) => matches(pm.spec.selector.matchLabels, d.spec.template.metadata.labels));
       expect(targets).not.toHaveLength(0);
       for (const d of targets) {

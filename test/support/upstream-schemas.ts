@@ -18,6 +18,8 @@ import * as fluxHelm from '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2'
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import * as istioNetworking from '@kubernetes-models/istio/networking.istio.io/v1';
 import * as istioSecurity from '@kubernetes-models/istio/security.istio.io/v1';
+import * as istioTelemetry from '@kubernetes-models/istio/telemetry.istio.io/v1';
+import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { SHARED_DIR } from './workspace.ts';
 
 interface Validatable {
@@ -47,6 +49,8 @@ const MODELS: Record<string, ModelClass> = {
   'security.istio.io/v1/PeerAuthentication': istioSecurity.PeerAuthentication,
   'security.istio.io/v1/RequestAuthentication': istioSecurity.RequestAuthentication,
   'security.istio.io/v1/AuthorizationPolicy': istioSecurity.AuthorizationPolicy,
+  'telemetry.istio.io/v1/Telemetry': istioTelemetry.Telemetry,
+  'keda.sh/v1alpha1/ScaledObject': keda.ScaledObject,
 };
 
 export const FLAGGER_CRD = join(SHARED_DIR, 'flagger/crd.yaml');

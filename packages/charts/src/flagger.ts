@@ -11,6 +11,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import { scaledObjectTriggers } from './autoscaling.ts';
 import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { GATEWAY_REF } from './gateway.ts';
 import { environmentLabels, modelLabels } from './labels.ts';
@@ -37,6 +38,7 @@ export interface FlaggerCanary {
   spec: {
     provider: 'istio';
     targetRef: { apiVersion: 'apps/v1'; kind: 'Deployment'; name: string };
+    autoscalerRef?: { apiVersion: 'keda.sh/v1alpha1'; kind: 'ScaledObject'; name: string; primaryScalerQueries: Record<string, string> };
     progressDeadlineSeconds: number;
     service: {
       name: string;
@@ -116,6 +118,18 @@ export function addCanary(scope: Construct, env: EnvironmentPlan, model: ModelPl
     spec: {
       provider: 'istio',
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: model.name },
+      ...(model.autoscaling
+        ? {
+            // Flagger copies the ScaledObject for its primary; these are the copy's queries,
+            // scoped to the primary's pods instead of the canary's.
+            autoscalerRef: {
+              apiVersion: 'keda.sh/v1alpha1',
+              kind: 'ScaledObject',
+              name: model.name,
+              primaryScalerQueries: Object.fromEntries(scaledObjectTriggers(env, model, model.autoscaling, `${model.name}-primary`).map((t) => [t.name, t.query])),
+            },
+          }
+        : {}),
       progressDeadlineSeconds: model.startupTimeoutSeconds + 300,
       service: {
         name: model.name,

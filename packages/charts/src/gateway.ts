@@ -5,6 +5,7 @@
  */
 import type { Construct } from 'constructs';
 import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
+import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import type { EnvironmentPlan, GatewayPlan } from '@tritonops/spec';
 import { environmentLabels } from './labels.ts';
 import { typedObject } from './typed-api-object.ts';
@@ -15,6 +16,22 @@ export const GATEWAY_NAME = 'inference-gateway';
 export const GATEWAY_REF = `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}`;
 /** Label the istio `gateway` chart puts on pods of the release `istio-ingressgateway`. */
 export const GATEWAY_SELECTOR = { istio: 'ingressgateway' };
+
+/**
+ * Scrapes the gateway's proxies (Istio's standard metrics on 15090): request counts per model,
+ * including requests to a model scaled to zero, which wake it.
+ */
+export function addGatewayMonitor(scope: Construct, env: EnvironmentPlan): void {
+  typedObject<IPodMonitor>(scope, 'gateway-pod-monitor', {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name: 'istio-ingressgateway', namespace: GATEWAY_NAMESPACE, labels: environmentLabels(env) },
+    spec: {
+      selector: { matchLabels: GATEWAY_SELECTOR },
+      podMetricsEndpoints: [{ port: 'http-envoy-prom', path: '/stats/prometheus', interval: '15s' }],
+    },
+  });
+}
 
 export function addGateway(scope: Construct, env: EnvironmentPlan, gateway: GatewayPlan): void {
   const hosts = [`*.${gateway.domain}`];

@@ -27,7 +27,11 @@ import {
   usesFlagger,
 } from './flux/infrastructure.ts';
 import { addCanary, addMetricTemplates } from './flagger.ts';
-import { addGateway } from './gateway.ts';
+import { addAlerts } from './alerts.ts';
+import { addScaledObject } from './autoscaling.ts';
+import { addDashboard } from './dashboard.ts';
+import { addGateway, addGatewayMonitor } from './gateway.ts';
+import { addTelemetry } from './tracing.ts';
 import { addDestinationRule, addVirtualServices } from './istio-routing.ts';
 import { addModelSecurity, addNamespaceSecurity } from './security.ts';
 import { InferenceNamespace } from './namespace.ts';
@@ -65,13 +69,23 @@ export function renderEnvironment(env: EnvironmentPlan): RenderedFile[] {
   file(`${paths.models}/environment/namespace.yaml`, envSource, (c) => new InferenceNamespace(c, 'namespace', env));
   file(`${paths.models}/environment/security.yaml`, envSource, (c) => addNamespaceSecurity(c, env));
   const gateway = env.gateway;
-  if (gateway) file(`${paths.models}/environment/gateway.yaml`, envSource, (c) => addGateway(c, env, gateway));
+  if (gateway) {
+    file(`${paths.models}/environment/gateway.yaml`, envSource, (c) => {
+      addGateway(c, env, gateway);
+      addGatewayMonitor(c, env);
+    });
+  }
+  file(`${paths.models}/environment/alerts.yaml`, envSource, (c) => addAlerts(c, env));
+  file(`${paths.models}/environment/dashboard.yaml`, envSource, (c) => addDashboard(c, env));
+  const tracing = env.tracing;
+  if (tracing) file(`${paths.models}/environment/tracing.yaml`, envSource, (c) => addTelemetry(c, env, tracing));
   const sfs = env.sfs;
   if (sfs) file(`${paths.models}/environment/model-cache.yaml`, envSource, (c) => new SfsShare(c, 'model-cache', env, sfs));
   if (usesFlagger(env)) file(`${paths.models}/environment/flagger-metrics.yaml`, envSource, (c) => addMetricTemplates(c, env));
   for (const model of env.models) {
     file(`${paths.models}/models/${model.name}.yaml`, [model.sourcePath, env.sourcePath], (c) => {
       new TritonServer(c, 'triton', { env, model });
+      for (const track of model.tracks) addScaledObject(c, env, model, track);
       if (model.analysis) {
         addCanary(c, env, model);
       } else {

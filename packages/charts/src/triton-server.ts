@@ -67,7 +67,8 @@ export class TritonServer extends Construct {
     new k8s.KubeDeployment(this, `deployment-${track.track}`, {
       metadata: { name, namespace: env.namespace, labels },
       spec: {
-        replicas: track.replicas,
+        // An autoscaled Deployment carries no replica count, or every Flux sync would reset it.
+        ...(track.autoscale ? {} : { replicas: track.replicas }),
         selector: { matchLabels: selector },
         strategy: {
           type: 'RollingUpdate',
@@ -112,6 +113,20 @@ function podAnnotations(env: EnvironmentPlan, release: ReleasePlan): Record<stri
   return annotations;
 }
 
+/** OpenTelemetry tracing to the environment's collector, sampled as the spec says. */
+export function tracingArgs(model: ModelPlan): string[] {
+  const tracing = model.tracing;
+  if (!tracing || tracing.samplingPercent === 0) return [];
+  return [
+    '--trace-config=mode=opentelemetry',
+    `--trace-config=opentelemetry,url=http://${tracing.collector}:4318/v1/traces`,
+    `--trace-config=opentelemetry,resource=service.name=${model.name}`,
+    // Triton samples one request in `rate`.
+    `--trace-config=rate=${Math.max(1, Math.round(100 / tracing.samplingPercent))}`,
+    '--trace-config=level=TIMESTAMPS',
+  ];
+}
+
 /** Seconds a stopping pod keeps serving while it leaves the Service endpoints and Istio's routes. */
 export function drainSeconds(model: ModelPlan): number {
   return Math.min(15, Math.floor(model.terminationGracePeriodSeconds / 4));
@@ -134,6 +149,9 @@ function podSpec(env: EnvironmentPlan, model: ModelPlan, release: ReleasePlan): 
     `--allow-gpu-metrics=${model.gpu ? 'true' : 'false'}`,
     `--exit-timeout-secs=${exitTimeout}`,
     ...(release.tritonModels ? ['--model-control-mode=explicit', ...release.tritonModels.map((m) => `--load-model=${m}`)] : []),
+    // Time to first token is a histogram, which Triton exports only when asked.
+    ...(model.autoscaling?.triggers.timeToFirstTokenMs !== undefined ? ['--metrics-config=histogram_latencies=true'] : []),
+    ...tracingArgs(model),
     ...release.args,
   ];
 

@@ -20,6 +20,8 @@ describe('Flux for one environment', () => {
       'flux/infrastructure/test/keda.yaml',
       'flux/infrastructure/test/monitoring.yaml',
       'flux/infrastructure/test/namespaces.yaml',
+      'flux/models/test/environment/alerts.yaml',
+      'flux/models/test/environment/dashboard.yaml',
       'flux/models/test/environment/gateway.yaml',
       'flux/models/test/environment/model-cache.yaml',
       'flux/models/test/environment/namespace.yaml',
@@ -60,8 +62,8 @@ describe('Flux for one environment', () => {
 
 describe('time-sliced GPU pools', () => {
   const sliced = ENVIRONMENT.replace(
-    '    t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 2, gpuMemory: 16Gi }',
-    '    t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, timeSlicing: { replicas: 4 }, gpusPerNode: 4, maxNodes: 2, gpuMemory: 16Gi }',
+    '    t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 8, gpuMemory: 16Gi }',
+    '    t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, timeSlicing: { replicas: 4 }, gpusPerNode: 4, maxNodes: 8, gpuMemory: 16Gi }',
   );
   const objs = renderEnvironment(planOf({ small: '  gpuPool: t4\n' }, sliced)).flatMap((f) => f.objects as Obj[]);
 

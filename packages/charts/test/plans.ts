@@ -11,7 +11,7 @@ spec:
   namespace: inference
   git: { url: ssh://git@git.example.com/acme/platform.git, secretRef: flux-git-auth }
   gpuPools:
-    t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 2, gpuMemory: 16Gi }
+    t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 8, gpuMemory: 16Gi }
     a100-mig:
       nodeSelector: { gpu.example.com/model: a100-80 }
       resource: nvidia.com/mig-3g.40gb

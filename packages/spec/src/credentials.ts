@@ -61,7 +61,8 @@ export function findInlineCredentials(file: SourceFile): Diagnostic[] {
       if (typeof node.value !== 'string' && typeof node.value !== 'number') return;
       const text = String(node.value);
       if (text.trim() === '') return;
-      if (key !== undefined && !REFERENCE_KEYS.has(key) && looksLikeSecretKey(key)) {
+      // By key name only for text: `timeToFirstTokenMs: 800` is a number, not a token.
+      if (typeof node.value === 'string' && key !== undefined && !REFERENCE_KEYS.has(key) && looksLikeSecretKey(key)) {
         report(node, `a value under "${key}"`);
         return;
       }

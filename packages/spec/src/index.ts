@@ -15,3 +15,4 @@ export * from './schema/emit.ts';
 export * from './schema/reference-doc.ts';
 export * from './schema/defaults.ts';
 export * from './spec-edit.ts';
+export * from './capacity.ts';

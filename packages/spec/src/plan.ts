@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { compareStrings } from './diagnostics.ts';
 import type { LoadedEnvironment } from './load.ts';
-import { quantityString } from './quantity.ts';
+import { parseQuantity, quantityString } from './quantity.ts';
 import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from './s3.ts';
 
 export interface Toleration {
@@ -65,8 +65,37 @@ export interface TrackPlan {
    * promotion is a rolling update of it; the canary's is `<model>-canary`.
    */
   readonly deploymentName: string;
+  /** Fixed replica count; ignored when `autoscale` is set. */
   readonly replicas: number;
+  /** Bounds of this track's autoscaling, when it autoscales. */
+  readonly autoscale?: { readonly minReplicas: number; readonly maxReplicas: number };
   readonly release: ReleasePlan;
+}
+
+/** What KEDA scales on; the thresholds the spec set. */
+export interface TriggersPlan {
+  readonly queueTimeMs?: number;
+  readonly gpuUtilization?: number;
+  readonly gpuUtilizationSource: 'triton' | 'dcgm';
+  readonly inferencesPerSecond?: number;
+  readonly pendingRequests?: number;
+  readonly gpuMemoryUtilization?: number;
+  readonly timeToFirstTokenMs?: number;
+  readonly timeToFirstTokenQuantile: number;
+}
+
+export interface AutoscalingPlan {
+  readonly triggers: TriggersPlan;
+  readonly pollingIntervalSeconds: number;
+  readonly scaleDownStabilizationSeconds: number;
+  readonly fallbackReplicas?: number;
+  /** Set when the model may scale to zero: seconds idle before it does. */
+  readonly idleSeconds?: number;
+}
+
+export interface TracingPlan {
+  readonly collector: string;
+  readonly samplingPercent: number;
 }
 
 /** Static canary routing (Istio weights), when the model has a canary track. */
@@ -102,6 +131,11 @@ export interface ModelPlan {
   readonly routing?: CanaryRouting;
   readonly analysis?: AnalysisPlan;
   readonly traffic: TrafficPlan;
+  readonly autoscaling?: AutoscalingPlan;
+  /** GPU memory one replica needs, in bytes, when the spec says. */
+  readonly gpuMemoryBytes?: number;
+  readonly slo: { readonly successRate: number; readonly queueTimeMs: number };
+  readonly tracing?: TracingPlan;
   /** Whether a valid token is required: the environment has JWT and the model did not opt out. */
   readonly auth: { readonly required: boolean; readonly roles?: readonly string[] };
   readonly env: Readonly<Record<string, string>>;
@@ -154,6 +188,7 @@ export interface EnvironmentPlan {
   readonly sfs?: SfsPlan;
   readonly gateway?: GatewayPlan;
   readonly jwt?: JwtPlan;
+  readonly tracing?: TracingPlan;
   /** Sorted by name. */
   readonly models: readonly ModelPlan[];
 }
@@ -225,7 +260,16 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       const name = model.metadata.name;
       const stable = release(m);
       const canary = m.canary;
-      const tracks: TrackPlan[] = [{ track: 'stable', deploymentName: name, replicas: m.replicas, release: stable }];
+      const auto = m.autoscaling;
+      const tracks: TrackPlan[] = [
+        {
+          track: 'stable',
+          deploymentName: name,
+          replicas: m.replicas,
+          ...(auto ? { autoscale: { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas } } : {}),
+          release: stable,
+        },
+      ];
       // With analysis Flagger makes the canary of every release change; there is no second track.
       if (canary && !canary.analysis) {
         const models = canary.models ?? m.models;
@@ -233,6 +277,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
           track: 'canary',
           deploymentName: `${name}-canary`,
           replicas: canary.replicas,
+          ...(auto && canary.autoscaling ? { autoscale: { minReplicas: canary.autoscaling.minReplicas, maxReplicas: canary.autoscaling.maxReplicas } } : {}),
           release: release({ image: canary.image ?? m.image, repository: canary.repository ?? m.repository, ...(models ? { models } : {}), args: canary.args ?? m.args }),
         });
       }
@@ -256,6 +301,20 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
           timeout: m.traffic.timeout,
           retries: { attempts: m.traffic.retries.attempts, ...(m.traffic.retries.perTryTimeout ? { perTryTimeout: m.traffic.retries.perTryTimeout } : {}), retryOn: m.traffic.retries.retryOn },
         },
+        ...(auto
+          ? {
+              autoscaling: {
+                triggers: { ...auto.triggers },
+                pollingIntervalSeconds: auto.pollingIntervalSeconds,
+                scaleDownStabilizationSeconds: auto.scaleDownStabilizationSeconds,
+                ...(auto.fallbackReplicas !== undefined ? { fallbackReplicas: auto.fallbackReplicas } : {}),
+                ...(auto.scaleToZero ? { idleSeconds: auto.scaleToZero.idleSeconds } : {}),
+              },
+            }
+          : {}),
+        ...(m.gpuMemory !== undefined ? { gpuMemoryBytes: parseQuantity(m.gpuMemory) ?? 0 } : {}),
+        slo: { successRate: m.slo.successRate, queueTimeMs: m.slo.queueTimeMs },
+        ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } } : {}),
         auth: { required: spec.auth !== undefined && m.auth.required, ...(m.auth.roles ? { roles: m.auth.roles } : {}) },
         env: m.env,
         ...(gpu ? { gpu } : {}),
@@ -287,6 +346,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       secretAccessKeyKey: spec.s3.secretAccessKeyKey,
     },
     ...(spec.gateway ? { gateway: { domain: spec.gateway.domain, ...(spec.gateway.tlsSecret ? { tlsSecret: spec.gateway.tlsSecret } : {}) } } : {}),
+    ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: spec.tracing.samplingPercent } } : {}),
     ...(spec.auth ? { jwt: { issuer: spec.auth.jwt.issuer, jwksUri: spec.auth.jwt.jwksUri, ...(spec.auth.jwt.audiences ? { audiences: spec.auth.jwt.audiences } : {}) } } : {}),
     ...(spec.sfs
       ? { sfs: { server: spec.sfs.server, path: spec.sfs.path, size: quantityString(spec.sfs.size), mountOptions: spec.sfs.mountOptions, syncImage: spec.sfs.syncImage } }

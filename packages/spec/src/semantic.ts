@@ -24,6 +24,26 @@ export const MANAGED_FLAGS: Record<string, string> = {
   'exit-timeout-secs': 'set `terminationGracePeriodSeconds`; the exit timeout is derived from it',
 };
 
+/**
+ * How KEDA treats each trigger. AverageValue: the query sums over replicas and the threshold is
+ * per replica. Value: the query is a mean or a quantile and the threshold is its target.
+ */
+export const TRIGGER_METRIC_TYPES = {
+  queueTimeMs: 'Value',
+  gpuUtilization: 'Value',
+  inferencesPerSecond: 'AverageValue',
+  pendingRequests: 'AverageValue',
+  gpuMemoryUtilization: 'Value',
+  timeToFirstTokenMs: 'Value',
+} as const;
+
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20]] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))}${unit}`;
+  }
+  return `${bytes}`;
+}
+
 /** Environment variables tritonops sets itself. */
 export const MANAGED_ENV: Record<string, string> = {
   AWS_DEFAULT_REGION: 'set `s3.region` in environment.yaml',
@@ -183,6 +203,57 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
         if (canary.weight === undefined && canary.header === undefined && canary.mirror === undefined) {
           warn(file, ['spec', 'canary'], 'canary-without-traffic', 'the canary receives no traffic: it has no weight, header or mirror', 'set `weight` (e.g. 10), a `header` for testers, or `mirror`');
         }
+      }
+    }
+
+    // Autoscaling: KEDA triggers that make sense for this model.
+    const auto = spec.autoscaling;
+    if (auto) {
+      const at = ['spec', 'autoscaling'];
+      const triggers = auto.triggers;
+      const set = (Object.keys(TRIGGER_METRIC_TYPES) as (keyof typeof TRIGGER_METRIC_TYPES)[]).filter((k) => triggers[k] !== undefined);
+      if (set.length === 0) {
+        error(file, [...at, 'triggers'], 'no-trigger', 'autoscaling needs at least one trigger', `set one of ${Object.keys(TRIGGER_METRIC_TYPES).join(', ')}; e.g. \`queueTimeMs: 50\``, 'key');
+      }
+      if (auto.minReplicas > auto.maxReplicas) {
+        error(file, [...at, 'minReplicas'], 'min-over-max', `minReplicas (${auto.minReplicas}) is larger than maxReplicas (${auto.maxReplicas})`);
+      }
+      if (auto.minReplicas === 0 && !auto.scaleToZero) {
+        error(file, [...at, 'minReplicas'], 'zero-without-opt-in', 'minReplicas: 0 scales the model to zero, which needs an explicit `scaleToZero`', 'add `scaleToZero: { idleSeconds: 900 }` (and read its caveat), or keep at least one replica');
+      }
+      if (auto.scaleToZero && auto.minReplicas !== 0) {
+        error(file, [...at, 'scaleToZero'], 'scale-to-zero-min', `scaleToZero needs minReplicas: 0, not ${auto.minReplicas}`, 'set `minReplicas: 0`', 'key');
+      }
+      if (auto.fallbackReplicas !== undefined) {
+        const ratios = set.filter((k) => TRIGGER_METRIC_TYPES[k] === 'Value');
+        if (ratios.length > 0) {
+          error(file, [...at, 'fallbackReplicas'], 'fallback-metric-type', `fallbackReplicas works only with per-replica triggers, but ${ratios.join(', ')} ${ratios.length === 1 ? 'is a' : 'are'} ratio (Value) trigger${ratios.length === 1 ? '' : 's'}`, 'KEDA falls back only for AverageValue triggers: use inferencesPerSecond or pendingRequests, or remove fallbackReplicas', 'key');
+        }
+      }
+      if (!spec.gpuPool) {
+        for (const k of ['gpuUtilization', 'gpuMemoryUtilization'] as const) {
+          if (triggers[k] !== undefined) error(file, [...at, 'triggers', k], 'gpu-trigger-on-cpu', `${k} needs a GPU, but the model has no gpuPool`, 'scale a CPU-only model on queueTimeMs, inferencesPerSecond or pendingRequests', 'key');
+        }
+      }
+      if (file.has(['spec', 'replicas'])) {
+        warn(file, ['spec', 'replicas'], 'replicas-ignored', '`replicas` is ignored: the model autoscales between minReplicas and maxReplicas', 'remove `replicas`');
+      }
+    }
+    if (spec.canary?.autoscaling && !auto) {
+      error(file, ['spec', 'canary', 'autoscaling'], 'canary-autoscaling-alone', 'canary.autoscaling needs the model to autoscale: the canary uses its triggers', 'add `autoscaling` to the model, or give the canary a fixed `replicas`', 'key');
+    }
+    if (spec.canary?.autoscaling && spec.canary.analysis) {
+      error(file, ['spec', 'canary', 'autoscaling'], 'analysis-with-canary-autoscaling', 'under analysis Flagger scales the canary with the model\'s own autoscaling', 'remove canary.autoscaling', 'key');
+    }
+
+    // GPU memory: what one replica needs must fit in the units it gets.
+    if (spec.gpuMemory !== undefined && pools && spec.gpuPool !== undefined) {
+      const pool = pools[spec.gpuPool];
+      const need = parseQuantity(spec.gpuMemory);
+      const unit = pool ? (parseQuantity(pool.gpuMemory) ?? 0) / (pool.timeSlicing?.replicas ?? 1) : undefined;
+      const gpus = spec.gpus ?? 1;
+      if (pool && need !== undefined && unit !== undefined && need > unit * gpus) {
+        error(file, ['spec', 'gpuMemory'], 'gpu-memory-over-pool', `gpuMemory ${spec.gpuMemory} does not fit in ${gpus} unit${gpus === 1 ? '' : 's'} of pool "${spec.gpuPool}" (${formatBytes(unit)} each${pool.timeSlicing ? `: a ${pool.timeSlicing.replicas}-way time-sliced share of ${pool.gpuMemory}` : ''})`, `request more \`gpus\`, or use a pool with bigger GPUs`);
       }
     }
 

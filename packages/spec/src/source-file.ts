@@ -120,6 +120,24 @@ export class SourceFile {
     return best;
   }
 
+  /** Whether `path` is written in the file (as opposed to filled in by a default). */
+  has(path: DataPath): boolean {
+    let node: unknown = this.document?.contents;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) return false;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        node = node.items[segment];
+        if (node === undefined) return false;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The value's node, for callers that need to inspect scalars (e.g. the credentials scan). */
   get root(): Node | undefined {
     const contents = this.document?.contents;

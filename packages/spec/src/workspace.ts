@@ -1,4 +1,5 @@
-/** The whole front half of the pipeline: load → shape → cross-file checks → plans. */
+/** The whole front half of the pipeline: load → shape → cross-file checks → plans → capacity. */
+import { capacityDiagnostics, planCapacity } from './capacity.ts';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.ts';
 import { listEnvironments, loadSpecs, type LoadOptions } from './load.ts';
 import { planEnvironment, type EnvironmentPlan } from './plan.ts';
@@ -20,11 +21,12 @@ export function loadWorkspace(options: LoadOptions): WorkspaceResult {
   bag.addAll(loaded.diagnostics);
   const all = listEnvironments(options.root);
   for (const env of loaded.environments) bag.addAll(checkEnvironment(env, all));
+  let plans: EnvironmentPlan[] = [];
+  if (!bag.hasErrors) {
+    plans = loaded.environments.map(planEnvironment);
+    // Capacity needs the whole plan (every track's bounds), so it is checked on plans.
+    loaded.environments.forEach((env, i) => bag.addAll(capacityDiagnostics(planCapacity(plans[i]!), env.environment!.file)));
+  }
   const hasErrors = bag.hasErrors;
-  return {
-    plans: hasErrors ? [] : loaded.environments.map(planEnvironment),
-    diagnostics: bag.sorted(),
-    hasErrors,
-    sources: loaded.sources,
-  };
+  return { plans: hasErrors ? [] : plans, diagnostics: bag.sorted(), hasErrors, sources: loaded.sources };
 }

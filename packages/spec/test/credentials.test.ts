@@ -25,6 +25,7 @@ describe('no credentials in specs', () => {
     ['words that merely contain "token"', 'env:\n  TOKENIZER_PARALLELISM: "false"\n  MAX_TOKENS: "512"\n'],
     ['an SSH git URL with a user but no password', 'git:\n  url: ssh://git@git.example.com/acme/repo.git\n'],
     ['empty values', 'env:\n  API_KEY: ""\n'],
+    ['numbers under token-like keys', 'triggers:\n  timeToFirstTokenMs: 800\n  maxTokens: 512\n'],
   ])('accepts %s', (_what, yaml) => {
     expect(scan(yaml)).toEqual([]);
   });

@@ -12,6 +12,7 @@ import type { IHelmRepository } from '@kubernetes-models/flux-cd/source.toolkit.
 import type { EnvironmentPlan } from '@tritonops/spec';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
+import { tracingExtensionProvider } from '../tracing.ts';
 import { CHART_VERSIONS, HELM_REPOSITORIES, type HelmRepositoryName } from './chart-versions.ts';
 import { FLUX_NAMESPACE } from './cluster-sync.ts';
 
@@ -123,7 +124,10 @@ export function addIstio(scope: Construct, env: EnvironmentPlan): void {
     values: {
       // Sidecars set up by the CNI plugin need no privileged istio-init container.
       pilot: { cni: { enabled: true } },
-      meshConfig: { defaultConfig: { holdApplicationUntilProxyStarts: true } },
+      meshConfig: {
+        defaultConfig: { holdApplicationUntilProxyStarts: true },
+        ...(env.tracing ? { extensionProviders: [tracingExtensionProvider(env.tracing)] } : {}),
+      },
     },
   });
   addHelmRelease(scope, env, {

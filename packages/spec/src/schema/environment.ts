@@ -242,6 +242,26 @@ export const EnvironmentSpec = Type.Object(
         },
       ),
     ),
+    tracing: Type.Optional(
+      Type.Object(
+        {
+          collector: Type.String({
+            pattern: DNS_SUBDOMAIN_PATTERN,
+            description:
+              'Host of the OpenTelemetry collector: Triton sends OTLP/HTTP to port 4318, the Istio proxies OTLP/gRPC to port 4317, so both join the same traces.',
+            examples: ['otel-collector.observability.svc.cluster.local'],
+          }),
+          samplingPercent: Defaulted(
+            Type.Number({ minimum: 0, maximum: 100, default: 1, description: 'Percent of requests traced (models may override).', examples: [5] }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'Distributed tracing with OpenTelemetry, through Triton and the Istio proxies alike (W3C trace context).',
+          examples: [{ collector: 'otel-collector.observability.svc.cluster.local', samplingPercent: 1 }],
+        },
+      ),
+    ),
     sfs: Type.Optional(
       Type.Object(
         {

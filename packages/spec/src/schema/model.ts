@@ -1,7 +1,7 @@
 /** `kind: Model` — one Triton server serving one model repository in one environment. */
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
-import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, MODEL_NAME_MAX } from './common.ts';
+import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, MODEL_NAME_MAX, QUANTITY_PATTERN } from './common.ts';
 
 /** Triton model names: directory names inside the model repository. */
 export const TRITON_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
@@ -127,6 +127,134 @@ const Analysis = Type.Object(
   },
 );
 
+const Bounds = {
+  minReplicas: Type.Integer({ minimum: 0, maximum: 1000, default: 1, description: 'Fewest replicas; 0 only with `scaleToZero`.', examples: [1] }),
+  maxReplicas: Type.Integer({ minimum: 1, maximum: 1000, description: 'Most replicas; GPU capacity is planned against this.', examples: [4] }),
+};
+
+const Triggers = Type.Object(
+  {
+    queueTimeMs: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: "Target mean time a request waits in Triton's queue, in milliseconds (nv_inference_queue_duration_us over nv_inference_request_success).",
+        examples: [50],
+      }),
+    ),
+    gpuUtilization: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Target mean GPU utilisation of the replicas, in percent.', examples: [80] }),
+    ),
+    gpuUtilizationSource: Defaulted(
+      Type.Union([Type.Literal('triton'), Type.Literal('dcgm')], {
+        default: 'triton',
+        description: "Where GPU utilisation comes from: Triton's `nv_gpu_utilization`, or the GPU operator's DCGM exporter (`DCGM_FI_DEV_GPU_UTIL`).",
+        examples: ['dcgm'],
+      }),
+    ),
+    inferencesPerSecond: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Target successful inferences per second per replica.', examples: [20] }),
+    ),
+    pendingRequests: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Target requests waiting or executing per replica (nv_inference_pending_request_count).', examples: [8] }),
+    ),
+    gpuMemoryUtilization: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Target GPU memory in use, in percent (nv_gpu_memory_used_bytes / nv_gpu_memory_total_bytes).', examples: [85] }),
+    ),
+    timeToFirstTokenMs: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: "LLM backends: target time to first token in milliseconds at `timeToFirstTokenQuantile`, from Triton's nv_inference_first_response_histogram_ms (enables Triton's latency histograms).",
+        examples: [500],
+      }),
+    ),
+    timeToFirstTokenQuantile: Defaulted(
+      Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Quantile of `timeToFirstTokenMs`.', examples: [0.95] }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'What to scale on; at least one. Each becomes a KEDA Prometheus trigger scoped to the pods of one track; the replica count follows the most demanding.',
+    examples: [{ queueTimeMs: 50 }],
+  },
+);
+
+const Autoscaling = Type.Object(
+  {
+    minReplicas: Defaulted(Bounds.minReplicas),
+    maxReplicas: Bounds.maxReplicas,
+    triggers: Triggers,
+    pollingIntervalSeconds: Defaulted(
+      Type.Integer({ minimum: 5, maximum: 600, default: 15, description: 'How often KEDA evaluates the triggers.', examples: [15] }),
+    ),
+    scaleDownStabilizationSeconds: Defaulted(
+      Type.Integer({
+        minimum: 0,
+        maximum: 3600,
+        default: 600,
+        description: 'How long the load must stay low before replicas are removed: a GPU replica takes minutes to come back.',
+        examples: [900],
+      }),
+    ),
+    fallbackReplicas: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description:
+          'Replicas to run when Prometheus cannot be reached. KEDA supports this only for per-replica triggers (`inferencesPerSecond`, `pendingRequests`).',
+        examples: [2],
+      }),
+    ),
+    scaleToZero: Type.Optional(
+      Type.Object(
+        {
+          idleSeconds: Defaulted(
+            Type.Integer({ minimum: 60, maximum: 86400, default: 900, description: 'Seconds without requests before the last replica is removed.', examples: [1800] }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Opt in to zero replicas when idle (needs `minReplicas: 0`). A request to an idle model wakes it through the gateway\'s request metrics, but fails with 503 until a replica has loaded the model, which takes minutes: for development and batch models only.',
+          examples: [{ idleSeconds: 1800 }],
+        },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Autoscaling by KEDA on Triton\'s own metrics. The Deployment then carries no replica count (`replicas` is ignored), so Flux syncs never reset it.',
+    examples: [{ minReplicas: 1, maxReplicas: 4, triggers: { queueTimeMs: 50 } }],
+  },
+);
+
+const CanaryAutoscaling = Type.Object(
+  { minReplicas: Defaulted(Bounds.minReplicas), maxReplicas: Bounds.maxReplicas },
+  {
+    additionalProperties: false,
+    description: "Bounds of the canary track's own autoscaling (the model's triggers, on the canary's pods). Without it an autoscaled model's canary runs `replicas`.",
+    examples: [{ minReplicas: 1, maxReplicas: 2 }],
+  },
+);
+
+const Slo = Type.Object(
+  {
+    successRate: Defaulted(
+      Type.Number({ minimum: 0, maximum: 100, default: 99, description: 'Percent of inferences that must succeed; below it, for 5 minutes, an alert fires.', examples: [99.5] }),
+    ),
+    queueTimeMs: Defaulted(
+      Type.Number({ exclusiveMinimum: 0, default: 200, description: 'Mean queue time per request above which, for 10 minutes, an alert fires.', examples: [100] }),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Service level the alerts hold the model to.', examples: [{ successRate: 99.5, queueTimeMs: 100 }] },
+);
+
+const Tracing = Type.Object(
+  {
+    samplingPercent: Type.Number({ minimum: 0, maximum: 100, description: 'Percent of requests traced, overriding the environment default.', examples: [10] }),
+  },
+  { additionalProperties: false, description: 'Tracing of this model.', examples: [{ samplingPercent: 10 }] },
+);
+
 const Canary = Type.Object(
   {
     image: Type.Optional(Image),
@@ -158,6 +286,7 @@ const Canary = Type.Object(
       ),
     ),
     analysis: Type.Optional(Analysis),
+    autoscaling: Type.Optional(CanaryAutoscaling),
   },
   {
     additionalProperties: false,
@@ -198,7 +327,7 @@ export const ModelSpec = Type.Object(
       minimum: 0,
       maximum: 1000,
       default: 1,
-      description: 'Number of Triton replicas.',
+      description: 'Number of Triton replicas, when the model does not autoscale.',
       examples: [2],
     })),
     resources: Defaulted(Type.Object(
@@ -231,6 +360,15 @@ export const ModelSpec = Type.Object(
       description: 'How long a replica may take to download and load its models before it is restarted.',
       examples: [1800],
     })),
+    gpuMemory: Type.Optional(
+      Type.Union([Type.String({ pattern: QUANTITY_PATTERN }), Type.Number({ exclusiveMinimum: 0 })], {
+        description: 'GPU memory one replica needs; checked against the memory of the units it gets from its pool.',
+        examples: ['14Gi'],
+      }),
+    ),
+    autoscaling: Type.Optional(Autoscaling),
+    slo: Defaulted(Slo),
+    tracing: Type.Optional(Tracing),
     traffic: Defaulted(Traffic),
     auth: Defaulted(Auth),
     canary: Type.Optional(Canary),

@@ -1,0 +1,79 @@
+/**
+ * Autoscaling on GPUs with KEDA: a ScaledObject per autoscaled track, its Prometheus triggers on
+ * Triton's own metrics scoped to that track's pods. Scale-up is fast (a queue grows in seconds),
+ * scale-down slow and stabilised (a GPU replica takes minutes to load its model again). Scale to
+ * zero is opt-in; such a model is woken by the requests its ingress gateway sees.
+ */
+import type { Construct } from 'constructs';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import type { AutoscalingPlan, EnvironmentPlan, ModelPlan, TrackPlan } from '@tritonops/spec';
+import { PROMETHEUS_URL } from './flux/infrastructure.ts';
+import { modelLabels, trackSelector } from './labels.ts';
+import { deploymentPods, gatewayRequestRate, triggerQueries, type TriggerQuery } from './promql.ts';
+import { typedObject } from './typed-api-object.ts';
+
+/** Name of the trigger that wakes a model scaled to zero. */
+export const WAKE_TRIGGER = 'gateway-requests';
+
+/** The KEDA triggers of one Deployment's pods. */
+export function scaledObjectTriggers(env: EnvironmentPlan, model: ModelPlan, autoscaling: AutoscalingPlan, deployment: string): TriggerQuery[] {
+  const queries = triggerQueries(autoscaling.triggers, deploymentPods(env.namespace, deployment));
+  if (autoscaling.idleSeconds === undefined) return queries;
+  // Any request at the gateway activates the model (activationThreshold 0); the threshold is
+  // high so that this trigger never asks for more than one replica on its own.
+  return [...queries, { name: WAKE_TRIGGER, query: gatewayRequestRate(env.namespace, model.name), threshold: 1_000_000, metricType: 'AverageValue' }];
+}
+
+export function addScaledObject(scope: Construct, env: EnvironmentPlan, model: ModelPlan, track: TrackPlan): void {
+  const autoscaling = model.autoscaling;
+  const bounds = track.autoscale;
+  if (!autoscaling || !bounds) return;
+  const triggers = scaledObjectTriggers(env, model, autoscaling, track.deploymentName);
+  const scaleToZero = autoscaling.idleSeconds !== undefined && bounds.minReplicas === 0;
+  typedObject<IScaledObject>(scope, `scaled-object-${track.track}`, {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name: track.deploymentName, namespace: env.namespace, labels: { ...modelLabels(env, model), ...trackSelector(model, track.track) } },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: track.deploymentName },
+      minReplicaCount: bounds.minReplicas,
+      maxReplicaCount: bounds.maxReplicas,
+      pollingInterval: autoscaling.pollingIntervalSeconds,
+      ...(scaleToZero ? { cooldownPeriod: autoscaling.idleSeconds } : {}),
+      // KEDA can fall back only for AverageValue triggers; validation enforces it.
+      ...(autoscaling.fallbackReplicas !== undefined ? { fallback: { failureThreshold: 3, replicas: autoscaling.fallbackReplicas } } : {}),
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            scaleUp: {
+              stabilizationWindowSeconds: 0,
+              selectPolicy: 'Max',
+              policies: [
+                { type: 'Pods', value: 2, periodSeconds: 60 },
+                { type: 'Percent', value: 100, periodSeconds: 60 },
+              ],
+            },
+            scaleDown: {
+              stabilizationWindowSeconds: autoscaling.scaleDownStabilizationSeconds,
+              selectPolicy: 'Min',
+              policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }],
+            },
+          },
+        },
+      },
+      triggers: triggers.map((t) => ({
+        type: 'prometheus',
+        name: t.name,
+        metricType: t.metricType,
+        metadata: {
+          serverAddress: PROMETHEUS_URL,
+          query: t.query,
+          threshold: String(t.threshold),
+          ...(scaleToZero ? { activationThreshold: '0' } : {}),
+          // No series (no replica yet, no traffic yet) means zero, not an error.
+          ignoreNullValues: 'true',
+        },
+      })),
+    },
+  });
+}

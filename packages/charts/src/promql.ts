@@ -1,0 +1,94 @@
+/**
+ * PromQL over Triton's own metrics, in one place for autoscaling, alerts and dashboards.
+ *
+ * Label names used here are the ones the scraped series carry: Triton's (`model`, `version`,
+ * `gpu_uuid`, `le`), those prometheus-operator adds to every PodMonitor target (`namespace`,
+ * `pod`, `container`, `endpoint`, `job`, `instance`) and the PodMonitor's `podTargetLabels`,
+ * which Prometheus spells with underscores (`tritonops_dev_model`, `tritonops_dev_track`). Triton's
+ * `*_duration_us` metrics are cumulative counters: always through `rate()`.
+ */
+import type { TriggersPlan } from '@tritonops/spec';
+
+/** Prometheus' spelling of the PodMonitor target labels. */
+export const PROM_MODEL_LABEL = 'tritonops_dev_model';
+export const PROM_TRACK_LABEL = 'tritonops_dev_track';
+
+/** Rate window: four scrapes at the 15 s interval of the PodMonitors. */
+export const RATE_WINDOW = '1m';
+
+/**
+ * The pods of one Deployment, by name: `<deployment>-<replicaset hash>-<suffix>`. By pod name
+ * rather than by label so that the same selector also works for DCGM's GPU metrics and tells a
+ * Flagger target from its `-primary` copy, whose labels are the same.
+ */
+export function deploymentPods(namespace: string, deployment: string): string {
+  return `namespace="${namespace}",pod=~"${deployment}-[a-z0-9]+-[a-z0-9]+"`;
+}
+
+export interface TriggerQuery {
+  /** KEDA trigger name; unique per ScaledObject. */
+  readonly name: string;
+  readonly query: string;
+  readonly threshold: number;
+  /** AverageValue: the query sums over replicas and the threshold is per replica. Value: a mean. */
+  readonly metricType: 'AverageValue' | 'Value';
+}
+
+/** One KEDA trigger per threshold the spec set, each scoped to `pods`. */
+export function triggerQueries(triggers: TriggersPlan, pods: string): TriggerQuery[] {
+  const rate = (metric: string) => `sum(rate(${metric}{${pods}}[${RATE_WINDOW}]))`;
+  const out: TriggerQuery[] = [];
+  if (triggers.queueTimeMs !== undefined) {
+    out.push({
+      name: 'queue-time',
+      // Mean queue time per request in ms; 0 when there are no requests rather than NaN.
+      query: `${rate('nv_inference_queue_duration_us')} / clamp_min(${rate('nv_inference_request_success')}, 1e-9) / 1000`,
+      threshold: triggers.queueTimeMs,
+      metricType: 'Value',
+    });
+  }
+  if (triggers.gpuUtilization !== undefined) {
+    out.push({
+      name: 'gpu-utilization',
+      query: triggers.gpuUtilizationSource === 'dcgm' ? `avg(DCGM_FI_DEV_GPU_UTIL{${pods}})` : `100 * avg(nv_gpu_utilization{${pods}})`,
+      threshold: triggers.gpuUtilization,
+      metricType: 'Value',
+    });
+  }
+  if (triggers.inferencesPerSecond !== undefined) {
+    out.push({ name: 'inference-rate', query: rate('nv_inference_request_success'), threshold: triggers.inferencesPerSecond, metricType: 'AverageValue' });
+  }
+  if (triggers.pendingRequests !== undefined) {
+    out.push({ name: 'pending-requests', query: `sum(nv_inference_pending_request_count{${pods}})`, threshold: triggers.pendingRequests, metricType: 'AverageValue' });
+  }
+  if (triggers.gpuMemoryUtilization !== undefined) {
+    out.push({
+      name: 'gpu-memory',
+      query: `100 * sum(nv_gpu_memory_used_bytes{${pods}}) / clamp_min(sum(nv_gpu_memory_total_bytes{${pods}}), 1)`,
+      threshold: triggers.gpuMemoryUtilization,
+      metricType: 'Value',
+    });
+  }
+  if (triggers.timeToFirstTokenMs !== undefined) {
+    out.push({
+      name: 'time-to-first-token',
+      query: `histogram_quantile(${triggers.timeToFirstTokenQuantile}, sum by (le) (rate(nv_inference_first_response_histogram_ms_bucket{${pods}}[${RATE_WINDOW}])))`,
+      threshold: triggers.timeToFirstTokenMs,
+      metricType: 'Value',
+    });
+  }
+  return out;
+}
+
+/**
+ * Requests the ingress gateway sent to a model, counted by the gateway's proxy even while the
+ * model has no replica: what wakes a model scaled to zero.
+ */
+export function gatewayRequestRate(namespace: string, service: string): string {
+  return `sum(rate(istio_requests_total{reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"}[${RATE_WINDOW}]))`;
+}
+
+/** Selector of one model's series in alerts and dashboards. */
+export function modelSeries(namespace: string, model: string): string {
+  return `namespace="${namespace}",${PROM_MODEL_LABEL}="${model}"`;
+}
