@@ -109,6 +109,19 @@ const CASES: Record<string, Expected[]> = {
   'invalid-gateway-domain': [
     { error: `${E}:16:13: error: spec.gateway.domain "https://inference.example.com" is not in the expected format`, hint: 'each model is served at `<model>.<domain>`' },
   ],
+  'capacity-min-over': [
+    { error: `${E}:13:17: error: GPU pool "t4" cannot fit the minimum demand: 3 nvidia.com/gpu (whisper 3×1) but 2 nodes × 1 = 2`, hint: 'raise maxNodes' },
+  ],
+  'gpu-memory-over-pool': [{ error: `${M}:9:14: error: gpuMemory 20Gi does not fit in 1 unit of pool "t4" (16Gi each)`, hint: 'request more `gpus`' }],
+  'autoscaling-without-trigger': [{ error: `${M}:16:5: error: autoscaling needs at least one trigger`, hint: 'e.g. `queueTimeMs: 50`' }],
+  'autoscaling-min-over-max': [{ error: `${M}:14:18: error: minReplicas (3) is larger than maxReplicas (2)` }],
+  'scale-to-zero-without-opt-in': [
+    { error: `${M}:14:18: error: minReplicas: 0 scales the model to zero, which needs an explicit \`scaleToZero\``, hint: 'add `scaleToZero: { idleSeconds: 900 }`' },
+  ],
+  'fallback-with-ratio-trigger': [
+    { error: `${M}:16:5: error: fallbackReplicas works only with per-replica triggers, but queueTimeMs is a ratio (Value) trigger`, hint: 'KEDA falls back only for AverageValue triggers' },
+  ],
+  'gpu-trigger-on-cpu-model': [{ error: `${M}:16:7: error: gpuUtilization needs a GPU, but the model has no gpuPool`, hint: 'scale a CPU-only model on queueTimeMs' }],
   'many-errors-at-once': [
     { error: `${E}:15:3: error: missing required key "region" in spec.s3`, hint: 'for example `region: ru-1`' },
     { error: `${E}:17:5: error: unknown key "regoin" in spec.s3`, hint: 'did you mean "region"?' },

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { didYouMean, listEnvironments } from '@tritonops/spec';
 import { canaryCommand } from './commands/canary.ts';
+import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './commands/capacity.ts';
 import { synthCommand } from './commands/synth.ts';
 import { validateCommand } from './commands/validate.ts';
 
@@ -42,6 +43,7 @@ Commands:
   validate   Check the specs under environments/ and report every problem
   synth      Render environments/ into flux/ (or check that flux/ is up to date)
   canary     Promote a model's canary, or set its traffic weight (edits the spec in place)
+  capacity   GPU demand at minimum and maximum scale against each pool's capacity
   help       Show help for a command
 
 Options for every command:
@@ -88,6 +90,17 @@ write nothing if the edited specs would not validate. Render and commit afterwar
   tritonops synth --env <name>
 
 Exit codes: 0 edited, 1 the edit is not possible or would be invalid, 2 usage error.`,
+  capacity: `Usage: tritonops capacity [--env <name>]... [--format table|json|markdown] [--root <dir>]
+
+For each environment and GPU pool: the units of the pool's resource (whole GPUs, MIG slices or
+time-sliced shares) every model and track needs at minimum and at maximum scale, against
+maxNodes × gpusPerNode, and the memory of one unit. Models under Flagger analysis count twice
+at maximum (primary and canary run side by side during an analysis).
+
+validate and synth fail when a pool cannot fit its minimum demand, and warn when it cannot fit
+its maximum.
+
+Exit codes: 0 report printed, 1 spec errors, 2 usage error.`,
   help: `Usage: tritonops help [command]`,
 };
 
@@ -121,6 +134,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         env: { type: 'string', multiple: true },
         root: { type: 'string' },
         check: { type: 'boolean', default: false },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -133,6 +147,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (values.check && verb !== 'synth') return usage(io, `--check is an option of synth, not of ${verb}`, [], undefined, verb);
+  if (values.format !== undefined && verb !== 'capacity') return usage(io, `--format is an option of capacity, not of ${verb}`, [], undefined, verb);
+  const format = (values.format ?? 'table') as CapacityFormat;
+  if (!CAPACITY_FORMATS.includes(format)) return usage(io, `unknown format "${values.format}"`, [...CAPACITY_FORMATS], values.format, verb);
 
   const root = values.root ? resolve(io.cwd, values.root) : findRoot(io.cwd);
   if (!existsSync(join(root, 'environments'))) {
@@ -150,6 +167,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return validateCommand(options, io);
     case 'synth':
       return synthCommand({ ...options, check: values.check ?? false }, io);
+    case 'capacity':
+      return capacityCommand({ ...options, format }, io);
     default:
       return usage(io, `unknown command "${verb}"`, Object.keys(HELP), verb);
   }

@@ -15,6 +15,8 @@ export interface TrackDemand {
   /** `stable`, `canary`, or for Flagger models `primary+canary`. */
   readonly track: string;
   readonly gpusPerReplica: number;
+  /** GPU memory one replica needs, when its spec says. */
+  readonly gpuMemoryPerReplica?: string;
   readonly minReplicas: number;
   readonly maxReplicas: number;
   readonly min: number;
@@ -29,6 +31,9 @@ export interface PoolCapacity {
   readonly capacity: number;
   /** Memory of one unit: a GPU, a MIG slice, or a time-sliced share of a GPU. */
   readonly unitMemory: string;
+  /** GPU memory of the whole pool, and what the models that declare theirs need at maximum. */
+  readonly memoryCapacity: string;
+  readonly maxMemoryDeclared: string;
   readonly min: number;
   readonly max: number;
   readonly status: 'ok' | 'max-over-capacity' | 'min-over-capacity';
@@ -55,6 +60,7 @@ export function planCapacity(env: EnvironmentPlan): EnvironmentCapacity {
           model: model.name,
           track: flagger ? 'primary+canary' : track.track,
           gpusPerReplica: gpus,
+          ...(model.gpuMemoryBytes !== undefined ? { gpuMemoryPerReplica: formatBytes(model.gpuMemoryBytes) } : {}),
           minReplicas,
           maxReplicas: flagger ? maxReplicas * 2 : maxReplicas,
           min: minReplicas * gpus,
@@ -66,6 +72,9 @@ export function planCapacity(env: EnvironmentPlan): EnvironmentCapacity {
     const min = demands.reduce((n, d) => n + d.min, 0);
     const max = demands.reduce((n, d) => n + d.max, 0);
     const unitBytes = (parseQuantity(pool.gpuMemory) ?? 0) / (pool.timeSlicingReplicas ?? 1);
+    const declared = env.models
+      .filter((m) => m.gpu?.pool === name && m.gpuMemoryBytes !== undefined)
+      .reduce((n, m) => n + m.gpuMemoryBytes! * demands.filter((d) => d.model === m.name).reduce((r, d) => r + d.maxReplicas, 0), 0);
     return {
       pool: name,
       resource: pool.resource,
@@ -73,6 +82,8 @@ export function planCapacity(env: EnvironmentPlan): EnvironmentCapacity {
       unitsPerNode: pool.gpusPerNode,
       capacity,
       unitMemory: pool.timeSlicingReplicas ? formatBytes(unitBytes) : pool.gpuMemory,
+      memoryCapacity: formatBytes(unitBytes * capacity),
+      maxMemoryDeclared: formatBytes(declared),
       min,
       max,
       status: min > capacity ? 'min-over-capacity' : max > capacity ? 'max-over-capacity' : 'ok',
@@ -118,9 +129,10 @@ export function formatCapacityTable(reports: readonly EnvironmentCapacity[]): st
       const status = pool.status === 'ok' ? 'ok' : pool.status === 'max-over-capacity' ? 'WARNING: over capacity at max' : 'ERROR: over capacity at min';
       lines.push(
         `  pool ${pool.pool}: ${pool.resource}, ${pool.nodes} nodes × ${pool.unitsPerNode} = ${pool.capacity}, ${pool.unitMemory} per unit; demand ${pool.min}..${pool.max}: ${status}`,
+        `    GPU memory: ${pool.memoryCapacity} in the pool, ${pool.maxMemoryDeclared} declared by its models at maximum`,
       );
-      const rows = pool.demands.map((d) => [d.model, d.track, `${d.gpusPerReplica}`, `${d.minReplicas}..${d.maxReplicas}`, `${d.min}..${d.max}`]);
-      const header = ['model', 'track', 'units/replica', 'replicas', 'units'];
+      const rows = pool.demands.map((d) => [d.model, d.track, `${d.gpusPerReplica}`, d.gpuMemoryPerReplica ?? '-', `${d.minReplicas}..${d.maxReplicas}`, `${d.min}..${d.max}`]);
+      const header = ['model', 'track', 'units/replica', 'memory/replica', 'replicas', 'units'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const row = (cells: string[]) => `    ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
       lines.push(row(header));
@@ -136,10 +148,10 @@ export function formatCapacityMarkdown(reports: readonly EnvironmentCapacity[]):
   const lines: string[] = [];
   for (const report of reports) {
     lines.push(`### ${report.environment}`, '');
-    lines.push('| Pool | Resource | Capacity | Unit memory | Min demand | Max demand | Status |', '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('| Pool | Resource | Capacity | Unit memory | Min demand | Max demand | GPU memory (declared at max / pool) | Status |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const p of report.pools) {
       const status = p.status === 'ok' ? 'ok' : p.status === 'max-over-capacity' ? '⚠️ over at max' : '❌ over at min';
-      lines.push(`| ${p.pool} | \`${p.resource}\` | ${p.nodes} × ${p.unitsPerNode} = ${p.capacity} | ${p.unitMemory} | ${p.min} | ${p.max} | ${status} |`);
+      lines.push(`| ${p.pool} | \`${p.resource}\` | ${p.nodes} × ${p.unitsPerNode} = ${p.capacity} | ${p.unitMemory} | ${p.min} | ${p.max} | ${p.maxMemoryDeclared} / ${p.memoryCapacity} | ${status} |`);
     }
     lines.push('');
   }
