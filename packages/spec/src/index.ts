@@ -16,3 +16,7 @@ export * from './schema/reference-doc.ts';
 export * from './schema/defaults.ts';
 export * from './spec-edit.ts';
 export * from './capacity.ts';
+export * from './schema/tensor.ts';
+export * from './schema/pipeline.ts';
+export * from './pipeline-graph.ts';
+export * from './pipeline-checks.ts';

@@ -8,12 +8,14 @@ import { compareStrings, type Diagnostic } from './diagnostics.ts';
 import { findInlineCredentials } from './credentials.ts';
 import { EnvironmentSchema, EnvironmentSpec, type Environment, type GpuPool } from './schema/environment.ts';
 import { ModelSchema, type Model } from './schema/model.ts';
+import { PipelineSchema, type Pipeline } from './schema/pipeline.ts';
 import { SourceFile } from './source-file.ts';
 import { isValid, validateShape } from './validate-shape.ts';
 
 export const ENVIRONMENTS_DIR = 'environments';
 export const ENVIRONMENT_FILE = 'environment.yaml';
 export const MODELS_DIR = 'models';
+export const PIPELINES_DIR = 'pipelines';
 
 /** A spec file whose data passed the schema (defaults filled in), with its source for positions. */
 export interface Loaded<T> {
@@ -31,6 +33,7 @@ export interface LoadedEnvironment {
    */
   readonly partial?: PartialEnvironment;
   readonly models: Loaded<Model>[];
+  readonly pipelines: Loaded<Pipeline>[];
 }
 
 export interface PartialEnvironment {
@@ -136,6 +139,11 @@ export function loadSpecs(options: LoadOptions): LoadResult {
       const model = readSpec<Model>(path, ModelSchema);
       if (model) models.push(model);
     }
+    const pipelines: Loaded<Pipeline>[] = [];
+    for (const path of specFiles(join(dir, PIPELINES_DIR))) {
+      const pipeline = readSpec<Pipeline>(path, PipelineSchema);
+      if (pipeline) pipelines.push(pipeline);
+    }
     for (const stray of strayFiles(dir)) {
       diagnostics.push({
         severity: 'warning',
@@ -145,10 +153,10 @@ export function loadSpecs(options: LoadOptions): LoadResult {
         col: 1,
         length: 1,
         message: 'this file is not read',
-        hint: `specs go in ${ENVIRONMENT_FILE} and ${MODELS_DIR}/*.yaml`,
+        hint: `specs go in ${ENVIRONMENT_FILE}, ${MODELS_DIR}/*.yaml and ${PIPELINES_DIR}/*.yaml`,
       });
     }
-    return { name, ...(environment ? { environment } : {}), ...(partial ? { partial } : {}), models };
+    return { name, ...(environment ? { environment } : {}), ...(partial ? { partial } : {}), models, pipelines };
   });
 
   return { environments, diagnostics, sources };
@@ -166,7 +174,7 @@ function specFiles(dir: string): string[] {
 
 /** YAML files of an environment folder that are in no place specs are read from. */
 function strayFiles(dir: string): string[] {
-  const known = new Set([ENVIRONMENT_FILE, MODELS_DIR]);
+  const known = new Set([ENVIRONMENT_FILE, MODELS_DIR, PIPELINES_DIR]);
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareStrings(a.name, b.name))) {
     if (known.has(entry.name) || entry.name.startsWith('.')) continue;

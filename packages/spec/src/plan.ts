@@ -4,7 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { compareStrings } from './diagnostics.ts';
-import type { LoadedEnvironment } from './load.ts';
+import type { Loaded, LoadedEnvironment } from './load.ts';
+import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
+import type { Pipeline } from './schema/pipeline.ts';
 import { parseQuantity, quantityString } from './quantity.ts';
 import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from './s3.ts';
 
@@ -47,9 +49,10 @@ export interface ModelCachePlan {
 /** What a track runs: the release fields of a model (or of its canary, inheriting the rest). */
 export interface ReleasePlan {
   readonly image: string;
-  readonly repository: S3Location;
+  /** Absent for a pipeline server without local models: its repository is generated. */
+  readonly repository?: S3Location;
   /** What Triton's `--model-repository` points at when it reads S3 directly. */
-  readonly repositoryUri: string;
+  readonly repositoryUri?: string;
   readonly tritonModels?: readonly string[];
   readonly args: readonly string[];
   /** Present when the model loads from the SFS cache. */
@@ -146,6 +149,17 @@ export interface ModelPlan {
   readonly terminationGracePeriodSeconds: number;
 }
 
+/** A pipeline: its resolved graph, and the small CPU-only Triton server that runs it. */
+export interface PipelinePlan {
+  readonly graph: PipelineGraph;
+  /** Served like a model: Deployment, Service, routes, auth, autoscaling, monitoring. */
+  readonly server: ModelPlan;
+  /** Instances of each remote step's Python model: requests one replica sends a step at once. */
+  readonly concurrency: number;
+  /** Where each remote step sends its requests: the model's Service, through the mesh. */
+  readonly endpoints: Readonly<Record<string, string>>;
+}
+
 export interface GatewayPlan {
   readonly domain: string;
   readonly tlsSecret?: string;
@@ -191,6 +205,8 @@ export interface EnvironmentPlan {
   readonly tracing?: TracingPlan;
   /** Sorted by name. */
   readonly models: readonly ModelPlan[];
+  /** Sorted by name. */
+  readonly pipelines: readonly PipelinePlan[];
 }
 
 /** What a time-sliced pool advertises (the GPU operator's `renameByDefault`). */
@@ -229,7 +245,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       ]),
   );
 
-  const models = loaded.models
+  const models: ModelPlan[] = loaded.models
     .map(({ file: modelFile, value: model }): ModelPlan => {
       const m = model.spec;
       const pool = m.gpuPool !== undefined ? gpuPools[m.gpuPool] : undefined;
@@ -329,6 +345,10 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
     })
     .sort((a, b) => compareStrings(a.name, b.name));
 
+  const pipelines = loaded.pipelines
+    .map((p) => planPipeline(loaded, p, { namespace: spec.namespace, endpoint, jwt: spec.auth !== undefined, tracing: spec.tracing }))
+    .sort((a, b) => compareStrings(a.server.name, b.server.name));
+
   return {
     name: value.metadata.name,
     sourcePath: `environments/${loaded.name}/environment.yaml`,
@@ -352,7 +372,73 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       ? { sfs: { server: spec.sfs.server, path: spec.sfs.path, size: quantityString(spec.sfs.size), mountOptions: spec.sfs.mountOptions, syncImage: spec.sfs.syncImage } }
       : {}),
     models,
+    pipelines,
   };
+}
+
+/** Headers a pipeline passes on to the models it calls (as request parameters in Triton). */
+export const FORWARDED_HEADERS = '(authorization|traceparent|tracestate)';
+
+function planPipeline(
+  env: LoadedEnvironment,
+  loaded: Loaded<Pipeline>,
+  context: { namespace: string; endpoint: S3Endpoint | undefined; jwt: boolean; tracing: { collector: string; samplingPercent: number } | undefined },
+): PipelinePlan {
+  const { file, value } = loaded;
+  const spec = value.spec;
+  const name = value.metadata.name;
+  const graph = resolvePipeline(env, loaded).graph;
+  if (!graph) throw new Error(`planPipeline called on an invalid pipeline: ${file.path}`);
+  const local = spec.localRepository ? expectOk(parseS3Uri(spec.localRepository)) : undefined;
+  const auto = spec.autoscaling;
+  const longestStep = Math.max(...graph.steps.map((s) => s.timeoutSeconds));
+  const server: ModelPlan = {
+    name,
+    sourcePath: `environments/${env.name}/pipelines/${baseName(file.path)}`,
+    labels: value.metadata.labels ?? {},
+    tracks: [
+      {
+        track: 'stable',
+        deploymentName: name,
+        replicas: spec.replicas,
+        ...(auto ? { autoscale: { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas } } : {}),
+        release: {
+          image: spec.image,
+          ...(local ? { repository: local, repositoryUri: tritonUri(local, context.endpoint) } : {}),
+          // Loading the ensemble loads the models it is made of.
+          tritonModels: [name],
+          args: [`--http-header-forward-pattern=${FORWARDED_HEADERS}`, `--grpc-header-forward-pattern=${FORWARDED_HEADERS}`],
+        },
+      },
+    ],
+    traffic: {
+      timeout: spec.traffic.timeout,
+      retries: { attempts: spec.traffic.retries.attempts, ...(spec.traffic.retries.perTryTimeout ? { perTryTimeout: spec.traffic.retries.perTryTimeout } : {}), retryOn: spec.traffic.retries.retryOn },
+    },
+    ...(auto
+      ? {
+          autoscaling: {
+            triggers: { ...auto.triggers },
+            pollingIntervalSeconds: auto.pollingIntervalSeconds,
+            scaleDownStabilizationSeconds: auto.scaleDownStabilizationSeconds,
+            ...(auto.fallbackReplicas !== undefined ? { fallbackReplicas: auto.fallbackReplicas } : {}),
+            ...(auto.scaleToZero ? { idleSeconds: auto.scaleToZero.idleSeconds } : {}),
+          },
+        }
+      : {}),
+    slo: { successRate: spec.slo.successRate, queueTimeMs: spec.slo.queueTimeMs },
+    ...(context.tracing ? { tracing: { ...context.tracing } } : {}),
+    auth: { required: context.jwt && spec.auth.required, ...(spec.auth.roles ? { roles: spec.auth.roles } : {}) },
+    env: {},
+    resources: { cpu: quantityString(spec.resources.cpu), memory: quantityString(spec.resources.memory), shm: quantityString(spec.resources.shm) },
+    startupTimeoutSeconds: 600,
+    // In-flight requests may wait on their slowest step.
+    terminationGracePeriodSeconds: Math.min(3600, Math.max(60, longestStep + 20)),
+  };
+  const endpoints = Object.fromEntries(
+    graph.steps.filter((s) => s.model !== undefined).map((s) => [s.name, `http://${s.model}.${context.namespace}.svc.cluster.local:8000`]),
+  );
+  return { graph, server, concurrency: spec.concurrency, endpoints };
 }
 
 function expectOk<T>(parsed: { ok: true; value: T } | { ok: false; problem: string }): T {

@@ -3,11 +3,13 @@
  * models, GPU fit, S3 locations Triton can load, memory arithmetic, flags tritonops owns.
  */
 import type { Diagnostic } from './diagnostics.ts';
-import type { LoadedEnvironment } from './load.ts';
+import type { Loaded, LoadedEnvironment } from './load.ts';
 import { parseQuantity } from './quantity.ts';
 import { isProduction, TIME_SLICED_RESOURCE } from './plan.ts';
 import { parseEndpoint, parseS3Uri, sameEndpoint, formatEndpoint, type S3Endpoint } from './s3.ts';
 import type { DataPath, SourceFile } from './source-file.ts';
+import type { AuthSpec, AutoscalingSpec } from './schema/model.ts';
+import type { Environment } from './schema/environment.ts';
 import { didYouMean } from './validate-shape.ts';
 
 /** tritonserver flags tritonops sets itself, and where the user controls them instead. */
@@ -208,37 +210,8 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
 
     // Autoscaling: KEDA triggers that make sense for this model.
     const auto = spec.autoscaling;
-    if (auto) {
-      const at = ['spec', 'autoscaling'];
-      const triggers = auto.triggers;
-      const set = (Object.keys(TRIGGER_METRIC_TYPES) as (keyof typeof TRIGGER_METRIC_TYPES)[]).filter((k) => triggers[k] !== undefined);
-      if (set.length === 0) {
-        error(file, [...at, 'triggers'], 'no-trigger', 'autoscaling needs at least one trigger', `set one of ${Object.keys(TRIGGER_METRIC_TYPES).join(', ')}; e.g. \`queueTimeMs: 50\``, 'key');
-      }
-      if (auto.minReplicas > auto.maxReplicas) {
-        error(file, [...at, 'minReplicas'], 'min-over-max', `minReplicas (${auto.minReplicas}) is larger than maxReplicas (${auto.maxReplicas})`);
-      }
-      if (auto.minReplicas === 0 && !auto.scaleToZero) {
-        error(file, [...at, 'minReplicas'], 'zero-without-opt-in', 'minReplicas: 0 scales the model to zero, which needs an explicit `scaleToZero`', 'add `scaleToZero: { idleSeconds: 900 }` (and read its caveat), or keep at least one replica');
-      }
-      if (auto.scaleToZero && auto.minReplicas !== 0) {
-        error(file, [...at, 'scaleToZero'], 'scale-to-zero-min', `scaleToZero needs minReplicas: 0, not ${auto.minReplicas}`, 'set `minReplicas: 0`', 'key');
-      }
-      if (auto.fallbackReplicas !== undefined) {
-        const ratios = set.filter((k) => TRIGGER_METRIC_TYPES[k] === 'Value');
-        if (ratios.length > 0) {
-          error(file, [...at, 'fallbackReplicas'], 'fallback-metric-type', `fallbackReplicas works only with per-replica triggers, but ${ratios.join(', ')} ${ratios.length === 1 ? 'is a' : 'are'} ratio (Value) trigger${ratios.length === 1 ? '' : 's'}`, 'KEDA falls back only for AverageValue triggers: use inferencesPerSecond or pendingRequests, or remove fallbackReplicas', 'key');
-        }
-      }
-      if (!spec.gpuPool) {
-        for (const k of ['gpuUtilization', 'gpuMemoryUtilization'] as const) {
-          if (triggers[k] !== undefined) error(file, [...at, 'triggers', k], 'gpu-trigger-on-cpu', `${k} needs a GPU, but the model has no gpuPool`, 'scale a CPU-only model on queueTimeMs, inferencesPerSecond or pendingRequests', 'key');
-        }
-      }
-      if (file.has(['spec', 'replicas'])) {
-        warn(file, ['spec', 'replicas'], 'replicas-ignored', '`replicas` is ignored: the model autoscales between minReplicas and maxReplicas', 'remove `replicas`');
-      }
-    }
+    if (auto) out.push(...checkAutoscaling(file, auto, spec.gpuPool !== undefined));
+
     if (spec.canary?.autoscaling && !auto) {
       error(file, ['spec', 'canary', 'autoscaling'], 'canary-autoscaling-alone', 'canary.autoscaling needs the model to autoscale: the canary uses its triggers', 'add `autoscaling` to the model, or give the canary a fixed `replicas`', 'key');
     }
@@ -258,16 +231,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     }
 
     // Auth: roles need tokens; opting out is explicit and visible.
-    const jwt = loadedEnv?.value.spec.auth?.jwt;
-    if (spec.auth.roles && envFile && loadedEnv && !jwt) {
-      error(file, ['spec', 'auth', 'roles'], 'roles-without-jwt', `roles are checked on JWT claims, but environment "${env.name}" configures no \`auth.jwt\``, `add \`auth: { jwt: { issuer, jwksUri } }\` to ${envFile.path}, or remove the roles`, 'key');
-    }
-    if (spec.auth.roles && !spec.auth.required) {
-      error(file, ['spec', 'auth', 'roles'], 'roles-without-auth', 'roles are set but `auth.required` is false', 'remove the roles, or require auth', 'key');
-    }
-    if (!spec.auth.required && isProduction(env.name)) {
-      warn(file, ['spec', 'auth', 'required'], 'auth-opt-out', `model "${name}" opts out of authentication in production: anyone who reaches the gateway can call it`, 'remove `auth.required: false` unless this model is meant to be public');
-    }
+    if (loadedEnv) out.push(...checkAuth(file, spec.auth, env.name, loadedEnv, `model "${name}"`));
 
     for (const key of Object.keys(spec.env)) {
       const why = MANAGED_ENV[key];
@@ -277,6 +241,61 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     if (spec.startupTimeoutSeconds < 120 && spec.cache === 'none') {
       warn(file, ['spec', 'startupTimeoutSeconds'], 'short-startup', `startupTimeoutSeconds: ${spec.startupTimeoutSeconds} leaves little time to download the repository from S3`, 'allow at least a few minutes for multi-GB models');
     }
+  }
+  return out;
+}
+
+/** Autoscaling rules shared by models and pipelines (whose servers have no GPU). */
+export function checkAutoscaling(file: SourceFile, auto: AutoscalingSpec, hasGpu: boolean): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const error = (path: DataPath, code: string, message: string, hint?: string, at: 'key' | 'value' = 'value') =>
+    out.push({ severity: 'error', code, file: file.path, ...file.locate(path, at), message, ...(hint ? { hint } : {}) });
+  const warn = (path: DataPath, code: string, message: string, hint?: string) =>
+    out.push({ severity: 'warning', code, file: file.path, ...file.locate(path), message, ...(hint ? { hint } : {}) });
+  const at = ['spec', 'autoscaling'];
+  const triggers = auto.triggers;
+  const set = (Object.keys(TRIGGER_METRIC_TYPES) as (keyof typeof TRIGGER_METRIC_TYPES)[]).filter((k) => triggers[k] !== undefined);
+  if (set.length === 0) {
+    error([...at, 'triggers'], 'no-trigger', 'autoscaling needs at least one trigger', `set one of ${Object.keys(TRIGGER_METRIC_TYPES).join(', ')}; e.g. \`queueTimeMs: 50\``, 'key');
+  }
+  if (auto.minReplicas > auto.maxReplicas) {
+    error([...at, 'minReplicas'], 'min-over-max', `minReplicas (${auto.minReplicas}) is larger than maxReplicas (${auto.maxReplicas})`);
+  }
+  if (auto.minReplicas === 0 && !auto.scaleToZero) {
+    error([...at, 'minReplicas'], 'zero-without-opt-in', 'minReplicas: 0 scales the model to zero, which needs an explicit `scaleToZero`', 'add `scaleToZero: { idleSeconds: 900 }` (and read its caveat), or keep at least one replica');
+  }
+  if (auto.scaleToZero && auto.minReplicas !== 0) {
+    error([...at, 'scaleToZero'], 'scale-to-zero-min', `scaleToZero needs minReplicas: 0, not ${auto.minReplicas}`, 'set `minReplicas: 0`', 'key');
+  }
+  if (auto.fallbackReplicas !== undefined) {
+    const ratios = set.filter((k) => TRIGGER_METRIC_TYPES[k] === 'Value');
+    if (ratios.length > 0) {
+      error([...at, 'fallbackReplicas'], 'fallback-metric-type', `fallbackReplicas works only with per-replica triggers, but ${ratios.join(', ')} ${ratios.length === 1 ? 'is a' : 'are'} ratio (Value) trigger${ratios.length === 1 ? '' : 's'}`, 'KEDA falls back only for AverageValue triggers: use inferencesPerSecond or pendingRequests, or remove fallbackReplicas', 'key');
+    }
+  }
+  if (!hasGpu) {
+    for (const k of ['gpuUtilization', 'gpuMemoryUtilization'] as const) {
+      if (triggers[k] !== undefined) error([...at, 'triggers', k], 'gpu-trigger-on-cpu', `${k} needs a GPU, but ${file.path.includes('/pipelines/') ? 'a pipeline server runs on CPU' : 'the model has no gpuPool'}`, 'scale a CPU-only model on queueTimeMs, inferencesPerSecond or pendingRequests', 'key');
+    }
+  }
+  if (file.has(['spec', 'replicas'])) {
+    warn(['spec', 'replicas'], 'replicas-ignored', '`replicas` is ignored: the model autoscales between minReplicas and maxReplicas', 'remove `replicas`');
+  }
+  return out;
+}
+
+/** Auth rules shared by models and pipelines. */
+export function checkAuth(file: SourceFile, auth: AuthSpec, environment: string, loadedEnv: Loaded<Environment>, what: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const at = (path: DataPath, mode: 'key' | 'value') => ({ file: file.path, ...file.locate(path, mode) });
+  if (auth.roles && !loadedEnv.value.spec.auth?.jwt) {
+    out.push({ severity: 'error', code: 'roles-without-jwt', ...at(['spec', 'auth', 'roles'], 'key'), message: `roles are checked on JWT claims, but environment "${environment}" configures no \`auth.jwt\``, hint: `add \`auth: { jwt: { issuer, jwksUri } }\` to ${loadedEnv.file.path}, or remove the roles` });
+  }
+  if (auth.roles && !auth.required) {
+    out.push({ severity: 'error', code: 'roles-without-auth', ...at(['spec', 'auth', 'roles'], 'key'), message: 'roles are set but `auth.required` is false', hint: 'remove the roles, or require auth' });
+  }
+  if (!auth.required && isProduction(environment)) {
+    out.push({ severity: 'warning', code: 'auth-opt-out', ...at(['spec', 'auth', 'required'], 'value'), message: `${what} opts out of authentication in production: anyone who reaches the gateway can call it`, hint: 'remove `auth.required: false` unless this is meant to be public' });
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { capacityDiagnostics, planCapacity } from './capacity.ts';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.ts';
 import { listEnvironments, loadSpecs, type LoadOptions } from './load.ts';
 import { planEnvironment, type EnvironmentPlan } from './plan.ts';
+import { checkPipelines } from './pipeline-checks.ts';
 import { checkEnvironment } from './semantic.ts';
 import type { SourceFile } from './source-file.ts';
 
@@ -20,7 +21,10 @@ export function loadWorkspace(options: LoadOptions): WorkspaceResult {
   const bag = new DiagnosticBag();
   bag.addAll(loaded.diagnostics);
   const all = listEnvironments(options.root);
-  for (const env of loaded.environments) bag.addAll(checkEnvironment(env, all));
+  for (const env of loaded.environments) {
+    bag.addAll(checkEnvironment(env, all));
+    bag.addAll(checkPipelines(env));
+  }
   let plans: EnvironmentPlan[] = [];
   if (!bag.hasErrors) {
     plans = loaded.environments.map(planEnvironment);

@@ -1,10 +1,12 @@
 /** JSON Schema documents for editors (`# yaml-language-server: $schema=…`) and other tools. */
 import { EnvironmentSchema } from './environment.ts';
 import { ModelSchema } from './model.ts';
+import { PipelineSchema } from './pipeline.ts';
 
 export const SCHEMAS = {
   'environment.schema.json': EnvironmentSchema,
   'model.schema.json': ModelSchema,
+  'pipeline.schema.json': PipelineSchema,
 } as const;
 
 /** The schema as a standalone JSON Schema file, with stable formatting. */

@@ -1,20 +1,21 @@
 /** `kind: Model` — one Triton server serving one model repository in one environment. */
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
+import { Signatures } from './tensor.ts';
 import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, MODEL_NAME_MAX, QUANTITY_PATTERN } from './common.ts';
 
 /** Triton model names: directory names inside the model repository. */
 export const TRITON_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
 
 /** The release fields: what a canary may change and what promotion copies. */
-const Image = Type.String({
+export const Image = Type.String({
   pattern: '^[a-z0-9][-a-z0-9._/:]*[a-z0-9](:[-A-Za-z0-9._]+)?(@sha256:[a-f0-9]{64})?$',
   description:
     'Triton server image. Pin a tag or a digest; the backend decides the variant (`-py3`, `-vllm-python-py3`, `-trtllm-python-py3`).',
   examples: ['nvcr.io/nvidia/tritonserver:24.10-py3'],
 });
 
-const Repository = Type.String({
+export const Repository = Type.String({
   pattern: '^s3://',
   description:
     "Triton model repository in the environment's S3: `s3://bucket/path`. A full `s3://https://host:port/bucket/path` is accepted when it names the environment's endpoint. Use a new path per release: the SFS cache keys on it.",
@@ -28,6 +29,26 @@ const TritonModels = Type.Array(Type.String({ pattern: TRITON_MODEL_NAME_PATTERN
     'Triton models of the repository to load. When set, Triton runs with `--model-control-mode=explicit` and loads only these; when absent it loads every model in the repository.',
   examples: [['densenet_onnx']],
 });
+
+/** What a pipeline server that runs no GPU model gets by default. */
+export const Resources = (defaults: { cpu: string; memory: string; shm: string }) =>
+  Type.Object(
+    {
+      cpu: DefaultedQuantity('CPU requested per replica.', ['4', '500m'], defaults.cpu),
+      memory: DefaultedQuantity('Memory per replica (request and limit).', ['24Gi'], defaults.memory),
+      shm: DefaultedQuantity(
+        'Size of `/dev/shm` (memory-backed; the Python backend and vLLM need it). Counts toward `memory`.',
+        ['2Gi'],
+        defaults.shm,
+      ),
+    },
+    {
+      additionalProperties: false,
+      default: {},
+      description: 'CPU and memory of one replica.',
+      examples: [{ cpu: '4', memory: '24Gi', shm: '2Gi' }],
+    },
+  );
 
 const ARGS_DESCRIPTION =
   'Extra `tritonserver` flags, each as `--flag=value`. Flags tritonops manages (repository, ports, metrics, model control) are rejected.';
@@ -56,7 +77,7 @@ export const RETRY_CONDITIONS = [
   'retriable-4xx',
 ] as const;
 
-const Traffic = Type.Object(
+export const Traffic = Type.Object(
   {
     timeout: Defaulted(Duration('Longest time a request may take, end to end, before the caller gets 504.', '120s', '60s')),
     retries: Defaulted(
@@ -84,7 +105,7 @@ const Traffic = Type.Object(
   { additionalProperties: false, default: {}, description: 'Routing of requests to this model.', examples: [{ timeout: '120s' }] },
 );
 
-const Auth = Type.Object(
+export const Auth = Type.Object(
   {
     required: Defaulted(
       Type.Boolean({
@@ -178,7 +199,7 @@ const Triggers = Type.Object(
   },
 );
 
-const Autoscaling = Type.Object(
+export const Autoscaling = Type.Object(
   {
     minReplicas: Defaulted(Bounds.minReplicas),
     maxReplicas: Bounds.maxReplicas,
@@ -236,7 +257,7 @@ const CanaryAutoscaling = Type.Object(
   },
 );
 
-const Slo = Type.Object(
+export const Slo = Type.Object(
   {
     successRate: Defaulted(
       Type.Number({ minimum: 0, maximum: 100, default: 99, description: 'Percent of inferences that must succeed; below it, for 5 minutes, an alert fires.', examples: [99.5] }),
@@ -248,7 +269,7 @@ const Slo = Type.Object(
   { additionalProperties: false, default: {}, description: 'Service level the alerts hold the model to.', examples: [{ successRate: 99.5, queueTimeMs: 100 }] },
 );
 
-const Tracing = Type.Object(
+export const Tracing = Type.Object(
   {
     samplingPercent: Type.Number({ minimum: 0, maximum: 100, description: 'Percent of requests traced, overriding the environment default.', examples: [10] }),
   },
@@ -330,23 +351,7 @@ export const ModelSpec = Type.Object(
       description: 'Number of Triton replicas, when the model does not autoscale.',
       examples: [2],
     })),
-    resources: Defaulted(Type.Object(
-      {
-        cpu: DefaultedQuantity('CPU requested per replica.', ['4', '500m'], '2'),
-        memory: DefaultedQuantity('Memory per replica (request and limit).', ['24Gi'], '8Gi'),
-        shm: DefaultedQuantity(
-          'Size of `/dev/shm` (memory-backed; the Python backend and vLLM need it). Counts toward `memory`.',
-          ['2Gi'],
-          '1Gi',
-        ),
-      },
-      {
-        additionalProperties: false,
-        default: {},
-        description: 'CPU and memory of one replica.',
-        examples: [{ cpu: '4', memory: '24Gi', shm: '2Gi' }],
-      },
-    )),
+    resources: Defaulted(Resources({ cpu: '2', memory: '8Gi', shm: '1Gi' })),
     cache: Defaulted(Type.Union([Type.Literal('none'), Type.Literal('sfs')], {
       default: 'none',
       description:
@@ -360,6 +365,9 @@ export const ModelSpec = Type.Object(
       description: 'How long a replica may take to download and load its models before it is restarted.',
       examples: [1800],
     })),
+    signatures: Type.Optional(
+      Signatures('Inputs and outputs of the Triton models this server loads, by Triton model name: what pipelines check their tensors against.'),
+    ),
     gpuMemory: Type.Optional(
       Type.Union([Type.String({ pattern: QUANTITY_PATTERN }), Type.Number({ exclusiveMinimum: 0 })], {
         description: 'GPU memory one replica needs; checked against the memory of the units it gets from its pool.',
@@ -397,4 +405,6 @@ export const ModelSchema = Envelope('Model', ModelSpec, {
 /** Validated data, defaults filled in. */
 export type ModelSpec = Filled<typeof ModelSpec>;
 export type CanarySpec = Filled<typeof Canary>;
+export type AutoscalingSpec = Filled<typeof Autoscaling>;
+export type AuthSpec = Filled<typeof Auth>;
 export type Model = Filled<typeof ModelSchema>;

@@ -1,0 +1,260 @@
+/**
+ * A pipeline resolved against its environment: every step bound to the Triton model it calls and
+ * that model's signature, every input fed by a tensor of the right datatype and shape, the graph
+ * acyclic and ordered. Problems come back as positioned diagnostics; a graph only when there are none.
+ */
+import { compareStrings, type Diagnostic } from './diagnostics.ts';
+import type { Loaded, LoadedEnvironment } from './load.ts';
+import type { Model } from './schema/model.ts';
+import type { Pipeline } from './schema/pipeline.ts';
+import type { Datatype, SignatureSpec, TensorSpec } from './schema/tensor.ts';
+import type { DataPath } from './source-file.ts';
+import { didYouMean } from './validate-shape.ts';
+
+/** Source name of the pipeline's own inputs in `inputs:` wiring (`input.AUDIO`). */
+export const PIPELINE_INPUT = 'input';
+
+export interface TypedTensor {
+  readonly name: string;
+  readonly datatype: Datatype;
+  readonly shape: readonly number[];
+}
+
+export interface TensorRef {
+  /** `input` for the pipeline's inputs, else a step name. */
+  readonly step: string;
+  readonly tensor: string;
+}
+
+export interface GraphStep {
+  readonly name: string;
+  /** The environment model it calls, or undefined for a step local to the pipeline server. */
+  readonly model?: string;
+  readonly tritonModel: string;
+  readonly timeoutSeconds: number;
+  /** The inputs it consumes, typed by the signature, with where each comes from. */
+  readonly inputs: readonly (TypedTensor & { readonly source: TensorRef })[];
+  /** The outputs later steps or the pipeline use, typed by the signature. */
+  readonly outputs: readonly TypedTensor[];
+}
+
+export interface PipelineGraph {
+  readonly name: string;
+  readonly inputs: readonly TypedTensor[];
+  readonly outputs: readonly (TypedTensor & { readonly source: TensorRef })[];
+  /** In an order where every step comes after the steps it reads from. */
+  readonly steps: readonly GraphStep[];
+}
+
+export function parseTensorRef(text: string): TensorRef {
+  const dot = text.indexOf('.');
+  return { step: text.slice(0, dot), tensor: text.slice(dot + 1) };
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === -1 || b[i] === -1 || d === b[i]);
+const showShape = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>): { graph?: PipelineGraph; diagnostics: Diagnostic[] } {
+  const { file, value: pipeline } = loaded;
+  const spec = pipeline.spec;
+  const diagnostics: Diagnostic[] = [];
+  const error = (path: DataPath, code: string, message: string, hint?: string, at: 'key' | 'value' = 'value') =>
+    diagnostics.push({ severity: 'error', code, file: file.path, ...file.locate(path, at), message, ...(hint ? { hint } : {}) });
+  const models = new Map(env.models.map((m) => [m.value.metadata.name, m] as const));
+
+  // Names: steps unique, `input` reserved; pipeline inputs and outputs unique.
+  const stepIndex = new Map<string, number>();
+  spec.steps.forEach((step, i) => {
+    if (step.name === PIPELINE_INPUT) error(['spec', 'steps', i, 'name'], 'reserved-step-name', `"${PIPELINE_INPUT}" is reserved for the pipeline's inputs`, 'rename the step');
+    else if (stepIndex.has(step.name)) error(['spec', 'steps', i, 'name'], 'duplicate-step', `step "${step.name}" is declared twice`, 'give each step a unique name');
+    else stepIndex.set(step.name, i);
+  });
+  const unique = (list: readonly { name: string }[], key: 'inputs' | 'outputs') =>
+    list.forEach((t, i) => {
+      if (list.findIndex((o) => o.name === t.name) !== i) error(['spec', key, i, 'name'], 'duplicate-tensor', `pipeline ${key.slice(0, -1)} "${t.name}" is declared twice`);
+    });
+  unique(spec.inputs, 'inputs');
+  unique(spec.outputs, 'outputs');
+
+  // Each step's signature: a model of the environment, or a local model of the pipeline.
+  const signatures = new Map<string, SignatureSpec>();
+  const targets = new Map<string, { model?: string; tritonModel: string }>();
+  spec.steps.forEach((step, i) => {
+    const at = ['spec', 'steps', i];
+    if ((step.model === undefined) === (step.local === undefined)) {
+      error(at, 'step-target', `step "${step.name}" needs exactly one of \`model\` (a model of the environment) or \`local\` (a model of the pipeline server)`);
+      return;
+    }
+    if (step.local !== undefined) {
+      if (step.tritonModel !== undefined) error([...at, 'tritonModel'], 'local-triton-model', '`tritonModel` goes with `model`; a `local` step names its Triton model in `local`', undefined, 'key');
+      if (!spec.localRepository) error([...at, 'local'], 'local-without-repository', `step "${step.name}" runs a local model, but the pipeline has no \`localRepository\``, 'add `localRepository: s3://bucket/path` with the local models', 'key');
+      const signature = spec.signatures?.[step.local];
+      if (!signature) {
+        error([...at, 'local'], 'missing-signature', `the pipeline declares no signature for its local model "${step.local}"`, `add \`signatures: { ${step.local}: { inputs: [...], outputs: [...] } }\` to the pipeline`);
+        return;
+      }
+      signatures.set(step.name, signature);
+      targets.set(step.name, { tritonModel: step.local });
+      return;
+    }
+    const model = models.get(step.model!);
+    if (!model) {
+      const guess = didYouMean(step.model!, [...models.keys()]);
+      error([...at, 'model'], 'unknown-model', `step "${step.name}" calls model "${step.model}", which environment "${env.name}" does not have`, guess ? `did you mean "${guess}"?` : `models of ${env.name}: ${[...models.keys()].sort(compareStrings).join(', ') || '(none)'}`);
+      return;
+    }
+    const tritonModel = step.tritonModel ?? defaultTritonModel(model);
+    if (tritonModel === undefined) {
+      error(at, 'ambiguous-triton-model', `step "${step.name}" must say which Triton model of "${step.model}" it calls`, `add \`tritonModel:\`${model.value.spec.models ? ` (one of ${model.value.spec.models.join(', ')})` : ''}`, 'key');
+      return;
+    }
+    const loaded = model.value.spec.models;
+    if (step.tritonModel !== undefined && loaded && !loaded.includes(step.tritonModel)) {
+      const guess = didYouMean(step.tritonModel, [...loaded]);
+      error([...at, 'tritonModel'], 'unknown-triton-model', `model "${step.model}" does not load Triton model "${step.tritonModel}"`, guess ? `did you mean "${guess}"?` : `it loads ${loaded.join(', ')}`);
+      return;
+    }
+    const signature = model.value.spec.signatures?.[tritonModel];
+    if (!signature) {
+      error([...at, 'model'], 'missing-signature', `model "${step.model}" declares no signature for Triton model "${tritonModel}", so the tensors of step "${step.name}" cannot be checked`, `add \`signatures: { ${tritonModel}: { inputs: [...], outputs: [...] } }\` to ${model.file.path}`);
+      return;
+    }
+    signatures.set(step.name, signature);
+    targets.set(step.name, { model: step.model!, tritonModel });
+  });
+
+  // Wiring: every input of a step's signature fed, by a tensor that exists with its datatype.
+  const producer = (ref: TensorRef): TensorSpec | undefined =>
+    ref.step === PIPELINE_INPUT ? spec.inputs.find((t) => t.name === ref.tensor) : signatures.get(ref.step)?.outputs.find((t) => t.name === ref.tensor);
+  const checkSource = (path: DataPath, source: string, consumer: TensorSpec, what: string): boolean => {
+    const ref = parseTensorRef(source);
+    if (ref.step !== PIPELINE_INPUT && !stepIndex.has(ref.step)) {
+      const guess = didYouMean(ref.step, [PIPELINE_INPUT, ...stepIndex.keys()]);
+      error(path, 'unknown-step', `${what} reads from "${source}", but the pipeline has no step "${ref.step}"`, guess ? `did you mean "${guess}.${ref.tensor}"?` : `write \`${PIPELINE_INPUT}.<NAME>\` for a pipeline input or \`<step>.<NAME>\` for a step output`);
+      return false;
+    }
+    if (ref.step !== PIPELINE_INPUT && !signatures.has(ref.step)) return false; // its own error is reported
+    const produced = producer(ref);
+    if (!produced) {
+      const names = ref.step === PIPELINE_INPUT ? spec.inputs.map((t) => t.name) : (signatures.get(ref.step)?.outputs ?? []).map((t) => t.name);
+      const guess = didYouMean(ref.tensor, names);
+      error(path, 'unknown-tensor', `${what} reads from "${source}", but ${ref.step === PIPELINE_INPUT ? 'the pipeline has no input' : `step "${ref.step}" has no output`} "${ref.tensor}"`, guess ? `did you mean "${ref.step}.${guess}"?` : `${ref.step === PIPELINE_INPUT ? 'inputs' : 'outputs'}: ${names.join(', ')}`);
+      return false;
+    }
+    if (produced.datatype !== consumer.datatype) {
+      error(path, 'dtype-mismatch', `${what} is ${consumer.datatype}, but "${source}" is ${produced.datatype}`, 'convert in a pre- or post-processing step, or fix the signature');
+      return false;
+    }
+    if (!sameShape(produced.shape, consumer.shape)) {
+      error(path, 'shape-mismatch', `${what} has shape ${showShape(consumer.shape)}, but "${source}" has shape ${showShape(produced.shape)}`, 'reshape in a pre- or post-processing step, or fix the signature');
+      return false;
+    }
+    return true;
+  };
+
+  spec.steps.forEach((step, i) => {
+    const signature = signatures.get(step.name);
+    if (!signature) return;
+    const at = ['spec', 'steps', i, 'inputs'];
+    for (const [name, source] of Object.entries(step.inputs)) {
+      const consumer = signature.inputs.find((t) => t.name === name);
+      if (!consumer) {
+        const guess = didYouMean(name, signature.inputs.map((t) => t.name));
+        error([...at, name], 'unknown-input', `step "${step.name}" feeds "${name}", which ${describeTarget(targets.get(step.name))} does not take`, guess ? `did you mean "${guess}"?` : `its inputs: ${signature.inputs.map((t) => t.name).join(', ')}`, 'key');
+        continue;
+      }
+      checkSource([...at, name], source, consumer, `input "${name}" of step "${step.name}"`);
+    }
+    const unfed = signature.inputs.filter((t) => !(t.name in step.inputs));
+    if (unfed.length > 0) {
+      error(at, 'unfed-input', `step "${step.name}" leaves ${unfed.map((t) => `"${t.name}"`).join(', ')} of ${describeTarget(targets.get(step.name))} unfed`, `feed ${unfed.length === 1 ? 'it' : 'them'}: ${unfed.map((t) => `\`${t.name}: input.<NAME>\``).join(', ')}`, 'key');
+    }
+  });
+  spec.outputs.forEach((output, i) => {
+    const ref = parseTensorRef(output.from);
+    const first = spec.outputs.findIndex((o) => o.from === output.from);
+    if (first !== i) {
+      error(['spec', 'outputs', i, 'from'], 'duplicate-output-source', `pipeline outputs "${spec.outputs[first]!.name}" and "${output.name}" are the same tensor "${output.from}"`, 'declare it once');
+      return;
+    }
+    if (ref.step === PIPELINE_INPUT) {
+      error(['spec', 'outputs', i, 'from'], 'output-from-input', `pipeline output "${output.name}" must come from a step, not from the pipeline's input`);
+      return;
+    }
+    checkSource(['spec', 'outputs', i, 'from'], output.from, output, `pipeline output "${output.name}"`);
+  });
+
+  // The graph must be acyclic; report the cycle where it closes.
+  const order = topologicalOrder(spec.steps.map((s) => ({ name: s.name, reads: Object.values(s.inputs).map((src) => parseTensorRef(src).step).filter((n) => stepIndex.has(n)) })));
+  if ('cycle' in order) {
+    const closing = spec.steps[stepIndex.get(order.cycle[0]!)!]!;
+    const input = Object.entries(closing.inputs).find(([, src]) => parseTensorRef(src).step === order.cycle[1]);
+    error(['spec', 'steps', stepIndex.get(order.cycle[0]!)!, 'inputs', ...(input ? [input[0]] : [])], 'cycle', `the steps form a cycle: ${order.cycle.join(' → ')} (each reads from the next)`, 'a step may only read from steps that do not read from it, directly or not');
+  }
+  if (diagnostics.length > 0 || 'cycle' in order) return { diagnostics };
+
+  // Resolved graph: consumed outputs of each step, in data order.
+  const consumed = new Map<string, Set<string>>();
+  const consume = (ref: TensorRef) => ref.step !== PIPELINE_INPUT && (consumed.get(ref.step) ?? consumed.set(ref.step, new Set()).get(ref.step)!).add(ref.tensor);
+  for (const step of spec.steps) for (const src of Object.values(step.inputs)) consume(parseTensorRef(src));
+  for (const output of spec.outputs) consume(parseTensorRef(output.from));
+  const steps = order.order.map((name): GraphStep => {
+    const step = spec.steps[stepIndex.get(name)!]!;
+    const signature = signatures.get(name)!;
+    const target = targets.get(name)!;
+    return {
+      name,
+      ...(target.model ? { model: target.model } : {}),
+      tritonModel: target.tritonModel,
+      timeoutSeconds: step.timeoutSeconds,
+      inputs: signature.inputs.map((t) => ({ ...t, source: parseTensorRef(step.inputs[t.name]!) })),
+      outputs: signature.outputs.filter((t) => consumed.get(name)?.has(t.name)),
+    };
+  });
+  return {
+    graph: {
+      name: pipeline.metadata.name,
+      inputs: spec.inputs,
+      outputs: spec.outputs.map((o) => ({ name: o.name, datatype: o.datatype, shape: o.shape, source: parseTensorRef(o.from) })),
+      steps,
+    },
+    diagnostics,
+  };
+}
+
+function defaultTritonModel(model: Loaded<Model>): string | undefined {
+  const listed = model.value.spec.models;
+  if (listed?.length === 1) return listed[0];
+  const signed = Object.keys(model.value.spec.signatures ?? {});
+  return !listed && signed.length === 1 ? signed[0] : undefined;
+}
+
+function describeTarget(target: { model?: string; tritonModel: string } | undefined): string {
+  if (!target) return 'its model';
+  return target.model ? `${target.model}/${target.tritonModel}` : `local model ${target.tritonModel}`;
+}
+
+/** Steps ordered so that each follows those it reads from (stable: spec order among equals), or a cycle. */
+export function topologicalOrder(steps: readonly { name: string; reads: readonly string[] }[]): { order: string[] } | { cycle: string[] } {
+  const byName = new Map(steps.map((s) => [s.name, s] as const));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const order: string[] = [];
+  const stack: string[] = [];
+  let cycle: string[] | undefined;
+  const visit = (name: string): void => {
+    if (cycle) return;
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      cycle = [...stack.slice(stack.indexOf(name)), name].reverse();
+      return;
+    }
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of byName.get(name)?.reads ?? []) visit(dep);
+    stack.pop();
+    state.set(name, 'done');
+    order.push(name);
+  };
+  for (const s of steps) visit(s.name);
+  return cycle ? { cycle } : { order };
+}
