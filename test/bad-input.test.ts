@@ -122,6 +122,22 @@ const CASES: Record<string, Expected[]> = {
     { error: `${M}:16:5: error: fallbackReplicas works only with per-replica triggers, but queueTimeMs is a ratio (Value) trigger`, hint: 'KEDA falls back only for AverageValue triggers' },
   ],
   'gpu-trigger-on-cpu-model': [{ error: `${M}:16:7: error: gpuUtilization needs a GPU, but the model has no gpuPool`, hint: 'scale a CPU-only model on queueTimeMs' }],
+  'pipeline-unknown-model': [
+    { error: 'environments/dev/pipelines/speech-to-image.yaml:16:14: error: step "draw" calls model "sdxll", which environment "dev" does not have', hint: 'did you mean "sdxl"?' },
+  ],
+  'pipeline-cycle': [
+    {
+      error: 'environments/dev/pipelines/speech-to-image.yaml:14:16: error: the steps form a cycle: transcribe → draw → transcribe (each reads from the next)',
+      hint: 'a step may only read from steps that do not read from it',
+    },
+  ],
+  'pipeline-unfed-input': [
+    { error: 'environments/dev/pipelines/speech-to-image.yaml:17:7: error: step "draw" leaves "PROMPT" of sdxl/sdxl unfed', hint: 'feed it: `PROMPT: input.<NAME>`' },
+    { error: 'environments/dev/pipelines/speech-to-image.yaml:18:9: error: step "draw" feeds "NEGATIVE_PROMPT", which sdxl/sdxl does not take', hint: 'its inputs: PROMPT' },
+  ],
+  'pipeline-dtype-mismatch': [
+    { error: 'environments/dev/pipelines/speech-to-image.yaml:18:17: error: input "PROMPT" of step "draw" is BYTES, but "input.AUDIO" is FP32', hint: 'convert in a pre- or post-processing step' },
+  ],
   'many-errors-at-once': [
     { error: `${E}:15:3: error: missing required key "region" in spec.s3`, hint: 'for example `region: ru-1`' },
     { error: `${E}:17:5: error: unknown key "regoin" in spec.s3`, hint: 'did you mean "region"?' },

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { didYouMean, listEnvironments } from '@tritonops/spec';
 import { canaryCommand } from './commands/canary.ts';
 import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './commands/capacity.ts';
+import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './commands/graph.ts';
 import { synthCommand } from './commands/synth.ts';
 import { validateCommand } from './commands/validate.ts';
 
@@ -44,6 +45,7 @@ Commands:
   synth      Render environments/ into flux/ (or check that flux/ is up to date)
   canary     Promote a model's canary, or set its traffic weight (edits the spec in place)
   capacity   GPU demand at minimum and maximum scale against each pool's capacity
+  graph      Draw a pipeline as a Mermaid flowchart or Graphviz DOT
   help       Show help for a command
 
 Options for every command:
@@ -101,6 +103,13 @@ validate and synth fail when a pool cannot fit its minimum demand, and warn when
 its maximum.
 
 Exit codes: 0 report printed, 1 spec errors, 2 usage error.`,
+  graph: `Usage: tritonops graph <pipeline> --env <name> [--format mermaid|dot] [--root <dir>]
+
+Prints the pipeline as a Mermaid flowchart (default; GitHub renders it in Markdown) or as
+Graphviz DOT: the pipeline's inputs and outputs, each step with the model and GPU pool it runs
+on, and the tensors on the edges.
+
+Exit codes: 0 printed, 1 spec errors, 2 usage error (unknown pipeline or environment).`,
   help: `Usage: tritonops help [command]`,
 };
 
@@ -128,7 +137,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     parsed = parseArgs({
       args: [...rest],
-      allowPositionals: verb === 'canary',
+      allowPositionals: verb === 'canary' || verb === 'graph',
       strict: true,
       options: {
         env: { type: 'string', multiple: true },
@@ -147,9 +156,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (values.check && verb !== 'synth') return usage(io, `--check is an option of synth, not of ${verb}`, [], undefined, verb);
-  if (values.format !== undefined && verb !== 'capacity') return usage(io, `--format is an option of capacity, not of ${verb}`, [], undefined, verb);
-  const format = (values.format ?? 'table') as CapacityFormat;
-  if (!CAPACITY_FORMATS.includes(format)) return usage(io, `unknown format "${values.format}"`, [...CAPACITY_FORMATS], values.format, verb);
+  if (values.format !== undefined && verb !== 'capacity' && verb !== 'graph') return usage(io, `--format is an option of capacity and graph, not of ${verb}`, [], undefined, verb);
+  const formats: readonly string[] = verb === 'graph' ? GRAPH_FORMATS : CAPACITY_FORMATS;
+  const format = values.format ?? formats[0]!;
+  if (!formats.includes(format)) return usage(io, `unknown format "${values.format}"`, [...formats], values.format, verb);
 
   const root = values.root ? resolve(io.cwd, values.root) : findRoot(io.cwd);
   if (!existsSync(join(root, 'environments'))) {
@@ -162,13 +172,20 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   const options: CommonOptions = { root, ...(values.env ? { envs: [...new Set(values.env)].sort() } : {}) };
   if (verb === 'canary') return canary(parsed.positionals, { root, env: values.env }, io);
+  if (verb === 'graph') {
+    const [pipeline, ...extra] = parsed.positionals;
+    if (pipeline === undefined) return usage(io, 'graph needs a pipeline name', [], undefined, verb);
+    if (extra.length > 0) return usage(io, `unexpected argument "${extra[0]}"`, [], undefined, verb);
+    if (values.env?.length !== 1) return usage(io, 'graph needs exactly one --env', [], undefined, verb);
+    return graphCommand({ root, env: values.env[0]!, pipeline, format: format as GraphFormat }, io);
+  }
   switch (verb) {
     case 'validate':
       return validateCommand(options, io);
     case 'synth':
       return synthCommand({ ...options, check: values.check ?? false }, io);
     case 'capacity':
-      return capacityCommand({ ...options, format }, io);
+      return capacityCommand({ ...options, format: format as CapacityFormat }, io);
     default:
       return usage(io, `unknown command "${verb}"`, Object.keys(HELP), verb);
   }

@@ -73,6 +73,7 @@ export function addAlerts(scope: Construct, env: EnvironmentPlan): void {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
     metadata: { name: 'triton-models', namespace: env.namespace, labels: environmentLabels(env) },
-    spec: { groups: env.models.map((model) => ({ name: `triton-${model.name}`, rules: modelRules(env, model) })) },
+    // Pipeline servers are Triton servers too: same metrics, same alerts.
+    spec: { groups: [...env.models, ...env.pipelines.map((p) => p.server)].map((model) => ({ name: `triton-${model.name}`, rules: modelRules(env, model) })) },
   });
 }

@@ -20,4 +20,6 @@ export * from './autoscaling.ts';
 export * from './alerts.ts';
 export * from './dashboard.ts';
 export * from './tracing.ts';
+export * from './model-config.ts';
+export * from './pipeline-server.ts';
 export * from './render.ts';

@@ -7,7 +7,8 @@
  */
 import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import { addPipelineServer } from './pipeline-server.ts';
 import {
   addClusterKustomization,
   addGitRepository,
@@ -82,18 +83,28 @@ export function renderEnvironment(env: EnvironmentPlan): RenderedFile[] {
   const sfs = env.sfs;
   if (sfs) file(`${paths.models}/environment/model-cache.yaml`, envSource, (c) => new SfsShare(c, 'model-cache', env, sfs));
   if (usesFlagger(env)) file(`${paths.models}/environment/flagger-metrics.yaml`, envSource, (c) => addMetricTemplates(c, env));
+  // Everything a served Triton needs around it, for models and pipeline servers alike.
+  const serve = (c: Construct, model: ModelPlan) => {
+    for (const track of model.tracks) addScaledObject(c, env, model, track);
+    if (model.analysis) {
+      addCanary(c, env, model);
+    } else {
+      addDestinationRule(c, env, model);
+      addVirtualServices(c, env, model);
+    }
+    addModelSecurity(c, env, model);
+    addPodMonitor(c, env, model);
+  };
   for (const model of env.models) {
     file(`${paths.models}/models/${model.name}.yaml`, [model.sourcePath, env.sourcePath], (c) => {
       new TritonServer(c, 'triton', { env, model });
-      for (const track of model.tracks) addScaledObject(c, env, model, track);
-      if (model.analysis) {
-        addCanary(c, env, model);
-      } else {
-        addDestinationRule(c, env, model);
-        addVirtualServices(c, env, model);
-      }
-      addModelSecurity(c, env, model);
-      addPodMonitor(c, env, model);
+      serve(c, model);
+    });
+  }
+  for (const pipeline of env.pipelines) {
+    file(`${paths.models}/pipelines/${pipeline.server.name}.yaml`, [pipeline.server.sourcePath, env.sourcePath], (c) => {
+      addPipelineServer(c, env, pipeline);
+      serve(c, pipeline.server);
     });
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -20,3 +20,4 @@ export * from './schema/tensor.ts';
 export * from './schema/pipeline.ts';
 export * from './pipeline-graph.ts';
 export * from './pipeline-checks.ts';
+export * from './pipeline-diagram.ts';

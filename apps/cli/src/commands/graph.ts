@@ -1,0 +1,26 @@
+/** `tritonops graph`: a pipeline drawn as a Mermaid flowchart or Graphviz DOT. */
+import { didYouMean, loadWorkspace, pipelineDot, pipelineMermaid } from '@tritonops/spec';
+import { EXIT, type Io } from '../cli.ts';
+import { reportDiagnostics, tally } from '../report.ts';
+
+export const GRAPH_FORMATS = ['mermaid', 'dot'] as const;
+export type GraphFormat = (typeof GRAPH_FORMATS)[number];
+
+export function graphCommand(options: { root: string; env: string; pipeline: string; format: GraphFormat }, io: Io): number {
+  const result = loadWorkspace({ root: options.root, only: [options.env], displayBase: io.cwd });
+  if (result.hasErrors) {
+    reportDiagnostics(io, result.diagnostics, result.sources);
+    io.err(`graph needs valid specs: ${tally(result.diagnostics)}`);
+    return EXIT.problems;
+  }
+  const env = result.plans[0]!;
+  const plan = env.pipelines.find((p) => p.graph.name === options.pipeline);
+  if (!plan) {
+    const names = env.pipelines.map((p) => p.graph.name);
+    const guess = didYouMean(options.pipeline, names);
+    io.err(`error: environment "${options.env}" has no pipeline "${options.pipeline}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pipelines: ${names.join(', ') || '(none)'}`}`);
+    return EXIT.usage;
+  }
+  io.out((options.format === 'dot' ? pipelineDot(env, plan) : pipelineMermaid(env, plan)).trimEnd());
+  return EXIT.ok;
+}
