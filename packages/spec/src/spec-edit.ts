@@ -1,78 +1,123 @@
 /**
- * Edits of spec files that keep everything a person wrote: comments, key order, quoting, flow
- * or block style. They go through the `yaml` Document API and touch only the nodes they change.
+ * Edits of spec files that keep everything a person wrote. The `yaml` Document API finds the
+ * nodes; the edit itself replaces only their source text, so comments, key order, quoting, flow
+ * or block style and spacing elsewhere stay byte for byte as they were.
  */
-import { isMap, isScalar, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 
 /** Fields a canary may change and promotion copies into the stable release. */
 export const RELEASE_FIELDS = ['image', 'repository', 'models', 'args'] as const;
 
 export type EditResult = { ok: true; text: string; changes: string[] } | { ok: false; problem: string; hint: string };
 
-const TO_STRING = { lineWidth: 0, flowCollectionPadding: false } as const;
+interface Splice {
+  readonly from: number;
+  readonly to: number;
+  readonly text: string;
+}
 
-function canaryOf(doc: Document.Parsed): { spec: YAMLMap; canary: YAMLMap } | { problem: string; hint: string } {
+function applySplices(text: string, splices: Splice[]): string {
+  let out = text;
+  for (const s of [...splices].sort((a, b) => b.from - a.from)) out = out.slice(0, s.from) + s.text + out.slice(s.to);
+  return out;
+}
+
+const lineStart = (text: string, offset: number) => text.lastIndexOf('\n', offset - 1) + 1;
+const columnOf = (text: string, offset: number) => offset - lineStart(text, offset);
+const endOfLine = (text: string, offset: number) => {
+  const nl = text.indexOf('\n', offset);
+  return nl < 0 ? text.length : nl + 1;
+};
+
+/** Source text of a node, re-indented from its own column to `column` (for block collections). */
+function nodeText(text: string, node: Node, column: number): string {
+  const [start, end] = node.range!;
+  const source = text.slice(start, end).replace(/\s+$/, '');
+  const shift = column - columnOf(text, start);
+  if (!source.includes('\n') || shift === 0) return source;
+  return source
+    .split('\n')
+    .map((line, i) => (i === 0 ? line : shift > 0 ? ' '.repeat(shift) + line : line.slice(Math.min(-shift, line.length - line.trimStart().length))))
+    .join('\n');
+}
+
+function pairOf(map: YAMLMap, key: string): Pair<Node, Node> | undefined {
+  return map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key) as Pair<Node, Node> | undefined;
+}
+
+function canaryOf(text: string): { spec: YAMLMap; canary: Pair<Node, YAMLMap> } | { ok: false; problem: string; hint: string } {
+  const doc = parseDocument(text);
+  if (doc.errors.length) return { ok: false, problem: `the file is not valid YAML: ${doc.errors[0]!.message}`, hint: 'run `tritonops validate`' };
   const spec = doc.get('spec', true);
-  if (!isMap(spec)) return { problem: 'the file has no `spec` mapping', hint: 'run `tritonops validate` first' };
-  const canary = spec.get('canary', true);
-  if (!isMap(canary)) return { problem: 'the model has no canary', hint: 'add a `canary:` block with the next release first' };
-  return { spec, canary };
+  if (!isMap(spec)) return { ok: false, problem: 'the file has no `spec` mapping', hint: 'run `tritonops validate` first' };
+  const canary = pairOf(spec, 'canary');
+  if (!canary || !isMap(canary.value)) return { ok: false, problem: 'the model has no canary', hint: 'add a `canary:` block with the next release first' };
+  if (pairOf(canary.value, 'analysis')) return { ok: false, problem: 'ANALYSIS', hint: '' };
+  return { spec, canary: canary as Pair<Node, YAMLMap> };
 }
 
 /**
- * Makes the canary's release the stable release and removes the canary block. The stable track's
- * Deployment keeps its name, so applying the result is a rolling update of it.
+ * Makes the canary's release the stable release and removes the canary block (with the comment
+ * lines right above it). The stable track's Deployment keeps its name, so applying the result is
+ * a rolling update of it.
  */
 export function promoteCanary(text: string): EditResult {
-  const doc = parseDocument(text, { keepSourceTokens: true });
-  if (doc.errors.length) return { ok: false, problem: `the file is not valid YAML: ${doc.errors[0]!.message}`, hint: 'run `tritonops validate`' };
-  const found = canaryOf(doc);
-  if ('problem' in found) return { ok: false, ...found };
-  const { spec, canary } = found;
-  if (canary.has('analysis')) {
-    return { ok: false, problem: 'this model is under Flagger analysis: Flagger promotes its releases itself', hint: 'change the release fields of the model to start a new analysis' };
+  const found = canaryOf(text);
+  if ('ok' in found) {
+    return found.problem === 'ANALYSIS'
+      ? { ok: false, problem: 'this model is under Flagger analysis: Flagger promotes its releases itself', hint: 'change the release fields of the model to start a new analysis' }
+      : found;
   }
+  const { spec, canary } = found;
+  const canaryKey = canary.key;
+  const specColumn = columnOf(text, canaryKey.range![0]);
+  const splices: Splice[] = [];
   const changes: string[] = [];
+  const inserted: string[] = [];
   for (const field of RELEASE_FIELDS) {
-    const next = canary.get(field, true);
-    if (next === undefined) continue;
-    const current = spec.get(field, true);
-    if (isScalar(current) && isScalar(next)) {
-      // Keep the node (and the comments and quoting attached to it); change its value only.
-      if (current.value !== next.value) changes.push(`${field}: ${String(current.value)} -> ${String(next.value)}`);
-      current.value = next.value;
+    const next = pairOf(canary.value!, field)?.value;
+    if (!next) continue;
+    const current = pairOf(spec, field);
+    const nextText = nodeText(text, next, specColumn + 2);
+    if (current?.value) {
+      const [from, to] = current.value.range!;
+      const currentText = text.slice(from, to).replace(/\s+$/, '');
+      if (currentText !== nextText) changes.push(`${field}: ${currentText.replace(/\s+/g, ' ')} -> ${nextText.replace(/\s+/g, ' ')}`);
+      const block = nextText.includes('\n');
+      // A block collection starts on the next line: drop the space after the colon too.
+      const start = block ? from - (text.slice(0, from).length - text.slice(0, from).trimEnd().length) : from;
+      splices.push({ from: start, to: from + currentText.length, text: block ? `\n${' '.repeat(specColumn + 2)}${nextText.trimStart()}` : nextText });
     } else {
-      changes.push(`${field}: ${current === undefined ? '(none)' : String(current)} -> ${String(next)}`);
-      if (current === undefined) insertBefore(spec, 'canary', field, next);
-      else spec.set(field, next);
+      changes.push(`${field}: (none) -> ${nextText.replace(/\s+/g, ' ')}`);
+      inserted.push(`${' '.repeat(specColumn)}${field}:${nextText.includes('\n') ? `\n${' '.repeat(specColumn + 2)}${nextText.trimStart()}` : ` ${nextText}`}\n`);
     }
   }
-  spec.delete('canary');
-  return { ok: true, text: doc.toString(TO_STRING), changes };
+  // The canary block goes, with the comment lines that introduce it.
+  let from = lineStart(text, canaryKey.range![0]);
+  for (;;) {
+    const previous = lineStart(text, from - 1);
+    if (from === 0 || !/^\s*#/.test(text.slice(previous, from - 1)) || columnOf(text, previous + text.slice(previous).search(/\S/)) !== specColumn) break;
+    from = previous;
+  }
+  const to = endOfLine(text, canary.value!.range![1] - 1);
+  splices.push({ from, to, text: inserted.join('') });
+  return { ok: true, text: applySplices(text, splices), changes };
 }
 
 /** Sets the canary's share of the traffic. */
 export function setCanaryWeight(text: string, weight: number): EditResult {
-  const doc = parseDocument(text, { keepSourceTokens: true });
-  if (doc.errors.length) return { ok: false, problem: `the file is not valid YAML: ${doc.errors[0]!.message}`, hint: 'run `tritonops validate`' };
-  const found = canaryOf(doc);
-  if ('problem' in found) return { ok: false, ...found };
-  const { canary } = found;
-  if (canary.has('analysis')) {
-    return { ok: false, problem: 'this model is under Flagger analysis: Flagger sets its weights', hint: 'tune `canary.analysis.stepWeight` / `maxWeight` instead' };
+  const found = canaryOf(text);
+  if ('ok' in found) {
+    return found.problem === 'ANALYSIS' ? { ok: false, problem: 'this model is under Flagger analysis: Flagger sets its weights', hint: 'tune `canary.analysis.stepWeight` / `maxWeight` instead' } : found;
   }
-  const current = canary.get('weight', true);
-  const before = isScalar(current) ? String(current.value) : '(none)';
-  if (isScalar(current)) current.value = weight;
-  else canary.set('weight', weight);
-  return { ok: true, text: doc.toString(TO_STRING), changes: [`canary.weight: ${before} -> ${weight}`] };
-}
-
-/** Inserts `key: value` just before `beforeKey` (or at the end), so new fields sit where they belong. */
-function insertBefore(map: YAMLMap, beforeKey: string, key: string, value: unknown): void {
-  map.set(key, value);
-  const items = map.items as Pair[];
-  const added = items.pop()!;
-  const at = items.findIndex((p) => isScalar(p.key) && p.key.value === beforeKey);
-  items.splice(at < 0 ? items.length : at, 0, added);
+  const current = pairOf(found.canary.value!, 'weight');
+  if (current?.value) {
+    const [from, to] = current.value.range!;
+    const before = text.slice(from, to).trim();
+    return { ok: true, text: applySplices(text, [{ from, to: from + before.length, text: String(weight) }]), changes: [`canary.weight: ${before} -> ${weight}`] };
+  }
+  const firstChild = found.canary.value!.items[0] as Pair<Node, Node> | undefined;
+  const column = firstChild ? columnOf(text, firstChild.key.range![0]) : columnOf(text, found.canary.key.range![0]) + 2;
+  const at = endOfLine(text, found.canary.key.range![0]);
+  return { ok: true, text: applySplices(text, [{ from: at, to: at, text: `${' '.repeat(column)}weight: ${weight}\n` }]), changes: [`canary.weight: (none) -> ${weight}`] };
 }
