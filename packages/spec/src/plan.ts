@@ -7,6 +7,7 @@ import { compareStrings } from './diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from './load.ts';
 import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
 import type { Pipeline } from './schema/pipeline.ts';
+import type { AutoscalingSpec, ModelSpec } from './schema/model.ts';
 import { parseQuantity, quantityString } from './quantity.ts';
 import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from './s3.ts';
 
@@ -313,21 +314,8 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
             }
           : {}),
         ...(canary?.analysis ? { analysis: { ...canary.analysis } } : {}),
-        traffic: {
-          timeout: m.traffic.timeout,
-          retries: { attempts: m.traffic.retries.attempts, ...(m.traffic.retries.perTryTimeout ? { perTryTimeout: m.traffic.retries.perTryTimeout } : {}), retryOn: m.traffic.retries.retryOn },
-        },
-        ...(auto
-          ? {
-              autoscaling: {
-                triggers: { ...auto.triggers },
-                pollingIntervalSeconds: auto.pollingIntervalSeconds,
-                scaleDownStabilizationSeconds: auto.scaleDownStabilizationSeconds,
-                ...(auto.fallbackReplicas !== undefined ? { fallbackReplicas: auto.fallbackReplicas } : {}),
-                ...(auto.scaleToZero ? { idleSeconds: auto.scaleToZero.idleSeconds } : {}),
-              },
-            }
-          : {}),
+        traffic: trafficPlan(m.traffic),
+        ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
         ...(m.gpuMemory !== undefined ? { gpuMemoryBytes: parseQuantity(m.gpuMemory) ?? 0 } : {}),
         slo: { successRate: m.slo.successRate, queueTimeMs: m.slo.queueTimeMs },
         ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } } : {}),
@@ -376,6 +364,21 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
   };
 }
 
+function trafficPlan(traffic: ModelSpec['traffic']): TrafficPlan {
+  const r = traffic.retries;
+  return { timeout: traffic.timeout, retries: { attempts: r.attempts, ...(r.perTryTimeout ? { perTryTimeout: r.perTryTimeout } : {}), retryOn: r.retryOn } };
+}
+
+function autoscalingPlan(auto: AutoscalingSpec): AutoscalingPlan {
+  return {
+    triggers: { ...auto.triggers },
+    pollingIntervalSeconds: auto.pollingIntervalSeconds,
+    scaleDownStabilizationSeconds: auto.scaleDownStabilizationSeconds,
+    ...(auto.fallbackReplicas !== undefined ? { fallbackReplicas: auto.fallbackReplicas } : {}),
+    ...(auto.scaleToZero ? { idleSeconds: auto.scaleToZero.idleSeconds } : {}),
+  };
+}
+
 /** Headers a pipeline passes on to the models it calls (as request parameters in Triton). */
 export const FORWARDED_HEADERS = '(authorization|traceparent|tracestate)';
 
@@ -411,21 +414,8 @@ function planPipeline(
         },
       },
     ],
-    traffic: {
-      timeout: spec.traffic.timeout,
-      retries: { attempts: spec.traffic.retries.attempts, ...(spec.traffic.retries.perTryTimeout ? { perTryTimeout: spec.traffic.retries.perTryTimeout } : {}), retryOn: spec.traffic.retries.retryOn },
-    },
-    ...(auto
-      ? {
-          autoscaling: {
-            triggers: { ...auto.triggers },
-            pollingIntervalSeconds: auto.pollingIntervalSeconds,
-            scaleDownStabilizationSeconds: auto.scaleDownStabilizationSeconds,
-            ...(auto.fallbackReplicas !== undefined ? { fallbackReplicas: auto.fallbackReplicas } : {}),
-            ...(auto.scaleToZero ? { idleSeconds: auto.scaleToZero.idleSeconds } : {}),
-          },
-        }
-      : {}),
+    traffic: trafficPlan(spec.traffic),
+    ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
     slo: { successRate: spec.slo.successRate, queueTimeMs: spec.slo.queueTimeMs },
     ...(context.tracing ? { tracing: { ...context.tracing } } : {}),
     auth: { required: context.jwt && spec.auth.required, ...(spec.auth.roles ? { roles: spec.auth.roles } : {}) },
