@@ -9,6 +9,7 @@ import { didYouMean, listEnvironments } from '@tritonops/spec';
 import { canaryCommand } from './commands/canary.ts';
 import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './commands/capacity.ts';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './commands/graph.ts';
+import { DIFF_FORMATS, diffCommand, type DiffFormat } from './commands/diff.ts';
 import { synthCommand } from './commands/synth.ts';
 import { validateCommand } from './commands/validate.ts';
 
@@ -46,6 +47,7 @@ Commands:
   canary     Promote a model's canary, or set its traffic weight (edits the spec in place)
   capacity   GPU demand at minimum and maximum scale against each pool's capacity
   graph      Draw a pipeline as a Mermaid flowchart or Graphviz DOT
+  diff       What a change does to each environment, against a Git revision
   help       Show help for a command
 
 Options for every command:
@@ -57,6 +59,7 @@ Exit codes:
   0   success
   1   problems found: spec errors, or \`synth --check\` found flux/ out of date
   2   usage error: unknown command, option or environment
+  3   diff: changes present
   70  internal error in tritonops (nothing was written); please report it
 
 Docs: README.md, docs/spec-reference.md`;
@@ -110,6 +113,17 @@ Graphviz DOT: the pipeline's inputs and outputs, each step with the model and GP
 on, and the tensors on the edges.
 
 Exit codes: 0 printed, 1 spec errors, 2 usage error (unknown pipeline or environment).`,
+  diff: `Usage: tritonops diff [--base <git-ref>] [--env <name>]... [--format text|markdown|json] [--root <dir>]
+
+Renders the specs at <git-ref> (read with git archive: the working tree and the index are not
+touched) and in the working tree, and reports per environment first what matters to a reviewer
+(releases, canary traffic, replicas and autoscaling bounds, GPU demand per pool, auth, models and
+pipelines added or removed), then every Kubernetes object added, removed or changed, with a
+compact YAML diff. --format markdown is made for a PR comment; json for tools.
+
+--base defaults to the merge base of HEAD with origin/main (or main).
+
+Exit codes: 0 no changes, 3 changes present, 1 spec errors, 2 usage error (e.g. unknown ref).`,
   help: `Usage: tritonops help [command]`,
 };
 
@@ -144,6 +158,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         root: { type: 'string' },
         check: { type: 'boolean', default: false },
         format: { type: 'string' },
+        base: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -156,8 +171,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (values.check && verb !== 'synth') return usage(io, `--check is an option of synth, not of ${verb}`, [], undefined, verb);
-  if (values.format !== undefined && verb !== 'capacity' && verb !== 'graph') return usage(io, `--format is an option of capacity and graph, not of ${verb}`, [], undefined, verb);
-  const formats: readonly string[] = verb === 'graph' ? GRAPH_FORMATS : CAPACITY_FORMATS;
+  if (values.format !== undefined && !['capacity', 'graph', 'diff'].includes(verb)) return usage(io, `--format is an option of capacity, graph and diff, not of ${verb}`, [], undefined, verb);
+  if (values.base !== undefined && verb !== 'diff') return usage(io, `--base is an option of diff, not of ${verb}`, [], undefined, verb);
+  const formats: readonly string[] = verb === 'graph' ? GRAPH_FORMATS : verb === 'diff' ? DIFF_FORMATS : CAPACITY_FORMATS;
   const format = values.format ?? formats[0]!;
   if (!formats.includes(format)) return usage(io, `unknown format "${values.format}"`, [...formats], values.format, verb);
 
@@ -184,6 +200,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return validateCommand(options, io);
     case 'synth':
       return synthCommand({ ...options, check: values.check ?? false }, io);
+    case 'diff':
+      return diffCommand({ ...options, ...(values.base !== undefined ? { base: values.base } : {}), format: format as DiffFormat }, io);
     case 'capacity':
       return capacityCommand({ ...options, format: format as CapacityFormat }, io);
     default:

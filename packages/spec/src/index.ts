@@ -21,3 +21,4 @@ export * from './schema/pipeline.ts';
 export * from './pipeline-graph.ts';
 export * from './pipeline-checks.ts';
 export * from './pipeline-diagram.ts';
+export * from './plan-diff.ts';

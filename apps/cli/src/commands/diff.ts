@@ -1,0 +1,138 @@
+/**
+ * `tritonops diff`: what a change does to each environment. The specs at the base revision and in
+ * the working tree are both rendered; the reviewer's summary comes first (releases, canary traffic,
+ * scaling, GPU demand, auth, models and pipelines), then every object added, removed or changed,
+ * with a compact YAML diff. Text for terminals, Markdown for a PR comment, JSON for tools.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { structuredPatch } from 'diff';
+import { stringify } from 'yaml';
+import { renderEnvironment, type RenderedFile } from '@tritonops/charts';
+import { changedPipelines, compareStrings, listEnvironments, loadWorkspace, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
+import { EXIT, type Io } from '../cli.ts';
+import { extractSpecs, GitError, resolveBase } from '../git.ts';
+import { reportDiagnostics, tally } from '../report.ts';
+
+export const DIFF_FORMATS = ['text', 'markdown', 'json'] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+/** Exit code when the change touches at least one environment (like `git diff --exit-code`, but distinct from errors). */
+export const EXIT_CHANGES = 3;
+
+interface ObjectChange {
+  readonly key: string;
+  readonly file: string;
+  readonly change: 'added' | 'removed' | 'changed';
+  readonly diff: string;
+}
+
+export interface EnvironmentDiff {
+  readonly environment: string;
+  readonly summary: readonly SummaryItem[];
+  readonly objects: readonly ObjectChange[];
+  readonly pipelines: readonly { name: string; mermaid: string }[];
+}
+
+function objectsOf(files: readonly RenderedFile[]): Map<string, { file: string; text: string }> {
+  const out = new Map<string, { file: string; text: string }>();
+  for (const f of files) {
+    for (const o of f.objects) {
+      const meta = o.metadata as { name: string; namespace?: string };
+      out.set(`${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`, { file: f.path, text: stringify(o, { lineWidth: 0 }) });
+    }
+  }
+  return out;
+}
+
+function compactDiff(before: string, after: string): string {
+  const patch = structuredPatch('before', 'after', before, after, '', '', { context: 2 });
+  return patch.hunks.map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join('\n')).join('\n');
+}
+
+export function diffEnvironment(name: string, before: EnvironmentPlan | undefined, after: EnvironmentPlan | undefined): EnvironmentDiff {
+  const [ob, oa] = [objectsOf(before ? renderEnvironment(before) : []), objectsOf(after ? renderEnvironment(after) : [])];
+  const objects: ObjectChange[] = [];
+  for (const key of [...new Set([...ob.keys(), ...oa.keys()])].sort(compareStrings)) {
+    const [b, a] = [ob.get(key), oa.get(key)];
+    if (b && a && b.text === a.text) continue;
+    objects.push({ key, file: (a ?? b)!.file, change: !b ? 'added' : !a ? 'removed' : 'changed', diff: compactDiff(b?.text ?? '', a?.text ?? '') });
+  }
+  return {
+    environment: name,
+    summary: summarizeChange(before, after),
+    objects,
+    pipelines: after ? changedPipelines(before, after).map((p) => ({ name: p.graph.name, mermaid: pipelineMermaid(after, p) })) : [],
+  };
+}
+
+export function formatText(diffs: readonly EnvironmentDiff[], base: string): string {
+  const lines = [`tritonops diff against ${base}`];
+  for (const d of diffs) {
+    lines.push('', `environment ${d.environment}: ${d.summary.length} change(s), ${d.objects.length} object(s)`);
+    for (const s of d.summary) lines.push(`  ${s.subject}: ${s.what}: ${s.before} -> ${s.after}`);
+    for (const o of d.objects) {
+      lines.push(`  ${o.change === 'added' ? '+' : o.change === 'removed' ? '-' : '~'} ${o.key} (${o.file})`);
+      lines.push(...o.diff.split('\n').map((l) => `      ${l}`));
+    }
+  }
+  if (diffs.length === 0) lines.push('', 'no changes');
+  return lines.join('\n');
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function formatMarkdown(diffs: readonly EnvironmentDiff[], base: string): string {
+  const lines = ['## tritonops diff', '', `Compared with \`${base}\`.`];
+  if (diffs.length === 0) lines.push('', 'No environment changes.');
+  for (const d of diffs) {
+    lines.push('', `### ${d.environment}`, '');
+    if (d.summary.length > 0) {
+      lines.push('| Subject | Change | Before | After |', '| --- | --- | --- | --- |');
+      for (const s of d.summary) lines.push(`| ${cell(s.subject)} | ${cell(s.what)} | ${cell(s.before)} | ${cell(s.after)} |`);
+      lines.push('');
+    }
+    for (const p of d.pipelines) lines.push(`Pipeline \`${p.name}\`:`, '', '```mermaid', p.mermaid.trimEnd(), '```', '');
+    const counts = (['added', 'changed', 'removed'] as const).map((c) => `${d.objects.filter((o) => o.change === c).length} ${c}`).join(', ');
+    lines.push(`<details><summary>Objects: ${counts}</summary>`, '');
+    for (const o of d.objects) lines.push(`**${o.change}** \`${o.key}\` in \`${o.file}\``, '', '```diff', o.diff, '```', '');
+    lines.push('</details>');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function diffCommand(options: { root: string; envs?: string[]; base?: string; format: DiffFormat }, io: Io): number {
+  let base: { commit: string; label: string };
+  try {
+    base = resolveBase(options.root, options.base);
+  } catch (error) {
+    io.err(`error: ${(error as Error).message}`);
+    return error instanceof GitError ? EXIT.usage : EXIT.internal;
+  }
+  const after = loadWorkspace({ root: options.root, displayBase: io.cwd, ...(options.envs ? { only: options.envs } : {}) });
+  if (after.hasErrors) {
+    reportDiagnostics(io, after.diagnostics, after.sources);
+    io.err(`diff needs valid specs in the working tree: ${tally(after.diagnostics)}`);
+    return EXIT.problems;
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'tritonops-base-'));
+  try {
+    const existed = extractSpecs(options.root, base.commit, scratch);
+    const known = existed ? listEnvironments(scratch).filter((e) => !options.envs || options.envs.includes(e)) : [];
+    const before = known.length > 0 ? loadWorkspace({ root: scratch, displayBase: scratch, only: known }) : undefined;
+    if (before?.hasErrors) {
+      io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); showing every object of the working tree as added`);
+    }
+    const beforePlans = new Map((before && !before.hasErrors ? before.plans : []).map((p) => [p.name, p] as const));
+    const afterPlans = new Map(after.plans.map((p) => [p.name, p] as const));
+    const names = [...new Set([...beforePlans.keys(), ...afterPlans.keys()])].sort(compareStrings);
+    const diffs = names.map((n) => diffEnvironment(n, beforePlans.get(n), afterPlans.get(n))).filter((d) => d.summary.length > 0 || d.objects.length > 0);
+    const label = `${base.label} (${base.commit.slice(0, 12)})`;
+    if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes: diffs.length > 0, environments: diffs }, null, 2));
+    else if (options.format === 'markdown') io.out(formatMarkdown(diffs, label).trimEnd());
+    else io.out(formatText(diffs, label));
+    return diffs.length > 0 ? EXIT_CHANGES : EXIT.ok;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
