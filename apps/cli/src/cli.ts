@@ -10,6 +10,7 @@ import { canaryCommand } from './commands/canary.ts';
 import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './commands/capacity.ts';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './commands/graph.ts';
 import { DIFF_FORMATS, diffCommand, type DiffFormat } from './commands/diff.ts';
+import { promoteCommand } from './commands/promote.ts';
 import { synthCommand } from './commands/synth.ts';
 import { validateCommand } from './commands/validate.ts';
 
@@ -48,6 +49,7 @@ Commands:
   capacity   GPU demand at minimum and maximum scale against each pool's capacity
   graph      Draw a pipeline as a Mermaid flowchart or Graphviz DOT
   diff       What a change does to each environment, against a Git revision
+  promote    Copy models' releases from one environment to the next, and render it
   help       Show help for a command
 
 Options for every command:
@@ -124,6 +126,16 @@ compact YAML diff. --format markdown is made for a PR comment; json for tools.
 --base defaults to the merge base of HEAD with origin/main (or main).
 
 Exit codes: 0 no changes, 3 changes present, 1 spec errors, 2 usage error (e.g. unknown ref).`,
+  promote: `Usage: tritonops promote <model>... --from <env> --to <env> [--root <dir>]
+       tritonops promote --all --from <env> --to <env>
+
+Copies the release of each model - image, repository, models, args, signatures and the canary
+block - from the --from environment's spec into the --to environment's, keeping everything else
+there (GPU pool, gpus, replicas, autoscaling, resources, cache, env, traffic, auth, slo) and
+every comment. --to must be promoted from --from (promotedFrom). Writes nothing unless the
+result validates; then renders --to and prints a pull-request title and body.
+
+Exit codes: 0 promoted, 1 spec errors or invalid result, 2 usage error (unknown model or environment).`,
   help: `Usage: tritonops help [command]`,
 };
 
@@ -151,7 +163,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     parsed = parseArgs({
       args: [...rest],
-      allowPositionals: verb === 'canary' || verb === 'graph',
+      allowPositionals: verb === 'canary' || verb === 'graph' || verb === 'promote',
       strict: true,
       options: {
         env: { type: 'string', multiple: true },
@@ -159,6 +171,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         check: { type: 'boolean', default: false },
         format: { type: 'string' },
         base: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        all: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -172,6 +187,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   if (values.check && verb !== 'synth') return usage(io, `--check is an option of synth, not of ${verb}`, [], undefined, verb);
   if (values.format !== undefined && !['capacity', 'graph', 'diff'].includes(verb)) return usage(io, `--format is an option of capacity, graph and diff, not of ${verb}`, [], undefined, verb);
+  if ((values.from !== undefined || values.to !== undefined || values.all) && verb !== 'promote') return usage(io, `--from, --to and --all are options of promote, not of ${verb}`, [], undefined, verb);
   if (values.base !== undefined && verb !== 'diff') return usage(io, `--base is an option of diff, not of ${verb}`, [], undefined, verb);
   const formats: readonly string[] = verb === 'graph' ? GRAPH_FORMATS : verb === 'diff' ? DIFF_FORMATS : CAPACITY_FORMATS;
   const format = values.format ?? formats[0]!;
@@ -188,6 +204,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   const options: CommonOptions = { root, ...(values.env ? { envs: [...new Set(values.env)].sort() } : {}) };
   if (verb === 'canary') return canary(parsed.positionals, { root, env: values.env }, io);
+  if (verb === 'promote') {
+    if (!values.from || !values.to) return usage(io, 'promote needs --from <env> and --to <env>', [], undefined, verb);
+    if (values.all === (parsed.positionals.length > 0)) return usage(io, 'name the models to promote, or pass --all (not both)', [], undefined, verb);
+    return promoteCommand({ root, from: values.from, to: values.to, models: parsed.positionals, all: values.all ?? false }, io);
+  }
   if (verb === 'graph') {
     const [pipeline, ...extra] = parsed.positionals;
     if (pipeline === undefined) return usage(io, 'graph needs a pipeline name', [], undefined, verb);

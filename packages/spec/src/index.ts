@@ -22,3 +22,4 @@ export * from './pipeline-graph.ts';
 export * from './pipeline-checks.ts';
 export * from './pipeline-diagram.ts';
 export * from './plan-diff.ts';
+export * from './promotion-gate.ts';

@@ -55,6 +55,7 @@ function modelChanges(name: string, before: ModelPlan | undefined, after: ModelP
   push('replicas', bounds(stable(before)), bounds(stable(after)));
   if (canary(before) || canary(after)) push('canary replicas', bounds(canary(before)), bounds(canary(after)));
   push('auth', authText(before), authText(after));
+  push('promotion override', before.promotionOverride ?? '(none)', after.promotionOverride ?? '(none)');
   push('GPU pool', before.gpu ? `${before.gpu.pool} × ${before.gpu.count}` : 'CPU', after.gpu ? `${after.gpu.pool} × ${after.gpu.count}` : 'CPU');
   return out;
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { compareStrings } from './diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from './load.ts';
 import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
+import { PROMOTION_OVERRIDE } from './promotion-gate.ts';
 import type { Pipeline } from './schema/pipeline.ts';
 import type { AutoscalingSpec, ModelSpec } from './schema/model.ts';
 import { parseQuantity, quantityString } from './quantity.ts';
@@ -130,6 +131,8 @@ export interface ModelPlan {
   /** Spec file the model came from, relative to the repository root (never to the working directory). */
   readonly sourcePath: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Why this model runs a release its source environment has not run (the promotion gate's override). */
+  readonly promotionOverride?: string;
   /** Stable first, then the canary when there is one. */
   readonly tracks: readonly TrackPlan[];
   readonly routing?: CanaryRouting;
@@ -303,6 +306,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
         name,
         sourcePath: `environments/${loaded.name}/models/${baseName(modelFile.path)}`,
         labels: model.metadata.labels ?? {},
+        ...(model.metadata.annotations?.[PROMOTION_OVERRIDE] ? { promotionOverride: model.metadata.annotations[PROMOTION_OVERRIDE] } : {}),
         tracks,
         ...(canary && !canary.analysis
           ? {

@@ -3,7 +3,7 @@
  * nodes; the edit itself replaces only their source text, so comments, key order, quoting, flow
  * or block style and spacing elsewhere stay byte for byte as they were.
  */
-import { isMap, isPair, isScalar, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 
 /** Fields a canary may change and promotion copies into the stable release. */
 export const RELEASE_FIELDS = ['image', 'repository', 'models', 'args'] as const;
@@ -120,4 +120,70 @@ export function setCanaryWeight(text: string, weight: number): EditResult {
   const column = firstChild ? columnOf(text, firstChild.key.range![0]) : columnOf(text, found.canary.key.range![0]) + 2;
   const at = endOfLine(text, found.canary.key.range![0]);
   return { ok: true, text: applySplices(text, [{ from: at, to: at, text: `${' '.repeat(column)}weight: ${weight}\n` }]), changes: [`canary.weight: (none) -> ${weight}`] };
+}
+
+/** What promotion copies: the release (what runs), never the placement (where and how much). */
+export const PROMOTED_FIELDS = ['image', 'repository', 'models', 'args', 'signatures', 'canary'] as const;
+
+/** Start of the comment lines right above `offset`'s line that are indented like it. */
+function commentsAbove(text: string, offset: number): number {
+  const column = columnOf(text, offset);
+  let from = lineStart(text, offset);
+  for (;;) {
+    if (from === 0) return from;
+    const previous = lineStart(text, from - 1);
+    const line = text.slice(previous, from - 1);
+    if (!/^\s*#/.test(line) || line.length - line.trimStart().length !== column) return from;
+    from = previous;
+  }
+}
+
+/**
+ * The target spec with its release fields taken from the source spec: replaced in place where both
+ * have them, added at the end of `spec` where only the source has them, removed (with their
+ * comments) where only the target has them. Placement fields and every comment stay as they are.
+ */
+export function copyRelease(targetText: string, sourceText: string): EditResult {
+  const [target, source] = [parseDocument(targetText), parseDocument(sourceText)];
+  const bad = [target, source].find((d) => d.errors.length > 0);
+  if (bad) return { ok: false, problem: `a spec is not valid YAML: ${bad.errors[0]!.message}`, hint: 'run `tritonops validate`' };
+  const [tSpec, sSpec] = [target.get('spec', true), source.get('spec', true)];
+  if (!isMap(tSpec) || !isMap(sSpec)) return { ok: false, problem: 'a spec file has no `spec` mapping', hint: 'run `tritonops validate`' };
+  const firstKey = (tSpec.items[0] as Pair<Node, Node> | undefined)?.key;
+  if (!firstKey?.range) return { ok: false, problem: 'the target spec is empty', hint: 'run `tritonops validate`' };
+  const column = columnOf(targetText, firstKey.range[0]);
+  const splices: Splice[] = [];
+  const changes: string[] = [];
+  const appended: string[] = [];
+  const render = (field: string, node: Node) => {
+    const text = nodeText(sourceText, node, column + 2);
+    const block = (isMap(node) || isSeq(node)) && !/^[[{]/.test(text);
+    return block ? `${field}:\n${' '.repeat(column + 2)}${text}` : `${field}: ${text}`;
+  };
+  for (const field of PROMOTED_FIELDS) {
+    const s = pairOf(sSpec, field);
+    const t = pairOf(tSpec, field);
+    if (s?.value && t?.value) {
+      const [from] = t.key.range!;
+      const to = t.value.range![0] + targetText.slice(t.value.range![0], t.value.range![1]).replace(/\s+$/, '').length;
+      const next = render(field, s.value);
+      const current = targetText.slice(from, to);
+      if (current !== next) {
+        changes.push(`${field}: ${current.slice(field.length + 1).trim().replace(/\s+/g, ' ')} -> ${next.slice(field.length + 1).trim().replace(/\s+/g, ' ')}`);
+        splices.push({ from, to, text: next });
+      }
+    } else if (s?.value) {
+      changes.push(`${field}: (none) -> ${render(field, s.value).slice(field.length + 1).trim().replace(/\s+/g, ' ')}`);
+      appended.push(`${' '.repeat(column)}${render(field, s.value)}\n`);
+    } else if (t?.value) {
+      changes.push(`${field}: ${targetText.slice(t.value.range![0], t.value.range![1]).trim().replace(/\s+/g, ' ')} -> (none)`);
+      splices.push({ from: commentsAbove(targetText, t.key.range![0]), to: endOfLine(targetText, t.value.range![1] - 1), text: '' });
+    }
+  }
+  if (appended.length > 0) {
+    const last = tSpec.items[tSpec.items.length - 1] as Pair<Node, Node>;
+    const at = endOfLine(targetText, (last.value ?? last.key).range![1] - 1);
+    splices.push({ from: at, to: at, text: appended.join('') });
+  }
+  return { ok: true, text: applySplices(targetText, splices), changes };
 }

@@ -4,6 +4,7 @@ import { DiagnosticBag, type Diagnostic } from './diagnostics.ts';
 import { listEnvironments, loadSpecs, type LoadOptions } from './load.ts';
 import { planEnvironment, type EnvironmentPlan } from './plan.ts';
 import { checkPipelines } from './pipeline-checks.ts';
+import { checkPromotionGate } from './promotion-gate.ts';
 import { checkEnvironment } from './semantic.ts';
 import type { SourceFile } from './source-file.ts';
 
@@ -24,6 +25,7 @@ export function loadWorkspace(options: LoadOptions): WorkspaceResult {
   for (const env of loaded.environments) {
     bag.addAll(checkEnvironment(env, all));
     bag.addAll(checkPipelines(env));
+    bag.addAll(checkPromotionGate(options.root, env));
   }
   let plans: EnvironmentPlan[] = [];
   if (!bag.hasErrors) {

@@ -73,6 +73,13 @@ export const Envelope = <K extends string, S extends TSchema>(
           labels: Type.Optional(
             Labels('Labels copied onto every object rendered from this file.', [{ team: 'speech' }]),
           ),
+          annotations: Type.Optional(
+            Dictionary(LABEL_KEY_PATTERN, Type.String({ minLength: 1 }), {
+              description:
+                'Notes for tritonops itself, e.g. `tritonops.dev/promotion-override: "<reason>"` to run a release the source environment has not run (shown in `tritonops diff`).',
+              examples: [{ 'tritonops.dev/promotion-override': 'hotfix for CVE-2024-0001, staging follows' }],
+            }),
+          ),
         },
         {
           additionalProperties: false,

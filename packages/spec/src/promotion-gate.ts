@@ -1,0 +1,87 @@
+/**
+ * The promotion gate: an environment promoted from another (`promotedFrom`) may only run releases
+ * that its source environment runs or has run — checked against the source's spec now and, through
+ * Git, in its history — so a release reaches production only through staging. "Has run" rather than
+ * "runs": otherwise every change to staging would break production's validation until promoted.
+ * A model may override the gate with the annotation `tritonops.dev/promotion-override: "<reason>"`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { Diagnostic } from './diagnostics.ts';
+import type { LoadedEnvironment } from './load.ts';
+
+export const PROMOTION_OVERRIDE = 'tritonops.dev/promotion-override';
+
+interface ReleaseFields {
+  image?: unknown;
+  repository?: unknown;
+  models?: unknown;
+  args?: unknown;
+}
+
+/** The releases a spec runs: its stable release and its canary's (which inherits what it does not set). */
+export function releasesOf(spec: ReleaseFields & { canary?: ReleaseFields }): string[] {
+  const key = (r: ReleaseFields) => JSON.stringify([r.image ?? null, r.repository ?? null, r.models ?? null, r.args ?? []]);
+  const stable = { image: spec.image, repository: spec.repository, models: spec.models, args: spec.args };
+  const out = [key(stable)];
+  if (spec.canary && !(spec.canary as { analysis?: unknown }).analysis) out.push(key({ ...stable, ...Object.fromEntries(Object.entries(spec.canary).filter(([k]) => ['image', 'repository', 'models', 'args'].includes(k))) }));
+  return out;
+}
+
+function specReleases(text: string): string[] {
+  try {
+    const data = parse(text) as { spec?: ReleaseFields & { canary?: ReleaseFields } } | null;
+    return data?.spec ? releasesOf(data.spec) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Releases the source model has run according to Git: every committed version of its file. */
+function historicalReleases(root: string, path: string): string[] {
+  const log = spawnSync('git', ['log', '--format=%H', '--', path], { cwd: root, encoding: 'utf8' });
+  if (log.status !== 0) return [];
+  return log.stdout
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((sha) => {
+      const show = spawnSync('git', ['show', `${sha}:${path}`], { cwd: root, encoding: 'utf8' });
+      return show.status === 0 ? specReleases(show.stdout) : [];
+    });
+}
+
+export function checkPromotionGate(root: string, env: LoadedEnvironment): Diagnostic[] {
+  const source = env.environment?.value.spec.promotedFrom;
+  if (!source) return [];
+  const out: Diagnostic[] = [];
+  for (const { file, value: model } of env.models) {
+    if (model.metadata.annotations?.[PROMOTION_OVERRIDE]) continue;
+    const name = model.metadata.name;
+    const sourcePath = ['yaml', 'yml'].map((ext) => `environments/${source}/models/${name}.${ext}`).find((p) => existsSync(join(root, p)));
+    const mine = releasesOf(model.spec);
+    const current = sourcePath ? specReleases(readFileSync(join(root, sourcePath), 'utf8')) : [];
+    const missing = mine.filter((r) => !current.includes(r));
+    if (missing.length === 0) continue;
+    const history = sourcePath ? historicalReleases(root, sourcePath) : [];
+    const unproven = missing.filter((r) => !history.includes(r));
+    if (unproven.length === 0) continue;
+    const isCanary = !mine.slice(0, 1).some((r) => unproven.includes(r));
+    const path = isCanary ? ['spec', 'canary'] : ['spec', 'repository'];
+    const [image, repository] = JSON.parse(unproven[0]!) as [string, string];
+    out.push({
+      severity: 'error',
+      code: 'promotion-gate',
+      file: file.path,
+      ...file.locate(path, isCanary ? 'key' : 'value'),
+      message: sourcePath
+        ? `${isCanary ? 'the canary release' : 'the release'} of "${name}" (${repository}, ${image}) has not run in "${source}", which environment "${env.name}" is promoted from`
+        : `model "${name}" does not exist in "${source}", which environment "${env.name}" is promoted from`,
+      hint: sourcePath
+        ? `promote it: \`tritonops promote ${name} --from ${source} --to ${env.name}\`, or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`
+        : `add it to ${source} first, or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`,
+    });
+  }
+  return out;
+}
