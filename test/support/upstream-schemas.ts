@@ -15,6 +15,7 @@ import * as policy from 'kubernetes-models/policy/v1';
 import * as fluxSource from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1';
 import * as fluxKustomize from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1';
 import * as fluxHelm from '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2';
+import * as fluxNotification from '@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import * as istioNetworking from '@kubernetes-models/istio/networking.istio.io/v1';
 import * as istioSecurity from '@kubernetes-models/istio/security.istio.io/v1';
@@ -41,6 +42,8 @@ const MODELS: Record<string, ModelClass> = {
   'source.toolkit.fluxcd.io/v1/HelmRepository': fluxSource.HelmRepository,
   'kustomize.toolkit.fluxcd.io/v1/Kustomization': fluxKustomize.Kustomization,
   'helm.toolkit.fluxcd.io/v2/HelmRelease': fluxHelm.HelmRelease,
+  'notification.toolkit.fluxcd.io/v1beta3/Provider': fluxNotification.Provider,
+  'notification.toolkit.fluxcd.io/v1beta3/Alert': fluxNotification.Alert,
   'monitoring.coreos.com/v1/PodMonitor': monitoring.PodMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': monitoring.PrometheusRule,
   'networking.istio.io/v1/Gateway': istioNetworking.Gateway,

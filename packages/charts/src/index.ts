@@ -11,6 +11,7 @@ export * from './typed-api-object.ts';
 export * from './flux/chart-versions.ts';
 export * from './flux/cluster-sync.ts';
 export * from './flux/infrastructure.ts';
+export * from './flux/notifications.ts';
 export * from './gateway.ts';
 export * from './istio-routing.ts';
 export * from './security.ts';

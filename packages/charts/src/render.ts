@@ -35,6 +35,7 @@ import { addGateway, addGatewayMonitor } from './gateway.ts';
 import { addTelemetry } from './tracing.ts';
 import { addDestinationRule, addVirtualServices } from './istio-routing.ts';
 import { addModelSecurity, addNamespaceSecurity } from './security.ts';
+import { addCommitStatus } from './flux/notifications.ts';
 import { InferenceNamespace } from './namespace.ts';
 import { addPodMonitor } from './pod-monitor.ts';
 import { renderFile, type RenderedFile } from './serialize.ts';
@@ -58,6 +59,7 @@ export function renderEnvironment(env: EnvironmentPlan): RenderedFile[] {
   file(`${paths.cluster}/cluster.yaml`, envSource, (c) => addClusterKustomization(c, env));
   file(`${paths.cluster}/infrastructure.yaml`, envSource, (c) => addInfrastructureKustomization(c, env));
   file(`${paths.cluster}/models.yaml`, envSource, (c) => addModelsKustomization(c, env));
+  if (env.git.commitStatus) file(`${paths.cluster}/notifications.yaml`, envSource, (c) => addCommitStatus(c, env));
 
   file(`${paths.infrastructure}/namespaces.yaml`, envSource, (c) => addInfrastructureNamespaces(c, env));
   file(`${paths.infrastructure}/helm-repositories.yaml`, envSource, (c) => addHelmRepositories(c, env));

@@ -8,6 +8,7 @@ import type { Loaded, LoadedEnvironment } from './load.ts';
 import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
 import { PROMOTION_OVERRIDE } from './promotion-gate.ts';
 import type { Pipeline } from './schema/pipeline.ts';
+import type { EnvironmentSpec } from './schema/environment.ts';
 import type { AutoscalingSpec, ModelSpec } from './schema/model.ts';
 import { parseQuantity, quantityString } from './quantity.ts';
 import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from './s3.ts';
@@ -199,7 +200,13 @@ export interface EnvironmentPlan {
   readonly namespaceLabels: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
   readonly promotedFrom?: string;
-  readonly git: { readonly url: string; readonly branch: string; readonly secretRef?: string; readonly interval: string };
+  readonly git: {
+    readonly url: string;
+    readonly branch: string;
+    readonly secretRef?: string;
+    readonly interval: string;
+    readonly commitStatus?: NonNullable<EnvironmentSpec['git']['commitStatus']>;
+  };
   /** Sorted by name. */
   readonly gpuPools: Readonly<Record<string, GpuPoolPlan>>;
   readonly s3: S3Plan;
@@ -348,7 +355,13 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
     namespaceLabels: spec.namespaceLabels ?? {},
     labels: value.metadata.labels ?? {},
     ...(spec.promotedFrom ? { promotedFrom: spec.promotedFrom } : {}),
-    git: { url: spec.git.url, branch: spec.git.branch, ...(spec.git.secretRef ? { secretRef: spec.git.secretRef } : {}), interval: spec.git.interval },
+    git: {
+      url: spec.git.url,
+      branch: spec.git.branch,
+      ...(spec.git.secretRef ? { secretRef: spec.git.secretRef } : {}),
+      interval: spec.git.interval,
+      ...(spec.git.commitStatus ? { commitStatus: { ...spec.git.commitStatus } } : {}),
+    },
     gpuPools,
     s3: {
       ...(endpoint ? { endpoint, endpointUrl: formatEndpoint(endpoint) } : {}),

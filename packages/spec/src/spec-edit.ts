@@ -158,23 +158,33 @@ export function copyRelease(targetText: string, sourceText: string): EditResult 
   const render = (field: string, node: Node) => {
     const text = nodeText(sourceText, node, column + 2);
     const block = (isMap(node) || isSeq(node)) && !/^[[{]/.test(text);
-    return block ? `${field}:\n${' '.repeat(column + 2)}${text}` : `${field}: ${text}`;
+    return { text, block, line: block ? `${field}:\n${' '.repeat(column + 2)}${text}` : `${field}: ${text}` };
   };
+  const isBlock = (t: string, node: Node) => (isMap(node) || isSeq(node)) && !/^[[{]/.test(t.slice(node.range![0]));
   for (const field of PROMOTED_FIELDS) {
     const s = pairOf(sSpec, field);
     const t = pairOf(tSpec, field);
     if (s?.value && t?.value) {
-      const [from] = t.key.range!;
-      const to = t.value.range![0] + targetText.slice(t.value.range![0], t.value.range![1]).replace(/\s+$/, '').length;
+      if (JSON.stringify(s.value.toJSON()) === JSON.stringify(t.value.toJSON())) continue;
       const next = render(field, s.value);
-      const current = targetText.slice(from, to);
-      if (current !== next) {
-        changes.push(`${field}: ${current.slice(field.length + 1).trim().replace(/\s+/g, ' ')} -> ${next.slice(field.length + 1).trim().replace(/\s+/g, ' ')}`);
-        splices.push({ from, to, text: next });
+      const start = t.value.range![0];
+      const end = start + targetText.slice(start, t.value.range![1]).replace(/\s+$/, '').length;
+      const wasBlock = isBlock(targetText, t.value);
+      const current = targetText.slice(start, end).trim().replace(/\s+/g, ' ');
+      changes.push(`${field}: ${current} -> ${next.text.replace(/\s+/g, ' ')}`);
+      if (wasBlock && next.block) {
+        // Keep the key's line (and its comment); replace the lines of the value.
+        splices.push({ from: lineStart(targetText, start), to: end, text: `${' '.repeat(column + 2)}${next.text}` });
+      } else if (!wasBlock && !next.block) {
+        splices.push({ from: start, to: end, text: next.text });
+      } else {
+        const keyEnd = t.key.range![1] + 1;
+        splices.push({ from: keyEnd, to: end, text: next.block ? `\n${' '.repeat(column + 2)}${next.text}` : ` ${next.text}` });
       }
     } else if (s?.value) {
-      changes.push(`${field}: (none) -> ${render(field, s.value).slice(field.length + 1).trim().replace(/\s+/g, ' ')}`);
-      appended.push(`${' '.repeat(column)}${render(field, s.value)}\n`);
+      const next = render(field, s.value);
+      changes.push(`${field}: (none) -> ${next.text.replace(/\s+/g, ' ')}`);
+      appended.push(`${' '.repeat(column)}${next.line}\n`);
     } else if (t?.value) {
       changes.push(`${field}: ${targetText.slice(t.value.range![0], t.value.range![1]).trim().replace(/\s+/g, ' ')} -> (none)`);
       splices.push({ from: commentsAbove(targetText, t.key.range![0]), to: endOfLine(targetText, t.value.range![1] - 1), text: '' });

@@ -124,6 +124,34 @@ export const EnvironmentSpec = Type.Object(
             'flux-git-auth',
           ),
         ),
+        commitStatus: Type.Optional(
+          Type.Object(
+            {
+              provider: Type.Union(
+                [
+                  Type.Literal('github'),
+                  Type.Literal('gitlab'),
+                  Type.Literal('gitea'),
+                  Type.Literal('bitbucket'),
+                  Type.Literal('bitbucketserver'),
+                  Type.Literal('azuredevops'),
+                ],
+                { description: 'Git host that receives the commit statuses.', examples: ['gitlab'] },
+              ),
+              address: Type.String({
+                pattern: '^https://[^\\s@]+$',
+                description: 'Web address of the repository on the Git host.',
+                examples: ['https://git.example.com/acme/inference-platform'],
+              }),
+              secretRef: SecretName('Secret in `flux-system` with the API token (`token` key) that may set commit statuses. Created out of band.', 'flux-commit-status'),
+            },
+            {
+              additionalProperties: false,
+              description: "Report Flux's apply results as commit statuses, so a PR author sees on the commit whether each cluster applied it.",
+              examples: [{ provider: 'gitlab', address: 'https://git.example.com/acme/inference-platform', secretRef: 'flux-commit-status' }],
+            },
+          ),
+        ),
         interval: Defaulted(Type.String({
           pattern: '^([0-9]+(ms|s|m|h))+$',
           default: '1m',
