@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 60_000,
+    // @actions/workflow-parser imports JSON without an import attribute, which Node refuses.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

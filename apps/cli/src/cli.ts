@@ -11,6 +11,7 @@ import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './comman
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './commands/graph.ts';
 import { DIFF_FORMATS, diffCommand, type DiffFormat } from './commands/diff.ts';
 import { promoteCommand } from './commands/promote.ts';
+import { newCommand } from './commands/new.ts';
 import { synthCommand } from './commands/synth.ts';
 import { validateCommand } from './commands/validate.ts';
 
@@ -50,6 +51,7 @@ Commands:
   graph      Draw a pipeline as a Mermaid flowchart or Graphviz DOT
   diff       What a change does to each environment, against a Git revision
   promote    Copy models' releases from one environment to the next, and render it
+  new        Write a commented model or pipeline spec, valid as written
   help       Show help for a command
 
 Options for every command:
@@ -136,6 +138,14 @@ every comment. --to must be promoted from --from (promotedFrom). Writes nothing 
 result validates; then renders --to and prints a pull-request title and body.
 
 Exit codes: 0 promoted, 1 spec errors or invalid result, 2 usage error (unknown model or environment).`,
+  new: `Usage: tritonops new model <name> --env <name> [--pool <gpu-pool>] [--root <dir>]
+       tritonops new pipeline <name> --env <name> [--root <dir>]
+
+Writes environments/<env>/models/<name>.yaml (or pipelines/<name>.yaml): a commented spec with
+the schema line for editors, valid as written (checked with the rest of the environment before it
+is written). A pipeline starts with one step calling a model that declares \`signatures\`.
+
+Exit codes: 0 written, 1 the environment does not validate, 2 usage error (bad name, unknown pool, file exists).`,
   help: `Usage: tritonops help [command]`,
 };
 
@@ -163,7 +173,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     parsed = parseArgs({
       args: [...rest],
-      allowPositionals: verb === 'canary' || verb === 'graph' || verb === 'promote',
+      allowPositionals: ['canary', 'graph', 'promote', 'new'].includes(verb),
       strict: true,
       options: {
         env: { type: 'string', multiple: true },
@@ -174,6 +184,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         from: { type: 'string' },
         to: { type: 'string' },
         all: { type: 'boolean', default: false },
+        pool: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -204,6 +215,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   const options: CommonOptions = { root, ...(values.env ? { envs: [...new Set(values.env)].sort() } : {}) };
   if (verb === 'canary') return canary(parsed.positionals, { root, env: values.env }, io);
+  if (values.pool !== undefined && verb !== 'new') return usage(io, `--pool is an option of new, not of ${verb}`, [], undefined, verb);
+  if (verb === 'new') {
+    const [kind, name, ...extra] = parsed.positionals;
+    if (kind !== 'model' && kind !== 'pipeline') return usage(io, kind === undefined ? 'new needs what to create: model or pipeline' : `cannot create "${kind}"`, ['model', 'pipeline'], kind, verb);
+    if (name === undefined) return usage(io, `new ${kind} needs a name`, [], undefined, verb);
+    if (extra.length > 0) return usage(io, `unexpected argument "${extra[0]}"`, [], undefined, verb);
+    if (values.env?.length !== 1) return usage(io, `new ${kind} needs exactly one --env`, [], undefined, verb);
+    if (kind === 'pipeline' && values.pool !== undefined) return usage(io, 'a pipeline server runs on CPU: --pool is for models', [], undefined, verb);
+    return newCommand({ root, kind, name, env: values.env[0]!, ...(values.pool !== undefined ? { pool: values.pool } : {}) }, io);
+  }
   if (verb === 'promote') {
     if (!values.from || !values.to) return usage(io, 'promote needs --from <env> and --to <env>', [], undefined, verb);
     if (values.all === (parsed.positionals.length > 0)) return usage(io, 'name the models to promote, or pass --all (not both)', [], undefined, verb);

@@ -3,7 +3,7 @@
  * Every file is parsed, scanned for credentials and shape-checked; all problems are collected.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { compareStrings, type Diagnostic } from './diagnostics.ts';
 import { findInlineCredentials } from './credentials.ts';
 import { EnvironmentSchema, EnvironmentSpec, type Environment, type GpuPool } from './schema/environment.ts';
@@ -56,7 +56,10 @@ export interface LoadOptions {
   readonly only?: readonly string[];
   /** Base for the paths shown in diagnostics; defaults to the process's working directory. */
   readonly displayBase?: string;
-  /** Contents to use instead of what is on disk, by absolute path: to check an edit before writing it. */
+  /**
+   * Contents to use instead of what is on disk, by absolute path: to check an edit before writing
+   * it. A path that does not exist yet is read as a new spec file of its folder.
+   */
   readonly overrides?: ReadonlyMap<string, Uint8Array>;
 }
 
@@ -135,12 +138,13 @@ export function loadSpecs(options: LoadOptions): LoadResult {
       });
     }
     const models: Loaded<Model>[] = [];
-    for (const path of specFiles(join(dir, MODELS_DIR))) {
+    const withNew = (folder: string) => [...new Set([...specFiles(folder), ...[...(options.overrides?.keys() ?? [])].filter((p) => dirname(p) === folder)])].sort(compareStrings);
+    for (const path of withNew(join(dir, MODELS_DIR))) {
       const model = readSpec<Model>(path, ModelSchema);
       if (model) models.push(model);
     }
     const pipelines: Loaded<Pipeline>[] = [];
-    for (const path of specFiles(join(dir, PIPELINES_DIR))) {
+    for (const path of withNew(join(dir, PIPELINES_DIR))) {
       const pipeline = readSpec<Pipeline>(path, PipelineSchema);
       if (pipeline) pipelines.push(pipeline);
     }

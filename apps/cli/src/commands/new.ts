@@ -1,0 +1,136 @@
+/**
+ * `tritonops new model|pipeline`: a commented spec with the schema line, valid as written, so the
+ * first PR of a new model starts from something that renders.
+ */
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { DNS_LABEL_PATTERN, didYouMean, loadWorkspace, MODEL_NAME_MAX, type EnvironmentPlan, type SignatureSpec } from '@tritonops/spec';
+import { EXIT, type Io } from '../cli.ts';
+import { reportDiagnostics, tally } from '../report.ts';
+
+export interface NewOptions {
+  readonly root: string;
+  readonly kind: 'model' | 'pipeline';
+  readonly name: string;
+  readonly env: string;
+  readonly pool?: string;
+}
+
+function modelSpec(name: string, env: EnvironmentPlan, pool: string | undefined): string {
+  const gpu = pool ? env.gpuPools[pool] : undefined;
+  return `# yaml-language-server: $schema=../../../packages/spec/schemas/model.schema.json
+# ${name}: describe what this model does and who owns it. Every field: docs/spec-reference.md
+apiVersion: tritonops.dev/v1alpha1
+kind: Model
+metadata:
+  name: ${name}
+  labels:
+    team: my-team                      # who to call when it breaks
+spec:
+  # The release: what runs. \`tritonops promote\` copies these fields between environments.
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/${name}/v1   # a Triton model repository in the environment's S3; a new path per release
+  # models: [${name.replace(/-/g, '_')}]      # load only these Triton models (explicit model control)
+${
+  gpu
+    ? `  # Placement: ${pool} offers ${gpu.gpusPerNode} × ${gpu.resource} per node, ${gpu.gpuMemory} each.
+  gpuPool: ${pool}
+  gpus: 1`
+    : `  # CPU-only. For a GPU, set gpuPool to one of: ${Object.keys(env.gpuPools).join(', ') || '(this environment has no GPU pools)'}
+  # gpuPool: ${Object.keys(env.gpuPools)[0] ?? 't4'}`
+}
+  replicas: 1
+  resources:
+    cpu: "2"
+    memory: 8Gi
+    shm: 1Gi                           # /dev/shm; the Python backend and vLLM need it
+  # autoscaling:                       # instead of replicas: KEDA on Triton's own metrics
+  #   minReplicas: 1
+  #   maxReplicas: 4
+  #   triggers:
+  #     queueTimeMs: 50
+`;
+}
+
+function pipelineSpec(name: string, env: EnvironmentPlan, signatures: Map<string, { tritonModel: string; signature: SignatureSpec }>): string | undefined {
+  const [model, found] = [...signatures.entries()][0] ?? [];
+  if (!model || !found) return undefined;
+  const tensor = (t: { name: string; datatype: string; shape: readonly number[] }) => `{ name: ${t.name}, datatype: ${t.datatype}, shape: [${t.shape.join(', ')}] }`;
+  return `# yaml-language-server: $schema=../../../packages/spec/schemas/pipeline.schema.json
+# ${name}: models of this environment chained by their tensors. Wire each step's inputs from
+# \`input.<NAME>\` (the pipeline's inputs) or \`<step>.<NAME>\` (another step's outputs); the models'
+# \`signatures\` say which tensors exist. Draw it: tritonops graph ${name} --env ${env.name}
+apiVersion: tritonops.dev/v1alpha1
+kind: Pipeline
+metadata:
+  name: ${name}
+spec:
+  inputs:
+${found.signature.inputs.map((t) => `    - ${tensor(t)}`).join('\n')}
+  outputs:
+${found.signature.outputs.map((t) => `    - ${tensor({ ...t })}`.replace(/ }$/, `, from: first.${t.name} }`)).join('\n')}
+  steps:
+    - name: first
+      model: ${model}
+      tritonModel: ${found.tritonModel}
+      inputs:
+${found.signature.inputs.map((t) => `        ${t.name}: input.${t.name}`).join('\n')}
+    # - name: second                   # the next model, fed by the first
+    #   model: <model>
+    #   inputs:
+    #     <INPUT>: first.<OUTPUT>
+`;
+}
+
+export function newCommand(options: NewOptions, io: Io): number {
+  if (!new RegExp(DNS_LABEL_PATTERN).test(options.name) || options.name.length > MODEL_NAME_MAX) {
+    io.err(`error: "${options.name}" is not a valid name\n  = hint: use lowercase letters, digits and "-", starting with a letter (DNS-1123 label, at most ${MODEL_NAME_MAX} characters)`);
+    return EXIT.usage;
+  }
+  const current = loadWorkspace({ root: options.root, only: [options.env], displayBase: io.cwd });
+  if (current.hasErrors) {
+    reportDiagnostics(io, current.diagnostics, current.sources);
+    io.err(`new needs valid specs first: ${tally(current.diagnostics)}`);
+    return EXIT.problems;
+  }
+  const env = current.plans[0]!;
+  if (options.pool !== undefined && !env.gpuPools[options.pool]) {
+    const guess = didYouMean(options.pool, Object.keys(env.gpuPools));
+    io.err(`error: environment "${env.name}" has no GPU pool "${options.pool}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pools: ${Object.keys(env.gpuPools).join(', ') || '(none)'}`}`);
+    return EXIT.usage;
+  }
+  const folder = options.kind === 'model' ? 'models' : 'pipelines';
+  const path = join(options.root, 'environments', options.env, folder, `${options.name}.yaml`);
+  const shown = relative(io.cwd, path).split(sep).join('/');
+  if (existsSync(path)) {
+    io.err(`error: ${shown} already exists\n  = hint: pick another name, or edit the file`);
+    return EXIT.usage;
+  }
+  const signatures = new Map<string, { tritonModel: string; signature: SignatureSpec }>();
+  for (const loaded of current.sources.values()) {
+    const data = loaded.data as { kind?: string; metadata?: { name?: string }; spec?: { signatures?: Record<string, SignatureSpec> } } | undefined;
+    const first = Object.entries(data?.spec?.signatures ?? {})[0];
+    if (data?.kind === 'Model' && data.metadata?.name && first) signatures.set(data.metadata.name, { tritonModel: first[0], signature: first[1] });
+  }
+  const text = options.kind === 'model' ? modelSpec(options.name, env, options.pool) : pipelineSpec(options.name, env, signatures);
+  if (text === undefined) {
+    io.err(`error: no model of environment "${env.name}" declares \`signatures\`, so a pipeline has no tensors to wire\n  = hint: add \`signatures\` to a model (see docs/spec-reference.md), then run this again`);
+    return EXIT.problems;
+  }
+  const check = loadWorkspace({ root: options.root, only: [options.env], displayBase: io.cwd, overrides: new Map([[path, Buffer.from(text)]]) });
+  if (check.hasErrors) {
+    reportDiagnostics(io, check.diagnostics, check.sources);
+    io.err(`the new spec would not validate (${tally(check.diagnostics)}); nothing was written`);
+    return EXIT.problems;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tritonops-tmp`, text);
+  renameSync(`${path}.tritonops-tmp`, path);
+  io.out(`wrote ${shown}`);
+  if (options.kind === 'pipeline') {
+    io.out(`next: add steps (each model's \`signatures\` lists its tensors), then \`tritonops graph ${options.name} --env ${options.env}\``);
+  } else {
+    io.out(`next: point \`repository\` at your model, then \`tritonops synth --env ${options.env}\` and open a pull request`);
+  }
+  return EXIT.ok;
+}
