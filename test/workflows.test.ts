@@ -11,7 +11,8 @@ const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 async function parse(name: string, content: string) {
   const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
   const template = await convertWorkflowTemplate(result.context, result.value!);
-  return { errors: [...result.context.errors.getErrors(), ...(template.errors ?? [])].map((e) => e.message), template };
+  const messages = [...result.context.errors.getErrors().map((e) => e.message), ...(template.errors ?? []).map((e) => ('Message' in e ? e.Message : String(e)))];
+  return { errors: messages, template };
 }
 
 describe('GitHub workflows', () => {

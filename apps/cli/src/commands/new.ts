@@ -26,7 +26,16 @@ metadata:
   name: ${name}
   labels:
     team: my-team                      # who to call when it breaks
-spec:
+${
+  env.promotedFrom
+    ? `  annotations:
+    # ${env.name} runs only releases that ${env.promotedFrom} ran (the promotion gate). A model new here
+    # skips that on purpose; reviewers see this reason in \`tritonops diff\`. Delete it once
+    # ${env.promotedFrom} runs the model and releases reach ${env.name} by \`tritonops promote\`.
+    tritonops.dev/promotion-override: new model, not in ${env.promotedFrom} yet
+`
+    : ''
+}spec:
   # The release: what runs. \`tritonops promote\` copies these fields between environments.
   image: nvcr.io/nvidia/tritonserver:24.10-py3
   repository: s3://models/${name}/v1   # a Triton model repository in the environment's S3; a new path per release
