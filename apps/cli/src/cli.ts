@@ -83,7 +83,10 @@ Validates the specs, renders them and replaces flux/ with the result, all or not
 error nothing under flux/ changes. Files under flux/ that tritonops did not render (such as the
 flux-system/ folder of \`flux bootstrap\`) are kept.
 
-  --check   Write nothing; exit 1 and list the files that differ from a fresh render (for CI).
+  --check          Write nothing; exit 1 and list the files that differ from a fresh render (for CI).
+  --allow-removal  Write even when the render removes any Deployment of a production environment
+                   or more than 20% of another environment's objects (Flux would delete them).
+                   Removing a canary that still receives traffic is refused regardless: drain it.
 
 Exit codes: 0 written or up to date, 1 spec errors or (with --check) flux/ out of date, 2 usage error.`,
   canary: `Usage: tritonops canary promote <model> --env <name> [--root <dir>]
@@ -179,6 +182,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         env: { type: 'string', multiple: true },
         root: { type: 'string' },
         check: { type: 'boolean', default: false },
+        'allow-removal': { type: 'boolean', default: false },
         format: { type: 'string' },
         base: { type: 'string' },
         from: { type: 'string' },
@@ -196,6 +200,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     io.out(HELP[verb]!);
     return EXIT.ok;
   }
+  if (values['allow-removal'] && verb !== 'synth') return usage(io, `--allow-removal is an option of synth, not of ${verb}`, [], undefined, verb);
   if (values.check && verb !== 'synth') return usage(io, `--check is an option of synth, not of ${verb}`, [], undefined, verb);
   if (values.format !== undefined && !['capacity', 'graph', 'diff'].includes(verb)) return usage(io, `--format is an option of capacity, graph and diff, not of ${verb}`, [], undefined, verb);
   if ((values.from !== undefined || values.to !== undefined || values.all) && verb !== 'promote') return usage(io, `--from, --to and --all are options of promote, not of ${verb}`, [], undefined, verb);
@@ -241,7 +246,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     case 'validate':
       return validateCommand(options, io);
     case 'synth':
-      return synthCommand({ ...options, check: values.check ?? false }, io);
+      return synthCommand({ ...options, check: values.check ?? false, allowRemoval: values['allow-removal'] ?? false }, io);
     case 'diff':
       return diffCommand({ ...options, ...(values.base !== undefined ? { base: values.base } : {}), format: format as DiffFormat }, io);
     case 'capacity':

@@ -1,5 +1,6 @@
 /** Process entry point: runs the command, maps crashes to exit code 70 without a stack trace. */
 import { EXIT, run } from './cli.ts';
+import { interruption } from './interruption.ts';
 
 const io = {
   out: (text: string) => process.stdout.write(`${text}\n`),
@@ -7,8 +8,18 @@ const io = {
   cwd: process.cwd(),
 };
 
+// A signal must never leave flux/ half written: note it, and let the command stop at a safe point
+// (before it starts writing) or finish its atomic swap. See output-tree.ts.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interruption.signal) process.exit(signal === 'SIGINT' ? 130 : 143); // a second one: give up now
+    interruption.signal = signal;
+  });
+}
+
 try {
   process.exitCode = await run(process.argv.slice(2), io);
+  if (interruption.signal) process.exitCode = interruption.signal === 'SIGINT' ? 130 : 143;
 } catch (error) {
   // Spec problems are reported as diagnostics by the commands; anything thrown is our bug.
   const message = error instanceof Error ? error.message : String(error);

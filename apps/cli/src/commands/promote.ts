@@ -24,7 +24,7 @@ export interface PromoteOptions {
 const modelFile = (root: string, env: string, model: string) =>
   ['yaml', 'yml'].map((ext) => join(root, 'environments', env, 'models', `${model}.${ext}`)).find((p) => existsSync(p));
 
-export function promoteCommand(options: PromoteOptions, io: Io): number {
+export async function promoteCommand(options: PromoteOptions, io: Io): Promise<number> {
   const envs = listEnvironments(options.root);
   for (const env of [options.from, options.to]) {
     if (!envs.includes(env)) {
@@ -77,7 +77,7 @@ export function promoteCommand(options: PromoteOptions, io: Io): number {
     writeFileSync(`${path}.tritonops-tmp`, edit.text);
     renameSync(`${path}.tritonops-tmp`, path);
   }
-  const rendered = synthCommand({ root: options.root, envs: [options.to], check: false }, { ...io, out: () => undefined });
+  const rendered = await synthCommand({ root: options.root, envs: [options.to], check: false }, { ...io, out: () => undefined });
   if (rendered !== EXIT.ok) return rendered;
 
   const summary = summarizeChange(target, after.plans.find((p) => p.name === options.to));

@@ -6,13 +6,17 @@ import { environmentRoots, renderAll } from '@tritonops/charts';
 import { loadWorkspace } from '@tritonops/spec';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
 import { desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
+import { deliverSignals, interruption } from '../interruption.ts';
+import { checkRemovals } from '../prune-guard.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export interface SynthOptions extends CommonOptions {
   readonly check: boolean;
+  /** Lift the prune-safety stop for large removals. */
+  readonly allowRemoval?: boolean;
 }
 
-export function synthCommand(options: SynthOptions, io: Io): number {
+export async function synthCommand(options: SynthOptions, io: Io): Promise<number> {
   const result = loadWorkspace({ root: options.root, displayBase: io.cwd, ...(options.envs ? { only: options.envs } : {}) });
   reportDiagnostics(io, result.diagnostics, result.sources);
   if (result.hasErrors) {
@@ -47,6 +51,20 @@ export function synthCommand(options: SynthOptions, io: Io): number {
   if (isEmptyChange(change)) {
     io.out(`up to date: ${files.length} files, ${objects} objects in ${OUTPUT_DIR}/`);
     return EXIT.ok;
+  }
+  // Flux prunes what leaves Git: large removals need a human's explicit yes.
+  const removals = checkRemovals(current, desired);
+  if (removals.refused.length > 0 || (removals.needsApproval.length > 0 && !options.allowRemoval)) {
+    const lines = [...removals.refused, ...(options.allowRemoval ? [] : removals.needsApproval)].map((l) => `  ${l}`);
+    const hint = removals.refused.length > 0 ? 'drain the traffic first; --allow-removal does not lift this' : 'if this is intended, run again with --allow-removal';
+    io.err(`synth stopped: Flux would delete these from the cluster:\n${lines.join('\n')}\n  = hint: ${hint}\nNothing under ${OUTPUT_DIR}/ was changed.`);
+    return EXIT.problems;
+  }
+  // Last safe point to stop: after this the swap runs to its end, synchronously.
+  await deliverSignals();
+  if (interruption.signal) {
+    io.err(`synth interrupted (${interruption.signal}) before writing; ${OUTPUT_DIR}/ is unchanged`);
+    return EXIT.problems;
   }
   writeTree(options.root, desired);
   io.out(

@@ -1,0 +1,71 @@
+/**
+ * `npm run bench`: how tritonops scales with the fleet. Prints figures and the targets beside them;
+ * it is a report, never a test that fails on a slow machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { modelName, writeFleet } from '../support/fleet.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const TSX = join(REPO, 'node_modules/.bin/tsx');
+
+interface Measurement {
+  wallMs: number;
+  floorMs: number;
+  objects: number;
+  maxRssMiB: number;
+}
+
+function measure(root: string): Measurement {
+  const child = spawnSync(TSX, [join(import.meta.dirname, 'measure.ts')], { env: { ...process.env, ROOT: root }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (child.status !== 0) throw new Error(`measurement failed: ${child.stderr}`);
+  return JSON.parse(child.stdout) as Measurement;
+}
+
+function timeCommand(args: string[], cwd: string): number {
+  const start = performance.now();
+  const child = spawnSync(args[0]!, args.slice(1), { cwd, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false' } });
+  if (child.status !== 0) throw new Error(`${args.join(' ')} failed: ${child.stderr}${child.stdout}`);
+  return performance.now() - start;
+}
+
+const row = (cells: (string | number)[]) => cells.map((c) => String(c).padEnd(14)).join('');
+const results = new Map<number, Measurement>();
+console.log(`tritonops benchmark on ${process.platform}/${process.arch}, Node ${process.version}`);
+console.log(row(['models×3 env', 'objects', 'wall ms', 'floor ms', 'wall/floor', 'objects/s', 'peak RSS MiB']));
+const fleets: string[] = [];
+for (const size of [10, 100, 1000]) {
+  const root = mkdtempSync(join(tmpdir(), `tritonops-bench-${size}-`));
+  fleets.push(root);
+  writeFleet(root, size);
+  const m = measure(root);
+  results.set(size, m);
+  console.log(row([`${size}×3`, m.objects, m.wallMs.toFixed(0), m.floorMs.toFixed(0), (m.wallMs / m.floorMs).toFixed(1), Math.round(m.objects / (m.wallMs / 1000)), m.maxRssMiB.toFixed(0)]));
+}
+
+// A one-model change in the largest fleet (more CPU for one model in staging): only that model's
+// file changes in flux/.
+const big = fleets[2]!;
+const spec = join(big, 'environments/staging/models', `${modelName(7)}.yaml`);
+writeFileSync(spec, readFileSync(spec, 'utf8').replace('cpu: "2"', 'cpu: "3"'));
+const oneChange = measure(big);
+
+// A cached no-op through Nx on this repository's own environments.
+timeCommand(['npx', 'nx', 'run', 'cli:synth'], REPO);
+const noop = timeCommand(['npx', 'nx', 'run', 'cli:synth'], REPO);
+
+const [r100, r1000] = [results.get(100)!, results.get(1000)!];
+const targets: [string, string, boolean][] = [
+  ['1000×3 wall time ≤ 10 s', `${(r1000.wallMs / 1000).toFixed(1)} s`, r1000.wallMs <= 10_000],
+  ['1000×3 wall ≤ 2.5 × floor', `${(r1000.wallMs / r1000.floorMs).toFixed(1)} ×`, r1000.wallMs <= 2.5 * r1000.floorMs],
+  ['peak RSS ≤ 1 GiB', `${r1000.maxRssMiB.toFixed(0)} MiB`, r1000.maxRssMiB <= 1024],
+  ['1000 vs 100 models ≤ 11 ×', `${(r1000.wallMs / r100.wallMs).toFixed(1)} ×`, r1000.wallMs <= 11 * r100.wallMs],
+  ['one-model change ≤ 1.5 s', `${(oneChange.wallMs / 1000).toFixed(1)} s`, oneChange.wallMs <= 1500],
+  ['cached no-op through Nx ≤ 1.5 s', `${(noop / 1000).toFixed(1)} s`, noop <= 1500],
+];
+console.log('\ntarget                              measured     ');
+for (const [target, measured, met] of targets) console.log(`${target.padEnd(36)}${measured.padEnd(13)}${met ? 'met' : 'MISSED'}`);
+for (const root of fleets) rmSync(root, { recursive: true, force: true });
