@@ -1,0 +1,109 @@
+/**
+ * Prune safety: Flux deletes what leaves flux/, so large removals need --allow-removal, a canary
+ * serving traffic cannot be aborted without draining it, and a synth stopped by a signal leaves
+ * flux/ whole (the previous render, or the new one, never a mix).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFleet } from './support/fleet.ts';
+import { copyWorkspace, REPO_ROOT, runCli, snapshotDir, tempDir } from './support/workspace.ts';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+function workspace(name: string) {
+  const dir = copyWorkspace(REPO_ROOT, name);
+  cleanups.push(dir.remove);
+  return dir.path;
+}
+
+describe('prune safety', () => {
+  it('stops before deleting a production Deployment, and goes ahead with --allow-removal', async () => {
+    const root = workspace('prune-prod');
+    rmSync(join(root, 'environments/production/models/densenet.yaml'));
+    const before = snapshotDir(join(root, 'flux'));
+    const stopped = await runCli(['synth'], root);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('production: removes 1 Deployment(s) from production: densenet');
+    expect(stopped.stderr).toContain('--allow-removal');
+    expect(snapshotDir(join(root, 'flux'))).toEqual(before);
+    const allowed = await runCli(['synth', '--allow-removal'], root);
+    expect(allowed.code).toBe(0);
+    expect(snapshotDir(join(root, 'flux')).has('flux/models/production/models/densenet.yaml')).toBe(false);
+  });
+
+  it('stops when more than a fifth of a non-production environment would go', async () => {
+    const root = workspace('prune-share');
+    for (const m of ['llama-7b', 'densenet']) rmSync(join(root, `environments/staging/models/${m}.yaml`));
+    const r = await runCli(['synth', '--env', 'staging'], root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/staging: removes \d+ of \d+ objects \(\d+%, more than 20%\)/);
+  });
+
+  it('refuses to abort a canary that serves traffic, even with --allow-removal; promotion and draining are fine', async () => {
+    const root = workspace('prune-canary');
+    const file = join(root, 'environments/staging/models/whisper.yaml');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.slice(0, original.indexOf('  # The next release')));
+    const aborted = await runCli(['synth', '--allow-removal'], root);
+    expect(aborted.code).toBe(1);
+    expect(aborted.stderr).toContain('staging: Deployment inference/whisper-canary receives 10% of its model\'s traffic; set the weight to 0 first');
+
+    writeFileSync(file, original.replace('weight: 10', 'weight: 0'));
+    expect((await runCli(['synth'], root)).code).toBe(0);
+    writeFileSync(file, original.slice(0, original.indexOf('  # The next release')));
+    expect((await runCli(['synth'], root)).code).toBe(0);
+
+    writeFileSync(file, original);
+    expect((await runCli(['synth'], root)).code).toBe(0);
+    expect((await runCli(['canary', 'promote', 'whisper', '--env', 'staging'], root)).code).toBe(0);
+    // Only staging: production's release is now one staging ran (Git history), which a copy without .git cannot show.
+    expect((await runCli(['synth', '--env', 'staging'], root)).code).toBe(0);
+  });
+});
+
+describe('interrupted synth', () => {
+  it('leaves flux/ whole - the previous render or the new one - when SIGTERM arrives at any moment', async () => {
+    const dir = tempDir('interrupt');
+    cleanups.push(dir.remove);
+    writeFleet(dir.path, 60);
+    const bin = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
+    const fs = await import('node:fs');
+    const synth = (delayMs: number) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'synth', '--allow-removal'], { cwd: dir.path, stdio: 'ignore' });
+        const timer = setTimeout(() => child.kill('SIGTERM'), delayMs);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+      });
+    expect(await synth(120_000)).toBe(0);
+    const old = snapshotDir(join(dir.path, 'flux'));
+    fs.cpSync(join(dir.path, 'flux'), join(dir.path, 'flux-previous'), { recursive: true });
+    // The new render differs in every model file: each model gets more CPU.
+    for (const env of ['dev', 'staging', 'production']) {
+      for (const f of fs.readdirSync(join(dir.path, 'environments', env, 'models'))) {
+        const path = join(dir.path, 'environments', env, 'models', f);
+        writeFileSync(path, readFileSync(path, 'utf8').replace('cpu: "2"', 'cpu: "3"'));
+      }
+    }
+    expect(await synth(120_000)).toBe(0);
+    const next = snapshotDir(join(dir.path, 'flux'));
+    expect(next).not.toEqual(old);
+    const codes = new Set<number | null>();
+    for (const delay of [100, 400, 800, 1200, 1600, 2200, 3000]) {
+      rmSync(join(dir.path, 'flux'), { recursive: true, force: true });
+      fs.cpSync(join(dir.path, 'flux-previous'), join(dir.path, 'flux'), { recursive: true });
+      codes.add(await synth(delay));
+      const now = snapshotDir(join(dir.path, 'flux'));
+      const state = JSON.stringify([...now]) === JSON.stringify([...old]) ? 'previous' : JSON.stringify([...now]) === JSON.stringify([...next]) ? 'new' : 'mixed';
+      expect(state, `SIGTERM after ${delay} ms`).not.toBe('mixed');
+      expect(fs.readdirSync(dir.path).filter((e) => e.startsWith('.tritonops-tmp-'))).toEqual([]);
+    }
+    // 0: finished first; 143: stopped at a safe point; null: killed before the handlers were installed.
+    expect([...codes].every((c) => c === 0 || c === 1 || c === 143 || c === null)).toBe(true);
+  }, 180_000);
+});
