@@ -3,7 +3,7 @@
  * mistake. For each, `tritonops synth` must fail with exit code 1, report the exact problem at the
  * exact position with a fix, and leave flux/ byte-for-byte as it was.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RENDERED_HEADER } from '@tritonops/cli';
@@ -20,6 +20,7 @@ interface Expected {
 
 const M = 'environments/dev/models/whisper.yaml';
 const E = 'environments/dev/environment.yaml';
+const PIPE = 'environments/dev/pipelines/speech-to-image.yaml';
 
 const CASES: Record<string, Expected[]> = {
   'typo-key': [{ error: `${M}:9:3: error: unknown key "replica" in spec`, hint: 'did you mean "replicas"?' }],
@@ -138,6 +139,25 @@ const CASES: Record<string, Expected[]> = {
   'pipeline-dtype-mismatch': [
     { error: 'environments/dev/pipelines/speech-to-image.yaml:18:17: error: input "PROMPT" of step "draw" is BYTES, but "input.AUDIO" is FP32', hint: 'convert in a pre- or post-processing step' },
   ],
+  'huge-file': [{ error: `${M}:1:1: error: the file is 1.2 MiB; a spec file is at most 1.0 MiB`, hint: 'one model or pipeline per file' }],
+  'name-path-traversal': [{ error: `${M}:4:9: error: metadata.name "../../etc/passwd" is not in the expected format`, hint: 'DNS-1123 label' }],
+  'empty-environment-file': [{ error: `${E}:1:1: error: the file is empty`, hint: 'write a spec here' }],
+  'tab-indentation': [{ error: `${M}:8:1: error: invalid YAML: Tabs are not allowed as indentation`, hint: 'indent with spaces, not tabs' }],
+  'wrong-type-list': [{ error: `${M}:9:11: error: spec.models must be a list, not "whisper"`, hint: 'for example: ["densenet_onnx"]' }],
+  'gpus-zero': [{ error: `${M}:9:9: error: spec.gpus must be >= 1, not 0` }],
+  'promoted-from-unknown': [{ error: `${E}:6:17: error: promotedFrom names environment "stagin", which does not exist`, hint: 'environments: dev' }],
+  'environment-name-mismatch': [{ error: `${E}:4:9: error: environment is named "develop" but lives in environments/dev/`, hint: 'name it "dev" or rename the folder' }],
+  'pipeline-unknown-step': [
+    { error: `${PIPE}:18:17: error: input "PROMPT" of step "draw" reads from "transcribe2.TEXT", but the pipeline has no step "transcribe2"`, hint: 'did you mean "transcribe.TEXT"?' },
+  ],
+  'pipeline-reserved-step-name': [{ error: `${PIPE}:15:13: error: "input" is reserved for the pipeline's inputs`, hint: 'rename the step' }],
+  'pipeline-duplicate-step': [{ error: `${PIPE}:15:13: error: step "transcribe" is declared twice`, hint: 'give each step a unique name' }],
+  'pipeline-missing-signature': [
+    {
+      error: 'environments/dev/pipelines/speech.yaml:12:14: error: model "whisper" declares no signature for Triton model "whisper", so the tensors of step "transcribe" cannot be checked',
+      hint: 'add `signatures: { whisper: { inputs: [...], outputs: [...] } }` to environments/dev/models/whisper.yaml',
+    },
+  ],
   'many-errors-at-once': [
     { error: `${E}:15:3: error: missing required key "region" in spec.s3`, hint: 'for example `region: ru-1`' },
     { error: `${E}:17:5: error: unknown key "regoin" in spec.s3`, hint: 'did you mean "region"?' },
@@ -151,6 +171,11 @@ const STALE = 'flux/models/dev/models/retired.yaml';
 
 function withFlux(fixture: string) {
   const dir = copyWorkspace(join(FIXTURES, fixture), fixture);
+  if (fixture === 'huge-file') {
+    // Made here rather than committed: a spec padded past the 1 MiB limit with comments.
+    const path = join(dir.path, 'environments/dev/models/whisper.yaml');
+    writeFileSync(path, `${readFileSync(path, 'utf8')}${'# padding padding padding padding padding padding padding padding\n'.repeat(19_000)}`);
+  }
   mkdirSync(join(dir.path, 'flux/models/dev/models'), { recursive: true });
   writeFileSync(join(dir.path, STALE), `${RENDERED_HEADER} (a model removed from the specs)\nkind: Deployment\n`);
   writeFileSync(join(dir.path, 'flux/README.md'), 'not rendered by tritonops\n');
@@ -161,8 +186,12 @@ const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 describe('bad input: clear errors, exit code 1, flux/ untouched', () => {
-  it('covers at least 15 cases', () => {
-    expect(Object.keys(CASES).length).toBeGreaterThanOrEqual(15);
+  it('covers at least 60 cases, across environments, models and pipelines', () => {
+    expect(Object.keys(CASES).length).toBeGreaterThanOrEqual(60);
+    const files = Object.values(CASES).flat().map((e) => e.error.split(':')[0]!);
+    expect(files.some((f) => f.endsWith('environment.yaml'))).toBe(true);
+    expect(files.some((f) => f.includes('/models/'))).toBe(true);
+    expect(files.some((f) => f.includes('/pipelines/'))).toBe(true);
   });
 
   it.each(Object.entries(CASES))('%s', async (fixture, expected) => {
@@ -194,7 +223,8 @@ describe('bad input: clear errors, exit code 1, flux/ untouched', () => {
       (await import('node:fs')).readFileSync(join(dir.path, 'environments/dev/models/whisper.yaml'), 'utf8').replace('replica: 2', 'replicas: 2'),
     );
     const before = snapshotDir(join(dir.path, 'flux'));
-    const result = await runCli(['synth'], dir.path);
+    // The stale file is the whole of dev's flux/: removing it needs the explicit yes.
+    const result = await runCli(['synth', '--allow-removal'], dir.path);
     expect(result.code).toBe(0);
     const after = snapshotDir(join(dir.path, 'flux'));
     expect(after).not.toEqual(before);

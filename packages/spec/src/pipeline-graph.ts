@@ -75,6 +75,8 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
     });
   unique(spec.inputs, 'inputs');
   unique(spec.outputs, 'outputs');
+  // Everything below is keyed by step name: with clashing names it would only echo this error.
+  if (diagnostics.length > 0) return { diagnostics };
 
   // Each step's signature: a model of the environment, or a local model of the pipeline.
   const signatures = new Map<string, SignatureSpec>();

@@ -54,7 +54,8 @@ function historicalReleases(root: string, path: string): string[] {
 
 export function checkPromotionGate(root: string, env: LoadedEnvironment): Diagnostic[] {
   const source = env.environment?.value.spec.promotedFrom;
-  if (!source) return [];
+  // An unknown source is reported by the environment checks; nothing to compare with here.
+  if (!source || !existsSync(join(root, 'environments', source))) return [];
   const out: Diagnostic[] = [];
   for (const { file, value: model } of env.models) {
     if (model.metadata.annotations?.[PROMOTION_OVERRIDE]) continue;

@@ -5,6 +5,9 @@
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { Diagnostic, Position } from './diagnostics.ts';
 
+/** A spec is a page of YAML; anything this large is a mistake or an attack, and is not parsed. */
+const MAX_FILE_BYTES = 1024 * 1024;
+
 /** Alias expansions allowed per document: enough for real specs, far too few for a "billion laughs". */
 const MAX_ALIAS_COUNT = 100;
 
@@ -29,6 +32,21 @@ export class SourceFile {
   /** Parses `bytes`; problems are returned in `parseDiagnostics`, never thrown. */
   static parse(path: string, bytes: Uint8Array): SourceFile {
     const lineCounter = new LineCounter();
+    if (bytes.length > MAX_FILE_BYTES) {
+      const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+      return new SourceFile(path, '', undefined, lineCounter, undefined, [
+        {
+          severity: 'error',
+          code: 'file-too-large',
+          file: path,
+          line: 1,
+          col: 1,
+          length: 1,
+          message: `the file is ${mib(bytes.length)}; a spec file is at most ${mib(MAX_FILE_BYTES)}`,
+          hint: 'one model or pipeline per file; move large data (tensors, configs) to the model repository',
+        },
+      ]);
+    }
     const decoded = decodeUtf8(bytes);
     if (decoded.invalidAt !== undefined) {
       const text = decoded.text;
