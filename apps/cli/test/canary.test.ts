@@ -1,30 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderAll } from '@tritonops/charts';
 import { loadWorkspace } from '@tritonops/spec';
-import { run } from '../src/cli.ts';
+import { cleanup, cli, copyOfEnvironments, GOLDEN } from './support.ts';
 
-const REPO = resolve(import.meta.dirname, '../../..');
-const GOLDEN = resolve(import.meta.dirname, 'golden');
-const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
-
-function workspace(): string {
-  const root = mkdtempSync(join(tmpdir(), 'tritonops-canary-'));
-  roots.push(root);
-  cpSync(join(REPO, 'environments'), join(root, 'environments'), { recursive: true });
-  return root;
-}
-
-async function cli(root: string, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd: root });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+afterEach(cleanup);
+const workspace = () => copyOfEnvironments('canary');
 
 type Obj = Record<string, any>;
 function rendered(root: string, env: string): Obj[] {

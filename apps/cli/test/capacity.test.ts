@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { cli, GOLDEN, REPO } from './support.ts';
 import { describe, expect, it } from 'vitest';
-import { run } from '../src/cli.ts';
 
-const REPO = resolve(import.meta.dirname, '../../..');
-const GOLDEN = resolve(import.meta.dirname, 'golden');
-
-async function capacity(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(['capacity', ...args], { out: (t) => out.push(t), err: (t) => err.push(t), cwd: REPO });
-  return { code, stdout: `${out.join('\n')}\n`, stderr: err.join('\n') };
-}
+const capacity = (...args: string[]) => cli(REPO, 'capacity', ...args).then((r) => ({ ...r, stdout: `${r.stdout}\n` }));
 
 describe('tritonops capacity', () => {
   it.each([

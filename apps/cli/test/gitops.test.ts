@@ -5,35 +5,22 @@
  * gate, and `new`.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../src/cli.ts';
+import { cleanup, cli, copyOfEnvironments, GOLDEN } from './support.ts';
 
-const REPO = resolve(import.meta.dirname, '../../..');
-const GOLDEN = resolve(import.meta.dirname, 'golden');
-const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
+afterEach(cleanup);
 
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
 const git = (root: string, ...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV, encoding: 'utf8' });
 
 function repository(): string {
-  const root = mkdtempSync(join(tmpdir(), 'tritonops-gitops-'));
-  roots.push(root);
-  cpSync(join(REPO, 'environments'), join(root, 'environments'), { recursive: true });
+  const root = copyOfEnvironments('gitops');
   git(root, 'init', '-q', '-b', 'main');
   git(root, 'add', '.');
   git(root, 'commit', '-q', '-m', 'base');
   return root;
-}
-
-async function cli(root: string, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd: root });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
 const edit = (root: string, path: string, from: string, to: string) => {

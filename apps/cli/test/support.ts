@@ -1,0 +1,34 @@
+/** Shared helpers of the CLI tests: run the CLI in-process, and throw-away copies of the specs. */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { run } from '../src/cli.ts';
+
+export const REPO = resolve(import.meta.dirname, '../../..');
+export const GOLDEN = resolve(import.meta.dirname, 'golden');
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function cli(cwd: string, ...args: string[]): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** A temporary folder with a copy of the bundled environments; `cleanup()` removes them all. */
+const roots: string[] = [];
+export function copyOfEnvironments(prefix: string): string {
+  const root = mkdtempSync(join(tmpdir(), `tritonops-${prefix}-`));
+  roots.push(root);
+  cpSync(join(REPO, 'environments'), join(root, 'environments'), { recursive: true });
+  return root;
+}
+
+export function cleanup(): void {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+}
