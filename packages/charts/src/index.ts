@@ -1,6 +1,7 @@
 export * from './labels.ts';
 export * from './pod-security.ts';
 export * from './serialize.ts';
+export * from './yaml-emitter.ts';
 export * from './namespace.ts';
 export * from './s3-source.ts';
 export * from './gpu-placement.ts';

@@ -1,9 +1,9 @@
 /**
  * Plain YAML out: one file per concern, documents separated by `---`, a header that says where
- * the file came from. Keys are already sorted by cdk8s; the `yaml` options below fix everything
- * else (no line folding, no anchors), so the same objects always give the same bytes.
+ * the file came from. Keys are already sorted by cdk8s and the emitter has one way to write each
+ * value, so the same objects always give the same bytes.
  */
-import { stringify } from 'yaml';
+import { toYaml } from './yaml-emitter.ts';
 
 export interface RenderedFile {
   /** Path relative to the repository root, forward slashes, e.g. `flux/models/dev/models/whisper.yaml`. */
@@ -18,6 +18,6 @@ export function renderFile(path: string, sources: readonly string[], objects: re
     '# Rendered by tritonops. Do not edit: change the spec and run `tritonops synth`.',
     ...(sources.length ? [`# Source: ${sources.join(', ')}`] : []),
   ].join('\n');
-  const body = objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: true })).join('---\n');
+  const body = objects.map((o) => toYaml(o)).join('---\n');
   return { path, objects, content: `${header}\n${body}` };
 }

@@ -8,8 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
-import { stringify } from 'yaml';
-import { renderEnvironment, type RenderedFile } from '@tritonops/charts';
+import { renderEnvironment, toYaml, type RenderedFile } from '@tritonops/charts';
 import { changedPipelines, compareStrings, listEnvironments, loadWorkspace, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
 import { extractSpecs, GitError, resolveBase } from '../git.ts';
@@ -39,7 +38,7 @@ function objectsOf(files: readonly RenderedFile[]): Map<string, { file: string; 
   for (const f of files) {
     for (const o of f.objects) {
       const meta = o.metadata as { name: string; namespace?: string };
-      out.set(`${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`, { file: f.path, text: stringify(o, { lineWidth: 0 }) });
+      out.set(`${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`, { file: f.path, text: toYaml(o) });
     }
   }
   return out;
