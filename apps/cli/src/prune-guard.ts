@@ -102,11 +102,26 @@ function promotedInto(remaining: Map<string, ObjectRef>, canary: ObjectRef): boo
   );
 }
 
-export function checkRemovals(current: Map<string, Buffer>, desired: Map<string, Buffer>): RemovalReport {
-  // Only files that change can lose objects: parse those, count the rest.
+/**
+ * `rendered` is the new render's objects by path (no need to read back YAML we just wrote);
+ * `desired` the whole tree that will be written.
+ */
+export function checkRemovals(current: Map<string, Buffer>, desired: Map<string, Buffer>, rendered: ReadonlyMap<string, readonly Record<string, unknown>[]>): RemovalReport {
+  // Only files that change can lose objects: parse those of the current tree, count the rest.
   const touched = [...current.keys()].filter((p) => !desired.get(p)?.equals(current.get(p)!));
-  const fresh = [...desired.keys()].filter((p) => !current.get(p)?.equals(desired.get(p)!));
-  const [before, after] = [objectsByEnvironment(current, touched), objectsByEnvironment(desired, fresh)];
+  const before = objectsByEnvironment(current, touched);
+  const after = new Map<string, Map<string, ObjectRef>>();
+  for (const env of before.keys()) after.set(env, new Map());
+  for (const [path, objects] of rendered) {
+    const env = environmentOf(path);
+    const bucket = env ? after.get(env) : undefined;
+    if (!bucket) continue; // an environment that loses nothing needs no look
+    for (const object of objects) {
+      const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
+      const key = `${String(object.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`;
+      bucket.set(key, { key, kind: String(object.kind), name: String(meta.name), ...(meta.namespace ? { namespace: meta.namespace } : {}), object });
+    }
+  }
   const totals = countByEnvironment(current);
   const needsApproval: string[] = [];
   const refused: string[] = [];

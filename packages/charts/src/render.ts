@@ -44,13 +44,13 @@ import { TritonServer } from './triton-server.ts';
 
 /** Every file tritonops writes for `env`, sorted by path. */
 export function renderEnvironment(env: EnvironmentPlan): RenderedFile[] {
-  const app = new App();
   const files: RenderedFile[] = [];
   const paths = fluxPaths(env.name);
   const envSource = [env.sourcePath];
   const file = (path: string, sources: string[], build: (chart: Construct) => void) => {
-    // The chart id only has to be unique inside this app; the path is.
-    const chart = new Chart(app, path.replace(/[^A-Za-z0-9]+/g, '-'), { disableResourceNameHashes: true });
+    // An App per file: cdk8s resolves dependencies across a whole App on every chart's toJson,
+    // which grows with the square of the fleet when all files share one.
+    const chart = new Chart(new App(), path.replace(/[^A-Za-z0-9]+/g, '-'), { disableResourceNameHashes: true });
     build(chart);
     files.push(renderFile(path, sources, chart.toJson()));
   };

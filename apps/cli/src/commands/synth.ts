@@ -53,7 +53,7 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
     return EXIT.ok;
   }
   // Flux prunes what leaves Git: large removals need a human's explicit yes.
-  const removals = checkRemovals(current, desired);
+  const removals = checkRemovals(current, desired, new Map(files.map((f) => [f.path, f.objects])));
   if (removals.refused.length > 0 || (removals.needsApproval.length > 0 && !options.allowRemoval)) {
     const lines = [...removals.refused, ...(options.allowRemoval ? [] : removals.needsApproval)].map((l) => `  ${l}`);
     const hint = removals.refused.length > 0 ? 'drain the traffic first; --allow-removal does not lift this' : 'if this is intended, run again with --allow-removal';
