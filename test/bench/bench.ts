@@ -19,10 +19,16 @@ interface Measurement {
   maxRssMiB: number;
 }
 
-function measure(root: string): Measurement {
-  const child = spawnSync(TSX, [join(import.meta.dirname, 'measure.ts')], { env: { ...process.env, ROOT: root }, encoding: 'utf8', maxBuffer: 1 << 26 });
+function phase(root: string, name: 'synth' | 'floor'): Record<string, number> {
+  const child = spawnSync(TSX, [join(import.meta.dirname, 'measure.ts')], { env: { ...process.env, ROOT: root, PHASE: name }, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (child.status !== 0) throw new Error(`measurement failed: ${child.stderr}`);
-  return JSON.parse(child.stdout) as Measurement;
+  return JSON.parse(child.stdout) as Record<string, number>;
+}
+
+function measure(root: string): Measurement {
+  const synth = phase(root, 'synth');
+  const floor = phase(root, 'floor');
+  return { wallMs: synth.wallMs!, maxRssMiB: synth.maxRssMiB!, floorMs: floor.floorMs!, objects: floor.objects! };
 }
 
 function timeCommand(args: string[], cwd: string): number {

@@ -10,7 +10,7 @@
  * flux/ (e.g. the `flux-system/` folder `flux bootstrap` writes, a README) are carried over as
  * they are.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { RenderedFile } from '@tritonops/charts';
 
@@ -87,16 +87,33 @@ export function recoverInterruptedSwap(root: string): void {
   }
 }
 
-/** Replaces flux/ with `desired`, atomically as seen by anyone who reads it afterwards. */
-export function writeTree(root: string, desired: Map<string, Buffer>): void {
+/**
+ * Replaces flux/ with `desired`, atomically as seen by anyone who reads it afterwards. Files that
+ * `current` already has with the same bytes are hard-linked rather than written again: trees are
+ * only ever replaced whole, never edited in place, so sharing their inodes is safe.
+ */
+export function writeTree(root: string, desired: Map<string, Buffer>, current: Map<string, Buffer> = new Map()): void {
   const out = join(root, OUTPUT_DIR);
   const staging = join(root, `${STAGING_PREFIX}${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   const next = join(staging, 'next');
   mkdirSync(next, { recursive: true });
+  const made = new Set<string>();
   for (const [path, content] of desired) {
     const target = join(next, relative(OUTPUT_DIR, path));
-    mkdirSync(dirname(target), { recursive: true });
+    const folder = dirname(target);
+    if (!made.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      made.add(folder);
+    }
+    if (current.get(path)?.equals(content)) {
+      try {
+        linkSync(join(root, path), target);
+        continue;
+      } catch {
+        // a file system without hard links: write it
+      }
+    }
     writeFileSync(target, content);
   }
   if (existsSync(out)) renameSync(out, join(staging, 'previous'));

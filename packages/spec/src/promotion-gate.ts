@@ -52,17 +52,21 @@ function historicalReleases(root: string, path: string): string[] {
     });
 }
 
-export function checkPromotionGate(root: string, env: LoadedEnvironment): Diagnostic[] {
+export function checkPromotionGate(root: string, env: LoadedEnvironment, loaded: readonly LoadedEnvironment[] = []): Diagnostic[] {
   const source = env.environment?.value.spec.promotedFrom;
   // An unknown source is reported by the environment checks; nothing to compare with here.
   if (!source || !existsSync(join(root, 'environments', source))) return [];
   const out: Diagnostic[] = [];
+  // The source's specs as this run already read them, when it did: no second parse.
+  const sourceEnv = loaded.find((e) => e.name === source);
+  const sourceModels = new Map((sourceEnv?.models ?? []).map((m) => [m.value.metadata.name, m] as const));
   for (const { file, value: model } of env.models) {
     if (model.metadata.annotations?.[PROMOTION_OVERRIDE]) continue;
     const name = model.metadata.name;
     const sourcePath = ['yaml', 'yml'].map((ext) => `environments/${source}/models/${name}.${ext}`).find((p) => existsSync(join(root, p)));
     const mine = releasesOf(model.spec);
-    const current = sourcePath ? specReleases(readFileSync(join(root, sourcePath), 'utf8')) : [];
+    const inMemory = sourceModels.get(name);
+    const current = inMemory ? releasesOf(inMemory.value.spec) : sourcePath ? specReleases(readFileSync(join(root, sourcePath), 'utf8')) : [];
     const missing = mine.filter((r) => !current.includes(r));
     if (missing.length === 0) continue;
     const history = sourcePath ? historicalReleases(root, sourcePath) : [];

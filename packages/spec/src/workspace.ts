@@ -25,7 +25,7 @@ export function loadWorkspace(options: LoadOptions): WorkspaceResult {
   for (const env of loaded.environments) {
     bag.addAll(checkEnvironment(env, all));
     bag.addAll(checkPipelines(env));
-    bag.addAll(checkPromotionGate(options.root, env));
+    bag.addAll(checkPromotionGate(options.root, env, loaded.environments));
   }
   let plans: EnvironmentPlan[] = [];
   if (!bag.hasErrors) {

@@ -66,7 +66,7 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
     io.err(`synth interrupted (${interruption.signal}) before writing; ${OUTPUT_DIR}/ is unchanged`);
     return EXIT.problems;
   }
-  writeTree(options.root, desired);
+  writeTree(options.root, desired, current);
   io.out(
     `wrote ${OUTPUT_DIR}/: ${change.added.length} added, ${change.changed.length} changed, ${change.removed.length} removed ` +
       `(${files.length} files, ${objects} objects)`,
