@@ -1,2 +1,12 @@
+/**
+ * Writes a synthetic fleet for profiling by hand:
+ *   npx tsx test/bench/gen.ts /tmp/fleet 1000 && cd /tmp/fleet && node --cpu-prof <repo>/apps/cli/bin/tritonops.mjs synth
+ */
 import { writeFleet } from '../support/fleet.ts';
-writeFleet(process.argv[2]!, Number(process.argv[3]));
+
+const [dir, models] = process.argv.slice(2);
+if (!dir || !models) {
+  console.error('usage: tsx test/bench/gen.ts <dir> <models per environment>');
+  process.exit(2);
+}
+writeFleet(dir, Number(models));
