@@ -87,6 +87,8 @@ flux-system/ folder of \`flux bootstrap\`) are kept.
   --allow-removal  Write even when the render removes any Deployment of a production environment
                    or more than 20% of another environment's objects (Flux would delete them).
                    Removing a canary that still receives traffic is refused regardless: drain it.
+  --no-cache       Neither read nor write .tritonops-cache/ (the record of earlier runs that lets a
+                   one-model change re-check and re-render only that model); the output is the same.
 
 Exit codes: 0 written or up to date, 1 spec errors or (with --check) flux/ out of date, 2 usage error.`,
   canary: `Usage: tritonops canary promote <model> --env <name> [--root <dir>]
@@ -183,6 +185,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         root: { type: 'string' },
         check: { type: 'boolean', default: false },
         'allow-removal': { type: 'boolean', default: false },
+        'no-cache': { type: 'boolean', default: false },
         format: { type: 'string' },
         base: { type: 'string' },
         from: { type: 'string' },
@@ -201,6 +204,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (values['allow-removal'] && verb !== 'synth') return usage(io, `--allow-removal is an option of synth, not of ${verb}`, [], undefined, verb);
+  if (values['no-cache'] && verb !== 'synth' && verb !== 'validate') return usage(io, `--no-cache is an option of synth and validate, not of ${verb}`, [], undefined, verb);
   if (values.check && verb !== 'synth') return usage(io, `--check is an option of synth, not of ${verb}`, [], undefined, verb);
   if (values.format !== undefined && !['capacity', 'graph', 'diff'].includes(verb)) return usage(io, `--format is an option of capacity, graph and diff, not of ${verb}`, [], undefined, verb);
   if ((values.from !== undefined || values.to !== undefined || values.all) && verb !== 'promote') return usage(io, `--from, --to and --all are options of promote, not of ${verb}`, [], undefined, verb);
@@ -244,9 +248,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   switch (verb) {
     case 'validate':
-      return validateCommand(options, io);
+      return validateCommand({ ...options, noCache: values['no-cache'] ?? false }, io);
     case 'synth':
-      return synthCommand({ ...options, check: values.check ?? false, allowRemoval: values['allow-removal'] ?? false }, io);
+      return synthCommand({ ...options, check: values.check ?? false, allowRemoval: values['allow-removal'] ?? false, noCache: values['no-cache'] ?? false }, io);
     case 'diff':
       return diffCommand({ ...options, ...(values.base !== undefined ? { base: values.base } : {}), format: format as DiffFormat }, io);
     case 'capacity':

@@ -12,7 +12,6 @@
  */
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import type { RenderedFile } from '@tritonops/charts';
 
 export const OUTPUT_DIR = 'flux';
 export const RENDERED_HEADER = '# Rendered by tritonops.';
@@ -51,13 +50,13 @@ export function isRendered(content: Buffer): boolean {
  * What flux/ should hold after rendering `files`: the new files, plus every file that is not
  * ours, plus our files outside `replacedRoots` (environments not rendered this time).
  */
-export function desiredTree(current: Map<string, Buffer>, files: readonly RenderedFile[], replacedRoots: readonly string[]): Map<string, Buffer> {
+export function desiredTree(current: ReadonlyMap<string, Buffer>, files: ReadonlyMap<string, Buffer>, replacedRoots: readonly string[]): Map<string, Buffer> {
   const desired = new Map<string, Buffer>();
   const inReplacedRoot = (path: string) => replacedRoots.some((r) => path === r || path.startsWith(`${r}/`));
   for (const [path, content] of current) {
     if (!isRendered(content) || !inReplacedRoot(path)) desired.set(path, content);
   }
-  for (const f of files) desired.set(f.path, Buffer.from(f.content, 'utf8'));
+  for (const [path, content] of files) desired.set(path, content);
   return desired;
 }
 

@@ -33,7 +33,7 @@ function environmentOf(path: string): string | undefined {
 }
 
 /** Objects of the rendered files among `paths`, by environment. */
-function objectsByEnvironment(tree: Map<string, Buffer>, paths: Iterable<string>): Map<string, Map<string, ObjectRef>> {
+function objectsByEnvironment(tree: ReadonlyMap<string, Buffer>, paths: Iterable<string>): Map<string, Map<string, ObjectRef>> {
   const out = new Map<string, Map<string, ObjectRef>>();
   for (const path of paths) {
     const content = tree.get(path);
@@ -53,7 +53,7 @@ function objectsByEnvironment(tree: Map<string, Buffer>, paths: Iterable<string>
 }
 
 /** Objects per environment in the rendered files of `tree`, counted without parsing. */
-function countByEnvironment(tree: Map<string, Buffer>): Map<string, number> {
+function countByEnvironment(tree: ReadonlyMap<string, Buffer>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const [path, content] of tree) {
     const env = environmentOf(path);
@@ -103,23 +103,39 @@ function promotedInto(remaining: Map<string, ObjectRef>, canary: ObjectRef): boo
 }
 
 /**
- * `rendered` is the new render's objects by path (no need to read back YAML we just wrote);
- * `desired` the whole tree that will be written.
+ * `current` and `desired` are the whole trees; `renderedObjects` gives the objects of a file of the
+ * new render (without reading back YAML we just rendered).
  */
-export function checkRemovals(current: Map<string, Buffer>, desired: Map<string, Buffer>, rendered: ReadonlyMap<string, readonly Record<string, unknown>[]>): RemovalReport {
+export function checkRemovals(
+  current: ReadonlyMap<string, Buffer>,
+  desired: ReadonlyMap<string, Buffer>,
+  renderedObjects: (path: string) => readonly Record<string, unknown>[] | undefined,
+): RemovalReport {
   // Only files that change can lose objects: parse those of the current tree, count the rest.
   const touched = [...current.keys()].filter((p) => !desired.get(p)?.equals(current.get(p)!));
   const before = objectsByEnvironment(current, touched);
+  // The files the new render writes differently (changed or added): where objects usually land.
+  const written = [...desired.keys()].filter((p) => !current.get(p)?.equals(desired.get(p)!));
   const after = new Map<string, Map<string, ObjectRef>>();
-  for (const env of before.keys()) after.set(env, new Map());
-  for (const [path, objects] of rendered) {
-    const env = environmentOf(path);
-    const bucket = env ? after.get(env) : undefined;
-    if (!bucket) continue; // an environment that loses nothing needs no look
-    for (const object of objects) {
+  const add = (bucket: Map<string, ObjectRef>, path: string) => {
+    for (const object of renderedObjects(path) ?? []) {
       const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
       const key = `${String(object.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`;
       bucket.set(key, { key, kind: String(object.kind), name: String(meta.name), ...(meta.namespace ? { namespace: meta.namespace } : {}), object });
+    }
+  };
+  for (const [env, objects] of before) {
+    const bucket = new Map<string, ObjectRef>();
+    after.set(env, bucket);
+    for (const path of written) if (environmentOf(path) === env) add(bucket, path);
+    // An object that leaves a changed file may live on in one that did not change: look there
+    // only for the names that went missing (reading every unchanged file back costs seconds).
+    const missing = [...objects.values()].filter((o) => !bucket.has(o.key)).map((o) => o.name);
+    if (missing.length === 0) continue;
+    for (const [path, content] of desired) {
+      if (environmentOf(path) !== env || current.get(path)?.equals(content) !== true) continue;
+      const text = content.toString('utf8');
+      if (missing.some((name) => text.includes(name))) add(bucket, path);
     }
   }
   const totals = countByEnvironment(current);

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RenderedFile } from '@tritonops/charts';
 import { desiredTree, diffTrees, readTree, recoverInterruptedSwap, RENDERED_HEADER, writeTree } from '../src/output-tree.ts';
 
 const roots: string[] = [];
@@ -17,7 +16,7 @@ function repo(files: Record<string, string>): string {
   }
   return root;
 }
-const rendered = (path: string, body: string): RenderedFile => ({ path, objects: [], content: `${RENDERED_HEADER}\n${body}` });
+const rendered = (...files: [path: string, body: string][]) => new Map(files.map(([path, body]) => [path, Buffer.from(`${RENDERED_HEADER}\n${body}`)]));
 
 describe('the flux/ tree', () => {
   it('replaces our files, removes our stale ones and keeps files it did not render', () => {
@@ -27,7 +26,7 @@ describe('the flux/ tree', () => {
       'flux/clusters/dev/flux-system/gotk-sync.yaml': 'written by flux bootstrap',
     });
     const current = readTree(root);
-    const desired = desiredTree(current, [rendered('flux/models/dev/models/keep.yaml', 'after'), rendered('flux/models/dev/models/new.yaml', 'new')], ['flux']);
+    const desired = desiredTree(current, rendered(['flux/models/dev/models/keep.yaml', 'after'], ['flux/models/dev/models/new.yaml', 'new']), ['flux']);
     expect(diffTrees(current, desired)).toEqual({
       added: ['flux/models/dev/models/new.yaml'],
       changed: ['flux/models/dev/models/keep.yaml'],
@@ -43,7 +42,7 @@ describe('the flux/ tree', () => {
   it('with --env, leaves the other environments alone', () => {
     const root = repo({ 'flux/models/prod/models/a.yaml': `${RENDERED_HEADER}\nprod` });
     const current = readTree(root);
-    const desired = desiredTree(current, [rendered('flux/models/dev/models/a.yaml', 'dev')], ['flux/models/dev', 'flux/clusters/dev']);
+    const desired = desiredTree(current, rendered(['flux/models/dev/models/a.yaml', 'dev']), ['flux/models/dev', 'flux/clusters/dev']);
     expect(diffTrees(current, desired).removed).toEqual([]);
   });
 

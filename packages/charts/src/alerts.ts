@@ -6,14 +6,14 @@
  */
 import type { Construct } from 'constructs';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
-import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, EnvironmentPlan, ModelPlan } from '@tritonops/spec';
 import { environmentLabels } from './labels.ts';
 import { modelSeries, RATE_WINDOW } from './promql.ts';
 import { typedObject } from './typed-api-object.ts';
 
 type Rule = NonNullable<NonNullable<IPrometheusRule['spec']['groups']>[number]['rules']>[number];
 
-function modelRules(env: EnvironmentPlan, model: ModelPlan): Rule[] {
+function modelRules(env: EnvironmentCore, model: ModelPlan): Rule[] {
   const series = modelSeries(env.namespace, model.name);
   const labels = { severity: 'warning', model: model.name, environment: env.name };
   const rate = (metric: string) => `sum(rate(${metric}{${series}}[5m]))`;

@@ -6,7 +6,7 @@
  */
 import type { Construct } from 'constructs';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
-import type { AutoscalingPlan, EnvironmentPlan, ModelPlan, TrackPlan } from '@tritonops/spec';
+import type { AutoscalingPlan, EnvironmentCore, ModelPlan, TrackPlan } from '@tritonops/spec';
 import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { modelLabels, trackSelector } from './labels.ts';
 import { deploymentPods, gatewayRequestRate, triggerQueries, type TriggerQuery } from './promql.ts';
@@ -16,7 +16,7 @@ import { typedObject } from './typed-api-object.ts';
 export const WAKE_TRIGGER = 'gateway-requests';
 
 /** The KEDA triggers of one Deployment's pods. */
-export function scaledObjectTriggers(env: EnvironmentPlan, model: ModelPlan, autoscaling: AutoscalingPlan, deployment: string): TriggerQuery[] {
+export function scaledObjectTriggers(env: EnvironmentCore, model: ModelPlan, autoscaling: AutoscalingPlan, deployment: string): TriggerQuery[] {
   const queries = triggerQueries(autoscaling.triggers, deploymentPods(env.namespace, deployment));
   if (autoscaling.idleSeconds === undefined) return queries;
   // Any request at the gateway activates the model (activationThreshold 0); the threshold is
@@ -24,7 +24,7 @@ export function scaledObjectTriggers(env: EnvironmentPlan, model: ModelPlan, aut
   return [...queries, { name: WAKE_TRIGGER, query: gatewayRequestRate(env.namespace, model.name), threshold: 1_000_000, metricType: 'AverageValue' }];
 }
 
-export function addScaledObject(scope: Construct, env: EnvironmentPlan, model: ModelPlan, track: TrackPlan): void {
+export function addScaledObject(scope: Construct, env: EnvironmentCore, model: ModelPlan, track: TrackPlan): void {
   const autoscaling = model.autoscaling;
   const bounds = track.autoscale;
   if (!autoscaling || !bounds) return;

@@ -10,7 +10,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
 import { scaledObjectTriggers } from './autoscaling.ts';
 import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { GATEWAY_REF } from './gateway.ts';
@@ -94,7 +94,7 @@ export const QUEUE_TIME_QUERY = [
   '/ 1000',
 ].join('\n');
 
-export function addMetricTemplates(scope: Construct, env: EnvironmentPlan): void {
+export function addMetricTemplates(scope: Construct, env: EnvironmentCore): void {
   const template = (name: string, query: string): FlaggerMetricTemplate => ({
     apiVersion: 'flagger.app/v1beta1',
     kind: 'MetricTemplate',
@@ -106,7 +106,7 @@ export function addMetricTemplates(scope: Construct, env: EnvironmentPlan): void
   add('queue-time', template(QUEUE_TIME_TEMPLATE, QUEUE_TIME_QUERY));
 }
 
-export function addCanary(scope: Construct, env: EnvironmentPlan, model: ModelPlan): void {
+export function addCanary(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
   const analysis = model.analysis;
   if (!analysis) return;
   const external = publicHost(env, model);

@@ -6,7 +6,7 @@
 import type { Construct } from 'constructs';
 import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
 import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
-import type { EnvironmentPlan, GatewayPlan } from '@tritonops/spec';
+import type { EnvironmentCore, GatewayPlan } from '@tritonops/spec';
 import { environmentLabels } from './labels.ts';
 import { typedObject } from './typed-api-object.ts';
 
@@ -21,7 +21,7 @@ export const GATEWAY_SELECTOR = { istio: 'ingressgateway' };
  * Scrapes the gateway's proxies (Istio's standard metrics on 15090): request counts per model,
  * including requests to a model scaled to zero, which wake it.
  */
-export function addGatewayMonitor(scope: Construct, env: EnvironmentPlan): void {
+export function addGatewayMonitor(scope: Construct, env: EnvironmentCore): void {
   typedObject<IPodMonitor>(scope, 'gateway-pod-monitor', {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PodMonitor',
@@ -33,7 +33,7 @@ export function addGatewayMonitor(scope: Construct, env: EnvironmentPlan): void 
   });
 }
 
-export function addGateway(scope: Construct, env: EnvironmentPlan, gateway: GatewayPlan): void {
+export function addGateway(scope: Construct, env: EnvironmentCore, gateway: GatewayPlan): void {
   const hosts = [`*.${gateway.domain}`];
   typedObject<IGateway>(scope, 'gateway', {
     apiVersion: 'networking.istio.io/v1',

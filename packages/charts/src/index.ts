@@ -25,3 +25,4 @@ export * from './tracing.ts';
 export * from './model-config.ts';
 export * from './pipeline-server.ts';
 export * from './render.ts';
+export * from './fingerprint.ts';

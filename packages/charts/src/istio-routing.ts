@@ -8,7 +8,7 @@
 import type { Construct } from 'constructs';
 import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
 import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
-import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
 import { modelLabels, TRACK_LABEL } from './labels.ts';
 import { GATEWAY_REF } from './gateway.ts';
 import { PORTS } from './triton-server.ts';
@@ -19,18 +19,18 @@ type Match = NonNullable<HttpRoute['match']>[number];
 type Destination = NonNullable<HttpRoute['route']>[number];
 
 /** Cluster-local name of a model's Service: the host every route and rule names. */
-export function serviceHost(env: EnvironmentPlan, model: ModelPlan): string {
+export function serviceHost(env: EnvironmentCore, model: ModelPlan): string {
   return `${model.name}.${env.namespace}.svc.cluster.local`;
 }
 
 /** Where the model is reachable from outside: `<model>.<domain>`. */
-export function publicHost(env: EnvironmentPlan, model: ModelPlan): string | undefined {
+export function publicHost(env: EnvironmentCore, model: ModelPlan): string | undefined {
   return env.gateway ? `${model.name}.${env.gateway.domain}` : undefined;
 }
 
 const GRPC_CONTENT_TYPE = { prefix: 'application/grpc' };
 
-export function addDestinationRule(scope: Construct, env: EnvironmentPlan, model: ModelPlan): void {
+export function addDestinationRule(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
   typedObject<IDestinationRule>(scope, 'destination-rule', {
     apiVersion: 'networking.istio.io/v1',
     kind: 'DestinationRule',
@@ -44,7 +44,7 @@ export function addDestinationRule(scope: Construct, env: EnvironmentPlan, model
   });
 }
 
-export function addVirtualServices(scope: Construct, env: EnvironmentPlan, model: ModelPlan): void {
+export function addVirtualServices(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
   const host = serviceHost(env, model);
   const labels = modelLabels(env, model);
   const routing = model.routing;

@@ -2,7 +2,7 @@
  * Label conventions. Selectors use only the `tritonops.dev/*` labels, which never change for the
  * life of a Deployment (selectors are immutable); everything else is informational.
  */
-import type { EnvironmentPlan, ModelPlan, TrackName } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan, TrackName } from '@tritonops/spec';
 
 export const MODEL_LABEL = 'tritonops.dev/model';
 export const TRACK_LABEL = 'tritonops.dev/track';
@@ -28,7 +28,7 @@ export function modelSelector(model: ModelPlan): Record<string, string> {
 }
 
 /** Labels on every object of an environment. */
-export function environmentLabels(env: EnvironmentPlan): Record<string, string> {
+export function environmentLabels(env: EnvironmentCore): Record<string, string> {
   return {
     ...env.labels,
     'app.kubernetes.io/managed-by': 'tritonops',
@@ -37,7 +37,7 @@ export function environmentLabels(env: EnvironmentPlan): Record<string, string> 
 }
 
 /** Labels on every object of a model (its spec's labels first, so ours win on conflict). */
-export function modelLabels(env: EnvironmentPlan, model: ModelPlan): Record<string, string> {
+export function modelLabels(env: EnvironmentCore, model: ModelPlan): Record<string, string> {
   return {
     ...environmentLabels(env),
     ...model.labels,

@@ -1,11 +1,11 @@
 /** The namespace an environment's models run in: sidecar injection and Pod Security "restricted". */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentCore } from '@tritonops/spec';
 import { environmentLabels, FLUX_PRUNE_DISABLED } from './labels.ts';
 
 export class InferenceNamespace extends Construct {
-  constructor(scope: Construct, id: string, env: EnvironmentPlan) {
+  constructor(scope: Construct, id: string, env: EnvironmentCore) {
     super(scope, id);
     new k8s.KubeNamespace(this, 'namespace', {
       metadata: {

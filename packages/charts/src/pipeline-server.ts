@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentPlan, PipelinePlan } from '@tritonops/spec';
+import type { EnvironmentCore, PipelinePlan } from '@tritonops/spec';
 import { modelLabels } from './labels.ts';
 import { ensembleConfig, remoteStepConfig, remoteStepModel } from './model-config.ts';
 import { TritonServer, type GeneratedRepository } from './triton-server.ts';
@@ -42,7 +42,7 @@ export function pipelineRepository(plan: PipelinePlan): GeneratedFile[] {
   return files;
 }
 
-export function addPipelineServer(scope: Construct, env: EnvironmentPlan, plan: PipelinePlan): void {
+export function addPipelineServer(scope: Construct, env: EnvironmentCore, plan: PipelinePlan): void {
   const files = pipelineRepository(plan);
   const configMap = `${plan.server.name}-models`;
   new k8s.KubeConfigMap(scope, 'repository', {

@@ -4,13 +4,13 @@
  */
 import type { Construct } from 'constructs';
 import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
-import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
 import { MODEL_LABEL, modelLabels, modelSelector, TRACK_LABEL } from './labels.ts';
 import { typedObject } from './typed-api-object.ts';
 
 export const SCRAPE_INTERVAL = '15s';
 
-export function addPodMonitor(scope: Construct, env: EnvironmentPlan, model: ModelPlan): void {
+export function addPodMonitor(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
   typedObject<IPodMonitor>(scope, 'pod-monitor', {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PodMonitor',

@@ -7,7 +7,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentPlan, ModelPlan } from '@tritonops/spec';
+import { compareStrings, environmentCore, type EnvironmentCore, type EnvironmentPlan, type ModelPlan, type PipelinePlan } from '@tritonops/spec';
 import { addPipelineServer } from './pipeline-server.ts';
 import {
   addClusterKustomization,
@@ -42,79 +42,124 @@ import { renderFile, type RenderedFile } from './serialize.ts';
 import { SfsShare } from './sfs-cache.ts';
 import { TritonServer } from './triton-server.ts';
 
-/** Every file tritonops writes for `env`, sorted by path. */
-export function renderEnvironment(env: EnvironmentPlan): RenderedFile[] {
-  const files: RenderedFile[] = [];
-  const paths = fluxPaths(env.name);
-  const envSource = [env.sourcePath];
-  const file = (path: string, sources: string[], build: (chart: Construct) => void) => {
-    // An App per file: cdk8s resolves dependencies across a whole App on every chart's toJson,
-    // which grows with the square of the fleet when all files share one.
-    const chart = new Chart(new App(), path.replace(/[^A-Za-z0-9]+/g, '-'), { disableResourceNameHashes: true });
-    build(chart);
-    files.push(renderFile(path, sources, chart.toJson()));
+/**
+ * One file tritonops writes, before it is rendered. `inputs` is everything its content depends on
+ * besides the renderer's own code: `render()` reads nothing else, so two renders with equal
+ * inputs give the same bytes. That makes it the key of the render cache (apps/cli/src/cache.ts).
+ */
+export interface OutputFile {
+  readonly path: string;
+  readonly inputs: object;
+  render(): RenderedFile;
+}
+
+/** What a model's file depends on: its own plan and the environment's, never the other models. */
+interface ServedInputs {
+  readonly sources: readonly string[];
+  readonly env: EnvironmentCore;
+  readonly model: ModelPlan;
+}
+
+interface PipelineInputs {
+  readonly sources: readonly string[];
+  readonly env: EnvironmentCore;
+  readonly pipeline: PipelinePlan;
+}
+
+function outputFile<I extends { readonly sources: readonly string[] }>(path: string, inputs: I, build: (chart: Construct, inputs: I) => void): OutputFile {
+  return {
+    path,
+    inputs,
+    render: () => {
+      // An App per file: cdk8s resolves dependencies across a whole App on every chart's toJson,
+      // which grows with the square of the fleet when all files share one.
+      const chart = new Chart(new App(), path.replace(/[^A-Za-z0-9]+/g, '-'), { disableResourceNameHashes: true });
+      build(chart, inputs);
+      return renderFile(path, inputs.sources, chart.toJson());
+    },
   };
+}
 
-  file(`${paths.cluster}/git-repository.yaml`, envSource, (c) => addGitRepository(c, env));
-  file(`${paths.cluster}/cluster.yaml`, envSource, (c) => addClusterKustomization(c, env));
-  file(`${paths.cluster}/infrastructure.yaml`, envSource, (c) => addInfrastructureKustomization(c, env));
-  file(`${paths.cluster}/models.yaml`, envSource, (c) => addModelsKustomization(c, env));
-  if (env.git.commitStatus) file(`${paths.cluster}/notifications.yaml`, envSource, (c) => addCommitStatus(c, env));
+/** Everything a served Triton needs around it, for models and pipeline servers alike. */
+function addServing(c: Construct, env: EnvironmentCore, model: ModelPlan): void {
+  for (const track of model.tracks) addScaledObject(c, env, model, track);
+  if (model.analysis) {
+    addCanary(c, env, model);
+  } else {
+    addDestinationRule(c, env, model);
+    addVirtualServices(c, env, model);
+  }
+  addModelSecurity(c, env, model);
+  addPodMonitor(c, env, model);
+}
 
-  file(`${paths.infrastructure}/namespaces.yaml`, envSource, (c) => addInfrastructureNamespaces(c, env));
-  file(`${paths.infrastructure}/helm-repositories.yaml`, envSource, (c) => addHelmRepositories(c, env));
-  file(`${paths.infrastructure}/istio.yaml`, envSource, (c) => addIstio(c, env));
-  file(`${paths.infrastructure}/keda.yaml`, envSource, (c) => addKeda(c, env));
-  file(`${paths.infrastructure}/monitoring.yaml`, envSource, (c) => addMonitoring(c, env));
-  if (needsGpuOperator(env)) file(`${paths.infrastructure}/gpu-operator.yaml`, envSource, (c) => addGpuOperator(c, env));
-  if (usesFlagger(env)) file(`${paths.infrastructure}/flagger.yaml`, envSource, (c) => addFlagger(c, env));
+function renderModel(c: Construct, { env, model }: ServedInputs): void {
+  new TritonServer(c, 'triton', { env, model });
+  addServing(c, env, model);
+}
 
-  file(`${paths.models}/environment/namespace.yaml`, envSource, (c) => new InferenceNamespace(c, 'namespace', env));
-  file(`${paths.models}/environment/security.yaml`, envSource, (c) => addNamespaceSecurity(c, env));
+function renderPipeline(c: Construct, { env, pipeline }: PipelineInputs): void {
+  addPipelineServer(c, env, pipeline);
+  addServing(c, env, pipeline.server);
+}
+
+/** Every file tritonops writes for `env`, sorted by path, not yet rendered. */
+export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
+  const files: OutputFile[] = [];
+  const paths = fluxPaths(env.name);
+  // Environment-wide files depend on the whole plan (alerts and the dashboard list every model).
+  const whole = { sources: [env.sourcePath], env };
+  const file = (path: string, build: (chart: Construct, env: EnvironmentPlan) => void) => files.push(outputFile(path, whole, (c, i) => build(c, i.env)));
+
+  file(`${paths.cluster}/git-repository.yaml`, addGitRepository);
+  file(`${paths.cluster}/cluster.yaml`, addClusterKustomization);
+  file(`${paths.cluster}/infrastructure.yaml`, addInfrastructureKustomization);
+  file(`${paths.cluster}/models.yaml`, addModelsKustomization);
+  if (env.git.commitStatus) file(`${paths.cluster}/notifications.yaml`, addCommitStatus);
+
+  file(`${paths.infrastructure}/namespaces.yaml`, addInfrastructureNamespaces);
+  file(`${paths.infrastructure}/helm-repositories.yaml`, addHelmRepositories);
+  file(`${paths.infrastructure}/istio.yaml`, addIstio);
+  file(`${paths.infrastructure}/keda.yaml`, addKeda);
+  file(`${paths.infrastructure}/monitoring.yaml`, addMonitoring);
+  if (needsGpuOperator(env)) file(`${paths.infrastructure}/gpu-operator.yaml`, addGpuOperator);
+  if (usesFlagger(env)) file(`${paths.infrastructure}/flagger.yaml`, addFlagger);
+
+  file(`${paths.models}/environment/namespace.yaml`, (c, e) => new InferenceNamespace(c, 'namespace', e));
+  file(`${paths.models}/environment/security.yaml`, addNamespaceSecurity);
   const gateway = env.gateway;
   if (gateway) {
-    file(`${paths.models}/environment/gateway.yaml`, envSource, (c) => {
-      addGateway(c, env, gateway);
-      addGatewayMonitor(c, env);
+    file(`${paths.models}/environment/gateway.yaml`, (c, e) => {
+      addGateway(c, e, gateway);
+      addGatewayMonitor(c, e);
     });
   }
-  file(`${paths.models}/environment/alerts.yaml`, envSource, (c) => addAlerts(c, env));
-  file(`${paths.models}/environment/dashboard.yaml`, envSource, (c) => addDashboard(c, env));
+  file(`${paths.models}/environment/alerts.yaml`, addAlerts);
+  file(`${paths.models}/environment/dashboard.yaml`, addDashboard);
   const tracing = env.tracing;
-  if (tracing) file(`${paths.models}/environment/tracing.yaml`, envSource, (c) => addTelemetry(c, env, tracing));
+  if (tracing) file(`${paths.models}/environment/tracing.yaml`, (c, e) => addTelemetry(c, e, tracing));
   const sfs = env.sfs;
-  if (sfs) file(`${paths.models}/environment/model-cache.yaml`, envSource, (c) => new SfsShare(c, 'model-cache', env, sfs));
-  if (usesFlagger(env)) file(`${paths.models}/environment/flagger-metrics.yaml`, envSource, (c) => addMetricTemplates(c, env));
-  // Everything a served Triton needs around it, for models and pipeline servers alike.
-  const serve = (c: Construct, model: ModelPlan) => {
-    for (const track of model.tracks) addScaledObject(c, env, model, track);
-    if (model.analysis) {
-      addCanary(c, env, model);
-    } else {
-      addDestinationRule(c, env, model);
-      addVirtualServices(c, env, model);
-    }
-    addModelSecurity(c, env, model);
-    addPodMonitor(c, env, model);
-  };
+  if (sfs) file(`${paths.models}/environment/model-cache.yaml`, (c, e) => new SfsShare(c, 'model-cache', e, sfs));
+  if (usesFlagger(env)) file(`${paths.models}/environment/flagger-metrics.yaml`, addMetricTemplates);
+
+  const core = environmentCore(env);
   for (const model of env.models) {
-    file(`${paths.models}/models/${model.name}.yaml`, [model.sourcePath, env.sourcePath], (c) => {
-      new TritonServer(c, 'triton', { env, model });
-      serve(c, model);
-    });
+    files.push(outputFile(`${paths.models}/models/${model.name}.yaml`, { sources: [model.sourcePath, env.sourcePath], env: core, model }, renderModel));
   }
   for (const pipeline of env.pipelines) {
-    file(`${paths.models}/pipelines/${pipeline.server.name}.yaml`, [pipeline.server.sourcePath, env.sourcePath], (c) => {
-      addPipelineServer(c, env, pipeline);
-      serve(c, pipeline.server);
-    });
+    files.push(outputFile(`${paths.models}/pipelines/${pipeline.server.name}.yaml`, { sources: [pipeline.server.sourcePath, env.sourcePath], env: core, pipeline }, renderPipeline));
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** Every file tritonops writes for `env`, rendered, sorted by path. */
+export function renderEnvironment(env: EnvironmentPlan): RenderedFile[] {
+  return environmentFiles(env).map((f) => f.render());
 }
 
 /** Every file for every plan, sorted by path. */
 export function renderAll(plans: readonly EnvironmentPlan[]): RenderedFile[] {
-  return plans.flatMap(renderEnvironment).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return plans.flatMap(renderEnvironment).sort((a, b) => compareStrings(a.path, b.path));
 }
 
 /** The folders under flux/ that belong to `env`: what a render of that environment replaces. */

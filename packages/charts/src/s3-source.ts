@@ -3,10 +3,10 @@
  * reference (never from Git), the region from the environment.
  */
 import type { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentCore } from '@tritonops/spec';
 
 /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the Secret, AWS_DEFAULT_REGION from the spec. */
-export function s3CredentialEnv(env: EnvironmentPlan): k8s.EnvVar[] {
+export function s3CredentialEnv(env: EnvironmentCore): k8s.EnvVar[] {
   const fromSecret = (name: string, key: string): k8s.EnvVar => ({
     name,
     valueFrom: { secretKeyRef: { name: env.s3.credentialsSecret, key, optional: false } },

@@ -10,7 +10,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { IAuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import type { IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import type { IRequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
-import type { EnvironmentPlan, JwtPlan, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, JwtPlan, ModelPlan } from '@tritonops/spec';
 import { INFRA_NAMESPACES } from './flux/infrastructure.ts';
 import { GATEWAY_NAMESPACE } from './gateway.ts';
 import { environmentLabels, modelLabels, modelSelector } from './labels.ts';
@@ -20,7 +20,7 @@ import { typedObject } from './typed-api-object.ts';
 /** Claim path of Keycloak realm roles, in Istio's `request.auth.claims[...]` syntax. */
 export const KEYCLOAK_ROLES_CLAIM = 'request.auth.claims[realm_access][roles]';
 
-export function addNamespaceSecurity(scope: Construct, env: EnvironmentPlan): void {
+export function addNamespaceSecurity(scope: Construct, env: EnvironmentCore): void {
   const labels = environmentLabels(env);
   typedObject<IPeerAuthentication>(scope, 'peer-authentication', {
     apiVersion: 'security.istio.io/v1',
@@ -40,7 +40,7 @@ export function addNamespaceSecurity(scope: Construct, env: EnvironmentPlan): vo
   });
 }
 
-function addRequestAuthentication(scope: Construct, env: EnvironmentPlan, jwt: JwtPlan): void {
+function addRequestAuthentication(scope: Construct, env: EnvironmentCore, jwt: JwtPlan): void {
   typedObject<IRequestAuthentication>(scope, 'request-authentication', {
     apiVersion: 'security.istio.io/v1',
     kind: 'RequestAuthentication',
@@ -59,7 +59,7 @@ function addRequestAuthentication(scope: Construct, env: EnvironmentPlan, jwt: J
   });
 }
 
-export function addModelSecurity(scope: Construct, env: EnvironmentPlan, model: ModelPlan): void {
+export function addModelSecurity(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
   const labels = modelLabels(env, model);
   const selector = { matchLabels: modelSelector(model) };
   typedObject<IPeerAuthentication>(scope, 'peer-authentication', {

@@ -11,7 +11,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentPlan, ModelCachePlan, SfsPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelCachePlan, SfsPlan } from '@tritonops/spec';
 import { environmentLabels, FLUX_PRUNE_DISABLED } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT } from './pod-security.ts';
 import { s3CredentialEnv } from './s3-source.ts';
@@ -27,7 +27,7 @@ export const HF_CACHE_MOUNT = '/var/cache/huggingface';
 export const COMPLETE_MARKER = '.tritonops-complete';
 
 /** PersistentVolumes are cluster-scoped: the name carries the namespace to stay unique. */
-export function modelCacheVolumeName(env: EnvironmentPlan): string {
+export function modelCacheVolumeName(env: EnvironmentCore): string {
   return `${env.namespace}-model-cache`;
 }
 
@@ -37,7 +37,7 @@ export function modelCacheVolumeName(env: EnvironmentPlan): string {
  * that Flux never prunes them: deleting them would not delete the data, but would break every pod.
  */
 export class SfsShare extends Construct {
-  constructor(scope: Construct, id: string, env: EnvironmentPlan, sfs: SfsPlan) {
+  constructor(scope: Construct, id: string, env: EnvironmentCore, sfs: SfsPlan) {
     super(scope, id);
     const labels = { ...environmentLabels(env), 'app.kubernetes.io/component': 'model-cache' };
     const volumeName = modelCacheVolumeName(env);
@@ -98,7 +98,7 @@ fi
 test -f "$repo/${COMPLETE_MARKER}"
 `;
 
-export function modelSyncInitContainer(env: EnvironmentPlan, sfs: SfsPlan, cache: ModelCachePlan): k8s.Container {
+export function modelSyncInitContainer(env: EnvironmentCore, sfs: SfsPlan, cache: ModelCachePlan): k8s.Container {
   return {
     name: 'model-sync',
     image: sfs.syncImage,

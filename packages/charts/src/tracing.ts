@@ -6,7 +6,7 @@
  */
 import type { Construct } from 'constructs';
 import type { ITelemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
-import type { EnvironmentPlan, TracingPlan } from '@tritonops/spec';
+import type { EnvironmentCore, TracingPlan } from '@tritonops/spec';
 import { environmentLabels } from './labels.ts';
 import { typedObject } from './typed-api-object.ts';
 
@@ -17,7 +17,7 @@ export function tracingExtensionProvider(tracing: TracingPlan): Record<string, u
   return { name: TRACING_PROVIDER, opentelemetry: { service: tracing.collector, port: 4317 } };
 }
 
-export function addTelemetry(scope: Construct, env: EnvironmentPlan, tracing: TracingPlan): void {
+export function addTelemetry(scope: Construct, env: EnvironmentCore, tracing: TracingPlan): void {
   typedObject<ITelemetry>(scope, 'telemetry', {
     apiVersion: 'telemetry.istio.io/v1',
     kind: 'Telemetry',

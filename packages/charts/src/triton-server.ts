@@ -7,7 +7,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentPlan, ModelPlan, ReleasePlan, TrackPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan, ReleasePlan, TrackPlan } from '@tritonops/spec';
 import { gpuPlacement } from './gpu-placement.ts';
 import { deploymentSelector, modelLabels, modelSelector, trackSelector } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './pod-security.ts';
@@ -32,7 +32,7 @@ export interface GeneratedRepository {
 export const GENERATED_REPOSITORY_MOUNT = '/generated-models';
 
 export interface TritonServerProps {
-  readonly env: EnvironmentPlan;
+  readonly env: EnvironmentCore;
   readonly model: ModelPlan;
   /** For pipeline servers: the repository with the ensemble and its remote steps. */
   readonly generatedRepository?: GeneratedRepository;
@@ -56,7 +56,7 @@ export class TritonServer extends Construct {
     for (const track of model.tracks) this.addTrack(env, model, track, props.generatedRepository);
   }
 
-  private addService(env: EnvironmentPlan, model: ModelPlan): void {
+  private addService(env: EnvironmentCore, model: ModelPlan): void {
     new k8s.KubeService(this, 'service', {
       metadata: { name: model.name, namespace: env.namespace, labels: modelLabels(env, model) },
       spec: {
@@ -72,7 +72,7 @@ export class TritonServer extends Construct {
     });
   }
 
-  private addTrack(env: EnvironmentPlan, model: ModelPlan, track: TrackPlan, generated: GeneratedRepository | undefined): void {
+  private addTrack(env: EnvironmentCore, model: ModelPlan, track: TrackPlan, generated: GeneratedRepository | undefined): void {
     const selector = deploymentSelector(model, track.track);
     const labels = { ...modelLabels(env, model), ...selector, ...trackSelector(model, track.track) };
     const name = track.deploymentName;
@@ -116,7 +116,7 @@ export class TritonServer extends Construct {
   }
 }
 
-function podAnnotations(env: EnvironmentPlan, release: ReleasePlan): Record<string, string> {
+function podAnnotations(env: EnvironmentCore, release: ReleasePlan): Record<string, string> {
   const annotations: Record<string, string> = { 'kubectl.kubernetes.io/default-container': 'triton' };
   if (release.cache && env.s3.endpoint) {
     // The model-sync init container runs before the Istio sidecar exists; its S3 traffic must
@@ -149,7 +149,7 @@ export function drainSeconds(model: ModelPlan): number {
   return Math.min(15, Math.floor(model.terminationGracePeriodSeconds / 4));
 }
 
-function podSpec(env: EnvironmentPlan, model: ModelPlan, release: ReleasePlan, generated: GeneratedRepository | undefined): k8s.PodSpec {
+function podSpec(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan, generated: GeneratedRepository | undefined): k8s.PodSpec {
   const placement = gpuPlacement(model);
   const cache = release.cache && env.sfs ? release.cache : undefined;
   const s3Repository = cache ? `${MODEL_CACHE_MOUNT}/${cache.key}` : release.repositoryUri;

@@ -2,6 +2,7 @@
  * Reads the spec tree: `environments/<env>/environment.yaml` and `environments/<env>/models/*.yaml`.
  * Every file is parsed, scanned for credentials and shape-checked; all problems are collected.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { compareStrings, type Diagnostic } from './diagnostics.ts';
@@ -9,8 +10,10 @@ import { findInlineCredentials } from './credentials.ts';
 import { EnvironmentSchema, EnvironmentSpec, type Environment, type GpuPool } from './schema/environment.ts';
 import { ModelSchema, type Model } from './schema/model.ts';
 import { PipelineSchema, type Pipeline } from './schema/pipeline.ts';
-import { SourceFile } from './source-file.ts';
+import { SourceFile, type CheckedContent } from './source-file.ts';
 import { isValid, validateShape } from './validate-shape.ts';
+
+type SpecSchema = typeof EnvironmentSchema | typeof ModelSchema | typeof PipelineSchema;
 
 export const ENVIRONMENTS_DIR = 'environments';
 export const ENVIRONMENT_FILE = 'environment.yaml';
@@ -61,6 +64,18 @@ export interface LoadOptions {
    * it. A path that does not exist yet is read as a new spec file of its folder.
    */
   readonly overrides?: ReadonlyMap<string, Uint8Array>;
+  /** Results of earlier runs: a file whose exact bytes passed every per-file check is not parsed again. */
+  readonly cache?: SpecCache;
+}
+
+/**
+ * What passed the per-file checks (parse, credentials scan, schema), by environment and by a key
+ * that is the file's kind and a hash of its bytes. The store must be tied to the code that
+ * checked it (see `rendererFingerprint`).
+ */
+export interface SpecCache {
+  get(environment: string, key: string): CheckedContent | undefined;
+  set(environment: string, key: string, checked: CheckedContent): void;
 }
 
 /** Names of the environment folders, sorted; empty when there is no environments/ folder. */
@@ -93,7 +108,7 @@ export function loadSpecs(options: LoadOptions): LoadResult {
     });
   }
 
-  const readSpec = <T>(absolute: string, schema: object): Loaded<T> | undefined => {
+  const readSpec = <T>(environment: string, absolute: string, schema: SpecSchema): Loaded<T> | undefined => {
     let bytes: Uint8Array;
     try {
       bytes = options.overrides?.get(absolute) ?? readFileSync(absolute);
@@ -102,17 +117,29 @@ export function loadSpecs(options: LoadOptions): LoadResult {
       diagnostics.push({ severity: 'error', code: 'unreadable-file', file: show(absolute), line: 1, col: 1, length: 1, message: `cannot read the file (${reason})`, hint: 'check its permissions' });
       return undefined;
     }
+    const cache = options.cache;
+    const key = cache ? `${schema.properties.kind.const}:${createHash('sha256').update(bytes).digest('hex')}` : '';
+    const checked = cache?.get(environment, key);
+    if (checked) {
+      const file = SourceFile.restore(show(absolute), bytes, checked);
+      sources.set(file.path, file);
+      return { file, value: file.data as T };
+    }
     const file = SourceFile.parse(show(absolute), bytes);
     sources.set(file.path, file);
     if (file.parseDiagnostics.length > 0) {
       diagnostics.push(...file.parseDiagnostics);
       return undefined;
     }
+    // Kept before the schema fills in defaults: `SourceFile.has` answers from it on a restore.
+    const written = cache ? (JSON.parse(JSON.stringify(file.data)) as unknown) : undefined;
     const secrets = findInlineCredentials(file);
     const secretLines = new Set(secrets.map((d) => d.line));
     const shape = validateShape(file, schema).filter((d) => !(d.code === 'unknown-key' && secretLines.has(d.line)));
     diagnostics.push(...secrets, ...shape);
-    return secrets.length === 0 && shape.length === 0 ? { file, value: file.data as T } : undefined;
+    if (secrets.length > 0 || shape.length > 0) return undefined;
+    cache?.set(environment, key, { written, data: file.data });
+    return { file, value: file.data as T };
   };
 
   const environments = names.map((name): LoadedEnvironment => {
@@ -122,7 +149,7 @@ export function loadSpecs(options: LoadOptions): LoadResult {
     let partial: PartialEnvironment | undefined;
     const misnamed = ['environment.yml', 'Environment.yaml', 'env.yaml'].find((n) => isFile(join(dir, n)));
     if (isFile(envPath)) {
-      environment = readSpec<Environment>(envPath, EnvironmentSchema);
+      environment = readSpec<Environment>(name, envPath, EnvironmentSchema);
       const file = sources.get(show(envPath));
       if (!environment && file) partial = partialEnvironment(file);
     } else {
@@ -140,12 +167,12 @@ export function loadSpecs(options: LoadOptions): LoadResult {
     const models: Loaded<Model>[] = [];
     const withNew = (folder: string) => [...new Set([...specFiles(folder), ...[...(options.overrides?.keys() ?? [])].filter((p) => dirname(p) === folder)])].sort(compareStrings);
     for (const path of withNew(join(dir, MODELS_DIR))) {
-      const model = readSpec<Model>(path, ModelSchema);
+      const model = readSpec<Model>(name, path, ModelSchema);
       if (model) models.push(model);
     }
     const pipelines: Loaded<Pipeline>[] = [];
     for (const path of withNew(join(dir, PIPELINES_DIR))) {
-      const pipeline = readSpec<Pipeline>(path, PipelineSchema);
+      const pipeline = readSpec<Pipeline>(name, path, PipelineSchema);
       if (pipeline) pipelines.push(pipeline);
     }
     for (const stray of strayFiles(dir)) {

@@ -220,6 +220,18 @@ export interface EnvironmentPlan {
   readonly pipelines: readonly PipelinePlan[];
 }
 
+/**
+ * An environment without its models and pipelines: all that a model's or pipeline's own file may
+ * depend on. Renderers of those files take this type, so the compiler proves that such a file
+ * does not change when another model does (the render cache relies on it).
+ */
+export type EnvironmentCore = Omit<EnvironmentPlan, 'models' | 'pipelines'>;
+
+export function environmentCore(env: EnvironmentPlan): EnvironmentCore {
+  const { models: _models, pipelines: _pipelines, ...core } = env;
+  return core;
+}
+
 /** What a time-sliced pool advertises (the GPU operator's `renameByDefault`). */
 export const TIME_SLICED_RESOURCE = 'nvidia.com/gpu.shared';
 /** Node label that picks a node's device-plugin configuration in the GPU operator. */

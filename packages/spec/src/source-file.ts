@@ -17,24 +17,64 @@ export interface Span extends Position {
   readonly length: number;
 }
 
+/** What is kept of a file that passed every per-file check, to skip parsing it next time. */
+export interface CheckedContent {
+  /** The data as written (before schema defaults). */
+  readonly written: unknown;
+  /** The data with schema defaults filled in. */
+  readonly data: unknown;
+}
+
 export class SourceFile {
+  private parsed: { readonly document: Document.Parsed | undefined; readonly lineCounter: LineCounter } | undefined;
+
   private constructor(
     /** Path as shown to the user (relative, forward slashes). */
     readonly path: string,
     readonly text: string,
-    private readonly document: Document.Parsed | undefined,
-    private readonly lineCounter: LineCounter,
+    parsed: { document: Document.Parsed | undefined; lineCounter: LineCounter } | undefined,
     /** The plain data, or undefined when the file could not be parsed. */
     readonly data: unknown,
     readonly parseDiagnostics: Diagnostic[],
-  ) {}
+    /** For a restored file: the data as written, to answer `has` without parsing the YAML. */
+    private readonly written?: unknown,
+  ) {
+    this.parsed = parsed;
+  }
+
+  /**
+   * A file whose content was checked before (same bytes): its data comes from the cache, and its
+   * YAML is parsed only if a position is asked for.
+   */
+  static restore(path: string, bytes: Uint8Array, checked: CheckedContent): SourceFile {
+    return new SourceFile(path, decodeUtf8(bytes).text, undefined, checked.data, [], checked.written);
+  }
+
+  /** The YAML document and line index, parsed on first use for restored files. */
+  private get yaml(): { readonly document: Document.Parsed | undefined; readonly lineCounter: LineCounter } {
+    if (!this.parsed) {
+      const lineCounter = new LineCounter();
+      const documents = parseAllDocuments(this.text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+      const document = (Array.isArray(documents) ? documents : []).find((d) => d.contents !== null);
+      this.parsed = { document, lineCounter };
+    }
+    return this.parsed;
+  }
+
+  private get document(): Document.Parsed | undefined {
+    return this.yaml.document;
+  }
+
+  private get lineCounter(): LineCounter {
+    return this.yaml.lineCounter;
+  }
 
   /** Parses `bytes`; problems are returned in `parseDiagnostics`, never thrown. */
   static parse(path: string, bytes: Uint8Array): SourceFile {
     const lineCounter = new LineCounter();
     if (bytes.length > MAX_FILE_BYTES) {
       const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
-      return new SourceFile(path, '', undefined, lineCounter, undefined, [
+      return new SourceFile(path, '', { document: undefined, lineCounter }, undefined, [
         {
           severity: 'error',
           code: 'file-too-large',
@@ -51,7 +91,7 @@ export class SourceFile {
     if (decoded.invalidAt !== undefined) {
       const text = decoded.text;
       const pos = positionOfOffset(text, decoded.invalidAt);
-      return new SourceFile(path, text, undefined, lineCounter, undefined, [
+      return new SourceFile(path, text, { document: undefined, lineCounter }, undefined, [
         {
           severity: 'error',
           code: 'not-utf8',
@@ -98,7 +138,7 @@ export class SourceFile {
         }
       }
     }
-    return new SourceFile(path, text, document, lineCounter, data, diagnostics);
+    return new SourceFile(path, text, { document, lineCounter }, data, diagnostics);
   }
 
   /**
@@ -140,6 +180,7 @@ export class SourceFile {
 
   /** Whether `path` is written in the file (as opposed to filled in by a default). */
   has(path: DataPath): boolean {
+    if (this.written !== undefined) return writtenAt(this.written, path);
     let node: unknown = this.document?.contents;
     for (const segment of path) {
       if (isMap(node)) {
@@ -173,6 +214,15 @@ export class SourceFile {
   private lineLength(line: number): number {
     return this.text.split('\n')[line - 1]?.length ?? 1;
   }
+}
+
+function writtenAt(data: unknown, path: DataPath): boolean {
+  let value = data;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, String(segment))) return false;
+    value = (value as Record<string, unknown>)[String(segment)];
+  }
+  return true;
 }
 
 function decodeUtf8(bytes: Uint8Array): { text: string; invalidAt?: number } {

@@ -2,41 +2,49 @@
  * `tritonops synth`: validate, render everything in memory, then replace flux/ in one swap.
  * Nothing is written unless every environment rendered.
  */
-import { environmentRoots, renderAll } from '@tritonops/charts';
+import { environmentRoots } from '@tritonops/charts';
 import { loadWorkspace } from '@tritonops/spec';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
 import { desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
+import { CACHE_DIR, WorkspaceCache } from '../cache.ts';
+import { renderPlans } from '../incremental-render.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export interface SynthOptions extends CommonOptions {
   readonly check: boolean;
   /** Lift the prune-safety stop for large removals. */
   readonly allowRemoval?: boolean;
+  /** Ignore and do not write the workspace cache (.tritonops-cache/). */
+  readonly noCache?: boolean;
 }
 
 export async function synthCommand(options: SynthOptions, io: Io): Promise<number> {
-  const result = loadWorkspace({ root: options.root, displayBase: io.cwd, ...(options.envs ? { only: options.envs } : {}) });
+  const cache = options.noCache ? undefined : new WorkspaceCache(options.root);
+  const result = loadWorkspace({ root: options.root, displayBase: io.cwd, ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
   reportDiagnostics(io, result.diagnostics, result.sources);
   if (result.hasErrors) {
     io.err(`synth failed: ${tally(result.diagnostics)}; nothing under ${OUTPUT_DIR}/ was changed`);
     return EXIT.problems;
   }
 
-  const files = renderAll(result.plans);
   if (!options.check) recoverInterruptedSwap(options.root);
   const current = readTree(options.root);
+  const render = renderPlans(result.plans, current, cache);
+  const files = render.files;
   // Without --env every environment folder is ours to replace, including those of environments
   // that no longer exist; with --env only the named ones.
   const replaced = options.envs ? options.envs.flatMap(environmentRoots) : [OUTPUT_DIR];
   const desired = desiredTree(current, files, replaced);
   const change = diffTrees(current, desired);
-  const objects = files.reduce((n, f) => n + f.objects.length, 0);
+  const objects = render.objectCount;
+  const reused = files.size - render.renderedCount;
+  const summary = `${files.size} files, ${objects} objects${reused > 0 ? `; ${render.renderedCount} rendered, ${reused} reused from ${CACHE_DIR}/` : ''}`;
 
   if (options.check) {
     if (isEmptyChange(change)) {
-      io.out(`ok: ${OUTPUT_DIR}/ is up to date (${files.length} files, ${objects} objects)`);
+      io.out(`ok: ${OUTPUT_DIR}/ is up to date (${summary})`);
       return EXIT.ok;
     }
     const lines = [
@@ -49,11 +57,12 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
   }
 
   if (isEmptyChange(change)) {
-    io.out(`up to date: ${files.length} files, ${objects} objects in ${OUTPUT_DIR}/`);
+    cache?.save();
+    io.out(`up to date: ${summary} in ${OUTPUT_DIR}/`);
     return EXIT.ok;
   }
   // Flux prunes what leaves Git: large removals need a human's explicit yes.
-  const removals = checkRemovals(current, desired, new Map(files.map((f) => [f.path, f.objects])));
+  const removals = checkRemovals(current, desired, render.objectsOf);
   if (removals.refused.length > 0 || (removals.needsApproval.length > 0 && !options.allowRemoval)) {
     const lines = [...removals.refused, ...(options.allowRemoval ? [] : removals.needsApproval)].map((l) => `  ${l}`);
     const hint = removals.refused.length > 0 ? 'drain the traffic first; --allow-removal does not lift this' : 'if this is intended, run again with --allow-removal';
@@ -67,9 +76,10 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
     return EXIT.problems;
   }
   writeTree(options.root, desired, current);
+  cache?.save();
   io.out(
     `wrote ${OUTPUT_DIR}/: ${change.added.length} added, ${change.changed.length} changed, ${change.removed.length} removed ` +
-      `(${files.length} files, ${objects} objects)`,
+      `(${summary})`,
   );
   return EXIT.ok;
 }

@@ -5,7 +5,7 @@
 import type { Construct } from 'constructs';
 import type { IGitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository';
 import type { IKustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentCore, EnvironmentPlan } from '@tritonops/spec';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 
@@ -19,7 +19,7 @@ export const fluxPaths = (env: string) => ({
   models: `flux/models/${env}`,
 });
 
-export function addGitRepository(scope: Construct, env: EnvironmentPlan): void {
+export function addGitRepository(scope: Construct, env: EnvironmentCore): void {
   typedObject<IGitRepository>(scope, 'git-repository', {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'GitRepository',
@@ -44,7 +44,7 @@ interface KustomizationOptions {
   readonly dependsOn?: string[];
 }
 
-function addKustomization(scope: Construct, env: EnvironmentPlan, o: KustomizationOptions): void {
+function addKustomization(scope: Construct, env: EnvironmentCore, o: KustomizationOptions): void {
   typedObject<IKustomization>(scope, `kustomization-${o.name}`, {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
@@ -63,11 +63,11 @@ function addKustomization(scope: Construct, env: EnvironmentPlan, o: Kustomizati
 }
 
 /** The cluster's own folder, so that changes to these entry points apply themselves. */
-export function addClusterKustomization(scope: Construct, env: EnvironmentPlan): void {
+export function addClusterKustomization(scope: Construct, env: EnvironmentCore): void {
   addKustomization(scope, env, { name: 'cluster', path: fluxPaths(env.name).cluster, interval: '10m', timeout: '5m', wait: false });
 }
 
-export function addInfrastructureKustomization(scope: Construct, env: EnvironmentPlan): void {
+export function addInfrastructureKustomization(scope: Construct, env: EnvironmentCore): void {
   // wait: the models use CRDs (PodMonitor, later ScaledObject, VirtualService) installed here.
   addKustomization(scope, env, { name: 'infrastructure', path: fluxPaths(env.name).infrastructure, interval: '10m', timeout: '15m', wait: true });
 }

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { k8s } from 'cdk8s-plus-28';
 import type { IHelmRelease } from '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2/HelmRelease';
 import type { IHelmRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/HelmRepository';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentCore, EnvironmentPlan } from '@tritonops/spec';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 import { tracingExtensionProvider } from '../tracing.ts';
@@ -33,11 +33,11 @@ export function usesFlagger(env: EnvironmentPlan): boolean {
 }
 
 /** Whether the environment needs the GPU operator: only when it declares GPU pools. */
-export function needsGpuOperator(env: EnvironmentPlan): boolean {
+export function needsGpuOperator(env: EnvironmentCore): boolean {
   return Object.keys(env.gpuPools).length > 0;
 }
 
-export function addInfrastructureNamespaces(scope: Construct, env: EnvironmentPlan): void {
+export function addInfrastructureNamespaces(scope: Construct, env: EnvironmentCore): void {
   const namespaces: [string, 'privileged' | 'baseline' | 'restricted'][] = [
     // istio-cni installs a node agent that writes CNI config on the host.
     [INFRA_NAMESPACES.istio, 'privileged'],
@@ -82,7 +82,7 @@ interface ReleaseOptions {
   readonly dependsOn?: { name: string; namespace: string }[];
 }
 
-function addHelmRelease(scope: Construct, env: EnvironmentPlan, o: ReleaseOptions): void {
+function addHelmRelease(scope: Construct, env: EnvironmentCore, o: ReleaseOptions): void {
   typedObject<IHelmRelease>(scope, `helm-release-${o.name}`, {
     apiVersion: 'helm.toolkit.fluxcd.io/v2',
     kind: 'HelmRelease',
@@ -106,7 +106,7 @@ function addHelmRelease(scope: Construct, env: EnvironmentPlan, o: ReleaseOption
   });
 }
 
-export function addIstio(scope: Construct, env: EnvironmentPlan): void {
+export function addIstio(scope: Construct, env: EnvironmentCore): void {
   const istio = INFRA_NAMESPACES.istio;
   const common = { namespace: istio, version: CHART_VERSIONS.istio, repository: 'istio' as const };
   addHelmRelease(scope, env, { ...common, name: 'istio-base', chart: 'base', values: { defaultRevision: 'default' } });
@@ -140,11 +140,11 @@ export function addIstio(scope: Construct, env: EnvironmentPlan): void {
   });
 }
 
-export function addKeda(scope: Construct, env: EnvironmentPlan): void {
+export function addKeda(scope: Construct, env: EnvironmentCore): void {
   addHelmRelease(scope, env, { name: 'keda', namespace: INFRA_NAMESPACES.keda, chart: 'keda', version: CHART_VERSIONS.keda, repository: 'kedacore' });
 }
 
-export function addMonitoring(scope: Construct, env: EnvironmentPlan): void {
+export function addMonitoring(scope: Construct, env: EnvironmentCore): void {
   addHelmRelease(scope, env, {
     name: 'kube-prometheus-stack',
     namespace: INFRA_NAMESPACES.monitoring,
@@ -168,7 +168,7 @@ export function addMonitoring(scope: Construct, env: EnvironmentPlan): void {
 /** Device-plugin configurations of time-sliced pools, picked per node by its config label. */
 export const TIME_SLICING_CONFIG = 'time-slicing-config';
 
-export function addGpuOperator(scope: Construct, env: EnvironmentPlan): void {
+export function addGpuOperator(scope: Construct, env: EnvironmentCore): void {
   // "mixed" advertises each MIG profile as its own resource (nvidia.com/mig-3g.40gb), which is
   // what pools with a MIG `resource` request; "single" keeps plain nvidia.com/gpu.
   const usesMig = Object.values(env.gpuPools).some((p) => p.resource.startsWith('nvidia.com/mig-'));
@@ -206,7 +206,7 @@ export function addGpuOperator(scope: Construct, env: EnvironmentPlan): void {
   });
 }
 
-export function addFlagger(scope: Construct, env: EnvironmentPlan): void {
+export function addFlagger(scope: Construct, env: EnvironmentCore): void {
   addHelmRelease(scope, env, {
     name: 'flagger',
     namespace: INFRA_NAMESPACES.istio,

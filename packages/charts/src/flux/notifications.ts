@@ -6,14 +6,14 @@
 import type { Construct } from 'constructs';
 import type { IAlert } from '@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3/Alert';
 import type { IProvider } from '@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3/Provider';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentCore } from '@tritonops/spec';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 import { FLUX_NAMESPACE } from './cluster-sync.ts';
 
 export const COMMIT_STATUS_PROVIDER = 'commit-status';
 
-export function addCommitStatus(scope: Construct, env: EnvironmentPlan): void {
+export function addCommitStatus(scope: Construct, env: EnvironmentCore): void {
   const status = env.git.commitStatus;
   if (!status) return;
   const labels = environmentLabels(env);
