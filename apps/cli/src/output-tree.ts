@@ -27,8 +27,11 @@ export function isEmptyChange(change: TreeChange): boolean {
   return change.added.length + change.changed.length + change.removed.length === 0;
 }
 
-/** Files under `root/flux`, by repository-relative path (forward slashes). */
-export function readTree(root: string): Map<string, Buffer> {
+/**
+ * Files under `roots` (repository-relative folders; default the whole flux/), by
+ * repository-relative path with forward slashes.
+ */
+export function readTree(root: string, roots: readonly string[] = [OUTPUT_DIR]): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -37,8 +40,7 @@ export function readTree(root: string): Map<string, Buffer> {
       else if (entry.isFile()) files.set(relative(root, full).split(sep).join('/'), readFileSync(full));
     }
   };
-  const out = join(root, OUTPUT_DIR);
-  if (existsSync(out)) walk(out);
+  for (const folder of roots) if (existsSync(join(root, folder))) walk(join(root, folder));
   return files;
 }
 
@@ -74,32 +76,95 @@ export function diffTrees(current: Map<string, Buffer>, desired: Map<string, Buf
   return { added: sort(added), changed: sort(changed), removed: sort(removed) };
 }
 
-/** Puts back a tree left aside by an interrupted swap, and clears staging leftovers. */
+/**
+ * The smallest set of folders to swap for `change`: each environment folder
+ * (`flux/<area>/<env>`) that gains, loses or changes a file; the whole of flux/ when a change
+ * lies outside those.
+ */
+export function changedRoots(change: TreeChange): string[] {
+  const roots = new Set<string>();
+  for (const path of [...change.added, ...change.changed, ...change.removed]) {
+    const folder = /^(flux\/[^/]+\/[^/]+)\/./.exec(path)?.[1];
+    if (!folder || !/^flux\/(clusters|infrastructure|models)\//.test(folder)) return [OUTPUT_DIR];
+    roots.add(folder);
+  }
+  return [...roots].sort();
+}
+
+/** The record of a swap in progress, written before its first rename. */
+interface SwapJournal {
+  readonly roots: readonly string[];
+  /** Whether each root existed before the swap (a new environment's did not). */
+  readonly existed: readonly boolean[];
+}
+
+const JOURNAL = 'swap.json';
+const COMMITTED = 'committed';
+
+/**
+ * Puts back the folders an interrupted swap had moved aside, and clears staging leftovers. A
+ * swap is all or nothing: unless it got to its end, every root it touched returns to how it was.
+ * Staging folders of a process that is still running (a concurrent `synth --env`) are left alone.
+ */
 export function recoverInterruptedSwap(root: string): void {
-  const out = join(root, OUTPUT_DIR);
   for (const entry of readdirSync(root)) {
     if (!entry.startsWith(STAGING_PREFIX)) continue;
+    const pid = Number(entry.slice(STAGING_PREFIX.length));
+    if (pid !== process.pid && isRunning(pid)) continue;
     const staging = join(root, entry);
-    const previous = join(staging, 'previous');
-    if (!existsSync(out) && existsSync(previous)) renameSync(previous, out);
+    const journal = readJournal(join(staging, JOURNAL));
+    if (journal && !existsSync(join(staging, COMMITTED))) {
+      journal.roots.forEach((folder, i) => {
+        const target = join(root, folder);
+        const previous = join(staging, 'previous', String(i));
+        if (existsSync(previous)) {
+          rmSync(target, { recursive: true, force: true });
+          mkdirSync(dirname(target), { recursive: true });
+          renameSync(previous, target);
+        } else if (!journal.existed[i]) {
+          rmSync(target, { recursive: true, force: true });
+        }
+      });
+    }
+    // Without a journal the run stopped while building: it had moved nothing yet.
     rmSync(staging, { recursive: true, force: true });
   }
 }
 
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readJournal(path: string): SwapJournal | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SwapJournal;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Replaces flux/ with `desired`, atomically as seen by anyone who reads it afterwards. Files that
- * `current` already has with the same bytes are hard-linked rather than written again: trees are
- * only ever replaced whole, never edited in place, so sharing their inodes is safe.
+ * Replaces each folder of `roots` (default: the whole flux/) with the files of `desired` under
+ * it, all of them or none as seen by anyone who reads them afterwards: the new folders are built
+ * in a staging folder, a journal is written, then each root is moved aside and its replacement
+ * moved in; the journal is marked committed after the last rename. Files that `current` already
+ * has with the same bytes are hard-linked rather than written again: trees are only ever replaced
+ * whole, never edited in place, so sharing their inodes is safe.
  */
-export function writeTree(root: string, desired: Map<string, Buffer>, current: Map<string, Buffer> = new Map()): void {
-  const out = join(root, OUTPUT_DIR);
+export function writeTree(root: string, desired: ReadonlyMap<string, Buffer>, current: ReadonlyMap<string, Buffer> = new Map(), roots: readonly string[] = [OUTPUT_DIR]): void {
   const staging = join(root, `${STAGING_PREFIX}${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
-  const next = join(staging, 'next');
-  mkdirSync(next, { recursive: true });
   const made = new Set<string>();
   for (const [path, content] of desired) {
-    const target = join(next, relative(OUTPUT_DIR, path));
+    const i = roots.findIndex((r) => path.startsWith(`${r}/`));
+    if (i < 0) continue;
+    const target = join(staging, 'next', String(i), relative(roots[i]!, path));
     const folder = dirname(target);
     if (!made.has(folder)) {
       mkdirSync(folder, { recursive: true });
@@ -115,7 +180,18 @@ export function writeTree(root: string, desired: Map<string, Buffer>, current: M
     }
     writeFileSync(target, content);
   }
-  if (existsSync(out)) renameSync(out, join(staging, 'previous'));
-  renameSync(next, out);
+  const journal: SwapJournal = { roots, existed: roots.map((r) => existsSync(join(root, r))) };
+  mkdirSync(join(staging, 'previous'), { recursive: true });
+  writeFileSync(join(staging, JOURNAL), JSON.stringify(journal));
+  roots.forEach((folder, i) => {
+    const target = join(root, folder);
+    if (journal.existed[i]) renameSync(target, join(staging, 'previous', String(i)));
+    const next = join(staging, 'next', String(i));
+    if (existsSync(next)) {
+      mkdirSync(dirname(target), { recursive: true });
+      renameSync(next, target);
+    }
+  });
+  writeFileSync(join(staging, COMMITTED), '');
   rmSync(staging, { recursive: true, force: true });
 }

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { desiredTree, diffTrees, readTree, recoverInterruptedSwap, RENDERED_HEADER, writeTree } from '../src/output-tree.ts';
+import { changedRoots, desiredTree, diffTrees, readTree, recoverInterruptedSwap, RENDERED_HEADER, writeTree } from '../src/output-tree.ts';
 
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -53,13 +53,78 @@ describe('the flux/ tree', () => {
     expect(readdirSync(root)).toEqual(['flux']);
   });
 
-  it('puts the previous tree back when a swap was interrupted between its two renames', () => {
-    const root = repo({ 'flux/a.yaml': 'previous' });
-    // The state a crash after the first rename leaves: flux/ moved aside, the new tree not in place.
-    mkdirSync(join(root, '.tritonops-tmp-123/next'), { recursive: true });
-    renameSync(join(root, 'flux'), join(root, '.tritonops-tmp-123/previous'));
+  it('swaps only the given folders, and creates and removes whole environment folders', () => {
+    const root = repo({
+      'flux/models/dev/models/a.yaml': `${RENDERED_HEADER}\nold`,
+      'flux/models/old/models/a.yaml': `${RENDERED_HEADER}\nstale`,
+      'flux/models/prod/models/a.yaml': `${RENDERED_HEADER}\nprod`,
+    });
+    const current = readTree(root);
+    const desired = desiredTree(current, rendered(['flux/models/dev/models/a.yaml', 'new'], ['flux/models/qa/models/a.yaml', 'qa'], ['flux/models/prod/models/a.yaml', 'prod']), ['flux']);
+    const change = diffTrees(current, desired);
+    const roots = changedRoots(change);
+    expect(roots).toEqual(['flux/models/dev', 'flux/models/old', 'flux/models/qa']);
+    const prodInode = statSync(join(root, 'flux/models/prod/models/a.yaml')).ino;
+    writeTree(root, desired, current, roots);
+    expect(diffTrees(readTree(root), desired)).toEqual({ added: [], changed: [], removed: [] });
+    expect(statSync(join(root, 'flux/models/prod/models/a.yaml')).ino).toBe(prodInode); // not even re-linked
+    expect(existsSync(join(root, 'flux/models/old'))).toBe(false);
+    expect(readdirSync(root)).toEqual(['flux']);
+  });
+
+  it('swaps the whole of flux/ when a change lies outside the environment folders', () => {
+    expect(changedRoots({ added: ['flux/README.md'], changed: ['flux/models/dev/models/a.yaml'], removed: [] })).toEqual(['flux']);
+  });
+
+  /** The state a crash leaves after `renames` of a swap's renames. */
+  function crashedSwap(renames: number): { root: string; before: Map<string, Buffer> } {
+    const root = repo({
+      'flux/clusters/dev/cluster.yaml': 'cluster v1',
+      'flux/models/dev/models/a.yaml': 'model v1',
+      'flux/models/prod/models/a.yaml': 'prod v1',
+    });
+    const before = readTree(root);
+    const roots = ['flux/clusters/dev', 'flux/models/dev', 'flux/models/qa'];
+    const staging = join(root, '.tritonops-tmp-999999');
+    mkdirSync(join(staging, 'previous'), { recursive: true });
+    const next = { 'flux/clusters/dev': 'cluster v2', 'flux/models/dev': 'model v2', 'flux/models/qa': 'qa v1' } as Record<string, string>;
+    roots.forEach((r, i) => {
+      mkdirSync(join(staging, 'next', String(i)), { recursive: true });
+      writeFileSync(join(staging, 'next', String(i), 'file.yaml'), next[r]!);
+    });
+    writeFileSync(join(staging, 'swap.json'), JSON.stringify({ roots, existed: roots.map((r) => existsSync(join(root, r))) }));
+    // Each root takes two renames: aside (when it existed), then in.
+    const steps: (() => void)[] = roots.flatMap((r, i) => [
+      ...(existsSync(join(root, r)) ? [() => renameSync(join(root, r), join(staging, 'previous', String(i)))] : []),
+      () => {
+        mkdirSync(join(root, r, '..'), { recursive: true });
+        renameSync(join(staging, 'next', String(i)), join(root, r));
+      },
+    ]);
+    steps.slice(0, renames).forEach((step) => step());
+    return { root, before };
+  }
+
+  it('puts every folder back when a swap was interrupted at any point before its end', () => {
+    for (let renames = 0; renames <= 5; renames++) {
+      const { root, before } = crashedSwap(renames);
+      recoverInterruptedSwap(root);
+      expect(readTree(root), `after ${renames} renames`).toEqual(before);
+      expect(existsSync(join(root, 'flux/models/qa')), `after ${renames} renames`).toBe(false);
+      expect(readdirSync(root)).toEqual(['flux']);
+    }
+  });
+
+  it('keeps a swap that got to its end, and leaves the staging folder of a running process alone', () => {
+    const { root } = crashedSwap(5);
+    writeFileSync(join(root, '.tritonops-tmp-999999/committed'), '');
     recoverInterruptedSwap(root);
-    expect(readFileSync(join(root, 'flux/a.yaml'), 'utf8')).toBe('previous');
-    expect(existsSync(join(root, '.tritonops-tmp-123'))).toBe(false);
+    expect(readFileSync(join(root, 'flux/models/qa/file.yaml'), 'utf8')).toBe('qa v1');
+    expect(readdirSync(root)).toEqual(['flux']);
+
+    const running = join(root, `.tritonops-tmp-${process.ppid}`);
+    mkdirSync(running);
+    recoverInterruptedSwap(root);
+    expect(existsSync(running)).toBe(true);
   });
 });

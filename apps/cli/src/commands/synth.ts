@@ -5,7 +5,7 @@
 import { environmentRoots } from '@tritonops/charts';
 import { loadWorkspace } from '@tritonops/spec';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
-import { desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
+import { changedRoots, desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
 import { CACHE_DIR, WorkspaceCache } from '../cache.ts';
@@ -29,13 +29,14 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
     return EXIT.problems;
   }
 
+  // Without --env every environment folder is ours to replace, including those of environments
+  // that no longer exist; with --env only the named ones, which are all that is read and written
+  // (so that `synth --env` runs of different environments can run side by side).
+  const replaced = options.envs ? options.envs.flatMap(environmentRoots) : [OUTPUT_DIR];
   if (!options.check) recoverInterruptedSwap(options.root);
-  const current = readTree(options.root);
+  const current = readTree(options.root, replaced);
   const render = renderPlans(result.plans, current, cache);
   const files = render.files;
-  // Without --env every environment folder is ours to replace, including those of environments
-  // that no longer exist; with --env only the named ones.
-  const replaced = options.envs ? options.envs.flatMap(environmentRoots) : [OUTPUT_DIR];
   const desired = desiredTree(current, files, replaced);
   const change = diffTrees(current, desired);
   const objects = render.objectCount;
@@ -75,7 +76,7 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
     io.err(`synth interrupted (${interruption.signal}) before writing; ${OUTPUT_DIR}/ is unchanged`);
     return EXIT.problems;
   }
-  writeTree(options.root, desired, current);
+  writeTree(options.root, desired, current, changedRoots(change));
   cache?.save();
   io.out(
     `wrote ${OUTPUT_DIR}/: ${change.added.length} added, ${change.changed.length} changed, ${change.removed.length} removed ` +
