@@ -109,3 +109,25 @@ describe('interrupted synth', () => {
     expect([...codes].every((c) => c === 0 || c === 1 || c === 143 || c === null)).toBe(true);
   }, 180_000);
 });
+
+describe('concurrent synth --env', () => {
+  it('renders different environments side by side (as Nx runs them) to the same tree as one synth', async () => {
+    const dir = tempDir('concurrent');
+    cleanups.push(dir.remove);
+    writeFleet(dir.path, 40);
+    const bin = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
+    const synth = (...args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'synth', ...args], { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const runs = await Promise.all(['dev', 'staging', 'production'].map((env) => synth('--env', env)));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const sideBySide = snapshotDir(join(dir.path, 'flux'));
+    const check = await runCli(['synth', '--check', '--no-cache'], dir.path);
+    expect(check.code, check.stderr).toBe(0);
+    expect([...sideBySide.keys()].filter((p) => p.startsWith('models/')).map((p) => p.split('/')[1])).toEqual(expect.arrayContaining(['dev', 'staging', 'production']));
+  }, 120_000);
+});
