@@ -57,7 +57,7 @@ function environmentWideFiles(root: string, env: string): number {
 }
 
 function renderedAndReused(stdout: string): [number, number] {
-  const match = /; (\d+) rendered, (\d+) reused from \.tritonops-cache\//.exec(stdout);
+  const match = /; (\d+) rendered, (\d+) reused\)$/m.exec(stdout);
   if (!match) throw new Error(`no rendered/reused figures in: ${stdout}`);
   return [Number(match[1]), Number(match[2])];
 }

@@ -3,12 +3,14 @@
  * Nothing is written unless every environment rendered.
  */
 import { environmentRoots } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/spec';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { listEnvironments, loadWorkspace } from '@tritonops/spec';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
 import { changedRoots, desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
-import { CACHE_DIR, WorkspaceCache } from '../cache.ts';
+import { WorkspaceCache } from '../cache.ts';
 import { renderPlans } from '../incremental-render.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
@@ -39,9 +41,12 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
   const files = render.files;
   const desired = desiredTree(current, files, replaced);
   const change = diffTrees(current, desired);
+  if (options.envs) warnAboutOrphans(options.root, io);
   const objects = render.objectCount;
   const reused = files.size - render.renderedCount;
-  const summary = `${files.size} files, ${objects} objects${reused > 0 ? `; ${render.renderedCount} rendered, ${reused} reused from ${CACHE_DIR}/` : ''}`;
+  // How much the workspace cache (.tritonops-cache/) saved: files whose inputs had not changed.
+  const reuse = reused > 0 ? `; ${render.renderedCount} rendered, ${reused} reused` : '';
+  const summary = `${files.size} files, ${objects} objects${reuse}`;
 
   if (options.check) {
     if (isEmptyChange(change)) {
@@ -59,7 +64,7 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
 
   if (isEmptyChange(change)) {
     cache?.save();
-    io.out(`up to date: ${summary} in ${OUTPUT_DIR}/`);
+    io.out(`up to date: ${OUTPUT_DIR}/ (${summary})`);
     return EXIT.ok;
   }
   // Flux prunes what leaves Git: large removals need a human's explicit yes.
@@ -83,4 +88,21 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
       `(${summary})`,
   );
   return EXIT.ok;
+}
+
+/**
+ * With --env, folders of environments that no longer exist are not ours to remove (another
+ * environment's run may be writing next to us); say so, since Flux keeps syncing them.
+ */
+function warnAboutOrphans(root: string, io: Io): void {
+  const environments = new Set(listEnvironments(root));
+  for (const area of ['clusters', 'infrastructure', 'models']) {
+    const dir = join(root, OUTPUT_DIR, area);
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && !environments.has(entry.name)) {
+        io.err(`warning: ${OUTPUT_DIR}/${area}/${entry.name}/ belongs to no environment under environments/\n  = hint: run \`tritonops synth\` without --env to remove it (Flux then prunes what it deployed)`);
+      }
+    }
+  }
 }
