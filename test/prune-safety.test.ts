@@ -130,4 +130,17 @@ describe('concurrent synth --env', () => {
     expect(check.code, check.stderr).toBe(0);
     expect([...sideBySide.keys()].filter((p) => p.startsWith('models/')).map((p) => p.split('/')[1])).toEqual(expect.arrayContaining(['dev', 'staging', 'production']));
   }, 120_000);
+
+  it('leaves the folders of a deleted environment to a full synth, and says so', async () => {
+    const dir = copyWorkspace(REPO_ROOT, 'orphan');
+    cleanups.push(dir.remove);
+    rmSync(join(dir.path, 'environments/production'), { recursive: true });
+    const one = await runCli(['synth', '--env', 'dev'], dir.path);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toContain('warning: flux/models/production/ belongs to no environment under environments/');
+    expect(snapshotDir(join(dir.path, 'flux/models/production')).size).toBeGreaterThan(0);
+    const all = await runCli(['synth', '--allow-removal'], dir.path);
+    expect(all.code, all.stderr).toBe(0);
+    expect(snapshotDir(join(dir.path, 'flux/models/production')).size).toBe(0);
+  });
 });
