@@ -13,6 +13,20 @@ import { copyWorkspace, REPO_ROOT, runCli, snapshotDir, tempDir } from './suppor
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
+/** `tritonops synth …` as a child process in `cwd`, sent SIGTERM after `killAfterMs` if still running. */
+function spawnSynth(cwd: string, args: string[], killAfterMs = 120_000): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs'), 'synth', ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), killAfterMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 function workspace(name: string) {
   const dir = copyWorkspace(REPO_ROOT, name);
   cleanups.push(dir.remove);
@@ -71,17 +85,8 @@ describe('interrupted synth', () => {
     const dir = tempDir('interrupt');
     cleanups.push(dir.remove);
     writeFleet(dir.path, 60);
-    const bin = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
     const fs = await import('node:fs');
-    const synth = (delayMs: number) =>
-      new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'synth', '--allow-removal'], { cwd: dir.path, stdio: 'ignore' });
-        const timer = setTimeout(() => child.kill('SIGTERM'), delayMs);
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          resolve(code);
-        });
-      });
+    const synth = async (delayMs: number) => (await spawnSynth(dir.path, ['--allow-removal'], delayMs)).code;
     expect(await synth(120_000)).toBe(0);
     const old = snapshotDir(join(dir.path, 'flux'));
     fs.cpSync(join(dir.path, 'flux'), join(dir.path, 'flux-previous'), { recursive: true });
@@ -115,15 +120,7 @@ describe('concurrent synth --env', () => {
     const dir = tempDir('concurrent');
     cleanups.push(dir.remove);
     writeFleet(dir.path, 40);
-    const bin = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
-    const synth = (...args: string[]) =>
-      new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'synth', ...args], { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('exit', (code) => resolve({ code, stderr }));
-      });
-    const runs = await Promise.all(['dev', 'staging', 'production'].map((env) => synth('--env', env)));
+    const runs = await Promise.all(['dev', 'staging', 'production'].map((env) => spawnSynth(dir.path, ['--env', env])));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     const sideBySide = snapshotDir(join(dir.path, 'flux'));
     const check = await runCli(['synth', '--check', '--no-cache'], dir.path);

@@ -2,10 +2,10 @@
  * Renders every output file of the plans, reusing from flux/ each file whose inputs have not
  * changed since it was rendered (see cache.ts). Without a cache, everything is rendered.
  */
-import { parseAllDocuments } from 'yaml';
 import { environmentFiles } from '@tritonops/charts';
 import type { EnvironmentPlan } from '@tritonops/spec';
 import { sha256, type WorkspaceCache } from './cache.ts';
+import { parseObjects } from './output-tree.ts';
 
 type KubernetesObject = Record<string, unknown>;
 
@@ -51,10 +51,4 @@ export function renderPlans(plans: readonly EnvironmentPlan[], current: Readonly
     return found;
   };
   return { files, objectCount, renderedCount, objectsOf };
-}
-
-function parseObjects(bytes: Buffer): KubernetesObject[] {
-  return parseAllDocuments(bytes.toString('utf8'))
-    .flatMap((doc) => (Array.isArray(doc) ? [] : [doc.toJS() as KubernetesObject | null]))
-    .filter((o): o is KubernetesObject => o !== null && typeof o === 'object');
 }

@@ -12,6 +12,7 @@
  */
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 
 export const OUTPUT_DIR = 'flux';
 export const RENDERED_HEADER = '# Rendered by tritonops.';
@@ -42,6 +43,13 @@ export function readTree(root: string, roots: readonly string[] = [OUTPUT_DIR]):
   };
   for (const folder of roots) if (existsSync(join(root, folder))) walk(join(root, folder));
   return files;
+}
+
+/** The objects (YAML documents that are maps) of a file under flux/. */
+export function parseObjects(content: Buffer): Record<string, unknown>[] {
+  return parseAllDocuments(content.toString('utf8'))
+    .flatMap((doc) => (Array.isArray(doc) ? [] : [doc.toJS() as unknown]))
+    .filter((o): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o));
 }
 
 export function isRendered(content: Buffer): boolean {

@@ -6,9 +6,8 @@
  * it — is refused outright: drain it first (`tritonops canary weight <model> 0`), then remove it.
  * Promotion removes the canary too, but its release lives on in the stable Deployment.
  */
-import { parseAllDocuments } from 'yaml';
 import { isProduction } from '@tritonops/spec';
-import { isRendered } from './output-tree.ts';
+import { isRendered, parseObjects } from './output-tree.ts';
 
 export const REMOVAL_SHARE_LIMIT = 0.2;
 
@@ -32,6 +31,16 @@ function environmentOf(path: string): string | undefined {
   return /^flux\/(?:clusters|infrastructure|models)\/([^/]+)\//.exec(path)?.[1];
 }
 
+/** Adds `found` to `objects` by kind, namespace and name (objects without a kind are not Kubernetes'). */
+function addObjects(objects: Map<string, ObjectRef>, found: readonly Record<string, unknown>[]): void {
+  for (const object of found) {
+    if (!object.kind) continue;
+    const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
+    const key = `${String(object.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`;
+    objects.set(key, { key, kind: String(object.kind), name: String(meta.name), ...(meta.namespace ? { namespace: meta.namespace } : {}), object });
+  }
+}
+
 /** Objects of the rendered files among `paths`, by environment. */
 function objectsByEnvironment(tree: ReadonlyMap<string, Buffer>, paths: Iterable<string>): Map<string, Map<string, ObjectRef>> {
   const out = new Map<string, Map<string, ObjectRef>>();
@@ -40,14 +49,7 @@ function objectsByEnvironment(tree: ReadonlyMap<string, Buffer>, paths: Iterable
     const env = environmentOf(path);
     if (!content || !env || !isRendered(content)) continue;
     const objects = out.get(env) ?? out.set(env, new Map()).get(env)!;
-    for (const doc of parseAllDocuments(content.toString('utf8'))) {
-      if (Array.isArray(doc)) continue;
-      const object = doc.toJS() as Record<string, unknown> | null;
-      if (!object?.kind) continue;
-      const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
-      const key = `${String(object.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`;
-      objects.set(key, { key, kind: String(object.kind), name: String(meta.name), ...(meta.namespace ? { namespace: meta.namespace } : {}), object });
-    }
+    addObjects(objects, parseObjects(content));
   }
   return out;
 }
@@ -117,13 +119,7 @@ export function checkRemovals(
   // The files the new render writes differently (changed or added): where objects usually land.
   const written = [...desired.keys()].filter((p) => !current.get(p)?.equals(desired.get(p)!));
   const after = new Map<string, Map<string, ObjectRef>>();
-  const add = (bucket: Map<string, ObjectRef>, path: string) => {
-    for (const object of renderedObjects(path) ?? []) {
-      const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
-      const key = `${String(object.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`;
-      bucket.set(key, { key, kind: String(object.kind), name: String(meta.name), ...(meta.namespace ? { namespace: meta.namespace } : {}), object });
-    }
-  };
+  const add = (bucket: Map<string, ObjectRef>, path: string) => addObjects(bucket, renderedObjects(path) ?? []);
   for (const [env, objects] of before) {
     const bucket = new Map<string, ObjectRef>();
     after.set(env, bucket);

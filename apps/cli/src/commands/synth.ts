@@ -1,6 +1,7 @@
 /**
- * `tritonops synth`: validate, render everything in memory, then replace flux/ in one swap.
- * Nothing is written unless every environment rendered.
+ * `tritonops synth`: validate, render in memory (reusing what the workspace cache shows has not
+ * changed), then swap in the environment folders that changed, all of them or none. Nothing is
+ * written unless every environment rendered.
  */
 import { environmentRoots } from '@tritonops/charts';
 import { existsSync, readdirSync } from 'node:fs';
