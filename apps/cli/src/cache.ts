@@ -15,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rendererFingerprint } from '@tritonops/charts';
+// The fingerprint alone, not the charts: `validate` needs no cdk8s.
+import { rendererFingerprint } from '@tritonops/charts/fingerprint';
 import type { CheckedContent, SpecCache } from '@tritonops/spec';
 
 export const CACHE_DIR = '.tritonops-cache';

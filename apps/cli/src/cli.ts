@@ -9,11 +9,13 @@ import { didYouMean, listEnvironments } from '@tritonops/spec';
 import { canaryCommand } from './commands/canary.ts';
 import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './commands/capacity.ts';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './commands/graph.ts';
-import { DIFF_FORMATS, diffCommand, type DiffFormat } from './commands/diff.ts';
-import { promoteCommand } from './commands/promote.ts';
+import type { DiffFormat } from './commands/diff.ts';
 import { newCommand } from './commands/new.ts';
-import { synthCommand } from './commands/synth.ts';
 import { validateCommand } from './commands/validate.ts';
+
+// synth, promote and diff render, so they load the charts (cdk8s): imported when used, so that
+// validate, help and the other commands start faster.
+const DIFF_FORMATS: readonly DiffFormat[] = ['text', 'markdown', 'json'];
 
 export const EXIT = {
   /** Everything is fine. */
@@ -237,6 +239,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (verb === 'promote') {
     if (!values.from || !values.to) return usage(io, 'promote needs --from <env> and --to <env>', [], undefined, verb);
     if (values.all === (parsed.positionals.length > 0)) return usage(io, 'name the models to promote, or pass --all (not both)', [], undefined, verb);
+    const { promoteCommand } = await import('./commands/promote.ts');
     return promoteCommand({ root, from: values.from, to: values.to, models: parsed.positionals, all: values.all ?? false }, io);
   }
   if (verb === 'graph') {
@@ -249,10 +252,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   switch (verb) {
     case 'validate':
       return validateCommand({ ...options, noCache: values['no-cache'] ?? false }, io);
-    case 'synth':
+    case 'synth': {
+      const { synthCommand } = await import('./commands/synth.ts');
       return synthCommand({ ...options, check: values.check ?? false, allowRemoval: values['allow-removal'] ?? false, noCache: values['no-cache'] ?? false }, io);
-    case 'diff':
+    }
+    case 'diff': {
+      const { diffCommand } = await import('./commands/diff.ts');
       return diffCommand({ ...options, ...(values.base !== undefined ? { base: values.base } : {}), format: format as DiffFormat }, io);
+    }
     case 'capacity':
       return capacityCommand({ ...options, format: format as CapacityFormat }, io);
     default:

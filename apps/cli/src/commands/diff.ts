@@ -14,8 +14,8 @@ import { EXIT, type Io } from '../cli.ts';
 import { extractSpecs, GitError, resolveBase } from '../git.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
-export const DIFF_FORMATS = ['text', 'markdown', 'json'] as const;
-export type DiffFormat = (typeof DIFF_FORMATS)[number];
+/** The formats `diff` writes (text for people, markdown for a PR comment, json for tools). */
+export type DiffFormat = 'text' | 'markdown' | 'json';
 /** Exit code when the change touches at least one environment (like `git diff --exit-code`, but distinct from errors). */
 export const EXIT_CHANGES = 3;
 
