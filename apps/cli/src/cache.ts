@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { rendererFingerprint } from '@tritonops/charts/fingerprint';
 import type { CheckedContent, SpecCache } from '@tritonops/spec';
 
-export const CACHE_DIR = '.tritonops-cache';
+const CACHE_DIR = '.tritonops-cache';
 const FORMAT = 1;
 
 export interface RenderEntry {
