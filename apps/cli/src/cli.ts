@@ -267,7 +267,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-function canary(positionals: string[], options: { root: string; env?: string[] }, io: Io): number {
+async function canary(positionals: string[], options: { root: string; env?: string[] }, io: Io): Promise<number> {
   const [action, model, weightText, ...extra] = positionals;
   if (action !== 'promote' && action !== 'weight') {
     return usage(io, action === undefined ? 'canary needs an action' : `unknown canary action "${action}"`, ['promote', 'weight'], action, 'canary');

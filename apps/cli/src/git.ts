@@ -1,30 +1,35 @@
 /**
- * Reading specs at another Git revision without touching the working tree or the index:
- * `git archive <ref> -- environments` unpacked into a temporary folder.
+ * Reading Git without touching the working tree or the index: the commit to compare with, the
+ * specs of a commit (straight from Git's objects, into memory: nothing is unpacked to disk), and
+ * the committed versions of a file for the promotion gate.
  */
 import { spawnSync } from 'node:child_process';
+import { FsProblem, type FolderEntry, type SpecSource } from '@tritonops/spec';
 
 export class GitError extends Error {}
 
-function git(root: string, args: string[]): string {
-  const run = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+const MAX_OUTPUT = 1 << 30;
+
+function git(root: string, args: string[], input?: string): Buffer {
+  const run = spawnSync('git', args, { cwd: root, maxBuffer: MAX_OUTPUT, ...(input !== undefined ? { input } : {}) });
   if (run.error) throw new GitError(`git is not available: ${run.error.message}`);
-  if (run.status !== 0) throw new GitError(run.stderr.trim() || `git ${args.join(' ')} failed`);
-  return run.stdout.trim();
+  if (run.status !== 0) throw new GitError(run.stderr.toString().trim() || `git ${args[0]} failed`);
+  return run.stdout;
 }
 
 /** The commit to compare with: `base` itself, or the merge base of HEAD with origin/main (or main). */
 export function resolveBase(root: string, base: string | undefined): { commit: string; label: string } {
   if (base !== undefined) {
     try {
-      return { commit: git(root, ['rev-parse', '--verify', '--quiet', `${base}^{commit}`]), label: base };
+      // `--end-of-options`: a ref that starts with "-" is a ref, never an option.
+      return { commit: git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${base}^{commit}`]).toString().trim(), label: base };
     } catch {
       throw new GitError(`"${base}" is not a commit of this repository`);
     }
   }
   for (const upstream of ['origin/main', 'main']) {
     try {
-      return { commit: git(root, ['merge-base', 'HEAD', upstream]), label: `merge-base with ${upstream}` };
+      return { commit: git(root, ['merge-base', 'HEAD', upstream]).toString().trim(), label: `merge-base with ${upstream}` };
     } catch {
       // try the next one
     }
@@ -32,11 +37,106 @@ export function resolveBase(root: string, base: string | undefined): { commit: s
   throw new GitError('found neither origin/main nor main to compare with; pass --base <ref>');
 }
 
-/** Unpacks `environments/` as of `commit` into `into`; false when it did not exist then. */
-export function extractSpecs(root: string, commit: string, into: string): boolean {
-  const archive = spawnSync('git', ['archive', '--format=tar', commit, '--', 'environments'], { cwd: root, maxBuffer: 1 << 30 });
-  if (archive.status !== 0) return false;
-  const tar = spawnSync('tar', ['-x', '-C', into], { input: archive.stdout, maxBuffer: 1 << 30 });
-  if (tar.status !== 0) throw new GitError(`could not unpack the specs of ${commit}: ${tar.stderr.toString()}`);
-  return true;
+interface TreeEntry {
+  readonly kind: FolderEntry['kind'];
+  readonly object: string;
+  readonly size: number;
+}
+
+/**
+ * The files under `environments/` at `commit`, read from Git's object store. Links and
+ * submodules are listed as what they are (the loader refuses them); file contents are fetched
+ * in one `git cat-file --batch` the first time one is read.
+ */
+export class GitSpecTree implements SpecSource {
+  private readonly entries = new Map<string, TreeEntry>();
+  private readonly children = new Map<string, FolderEntry[]>();
+  private contents: Map<string, Buffer> | undefined;
+
+  constructor(
+    private readonly root: string,
+    readonly commit: string,
+  ) {
+    const listing = git(root, ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', commit, '--', 'environments']).toString('utf8');
+    for (const record of listing.split('\0')) {
+      const m = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.+)$/s.exec(record);
+      if (!m) continue;
+      const [, mode, , object, size, path] = m as unknown as [string, string, string, string, string, string];
+      const kind: FolderEntry['kind'] = mode === '040000' ? 'folder' : mode === '120000' ? 'symlink' : mode === '100644' || mode === '100755' ? 'file' : 'special';
+      this.entries.set(path, { kind, object, size: size === '-' ? 0 : Number(size) });
+      const slash = path.lastIndexOf('/');
+      const parent = slash < 0 ? '' : path.slice(0, slash);
+      const list = this.children.get(parent) ?? [];
+      list.push({ name: path.slice(slash + 1), kind });
+      this.children.set(parent, list);
+    }
+    for (const list of this.children.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Whether the commit has an environments/ folder at all. */
+  get exists(): boolean {
+    return this.entries.get('environments')?.kind === 'folder';
+  }
+
+  list(rel: string): FolderEntry[] | undefined {
+    const entry = this.entries.get(rel);
+    if (!entry) return undefined;
+    if (entry.kind === 'symlink') throw new FsProblem(rel, 'symlink');
+    if (entry.kind !== 'folder') throw new FsProblem(rel, entry.kind === 'file' ? 'not-a-folder' : 'special-file');
+    return [...(this.children.get(rel) ?? [])];
+  }
+
+  read(rel: string, maxBytes: number): Uint8Array {
+    const entry = this.entries.get(rel);
+    if (!entry) throw new FsProblem(rel, 'os-error', 'ENOENT');
+    if (entry.kind === 'symlink') throw new FsProblem(rel, 'symlink');
+    if (entry.kind === 'folder') throw new FsProblem(rel, 'not-a-file');
+    if (entry.kind !== 'file') throw new FsProblem(rel, 'special-file', 'a submodule');
+    if (entry.size > maxBytes) throw new FsProblem(rel, 'too-large', entry.size);
+    this.contents ??= this.fetch(maxBytes);
+    return this.contents.get(entry.object) ?? Buffer.alloc(0);
+  }
+
+  /** Every blob of the tree small enough to be a spec, in one batch. */
+  private fetch(maxBytes: number): Map<string, Buffer> {
+    const wanted = [...new Set([...this.entries.values()].filter((e) => e.kind === 'file' && e.size <= maxBytes).map((e) => e.object))];
+    const out = new Map<string, Buffer>();
+    if (wanted.length === 0) return out;
+    const batch = git(this.root, ['cat-file', '--batch'], `${wanted.join('\n')}\n`);
+    let offset = 0;
+    while (offset < batch.length) {
+      const newline = batch.indexOf(0x0a, offset);
+      const [object, type, size] = batch.subarray(offset, newline).toString('utf8').split(' ');
+      if (type !== 'blob' || object === undefined) break;
+      const length = Number(size);
+      out.set(object, batch.subarray(newline + 1, newline + 1 + length));
+      offset = newline + 1 + length + 1;
+    }
+    return out;
+  }
+}
+
+/**
+ * The promotion gate's "has run": every committed version of a file, newest first, from `commit`
+ * (the working tree's history when absent). Empty outside a Git repository.
+ */
+export function fileHistory(root: string, commit?: string): (rel: string) => string[] {
+  return (rel) => {
+    let log: string;
+    try {
+      log = git(root, ['log', '--format=%H', ...(commit ? [commit] : []), '--', rel]).toString('utf8');
+    } catch {
+      return [];
+    }
+    return log
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((sha) => {
+        try {
+          return [git(root, ['show', `${sha}:${rel}`]).toString('utf8')];
+        } catch {
+          return [];
+        }
+      });
+  };
 }

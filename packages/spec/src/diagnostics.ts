@@ -4,6 +4,8 @@
  * one run, sorted by file and position.
  */
 
+import { reveal, type CharacterNamer } from './reveal.ts';
+
 export type Severity = 'error' | 'warning';
 
 export interface Position {
@@ -81,19 +83,36 @@ export function compareStrings(a: string, b: string): number {
 
 /**
  * `file:line:col: error: message`, then the source line with a caret under the span, then the hint.
- * `sourceLines` is the text of the file when it is known.
+ * `sourceText` is the text of the file when it was read as a spec (never any other file's).
+ *
+ * What came from a spec or a file name is shown inert: hidden characters (controls, zero-width,
+ * bidi overrides) and look-alike letters are escaped as `\u{…}` and named in a note, so a message
+ * can neither hide what it is about nor drive the terminal. `namer` gives characters their Unicode
+ * names (the CLI passes the `unicode-name` package).
  */
-export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
-  const out = [`${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`];
+export function formatDiagnostic(d: Diagnostic, sourceText?: string, namer?: CharacterNamer): string {
+  const characters = new Set<string>();
+  const shown = (text: string) => {
+    const r = reveal(text, namer);
+    r.characters.forEach((c) => characters.add(c));
+    return r.text;
+  };
+  const out = [`${shown(d.file)}:${d.line}:${d.col}: ${d.severity}: ${shown(d.message)}`];
   const line = sourceText?.split(/\r?\n/)[d.line - 1];
   if (line !== undefined && line.trim() !== '') {
     const gutter = String(d.line).length;
-    const shown = line.length > 160 ? `${line.slice(0, 157)}...` : line;
-    const caretLength = Math.max(1, Math.min(d.length, shown.length - d.col + 1));
+    // Tabs become one space each, so that the caret stays under the span.
+    const frame = reveal(line.replace(/\t/g, ' '), namer, { lookAlikes: false });
+    frame.characters.forEach((c) => characters.add(c));
+    const start = frame.offsets[Math.min(line.length, Math.max(0, d.col - 1))]!;
+    const end = frame.offsets[Math.min(line.length, Math.max(0, d.col - 1 + d.length))]!;
+    const text = frame.text.length > 160 ? `${frame.text.slice(0, 157)}...` : frame.text;
+    const caretLength = Math.max(1, Math.min(end - start, text.length - start));
     out.push(`${' '.repeat(gutter)} |`);
-    out.push(`${d.line} | ${shown}`);
-    out.push(`${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, d.col - 1))}${'^'.repeat(caretLength)}`);
+    out.push(`${d.line} | ${text}`);
+    out.push(`${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, start))}${'^'.repeat(caretLength)}`);
   }
-  if (d.hint) out.push(`  = hint: ${d.hint}`);
+  if (d.hint) out.push(`  = hint: ${shown(d.hint)}`);
+  for (const c of characters) out.push(`  = note: ${c}`);
   return out.join('\n');
 }

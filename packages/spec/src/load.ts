@@ -3,14 +3,15 @@
  * Every file is parsed, scanned for credentials and shape-checked; all problems are collected.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { compareStrings, type Diagnostic } from './diagnostics.ts';
 import { findInlineCredentials } from './credentials.ts';
 import { EnvironmentSchema, EnvironmentSpec, type Environment, type GpuPool } from './schema/environment.ts';
 import { ModelSchema, type Model } from './schema/model.ts';
 import { PipelineSchema, type Pipeline } from './schema/pipeline.ts';
-import { SourceFile, type CheckedContent } from './source-file.ts';
+import { FsProblem, osErrorText, RepositoryFs, type EntryKind, type FolderEntry } from './repository-fs.ts';
+import { DNS_LABEL_PATTERN } from './schema/common.ts';
+import { MAX_FILE_BYTES, SourceFile, type CheckedContent } from './source-file.ts';
 import { isValid, validateShape } from './validate-shape.ts';
 
 type SpecSchema = typeof EnvironmentSchema | typeof ModelSchema | typeof PipelineSchema;
@@ -52,9 +53,22 @@ export interface LoadResult {
   readonly sources: Map<string, SourceFile>;
 }
 
+/**
+ * Where spec files come from: the working tree (confined to the repository, see repository-fs.ts)
+ * or a Git commit. Paths are repository-relative with forward slashes.
+ */
+export interface SpecSource {
+  /** The entries of folder `rel`, sorted; undefined when it does not exist. Throws FsProblem. */
+  list(rel: string): FolderEntry[] | undefined;
+  /** The bytes of regular file `rel`, refused past `maxBytes` before reading. Throws FsProblem. */
+  read(rel: string, maxBytes: number): Uint8Array;
+}
+
 export interface LoadOptions {
-  /** Repository root: the folder that holds environments/. */
+  /** Repository root: the folder that holds environments/ (absolute). */
   readonly root: string;
+  /** Where to read the specs; the working tree at `root` when absent. */
+  readonly source?: SpecSource;
   /** Only these environments (all when absent). */
   readonly only?: readonly string[];
   /** Base for the paths shown in diagnostics; defaults to the process's working directory. */
@@ -66,6 +80,11 @@ export interface LoadOptions {
   readonly overrides?: ReadonlyMap<string, Uint8Array>;
   /** Results of earlier runs: a file whose exact bytes passed every per-file check is not parsed again. */
   readonly cache?: SpecCache;
+  /**
+   * Every committed version of a spec file (repository-relative path), for the promotion gate's
+   * "has run" rule; without it only the source environment's current specs count.
+   */
+  readonly history?: (rel: string) => string[];
 }
 
 /**
@@ -78,54 +97,100 @@ export interface SpecCache {
   set(environment: string, key: string, checked: CheckedContent): void;
 }
 
-/** Names of the environment folders, sorted; empty when there is no environments/ folder. */
-export function listEnvironments(root: string): string[] {
-  const dir = join(root, ENVIRONMENTS_DIR);
-  if (!isDirectory(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort(compareStrings);
+/** An environment folder's name must be a valid environment name: it becomes paths, labels and commands. */
+const ENVIRONMENT_FOLDER = new RegExp(DNS_LABEL_PATTERN);
+
+/**
+ * Names of the environment folders, sorted; empty when there is no environments/ folder. Links,
+ * files and folders whose name is no environment name are left out (`loadSpecs` reports them).
+ */
+export function listEnvironments(root: string | SpecSource): string[] {
+  const source = typeof root === 'string' ? new RepositoryFs(root) : root;
+  let entries: FolderEntry[] | undefined;
+  try {
+    entries = source.list(ENVIRONMENTS_DIR);
+  } catch {
+    return [];
+  }
+  return (entries ?? []).filter((e) => e.kind === 'folder' && !e.name.startsWith('.') && ENVIRONMENT_FOLDER.test(e.name)).map((e) => e.name);
 }
+
+/** Spec files are `*.yaml` (or `*.yml`); names that look meant as specs but would not be read. */
+const SPEC_FILE = /\.ya?ml$/;
+const MISNAMED_SPEC = /\.(ya?ml|json)$/i;
 
 export function loadSpecs(options: LoadOptions): LoadResult {
   const displayBase = options.displayBase ?? process.cwd();
-  const show = (absolute: string) => relative(displayBase, absolute).split(sep).join('/') || '.';
+  const show = (rel: string) => relative(displayBase, join(options.root, ...rel.split('/'))).split(sep).join('/') || '.';
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
-  const names = listEnvironments(options.root).filter((n) => !options.only || options.only.includes(n));
-  const environmentsDir = join(options.root, ENVIRONMENTS_DIR);
-  if (names.length === 0 && !options.only) {
+  let source: SpecSource;
+  try {
+    source = options.source ?? new RepositoryFs(options.root);
+  } catch (error) {
+    diagnostics.push(fileProblem(show(ENVIRONMENTS_DIR), error));
+    return { environments: [], diagnostics, sources };
+  }
+  const overrides = new Map<string, Uint8Array>();
+  for (const [path, bytes] of options.overrides ?? []) overrides.set(relative(options.root, path).split(sep).join('/'), bytes);
+
+  /** Entries of a folder; a problem with the folder itself becomes a diagnostic and an empty list. */
+  const list = (rel: string): FolderEntry[] => {
+    try {
+      return source.list(rel) ?? [];
+    } catch (error) {
+      diagnostics.push(fileProblem(show(rel), error));
+      return [];
+    }
+  };
+
+  const environmentEntries = list(ENVIRONMENTS_DIR);
+  const names: string[] = [];
+  for (const entry of environmentEntries) {
+    if (entry.name.startsWith('.')) continue;
+    const rel = `${ENVIRONMENTS_DIR}/${entry.name}`;
+    if (entry.kind !== 'folder') {
+      if (entry.kind !== 'file') diagnostics.push(entryProblem(show(rel), entry.kind, 'folder'));
+      continue;
+    }
+    if (!ENVIRONMENT_FOLDER.test(entry.name)) {
+      diagnostics.push({
+        ...located(show(rel), 'invalid-environment-folder', `"${entry.name}" is not a valid environment name, so this folder is not read`),
+        hint: 'name environment folders like environments: lowercase letters, digits and "-", starting with a letter (the name becomes paths, labels and commands)',
+      });
+      continue;
+    }
+    if (!options.only || options.only.includes(entry.name)) names.push(entry.name);
+  }
+  if (names.length === 0 && !options.only && !diagnostics.some((d) => d.file === show(ENVIRONMENTS_DIR))) {
     diagnostics.push({
-      severity: 'error',
-      code: 'no-environments',
-      file: show(environmentsDir),
-      line: 1,
-      col: 1,
-      length: 1,
-      message: `no environments found under ${show(environmentsDir)}/`,
-      hint: `create ${show(environmentsDir)}/<name>/${ENVIRONMENT_FILE} (see docs/spec-reference.md)`,
+      ...located(show(ENVIRONMENTS_DIR), 'no-environments', `no environments found under ${show(ENVIRONMENTS_DIR)}/`),
+      hint: `create ${show(ENVIRONMENTS_DIR)}/<name>/${ENVIRONMENT_FILE} (see docs/spec-reference.md)`,
     });
   }
 
-  const readSpec = <T>(environment: string, absolute: string, schema: SpecSchema): Loaded<T> | undefined => {
+  const readSpec = <T>(environment: string, rel: string, schema: SpecSchema): Loaded<T> | undefined => {
     let bytes: Uint8Array;
+    const shown = show(rel);
     try {
-      bytes = options.overrides?.get(absolute) ?? readFileSync(absolute);
+      bytes = overrides.get(rel) ?? source.read(rel, MAX_FILE_BYTES);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-      diagnostics.push({ severity: 'error', code: 'unreadable-file', file: show(absolute), line: 1, col: 1, length: 1, message: `cannot read the file (${reason})`, hint: 'check its permissions' });
+      if (error instanceof FsProblem && error.kind === 'too-large') {
+        diagnostics.push(fileTooLarge(shown, Number(error.detail)));
+      } else {
+        diagnostics.push(fileProblem(shown, error));
+      }
       return undefined;
     }
     const cache = options.cache;
     const key = cache ? `${schema.properties.kind.const}:${createHash('sha256').update(bytes).digest('hex')}` : '';
     const checked = cache?.get(environment, key);
     if (checked) {
-      const file = SourceFile.restore(show(absolute), bytes, checked);
+      const file = SourceFile.restore(shown, bytes, checked);
       sources.set(file.path, file);
       return { file, value: file.data as T };
     }
-    const file = SourceFile.parse(show(absolute), bytes);
+    const file = SourceFile.parse(shown, bytes);
     sources.set(file.path, file);
     if (file.parseDiagnostics.length > 0) {
       diagnostics.push(...file.parseDiagnostics);
@@ -137,55 +202,84 @@ export function loadSpecs(options: LoadOptions): LoadResult {
     const secretLines = new Set(secrets.map((d) => d.line));
     const shape = validateShape(file, schema).filter((d) => !(d.code === 'unknown-key' && secretLines.has(d.line)));
     diagnostics.push(...secrets, ...shape);
-    if (secrets.length > 0 || shape.length > 0) return undefined;
+    if (secrets.some((d) => d.severity === 'error') || shape.length > 0) return undefined;
     cache?.set(environment, key, { written, data: file.data });
     return { file, value: file.data as T };
   };
 
+  /** The spec files of `folder`, plus new ones given as overrides; other entries are reported. */
+  const specFiles = (folder: string, what: string): string[] => {
+    const found = new Set<string>();
+    for (const entry of list(folder)) {
+      if (entry.name.startsWith('.')) continue; // hidden files (editors, tritonops' own temporaries)
+      const rel = `${folder}/${entry.name}`;
+      if (SPEC_FILE.test(entry.name)) {
+        if (entry.kind === 'file') found.add(rel);
+        else diagnostics.push(entryProblem(show(rel), entry.kind, 'file'));
+      } else if (MISNAMED_SPEC.test(entry.name)) {
+        const stem = entry.name.replace(MISNAMED_SPEC, '');
+        diagnostics.push({
+          ...located(show(rel), 'misnamed-spec', `this file is not read: ${what} specs end in ".yaml"`),
+          hint: `rename it to ${stem}.yaml${/\.json$/i.test(entry.name) ? ' (JSON is YAML: the content can stay as it is)' : ''}`,
+        });
+      } else if (entry.kind === 'symlink' || entry.kind === 'special') {
+        diagnostics.push(entryProblem(show(rel), entry.kind, 'file'));
+      } else {
+        diagnostics.push({ ...located(show(rel), 'stray-file', 'this file is not read', 'warning'), hint: `${what} specs go in ${folder}/<name>.yaml` });
+      }
+    }
+    for (const rel of overrides.keys()) if (rel.slice(0, rel.lastIndexOf('/')) === folder) found.add(rel);
+    return [...found].sort(compareStrings);
+  };
+
   const environments = names.map((name): LoadedEnvironment => {
-    const dir = join(environmentsDir, name);
-    const envPath = join(dir, ENVIRONMENT_FILE);
+    const dir = `${ENVIRONMENTS_DIR}/${name}`;
+    const envPath = `${dir}/${ENVIRONMENT_FILE}`;
     let environment: Loaded<Environment> | undefined;
     let partial: PartialEnvironment | undefined;
-    const misnamed = ['environment.yml', 'Environment.yaml', 'env.yaml'].find((n) => isFile(join(dir, n)));
-    if (isFile(envPath)) {
+    const entries = new Map(list(dir).map((e) => [e.name, e.kind] as const));
+    const misnamed = ['environment.yml', 'Environment.yaml', 'env.yaml'].find((n) => entries.get(n) === 'file');
+    const envKind = overrides.has(envPath) ? 'file' : entries.get(ENVIRONMENT_FILE);
+    if (envKind === 'file') {
       environment = readSpec<Environment>(name, envPath, EnvironmentSchema);
       const file = sources.get(show(envPath));
       if (!environment && file) partial = partialEnvironment(file);
+    } else if (envKind !== undefined) {
+      diagnostics.push(entryProblem(show(envPath), envKind, 'file'));
     } else {
       diagnostics.push({
-        severity: 'error',
-        code: 'missing-environment',
-        file: show(envPath),
-        line: 1,
-        col: 1,
-        length: 1,
-        message: `environment "${name}" has no ${ENVIRONMENT_FILE}`,
-        hint: misnamed ? `rename ${show(join(dir, misnamed))} to ${ENVIRONMENT_FILE}` : `create ${show(envPath)} (see docs/spec-reference.md), or remove the folder`,
+        ...located(show(envPath), 'missing-environment', `environment "${name}" has no ${ENVIRONMENT_FILE}`),
+        hint: misnamed ? `rename ${show(`${dir}/${misnamed}`)} to ${ENVIRONMENT_FILE}` : `create ${show(envPath)} (see docs/spec-reference.md), or remove the folder`,
       });
     }
     const models: Loaded<Model>[] = [];
-    const withNew = (folder: string) => [...new Set([...specFiles(folder), ...[...(options.overrides?.keys() ?? [])].filter((p) => dirname(p) === folder)])].sort(compareStrings);
-    for (const path of withNew(join(dir, MODELS_DIR))) {
-      const model = readSpec<Model>(name, path, ModelSchema);
-      if (model) models.push(model);
-    }
     const pipelines: Loaded<Pipeline>[] = [];
-    for (const path of withNew(join(dir, PIPELINES_DIR))) {
-      const pipeline = readSpec<Pipeline>(name, path, PipelineSchema);
-      if (pipeline) pipelines.push(pipeline);
+    for (const [folder, kind] of [[MODELS_DIR, 'model'], [PIPELINES_DIR, 'pipeline']] as const) {
+      const entry = entries.get(folder);
+      if (entry !== undefined && entry !== 'folder') {
+        diagnostics.push(entryProblem(show(`${dir}/${folder}`), entry, 'folder'));
+        continue;
+      }
+      for (const rel of specFiles(`${dir}/${folder}`, kind)) {
+        if (kind === 'model') {
+          const model = readSpec<Model>(name, rel, ModelSchema);
+          if (model) models.push(model);
+        } else {
+          const pipeline = readSpec<Pipeline>(name, rel, PipelineSchema);
+          if (pipeline) pipelines.push(pipeline);
+        }
+      }
     }
-    for (const stray of strayFiles(dir)) {
-      diagnostics.push({
-        severity: 'warning',
-        code: 'stray-file',
-        file: show(stray),
-        line: 1,
-        col: 1,
-        length: 1,
-        message: 'this file is not read',
-        hint: `specs go in ${ENVIRONMENT_FILE}, ${MODELS_DIR}/*.yaml and ${PIPELINES_DIR}/*.yaml`,
-      });
+    for (const [entryName, kind] of entries) {
+      if ([ENVIRONMENT_FILE, MODELS_DIR, PIPELINES_DIR].includes(entryName) || entryName.startsWith('.')) continue;
+      const rel = `${dir}/${entryName}`;
+      if (kind === 'symlink' || kind === 'special') diagnostics.push(entryProblem(show(rel), kind, 'file'));
+      else if (kind === 'file' && MISNAMED_SPEC.test(entryName)) {
+        diagnostics.push({
+          ...located(show(rel), 'stray-file', 'this file is not read', 'warning'),
+          hint: `specs go in ${ENVIRONMENT_FILE}, ${MODELS_DIR}/*.yaml and ${PIPELINES_DIR}/*.yaml`,
+        });
+      }
     }
     return { name, ...(environment ? { environment } : {}), ...(partial ? { partial } : {}), models, pipelines };
   });
@@ -193,41 +287,57 @@ export function loadSpecs(options: LoadOptions): LoadResult {
   return { environments, diagnostics, sources };
 }
 
-/** `*.yaml` / `*.yml` files of a folder, sorted by name (never in file-system order). */
-function specFiles(dir: string): string[] {
-  if (!isDirectory(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
-    .map((d) => d.name)
-    .sort(compareStrings)
-    .map((n) => join(dir, n));
+/** A diagnostic at the start of a file or folder. */
+function located(file: string, code: string, message: string, severity: 'error' | 'warning' = 'error'): Diagnostic {
+  return { severity, code, file, line: 1, col: 1, length: 1, message };
 }
 
-/** YAML files of an environment folder that are in no place specs are read from. */
-function strayFiles(dir: string): string[] {
-  const known = new Set([ENVIRONMENT_FILE, MODELS_DIR, PIPELINES_DIR]);
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareStrings(a.name, b.name))) {
-    if (known.has(entry.name) || entry.name.startsWith('.')) continue;
-    if (entry.isFile() && /\.ya?ml$/.test(entry.name)) found.push(join(dir, entry.name));
-  }
-  return found;
+function fileTooLarge(file: string, bytes: number): Diagnostic {
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return {
+    ...located(file, 'file-too-large', `the file is ${mib(bytes)}; a spec file is at most ${mib(MAX_FILE_BYTES)}`),
+    hint: 'one model or pipeline per file; move large data (tensors, configs) to the model repository',
+  };
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
+/** A link or special file where a spec file or folder belongs, or a folder where a file belongs. */
+function entryProblem(file: string, kind: EntryKind, expected: 'file' | 'folder'): Diagnostic {
+  switch (kind) {
+    case 'symlink':
+      return {
+        ...located(file, 'symlink', 'this is a symbolic link; tritonops reads only regular files and folders inside the repository'),
+        hint: `replace the link with the ${expected} itself: a link could make a spec read files outside the repository`,
+      };
+    case 'special':
+      return { ...located(file, 'special-file', `this is not a regular ${expected} (a device, socket or FIFO)`), hint: `replace it with a regular ${expected}` };
+    case 'folder':
+      return { ...located(file, 'folder-not-file', 'this is a folder, where a spec file belongs'), hint: 'move what it holds elsewhere, or rename it' };
+    case 'file':
+      return { ...located(file, 'file-not-folder', `this is a file, where a folder of specs belongs`), hint: 'move the file into a folder of that name, or rename it' };
   }
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+/** A problem reading a file or folder, as a diagnostic; anything that is not one is a bug and rethrown. */
+function fileProblem(file: string, error: unknown): Diagnostic {
+  if (error instanceof FsProblem) {
+    switch (error.kind) {
+      case 'symlink':
+        return entryProblem(file, 'symlink', 'file');
+      case 'special-file':
+        return entryProblem(file, 'special', 'file');
+      case 'not-a-file':
+        return entryProblem(file, 'folder', 'file');
+      case 'not-a-folder':
+        return entryProblem(file, 'file', 'folder');
+      case 'too-large':
+        return fileTooLarge(file, Number(error.detail));
+      case 'unsafe-path':
+        return located(file, 'unsafe-path', error.message);
+      case 'os-error':
+        return { ...located(file, 'unreadable', `cannot read this (${osErrorText(String(error.detail))})`), hint: 'check its permissions: tritonops reads every file and folder under environments/' };
+    }
   }
+  throw error;
 }
 
 /** `spec.gpuPools` on its own (ajv ignores a `default` at a schema's root, so it is left out). */

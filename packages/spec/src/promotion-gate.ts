@@ -5,12 +5,10 @@
  * "runs": otherwise every change to staging would break production's validation until promoted.
  * A model may override the gate with the annotation `tritonops.dev/promotion-override: "<reason>"`.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
-import type { LoadedEnvironment } from './load.ts';
+import type { LoadedEnvironment, SpecSource } from './load.ts';
+import { MAX_FILE_BYTES } from './source-file.ts';
 
 export const PROMOTION_OVERRIDE = 'tritonops.dev/promotion-override';
 
@@ -39,37 +37,40 @@ function specReleases(text: string): string[] {
   }
 }
 
-/** Releases the source model has run according to Git: every committed version of its file. */
-function historicalReleases(root: string, path: string): string[] {
-  const log = spawnSync('git', ['log', '--format=%H', '--', path], { cwd: root, encoding: 'utf8' });
-  if (log.status !== 0) return [];
-  return log.stdout
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((sha) => {
-      const show = spawnSync('git', ['show', `${sha}:${path}`], { cwd: root, encoding: 'utf8' });
-      return show.status === 0 ? specReleases(show.stdout) : [];
-    });
+export interface GateContext {
+  /** Where the source environment's specs are read when this run did not load them. */
+  readonly source: SpecSource;
+  /** Every committed version of a file (repository-relative), for "has run"; none without Git. */
+  readonly history?: (rel: string) => string[];
 }
 
-export function checkPromotionGate(root: string, env: LoadedEnvironment, loaded: readonly LoadedEnvironment[] = []): Diagnostic[] {
+export function checkPromotionGate(env: LoadedEnvironment, loaded: readonly LoadedEnvironment[], context: GateContext): Diagnostic[] {
   const source = env.environment?.value.spec.promotedFrom;
-  // An unknown source is reported by the environment checks; nothing to compare with here.
-  if (!source || !existsSync(join(root, 'environments', source))) return [];
-  const out: Diagnostic[] = [];
+  if (!source) return [];
   // The source's specs as this run already read them, when it did: no second parse.
   const sourceEnv = loaded.find((e) => e.name === source);
+  let sourceFiles: Set<string>;
+  try {
+    sourceFiles = new Set((context.source.list(`environments/${source}/models`) ?? []).filter((e) => e.kind === 'file').map((e) => e.name));
+  } catch {
+    // The source's folder is not one we read; the environment checks report it.
+    return [];
+  }
+  // An unknown source is reported by the environment checks; nothing to compare with here.
+  if (!sourceEnv && context.source.list(`environments/${source}`) === undefined) return [];
+  const out: Diagnostic[] = [];
   const sourceModels = new Map((sourceEnv?.models ?? []).map((m) => [m.value.metadata.name, m] as const));
   for (const { file, value: model } of env.models) {
     if (model.metadata.annotations?.[PROMOTION_OVERRIDE]) continue;
     const name = model.metadata.name;
-    const sourcePath = ['yaml', 'yml'].map((ext) => `environments/${source}/models/${name}.${ext}`).find((p) => existsSync(join(root, p)));
+    const sourceName = [`${name}.yaml`, `${name}.yml`].find((f) => sourceFiles.has(f));
+    const sourcePath = sourceName ? `environments/${source}/models/${sourceName}` : undefined;
     const mine = releasesOf(model.spec);
     const inMemory = sourceModels.get(name);
-    const current = inMemory ? releasesOf(inMemory.value.spec) : sourcePath ? specReleases(readFileSync(join(root, sourcePath), 'utf8')) : [];
+    const current = inMemory ? releasesOf(inMemory.value.spec) : sourcePath ? specReleases(readText(context.source, sourcePath)) : [];
     const missing = mine.filter((r) => !current.includes(r));
     if (missing.length === 0) continue;
-    const history = sourcePath ? historicalReleases(root, sourcePath) : [];
+    const history = sourcePath && context.history ? context.history(sourcePath).flatMap(specReleases) : [];
     const unproven = missing.filter((r) => !history.includes(r));
     if (unproven.length === 0) continue;
     const isCanary = !mine.slice(0, 1).some((r) => unproven.includes(r));
@@ -89,4 +90,12 @@ export function checkPromotionGate(root: string, env: LoadedEnvironment, loaded:
     });
   }
   return out;
+}
+
+function readText(source: SpecSource, rel: string): string {
+  try {
+    return Buffer.from(source.read(rel, MAX_FILE_BYTES)).toString('utf8');
+  } catch {
+    return '';
+  }
 }

@@ -2,11 +2,18 @@
  * A spec file parsed with the `yaml` Document API and a LineCounter, so that any path inside the
  * data (`spec.resources.memory`) can be traced back to `file:line:col`.
  */
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, Position } from './diagnostics.ts';
+import { firstHidden } from './reveal.ts';
 
-/** A spec is a page of YAML; anything this large is a mistake or an attack, and is not parsed. */
-const MAX_FILE_BYTES = 1024 * 1024;
+/** A spec is a page of YAML; anything this large is a mistake or an attack, and is not read. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** Tags of YAML's core schema: the only ones a spec may write (`!!str 1`). Others would be dropped silently. */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** Characters YAML allows in a document (its `c-printable`); anything else is refused where it stands. */
+const NOT_PRINTABLE = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 /** Alias expansions allowed per document: enough for real specs, far too few for a "billion laughs". */
 const MAX_ALIAS_COUNT = 100;
@@ -105,6 +112,20 @@ export class SourceFile {
     }
     const text = decoded.text;
     const diagnostics: Diagnostic[] = [];
+    const raw = NOT_PRINTABLE.exec(text);
+    if (raw) {
+      return new SourceFile(path, text, { document: undefined, lineCounter }, undefined, [
+        {
+          severity: 'error',
+          code: 'not-printable',
+          file: path,
+          ...positionOfOffset(text, raw.index),
+          length: 1,
+          message: `the file contains the character "${raw[0]}", which YAML does not allow`,
+          hint: 'delete it; a spec is plain text',
+        },
+      ]);
+    }
     const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
     const docs = Array.isArray(documents) ? documents : [];
     const fail = (code: string, offset: number, message: string, hint?: string) => {
@@ -125,6 +146,7 @@ export class SourceFile {
       fail('multiple-documents', second.range[0], 'a spec file holds exactly one YAML document', 'move the second document into a file of its own');
     }
     const document = withContent[0];
+    if (diagnostics.length === 0 && document) diagnostics.push(...unsafeNodes(path, text, document, lineCounter));
     let data: unknown;
     if (diagnostics.length === 0 && document) {
       try {
@@ -214,6 +236,44 @@ export class SourceFile {
   private lineLength(line: number): number {
     return this.text.split('\n')[line - 1]?.length ?? 1;
   }
+}
+
+/**
+ * What YAML allows but a spec must not carry: tags outside the core schema (`!include x` would
+ * silently become the string "x"), an alias inside the node it refers to (a structure that never
+ * ends), and hidden characters in keys and values (controls, zero-width and bidi characters that
+ * make a value differ from what a reviewer reads, or drive a terminal).
+ */
+function unsafeNodes(file: string, text: string, document: Document.Parsed, lineCounter: LineCounter): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const at = (offset: number, length: number, code: string, message: string, hint: string) =>
+    found.push({ severity: 'error', code, file, ...lineCounter.linePos(offset), length: Math.max(1, length), message, hint });
+  visit(document, {
+    Node(_key, node, path) {
+      if (isAlias(node)) {
+        const target = node.resolve(document);
+        if (target && path.includes(target)) {
+          at(node.range?.[0] ?? 0, node.source.length + 1, 'recursive-alias', `alias "*${node.source}" is inside the node it refers to, so its value never ends`, 'write the value out instead of using an alias');
+        }
+        return;
+      }
+      const start = node.range?.[0] ?? 0;
+      if (node.tag && !CORE_TAGS.has(node.tag)) {
+        let tagAt = text.lastIndexOf('!', start - 1);
+        if (text[tagAt - 1] === '!') tagAt--;
+        const shown = node.tag.startsWith('tag:yaml.org,2002:') ? `!!${node.tag.slice('tag:yaml.org,2002:'.length)}` : node.tag;
+        at(tagAt < 0 ? start : tagAt, shown.length, 'yaml-tag', `YAML tag "${shown}" is not supported`, 'specs are plain YAML: remove the tag (only !!str, !!int, !!float, !!bool, !!null, !!seq and !!map are allowed)');
+      }
+      if (isScalar(node) && typeof node.value === 'string') {
+        const hidden = firstHidden(node.value, '\n\t');
+        if (hidden) {
+          at(start, (node.range?.[1] ?? start + 1) - start, 'hidden-character', `this text contains the character "${hidden.char}", which a reader cannot see`, 'delete it; spec values are plain text');
+        }
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function writtenAt(data: unknown, path: DataPath): boolean {

@@ -5,6 +5,7 @@ import { listEnvironments, loadSpecs, type LoadOptions } from './load.ts';
 import { planEnvironment, type EnvironmentPlan } from './plan.ts';
 import { checkPipelines } from './pipeline-checks.ts';
 import { checkPromotionGate } from './promotion-gate.ts';
+import { RepositoryFs } from './repository-fs.ts';
 import { checkEnvironment } from './semantic.ts';
 import type { SourceFile } from './source-file.ts';
 
@@ -18,14 +19,16 @@ export interface WorkspaceResult {
 }
 
 export function loadWorkspace(options: LoadOptions): WorkspaceResult {
-  const loaded = loadSpecs(options);
+  const source = options.source ?? new RepositoryFs(options.root);
+  const loaded = loadSpecs({ ...options, source });
   const bag = new DiagnosticBag();
   bag.addAll(loaded.diagnostics);
-  const all = listEnvironments(options.root);
+  const all = listEnvironments(source);
+  const gate = { source, ...(options.history ? { history: options.history } : {}) };
   for (const env of loaded.environments) {
     bag.addAll(checkEnvironment(env, all));
     bag.addAll(checkPipelines(env));
-    bag.addAll(checkPromotionGate(options.root, env, loaded.environments));
+    bag.addAll(checkPromotionGate(env, loaded.environments, gate));
   }
   let plans: EnvironmentPlan[] = [];
   if (!bag.hasErrors) {

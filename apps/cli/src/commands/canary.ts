@@ -5,8 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { didYouMean, ENVIRONMENTS_DIR, loadWorkspace, MODELS_DIR, promoteCanary, setCanaryWeight, type EditResult } from '@tritonops/spec';
+import { didYouMean, ENVIRONMENTS_DIR, MODELS_DIR, promoteCanary, setCanaryWeight, type EditResult } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
+import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export interface CanaryOptions {
@@ -17,7 +18,7 @@ export interface CanaryOptions {
   readonly weight?: number;
 }
 
-export function canaryCommand(options: CanaryOptions, io: Io): number {
+export async function canaryCommand(options: CanaryOptions, io: Io): Promise<number> {
   const modelsDir = join(options.root, ENVIRONMENTS_DIR, options.env, MODELS_DIR);
   const file = [`${options.model}.yaml`, `${options.model}.yml`].map((f) => join(modelsDir, f)).find((f) => existsSync(f));
   const shown = (path: string) => relative(io.cwd, path).split(sep).join('/');
@@ -36,9 +37,9 @@ export function canaryCommand(options: CanaryOptions, io: Io): number {
   }
 
   // The edited file must leave the environment valid, or it is not written.
-  const check = loadWorkspace({ root: options.root, only: [options.env], displayBase: io.cwd, overrides: new Map([[file, Buffer.from(edit.text)]]) });
+  const check = loadRepository(options.root, io, { only: [options.env], overrides: new Map([[file, Buffer.from(edit.text)]]) });
   if (check.hasErrors) {
-    reportDiagnostics(io, check.diagnostics, check.sources);
+    await reportDiagnostics(io, check.diagnostics, check.sources);
     io.err(`the edit would leave the specs invalid (${tally(check.diagnostics)}); nothing was written`);
     return EXIT.problems;
   }

@@ -1,14 +1,15 @@
 /** `tritonops capacity`: GPU demand at minimum and maximum scale against each pool's capacity. */
-import { formatCapacityMarkdown, formatCapacityTable, loadWorkspace, planCapacity } from '@tritonops/spec';
+import { formatCapacityMarkdown, formatCapacityTable, planCapacity } from '@tritonops/spec';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
+import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export type CapacityFormat = 'table' | 'json' | 'markdown';
 export const CAPACITY_FORMATS: readonly CapacityFormat[] = ['table', 'json', 'markdown'];
 
-export function capacityCommand(options: CommonOptions & { format: CapacityFormat }, io: Io): number {
-  const result = loadWorkspace({ root: options.root, displayBase: io.cwd, ...(options.envs ? { only: options.envs } : {}) });
-  reportDiagnostics(io, result.diagnostics, result.sources);
+export async function capacityCommand(options: CommonOptions & { format: CapacityFormat }, io: Io): Promise<number> {
+  const result = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}) });
+  await reportDiagnostics(io, result.diagnostics, result.sources);
   if (result.hasErrors) {
     io.err(`capacity needs valid specs: ${tally(result.diagnostics)}`);
     return EXIT.problems;

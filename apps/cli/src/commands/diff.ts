@@ -4,14 +4,12 @@
  * scaling, GPU demand, auth, models and pipelines), then every object added, removed or changed,
  * with a compact YAML diff. Text for terminals, Markdown for a PR comment, JSON for tools.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import { renderEnvironment, toYaml, type RenderedFile } from '@tritonops/charts';
 import { changedPipelines, compareStrings, listEnvironments, loadWorkspace, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
-import { extractSpecs, GitError, resolveBase } from '../git.ts';
+import { fileHistory, GitError, GitSpecTree, resolveBase } from '../git.ts';
+import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 /** The formats `diff` writes (text for people, markdown for a PR comment, json for tools). */
@@ -100,7 +98,7 @@ export function formatMarkdown(diffs: readonly EnvironmentDiff[], base: string):
   return `${lines.join('\n')}\n`;
 }
 
-export function diffCommand(options: { root: string; envs?: string[]; base?: string; format: DiffFormat }, io: Io): number {
+export async function diffCommand(options: { root: string; envs?: string[]; base?: string; format: DiffFormat }, io: Io): Promise<number> {
   let base: { commit: string; label: string };
   try {
     base = resolveBase(options.root, options.base);
@@ -108,17 +106,16 @@ export function diffCommand(options: { root: string; envs?: string[]; base?: str
     io.err(`error: ${(error as Error).message}`);
     return error instanceof GitError ? EXIT.usage : EXIT.internal;
   }
-  const after = loadWorkspace({ root: options.root, displayBase: io.cwd, ...(options.envs ? { only: options.envs } : {}) });
+  const after = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}) });
   if (after.hasErrors) {
-    reportDiagnostics(io, after.diagnostics, after.sources);
+    await reportDiagnostics(io, after.diagnostics, after.sources);
     io.err(`diff needs valid specs in the working tree: ${tally(after.diagnostics)}`);
     return EXIT.problems;
   }
-  const scratch = mkdtempSync(join(tmpdir(), 'tritonops-base-'));
-  try {
-    const existed = extractSpecs(options.root, base.commit, scratch);
-    const known = existed ? listEnvironments(scratch).filter((e) => !options.envs || options.envs.includes(e)) : [];
-    const before = known.length > 0 ? loadWorkspace({ root: scratch, displayBase: scratch, only: known }) : undefined;
+  {
+    const tree = new GitSpecTree(options.root, base.commit);
+    const known = tree.exists ? listEnvironments(tree).filter((e) => !options.envs || options.envs.includes(e)) : [];
+    const before = known.length > 0 ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, only: known, history: fileHistory(options.root, base.commit) }) : undefined;
     if (before?.hasErrors) {
       io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); showing every object of the working tree as added`);
     }
@@ -131,7 +128,5 @@ export function diffCommand(options: { root: string; envs?: string[]; base?: str
     else if (options.format === 'markdown') io.out(formatMarkdown(diffs, label).trimEnd());
     else io.out(formatText(diffs, label));
     return diffs.length > 0 ? EXIT_CHANGES : EXIT.ok;
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -1,15 +1,16 @@
 /** `tritonops graph`: a pipeline drawn as a Mermaid flowchart or Graphviz DOT. */
-import { didYouMean, loadWorkspace, pipelineDot, pipelineMermaid } from '@tritonops/spec';
+import { didYouMean, pipelineDot, pipelineMermaid } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
+import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export const GRAPH_FORMATS = ['mermaid', 'dot'] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
 
-export function graphCommand(options: { root: string; env: string; pipeline: string; format: GraphFormat }, io: Io): number {
-  const result = loadWorkspace({ root: options.root, only: [options.env], displayBase: io.cwd });
+export async function graphCommand(options: { root: string; env: string; pipeline: string; format: GraphFormat }, io: Io): Promise<number> {
+  const result = loadRepository(options.root, io, { only: [options.env] });
   if (result.hasErrors) {
-    reportDiagnostics(io, result.diagnostics, result.sources);
+    await reportDiagnostics(io, result.diagnostics, result.sources);
     io.err(`graph needs valid specs: ${tally(result.diagnostics)}`);
     return EXIT.problems;
   }

@@ -4,8 +4,9 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { DNS_LABEL_PATTERN, didYouMean, loadWorkspace, MODEL_NAME_MAX, type EnvironmentPlan, type SignatureSpec } from '@tritonops/spec';
+import { DNS_LABEL_PATTERN, didYouMean, MODEL_NAME_MAX, type EnvironmentPlan, type SignatureSpec } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
+import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export interface NewOptions {
@@ -91,14 +92,14 @@ ${found.signature.inputs.map((t) => `        ${t.name}: input.${t.name}`).join('
 `;
 }
 
-export function newCommand(options: NewOptions, io: Io): number {
+export async function newCommand(options: NewOptions, io: Io): Promise<number> {
   if (!new RegExp(DNS_LABEL_PATTERN).test(options.name) || options.name.length > MODEL_NAME_MAX) {
     io.err(`error: "${options.name}" is not a valid name\n  = hint: use lowercase letters, digits and "-", starting with a letter (DNS-1123 label, at most ${MODEL_NAME_MAX} characters)`);
     return EXIT.usage;
   }
-  const current = loadWorkspace({ root: options.root, only: [options.env], displayBase: io.cwd });
+  const current = loadRepository(options.root, io, { only: [options.env] });
   if (current.hasErrors) {
-    reportDiagnostics(io, current.diagnostics, current.sources);
+    await reportDiagnostics(io, current.diagnostics, current.sources);
     io.err(`new needs valid specs first: ${tally(current.diagnostics)}`);
     return EXIT.problems;
   }
@@ -126,9 +127,9 @@ export function newCommand(options: NewOptions, io: Io): number {
     io.err(`error: no model of environment "${env.name}" declares \`signatures\`, so a pipeline has no tensors to wire\n  = hint: add \`signatures\` to a model (see docs/spec-reference.md), then run this again`);
     return EXIT.problems;
   }
-  const check = loadWorkspace({ root: options.root, only: [options.env], displayBase: io.cwd, overrides: new Map([[path, Buffer.from(text)]]) });
+  const check = loadRepository(options.root, io, { only: [options.env], overrides: new Map([[path, Buffer.from(text)]]) });
   if (check.hasErrors) {
-    reportDiagnostics(io, check.diagnostics, check.sources);
+    await reportDiagnostics(io, check.diagnostics, check.sources);
     io.err(`the new spec would not validate (${tally(check.diagnostics)}); nothing was written`);
     return EXIT.problems;
   }

@@ -8,8 +8,9 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { copyRelease, didYouMean, listEnvironments, loadWorkspace, PROMOTED_FIELDS, summarizeChange } from '@tritonops/spec';
+import { copyRelease, didYouMean, listEnvironments, PROMOTED_FIELDS, summarizeChange } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
+import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 import { synthCommand } from './synth.ts';
 
@@ -33,9 +34,9 @@ export async function promoteCommand(options: PromoteOptions, io: Io): Promise<n
       return EXIT.usage;
     }
   }
-  const before = loadWorkspace({ root: options.root, only: [options.from, options.to], displayBase: io.cwd });
+  const before = loadRepository(options.root, io, { only: [options.from, options.to] });
   if (before.hasErrors) {
-    reportDiagnostics(io, before.diagnostics, before.sources);
+    await reportDiagnostics(io, before.diagnostics, before.sources);
     io.err(`promote needs valid specs first: ${tally(before.diagnostics)}`);
     return EXIT.problems;
   }
@@ -67,9 +68,9 @@ export async function promoteCommand(options: PromoteOptions, io: Io): Promise<n
     edits.set(to, edit);
   }
   const overrides = new Map([...edits].map(([path, e]) => [path, Buffer.from(e.text)]));
-  const after = loadWorkspace({ root: options.root, only: [options.from, options.to], displayBase: io.cwd, overrides });
+  const after = loadRepository(options.root, io, { only: [options.from, options.to], overrides });
   if (after.hasErrors) {
-    reportDiagnostics(io, after.diagnostics, after.sources);
+    await reportDiagnostics(io, after.diagnostics, after.sources);
     io.err(`the promotion would leave the specs invalid (${tally(after.diagnostics)}); nothing was written`);
     return EXIT.problems;
   }

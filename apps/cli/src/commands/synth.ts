@@ -6,13 +6,14 @@
 import { environmentRoots } from '@tritonops/charts';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { listEnvironments, loadWorkspace } from '@tritonops/spec';
+import { listEnvironments } from '@tritonops/spec';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
 import { changedRoots, desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
 import { WorkspaceCache } from '../cache.ts';
 import { renderPlans } from '../incremental-render.ts';
+import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export interface SynthOptions extends CommonOptions {
@@ -25,8 +26,8 @@ export interface SynthOptions extends CommonOptions {
 
 export async function synthCommand(options: SynthOptions, io: Io): Promise<number> {
   const cache = options.noCache ? undefined : new WorkspaceCache(options.root);
-  const result = loadWorkspace({ root: options.root, displayBase: io.cwd, ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
-  reportDiagnostics(io, result.diagnostics, result.sources);
+  const result = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
+  await reportDiagnostics(io, result.diagnostics, result.sources);
   if (result.hasErrors) {
     io.err(`synth failed: ${tally(result.diagnostics)}; nothing under ${OUTPUT_DIR}/ was changed`);
     return EXIT.problems;

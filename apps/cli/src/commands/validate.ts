@@ -1,7 +1,7 @@
 /** `tritonops validate`: every problem in the specs, at once. */
-import { loadWorkspace } from '@tritonops/spec';
 import { WorkspaceCache } from '../cache.ts';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
+import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export interface ValidateOptions extends CommonOptions {
@@ -9,10 +9,10 @@ export interface ValidateOptions extends CommonOptions {
   readonly noCache?: boolean;
 }
 
-export function validateCommand(options: ValidateOptions, io: Io): number {
+export async function validateCommand(options: ValidateOptions, io: Io): Promise<number> {
   const cache = options.noCache ? undefined : new WorkspaceCache(options.root);
-  const result = loadWorkspace({ root: options.root, displayBase: io.cwd, ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
-  reportDiagnostics(io, result.diagnostics, result.sources);
+  const result = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
+  await reportDiagnostics(io, result.diagnostics, result.sources);
   // Only files that passed their own checks are recorded, so saving after errors is safe too.
   cache?.save();
   if (result.hasErrors) {
