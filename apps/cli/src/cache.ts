@@ -11,15 +11,22 @@
  * the whole cache. The cache is never a source of truth: deleting it, or `--no-cache`, only makes
  * the next run slower. It lives outside flux/ (Flux never sees it) and is git-ignored. Writes are
  * atomic (temporary file, then rename); a file that cannot be read or parsed counts as empty.
+ *
+ * Trust: whoever can write the cache can make a render differ from the specs, so it is trusted
+ * only as a local record of this machine's own runs. It is refused when it is a link or when Git
+ * tracks it (a cache that came with a checkout), and `synth --check` never reads it: CI's verdict
+ * rests on a fresh render alone (see docs/security.md).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 // The fingerprint alone, not the charts: `validate` needs no cdk8s.
 import { rendererFingerprint } from '@tritonops/charts/fingerprint';
-import type { CheckedContent, SpecCache } from '@tritonops/spec';
+import { FsProblem, RepositoryFs, type CheckedContent, type SpecCache } from '@tritonops/spec';
+import { Refusal } from './failures.ts';
 
-const CACHE_DIR = '.tritonops-cache';
+export const CACHE_DIR = '.tritonops-cache';
+/** A cache file larger than this is not one a real fleet makes: ignored. */
+const MAX_CACHE_FILE_BYTES = 512 * 1024 * 1024;
 const FORMAT = 1;
 
 export interface RenderEntry {
@@ -52,8 +59,23 @@ export class WorkspaceCache implements SpecCache {
   /** Environments whose render entries were consulted this run (the others keep theirs). */
   private readonly rendered = new Set<string>();
   readonly fingerprint = rendererFingerprint();
+  private readonly fs: RepositoryFs;
 
-  constructor(private readonly root: string) {}
+  /**
+   * The cache of the repository at `root`. Throws FsProblem when `.tritonops-cache` is a link or
+   * not a folder, and Refusal when Git tracks files in it.
+   */
+  constructor(root: string) {
+    this.fs = new RepositoryFs(root);
+    this.fs.folderExists(CACHE_DIR);
+    if (trackedByGit(this.fs.root, CACHE_DIR)) {
+      throw new Refusal(
+        CACHE_DIR,
+        'the workspace cache is committed to Git; a cache that comes with a checkout could make a render differ from the specs',
+        `remove it from Git (git rm -r --cached ${CACHE_DIR}); it is git-ignored and rebuilt by every run`,
+      );
+    }
+  }
 
   get(environment: string, key: string): CheckedContent | undefined {
     const text = this.load(environment).specs[key];
@@ -93,16 +115,13 @@ export class WorkspaceCache implements SpecCache {
       const renders = this.rendered.has(environment) ? used.renders : before.renders;
       if (sameKeys(before.specs, used.specs) && sameRenders(before.renders, renders)) continue;
       const file: CacheFile = { format: FORMAT, fingerprint: this.fingerprint, specs: sortedKeys(used.specs), renders: sortedKeys(renders) };
-      const dir = join(this.root, CACHE_DIR);
-      const target = join(dir, `${environment}.json`);
-      const temporary = `${target}.${process.pid}.tmp`;
       try {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(temporary, JSON.stringify(file));
-        renameSync(temporary, target);
-      } catch {
+        this.fs.mkdirs(CACHE_DIR);
+        this.fs.replaceFile(`${CACHE_DIR}/${environment}.json`, Buffer.from(JSON.stringify(file)));
+      } catch (error) {
         // A read-only checkout or a full disk: the cache is an optimisation, never a reason to fail.
-        rmSync(temporary, { force: true });
+        // A link planted where the cache goes is another matter.
+        if (error instanceof FsProblem && error.kind !== 'os-error') throw error;
       }
     }
   }
@@ -112,12 +131,13 @@ export class WorkspaceCache implements SpecCache {
     if (!store) {
       store = { specs: {}, renders: {} };
       try {
-        const file = JSON.parse(readFileSync(join(this.root, CACHE_DIR, `${environment}.json`), 'utf8')) as Partial<CacheFile>;
+        const file = JSON.parse(this.fs.read(`${CACHE_DIR}/${environment}.json`, MAX_CACHE_FILE_BYTES).toString('utf8')) as Partial<CacheFile>;
         if (file.format === FORMAT && file.fingerprint === this.fingerprint && isRecord(file.specs) && isRecord(file.renders)) {
           store = { specs: file.specs as Record<string, string>, renders: file.renders as Record<string, RenderEntry> };
         }
-      } catch {
-        // no cache yet, or one we cannot read: start empty
+      } catch (error) {
+        // A link where a cache file should be is refused; no cache yet, or one we cannot read: start empty.
+        if (error instanceof FsProblem && (error.kind === 'symlink' || error.kind === 'special-file')) throw error;
       }
       this.loaded.set(environment, store);
     }
@@ -146,4 +166,10 @@ function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boole
 
 function sameRenders(a: Record<string, RenderEntry>, b: Record<string, RenderEntry>): boolean {
   return sameKeys(a, b) && Object.entries(a).every(([path, e]) => b[path]?.key === e.key && b[path]?.sha === e.sha);
+}
+
+/** Whether Git tracks any file under `rel` (false outside a Git repository or without git). */
+function trackedByGit(root: string, rel: string): boolean {
+  const run = spawnSync('git', ['ls-files', '-z', '--', rel], { cwd: root, encoding: 'utf8' });
+  return run.status === 0 && run.stdout.length > 0;
 }

@@ -12,6 +12,8 @@ import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './commands/graph.
 import type { DiffFormat } from './commands/diff.ts';
 import { newCommand } from './commands/new.ts';
 import { validateCommand } from './commands/validate.ts';
+import { reportFailure } from './failures.ts';
+import { inertIo } from './inert-output.ts';
 
 // synth, promote and diff render, so they load the charts (cdk8s): imported when used, so that
 // validate, help and the other commands start faster.
@@ -26,6 +28,10 @@ export const EXIT = {
   usage: 2,
   /** A bug in tritonops: nothing was written. */
   internal: 70,
+  /** The file system refused (read-only, full, no permission): said what was and was not changed. */
+  io: 74,
+  /** Another tritonops run holds the repository's lock for longer than we wait. */
+  busy: 75,
 } as const;
 
 export interface Io {
@@ -157,6 +163,18 @@ Exit codes: 0 written, 1 the environment does not validate, 2 usage error (bad n
 };
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const inert = inertIo(io);
+  let root: string | undefined;
+  try {
+    return await dispatch(argv, inert, (r) => (root = r));
+  } catch (error) {
+    const code = reportFailure(inert, root ?? io.cwd, error);
+    if (code === undefined) throw error;
+    return code;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: Io, setRoot: (root: string) => void): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === '-h' || verb === '--help') {
     io.out(MAIN_HELP);
@@ -216,6 +234,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (!formats.includes(format)) return usage(io, `unknown format "${values.format}"`, [...formats], values.format, verb);
 
   const root = values.root ? resolve(io.cwd, values.root) : findRoot(io.cwd);
+  setRoot(root);
   if (!existsSync(join(root, 'environments'))) {
     io.err(`error: no environments/ folder in ${root}\n  = hint: run tritonops from the repository root, or pass --root <dir>`);
     return EXIT.usage;

@@ -86,7 +86,7 @@ export function compareStrings(a: string, b: string): number {
  * `sourceText` is the text of the file when it was read as a spec (never any other file's).
  *
  * What came from a spec or a file name is shown inert: hidden characters (controls, zero-width,
- * bidi overrides) and look-alike letters are escaped as `\u{…}` and named in a note, so a message
+ * bidi overrides) and look-alike letters are escaped as `\uXXXX` and named in a note, so a message
  * can neither hide what it is about nor drive the terminal. `namer` gives characters their Unicode
  * names (the CLI passes the `unicode-name` package).
  */

@@ -8,6 +8,8 @@ export * from './s3.ts';
 export * from './quantity.ts';
 export * from './load.ts';
 export * from './semantic.ts';
+export * from './safety-checks.ts';
+export * from './triton-flags.ts';
 export * from './plan.ts';
 export * from './workspace.ts';
 export * from './schema/common.ts';

@@ -41,6 +41,9 @@ export type FsProblemKind = 'symlink' | 'special-file' | 'not-a-file' | 'not-a-f
 
 /** A path tritonops will not use, or an error of the operating system on it. */
 export class FsProblem extends Error {
+  /** What is wrong, without the path: "this is a symbolic link; …". */
+  readonly reason: string;
+
   constructor(
     /** Repository-relative path with forward slashes. */
     readonly path: string,
@@ -48,26 +51,28 @@ export class FsProblem extends Error {
     /** For `os-error`: the errno code (EACCES, ENOSPC, EROFS, …); for `too-large`: the size in bytes. */
     readonly detail?: string | number,
   ) {
-    super(describeProblem(path, kind, detail));
+    const reason = describeProblem(kind, detail);
+    super(`${path}: ${reason}`);
+    this.reason = reason;
   }
 }
 
-function describeProblem(path: string, kind: FsProblemKind, detail: string | number | undefined): string {
+function describeProblem(kind: FsProblemKind, detail: string | number | undefined): string {
   switch (kind) {
     case 'symlink':
-      return `${path} is a symbolic link; tritonops does not follow links`;
+      return 'this is a symbolic link; tritonops does not follow links';
     case 'special-file':
-      return `${path} is not a regular file (${String(detail ?? 'a device, socket or FIFO')})`;
+      return `this is not a regular file (${String(detail ?? 'a device, socket or FIFO')})`;
     case 'not-a-file':
-      return `${path} is a folder, not a file`;
+      return 'this is a folder, not a file';
     case 'not-a-folder':
-      return `${path} is a file, not a folder`;
+      return 'this is a file, not a folder';
     case 'too-large':
-      return `${path} is too large (${String(detail)} bytes)`;
+      return `this file is too large (${String(detail)} bytes)`;
     case 'unsafe-path':
-      return `"${path}" is not a path inside the repository`;
+      return 'this is not a path inside the repository';
     case 'os-error':
-      return `${path}: ${osErrorText(String(detail))}`;
+      return osErrorText(String(detail));
   }
 }
 
@@ -127,10 +132,9 @@ export class RepositoryFs {
     return rel === '' ? this.root : join(this.root, ...segments(rel));
   }
 
-  /** What `rel` is, without following a link; undefined when it does not exist. */
+  /** What `rel` is, without following a link; undefined when it (or a folder on its way) does not exist. */
   kind(rel: string): EntryKind | undefined {
-    const parts = segments(rel);
-    this.checkFolder(parts.slice(0, -1).join('/'));
+    if (!this.parentExists(rel)) return undefined;
     const stats = this.lstat(rel);
     return stats ? kindOf(stats) : undefined;
   }
@@ -149,17 +153,22 @@ export class RepositoryFs {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Whether folder `rel` exists; throws when it is a link, a file or a special file. */
+  /** Whether folder `rel` exists; throws when it, or a folder on its way, is a link, a file or a special file. */
   folderExists(rel: string): boolean {
     if (this.checked.has(rel)) return true;
-    const parts = segments(rel);
-    this.checkFolder(parts.slice(0, -1).join('/'));
+    if (!this.parentExists(rel)) return false;
     const stats = this.lstat(rel);
     if (!stats) return false;
     if (stats.isSymbolicLink()) throw new FsProblem(rel, 'symlink');
     if (!stats.isDirectory()) throw new FsProblem(rel, stats.isFile() ? 'not-a-folder' : 'special-file', specialKind(stats));
     this.checked.add(rel);
     return true;
+  }
+
+  /** Whether the folder holding `rel` exists (checking every folder on the way). */
+  private parentExists(rel: string): boolean {
+    const parts = segments(rel);
+    return parts.length <= 1 || this.folderExists(parts.slice(0, -1).join('/'));
   }
 
   /**
@@ -294,7 +303,7 @@ export class RepositoryFs {
   }
 
   private checkFolder(rel: string): void {
-    if (!this.folderExists(rel)) throw new FsProblem(rel, 'os-error', 'ENOENT');
+    if (rel !== '' && !this.folderExists(rel)) throw new FsProblem(rel, 'os-error', 'ENOENT');
   }
 
   private lstat(rel: string): Stats | undefined {

@@ -1,6 +1,6 @@
 /**
  * Text from specs and file names, made safe to show: characters a reader cannot see, or would
- * mistake for others, are written as escapes (`\u{200B}`) and named in a note, so that a message
+ * mistake for others, are written as escapes (`\u200B`) and named in a note, so that a message
  * never hides what it is about and a terminal never runs what a spec smuggled in (ESC, CR, bidi
  * overrides).
  *
@@ -18,6 +18,11 @@ const HIDDEN_GLOBAL = new RegExp(HIDDEN.source, 'gu');
 const WORD = /[\p{L}\p{M}\p{N}_]+/gu;
 const ASCII_LETTER = /[A-Za-z]/;
 const LATIN = /\p{Script=Latin}/u;
+
+/** Cyrillic and Greek letters that print like Latin ones (pairs: the letter, then its twin). */
+const LOOKS_LIKE: Record<string, string> = Object.fromEntries(
+  [...'аaвBеeкkмMнHоoрpсcтTуyхxіiјjѕsԁdԛqԝwүyһhӏlАAВBЕEКKМMНHОOРPСCТTХXІIЈJЅSҮYαaοoρpνvιiκkυuΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧX'.matchAll(/(.)(.)/gu)].map((m) => [m[1]!, m[2]!]),
+);
 const MARK = /\p{M}/u;
 
 /** Whether `text` holds anything `reveal` would escape: a cheap test before naming characters. */
@@ -28,8 +33,9 @@ export function needsReveal(text: string): boolean {
   return lookAlikes(text).size > 0;
 }
 
+/** `\uXXXX` per UTF-16 unit: the escape JSON and JavaScript both read, so JSON output stays valid. */
 function escape(char: string): string {
-  return `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`;
+  return [...Array(char.length).keys()].map((i) => `\\u${char.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')}`).join('');
 }
 
 function isLookAlike(char: string): boolean {
@@ -91,7 +97,7 @@ export function describeCharacter(char: string, namer?: CharacterNamer, hidden =
   const name = namer?.(char);
   const label = name ? `${code} ${name}` : code;
   if (hidden) return `${label} (${/\p{Cc}/u.test(char) ? 'a control character' : 'invisible'})`;
-  const ascii = char.normalize('NFKC');
+  const ascii = LOOKS_LIKE[char] ?? char.normalize('NFKC');
   return /^[\x21-\x7e]+$/.test(ascii) ? `${label} (looks like "${ascii}")` : `${label} (not a Latin letter)`;
 }
 

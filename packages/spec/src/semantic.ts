@@ -12,20 +12,6 @@ import type { AuthSpec, AutoscalingSpec } from './schema/model.ts';
 import type { Environment } from './schema/environment.ts';
 import { didYouMean } from './validate-shape.ts';
 
-/** tritonserver flags tritonops sets itself, and where the user controls them instead. */
-export const MANAGED_FLAGS: Record<string, string> = {
-  'model-repository': 'set `repository` (and `cache`)',
-  'model-store': 'set `repository` (and `cache`)',
-  'model-control-mode': 'list the models to load in `models`',
-  'load-model': 'list the models to load in `models`',
-  'http-port': 'the ports are fixed (http 8000, grpc 8001, metrics 8002) so that Services and monitors match',
-  'grpc-port': 'the ports are fixed (http 8000, grpc 8001, metrics 8002) so that Services and monitors match',
-  'metrics-port': 'the ports are fixed (http 8000, grpc 8001, metrics 8002) so that Services and monitors match',
-  'allow-metrics': 'metrics are always on: the platform scales and alerts on them',
-  'allow-http': 'HTTP serves the health probes and must stay on',
-  'exit-timeout-secs': 'set `terminationGracePeriodSeconds`; the exit timeout is derived from it',
-};
-
 /**
  * How KEDA treats each trigger. AverageValue: the query sums over replicas and the threshold is
  * per replica. Value: the query is a mean or a quantile and the threshold is its target.
@@ -45,14 +31,6 @@ export function formatBytes(bytes: number): string {
   }
   return `${bytes}`;
 }
-
-/** Environment variables tritonops sets itself. */
-export const MANAGED_ENV: Record<string, string> = {
-  AWS_DEFAULT_REGION: 'set `s3.region` in environment.yaml',
-  AWS_ACCESS_KEY_ID: 'name the Secret in `s3.credentialsSecret` of environment.yaml',
-  AWS_SECRET_ACCESS_KEY: 'name the Secret in `s3.credentialsSecret` of environment.yaml',
-  HF_HOME: 'set `cache: sfs` to keep the Hugging Face cache on the shared SFS share',
-};
 
 export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readonly string[]): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -168,15 +146,6 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
       error(file, ['spec', 'cache'], 'sfs-not-configured', `cache: sfs needs an SFS share, but environment "${env.name}" declares no \`sfs\``, `add \`sfs: { server, path, size }\` to ${envFile.path}, or set \`cache: none\``);
     }
 
-    const checkArgs = (path: DataPath, args: readonly string[]) =>
-      args.forEach((arg, i) => {
-        const flag = /^--([^=]+)/.exec(arg)?.[1] ?? '';
-        const why = MANAGED_FLAGS[flag];
-        if (why) error(file, [...path, i], 'managed-flag', `--${flag} is set by tritonops`, why);
-      });
-    checkArgs(['spec', 'args'], spec.args);
-    if (spec.canary?.args) checkArgs(['spec', 'canary', 'args'], spec.canary.args);
-
     // Canary: either static routing of a second release, or Flagger analysis of every release.
     const canary = spec.canary;
     if (canary) {
@@ -232,11 +201,6 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
 
     // Auth: roles need tokens; opting out is explicit and visible.
     if (loadedEnv) out.push(...checkAuth(file, spec.auth, env.name, loadedEnv, `model "${name}"`));
-
-    for (const key of Object.keys(spec.env)) {
-      const why = MANAGED_ENV[key];
-      if (why) error(file, ['spec', 'env', key], 'managed-env', `environment variable ${key} is set by tritonops`, why, 'key');
-    }
 
     if (spec.startupTimeoutSeconds < 120 && spec.cache === 'none') {
       warn(file, ['spec', 'startupTimeoutSeconds'], 'short-startup', `startupTimeoutSeconds: ${spec.startupTimeoutSeconds} leaves little time to download the repository from S3`, 'allow at least a few minutes for multi-GB models');

@@ -6,6 +6,7 @@ import { planEnvironment, type EnvironmentPlan } from './plan.ts';
 import { checkPipelines } from './pipeline-checks.ts';
 import { checkPromotionGate } from './promotion-gate.ts';
 import { RepositoryFs } from './repository-fs.ts';
+import { checkPromotionChains, checkSafety } from './safety-checks.ts';
 import { checkEnvironment } from './semantic.ts';
 import type { SourceFile } from './source-file.ts';
 
@@ -25,8 +26,10 @@ export function loadWorkspace(options: LoadOptions): WorkspaceResult {
   bag.addAll(loaded.diagnostics);
   const all = listEnvironments(source);
   const gate = { source, ...(options.history ? { history: options.history } : {}) };
+  bag.addAll(checkPromotionChains(loaded.environments));
   for (const env of loaded.environments) {
     bag.addAll(checkEnvironment(env, all));
+    bag.addAll(checkSafety(env));
     bag.addAll(checkPipelines(env));
     bag.addAll(checkPromotionGate(env, loaded.environments, gate));
   }

@@ -4,14 +4,13 @@
  * written unless every environment rendered.
  */
 import { environmentRoots } from '@tritonops/charts';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { listEnvironments } from '@tritonops/spec';
+import { listEnvironments, RepositoryFs } from '@tritonops/spec';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
 import { changedRoots, desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
 import { WorkspaceCache } from '../cache.ts';
+import { withRepositoryLock } from '../repository-lock.ts';
 import { renderPlans } from '../incremental-render.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
@@ -24,8 +23,17 @@ export interface SynthOptions extends CommonOptions {
   readonly noCache?: boolean;
 }
 
+/**
+ * Holds the repository's lock from reading the specs to the last write, so that the flux/ it
+ * writes is what the specs said when it read them. `--check` writes nothing and never reads the
+ * workspace cache: its verdict rests on a fresh render of the specs alone.
+ */
 export async function synthCommand(options: SynthOptions, io: Io): Promise<number> {
-  const cache = options.noCache ? undefined : new WorkspaceCache(options.root);
+  return withRepositoryLock(options.root, io, () => synth(options, io), { optional: options.check });
+}
+
+async function synth(options: SynthOptions, io: Io): Promise<number> {
+  const cache = options.noCache || options.check ? undefined : new WorkspaceCache(options.root);
   const result = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
   await reportDiagnostics(io, result.diagnostics, result.sources);
   if (result.hasErrors) {
@@ -97,12 +105,11 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
  * environment's run may be writing next to us); say so, since Flux keeps syncing them.
  */
 function warnAboutOrphans(root: string, io: Io): void {
+  const fs = new RepositoryFs(root);
   const environments = new Set(listEnvironments(root));
   for (const area of ['clusters', 'infrastructure', 'models']) {
-    const dir = join(root, OUTPUT_DIR, area);
-    if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory() && !environments.has(entry.name)) {
+    for (const entry of fs.list(`${OUTPUT_DIR}/${area}`) ?? []) {
+      if (entry.kind === 'folder' && !environments.has(entry.name)) {
         io.err(`warning: ${OUTPUT_DIR}/${area}/${entry.name}/ belongs to no environment under environments/\n  = hint: run \`tritonops synth\` without --env to remove it (Flux then prunes what it deployed)`);
       }
     }

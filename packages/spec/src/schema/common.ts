@@ -43,8 +43,11 @@ export const DefaultedQuantity = (description: string, examples: (string | numbe
  * A map with constrained keys. `propertyNames` (rather than TypeBox's keyed `patternProperties`)
  * makes a bad key an error that names the key instead of silently ignoring it.
  */
-export const Dictionary = <V extends TSchema>(keyPattern: string, value: V, options: SchemaOptions) =>
-  Type.Record(Type.String(), value, { ...options, propertyNames: { pattern: keyPattern } });
+export const Dictionary = <V extends TSchema>(keyPattern: string, value: V, options: SchemaOptions, keyMaxLength?: number) =>
+  Type.Record(Type.String(), value, { ...options, propertyNames: { pattern: keyPattern, ...(keyMaxLength !== undefined ? { maxLength: keyMaxLength } : {}) } });
+
+/** An HTTP header value a person can read: visible ASCII, inner spaces allowed (RFC 9110 field-value, minus obs-text). */
+export const HEADER_VALUE_PATTERN = '^[!-~]([ -~]*[!-~])?$';
 
 export const Labels = (description: string, examples: Record<string, string>[]) =>
   Dictionary(LABEL_KEY_PATTERN, Type.String({ pattern: LABEL_VALUE_PATTERN, maxLength: 63 }), { description, examples });

@@ -61,7 +61,7 @@ export const GpuPool = Type.Object(
               description: 'Equal matches `value`; Exists matches any value.',
               examples: ['Equal'],
             })),
-            value: Type.Optional(Type.String({ description: 'Taint value (with Equal).', examples: ['a100'] })),
+            value: Type.Optional(Type.String({ pattern: LABEL_VALUE_PATTERN, maxLength: 63, description: 'Taint value (with Equal).', examples: ['a100'] })),
             effect: Type.Union(
               [Type.Literal('NoSchedule'), Type.Literal('PreferNoSchedule'), Type.Literal('NoExecute')],
               { description: 'Taint effect.', examples: ['NoSchedule'] },
@@ -167,9 +167,9 @@ export const EnvironmentSpec = Type.Object(
     ),
     gpuPools: Defaulted(Dictionary(DNS_LABEL_PATTERN, GpuPool, {
       default: {},
-      description: 'GPU node pools of the cluster, by name. Models pick one with `gpuPool`; an environment may have none.',
+      description: 'GPU node pools of the cluster, by name (at most 63 characters: the name becomes a node label value). Models pick one with `gpuPool`; an environment may have none.',
       examples: [{ t4: { nodeSelector: { 'gpu.example.com/model': 'tesla-t4' }, gpusPerNode: 1, maxNodes: 4, gpuMemory: '16Gi' } }],
-    })),
+    }, 63)),
     s3: Type.Object(
       {
         endpoint: Type.Optional(

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
 import { Signatures } from './tensor.ts';
-import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, MODEL_NAME_MAX, QUANTITY_PATTERN } from './common.ts';
+import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, HEADER_VALUE_PATTERN, MODEL_NAME_MAX, QUANTITY_PATTERN } from './common.ts';
 
 /** Triton model names: directory names inside the model repository. */
 export const TRITON_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
@@ -51,7 +51,7 @@ export const Resources = (defaults: { cpu: string; memory: string; shm: string }
   );
 
 const ARGS_DESCRIPTION =
-  'Extra `tritonserver` flags, each as `--flag=value`. Flags tritonops manages (repository, ports, metrics, model control) are rejected.';
+  'Extra `tritonserver` flags, each as `--flag=value`. They are read as tritonserver reads them (an unambiguous prefix is the flag it abbreviates): unknown or ambiguous flags, and flags tritonops manages (repository, ports and addresses, metrics, model control, tracing, exit timeout), are rejected. `$(` must be written `$$(`: Kubernetes would replace `$(NAME)` with a variable of the container.';
 const Args = (options: { default?: string[] }) =>
   Type.Array(Type.String({ pattern: '^--[a-z0-9][-a-z0-9_]*(=.*)?$' }), {
     ...options,
@@ -119,7 +119,7 @@ export const Auth = Type.Object(
       Type.Array(Type.String({ pattern: '^[^\\s]+$' }), {
         minItems: 1,
         uniqueItems: true,
-        description: "Keycloak realm roles a caller needs, any of them (the token's `realm_access.roles`).",
+        description: "Keycloak realm roles a caller needs, any of them (the token's `realm_access.roles`). Exact names: `*` is refused (Istio would read it as a wildcard).",
         examples: [['llm-users']],
       }),
     ),
@@ -287,10 +287,10 @@ const Canary = Type.Object(
       Type.Integer({ minimum: 0, maximum: 100, description: 'Percent of the traffic the canary receives; the stable track gets the rest.', examples: [10] }),
     ),
     header: Type.Optional(
-      Dictionary('^[a-z0-9][-a-z0-9_]*$', Type.String({ minLength: 1 }), {
+      Dictionary('^[a-z0-9][-a-z0-9_]*$', Type.String({ pattern: HEADER_VALUE_PATTERN, maxLength: 256 }), {
         minProperties: 1,
         maxProperties: 1,
-        description: 'A request header (lowercase name) that sends a request to the canary whatever the weight: for testers.',
+        description: 'A request header (lowercase name, visible ASCII value) that sends a request to the canary whatever the weight: for testers. Headers every request carries for other reasons (`content-type`, `authorization`, `x-forwarded-*`, …) are refused.',
         examples: [{ 'x-canary': 'true' }],
       }),
     ),
@@ -326,7 +326,7 @@ export const ModelSpec = Type.Object(
     env: Defaulted(Dictionary('^[A-Za-z_][A-Za-z0-9_]*$', Type.String(), {
       default: {},
       description:
-        'Plain environment variables for the Triton container. Never credentials: those live in Secrets named in environment.yaml.',
+        'Plain environment variables for the Triton container. Never credentials: those live in Secrets named in environment.yaml. Variables that would redirect the model repository or what code runs are refused (`AWS_*`, `TRITON_AWS_*`, proxies, TLS trust stores, `LD_*`, `PYTHON*`, `PATH`), and `$(` must be written `$$(`.',
       examples: [{ TRANSFORMERS_OFFLINE: '1' }],
     })),
     gpuPool: Type.Optional(

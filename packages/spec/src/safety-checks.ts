@@ -1,0 +1,273 @@
+/**
+ * What a spec must not be able to do to the cluster, checked where the spec says it:
+ *
+ * - reach the cluster's secrets: `$(VAR)` in arguments and environment values (Kubernetes
+ *   expands it from the container's environment, which holds the S3 keys); variables that
+ *   redirect the S3 client, the TLS trust or the loader;
+ * - reach managed settings: tritonserver flags tritonops sets (matched as getopt_long matches
+ *   them), label keys of tritonops, Kubernetes, Istio and Flux, headers that every request
+ *   carries as canary switches, Istio's `*` wildcard as a role;
+ * - make objects the cluster rejects or misreads: names, hosts and label values past their
+ *   limits once tritonops has derived them, sampling rates that do not survive arithmetic.
+ */
+import type { Diagnostic } from './diagnostics.ts';
+import type { Loaded, LoadedEnvironment } from './load.ts';
+import type { DataPath, SourceFile } from './source-file.ts';
+import type { Environment } from './schema/environment.ts';
+import type { Model } from './schema/model.ts';
+import type { Pipeline } from './schema/pipeline.ts';
+import { MANAGED_FLAGS, parseTritonArgs } from './triton-flags.ts';
+import { didYouMean } from './validate-shape.ts';
+
+/** Environment variables tritonops sets itself. */
+export const MANAGED_ENV: Readonly<Record<string, string>> = {
+  AWS_DEFAULT_REGION: 'set `s3.region` in environment.yaml',
+  AWS_ACCESS_KEY_ID: 'name the Secret in `s3.credentialsSecret` of environment.yaml',
+  AWS_SECRET_ACCESS_KEY: 'name the Secret in `s3.credentialsSecret` of environment.yaml',
+  HF_HOME: 'set `cache: sfs` to keep the Hugging Face cache on the shared SFS share',
+};
+
+/** Families of variables that would redirect where the model comes from, or what code runs. */
+const REFUSED_ENV: readonly { readonly pattern: RegExp; readonly why: string }[] = [
+  { pattern: /^AWS_/, why: "the S3 client reads AWS_* variables; the environment's S3 (endpoint, region, keys) comes from environment.yaml" },
+  { pattern: /^TRITON_(AWS|CLOUD|GCS|AZURE)_/, why: "Triton's cloud-storage settings would redirect or re-credential the model repository; they come from environment.yaml" },
+  { pattern: /^(GOOGLE_APPLICATION_CREDENTIALS|AZURE_STORAGE_\w+)$/, why: 'cloud credentials belong in a Secret, never in a spec' },
+  { pattern: /^(https?_proxy|all_proxy|no_proxy)$/i, why: 'a proxy would see every request to S3 and to the other models' },
+  { pattern: /^(SSL_CERT_FILE|SSL_CERT_DIR|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE)$/, why: 'these decide which TLS certificates Triton trusts, S3 included' },
+  { pattern: /^(LD_\w+|GLIBC_TUNABLES)$/, why: 'these change what the dynamic loader puts into the Triton process' },
+  { pattern: /^PYTHON\w*$/, why: 'these change what the Python backends import and run' },
+  { pattern: /^PATH$/, why: 'PATH decides which tritonserver starts' },
+];
+
+/** Label-key prefixes (and their subdomains) that belong to tritonops, Kubernetes, Istio, Flux, KEDA and Flagger. */
+const RESERVED_PREFIXES = ['tritonops.dev', 'kubernetes.io', 'k8s.io', 'istio.io', 'fluxcd.io', 'keda.sh', 'flagger.app'];
+/** `app.kubernetes.io/*` is for everyone (Kubernetes' recommended labels), but for the ones tritonops sets. */
+const OPEN_PREFIX = 'app.kubernetes.io';
+const MANAGED_LABELS = new Set(['app.kubernetes.io/name', 'app.kubernetes.io/component', 'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'istio-injection']);
+
+/** The annotations tritonops reads. */
+export const KNOWN_ANNOTATIONS = ['tritonops.dev/promotion-override', 'tritonops.dev/not-a-secret'];
+
+/** Headers that requests carry for other reasons: routing the canary on them moves ordinary traffic. */
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'host', 'authorization', 'cookie', 'te', 'connection', 'upgrade', 'keep-alive', 'transfer-encoding', 'user-agent', 'accept', 'accept-encoding', 'traceparent', 'tracestate', 'b3', 'x-request-id']);
+const RESERVED_HEADER_PREFIXES = ['x-envoy-', 'x-forwarded-', 'x-b3-', 'grpc-', 'proxy-', 'x-istio-'];
+
+/** Longest Deployment name whose pods keep their whole name: pod names are cut at 58 characters before a 5-character suffix, and the ReplicaSet adds a hash of up to 10 characters. */
+export const MAX_UNTRUNCATED_DEPLOYMENT = 46;
+
+/**
+ * A `$(NAME)` that Kubernetes would expand in a container's command, args or env value, unless
+ * escaped as `$$(`: the first one in `text`, with its offset.
+ */
+export function kubernetesExpansion(text: string): { reference: string; offset: number } | undefined {
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text[i] !== '$') continue;
+    if (text[i + 1] === '$') {
+      i++; // `$$` is a literal `$`
+      continue;
+    }
+    if (text[i + 1] !== '(') continue;
+    const close = text.indexOf(')', i + 2);
+    if (close >= 0) return { reference: text.slice(i, close + 1), offset: i };
+  }
+  return undefined;
+}
+
+/** Why a user label key may not be used, or undefined when it may. */
+export function reservedLabelKey(key: string): string | undefined {
+  if (MANAGED_LABELS.has(key)) return `tritonops sets "${key}" itself`;
+  const slash = key.indexOf('/');
+  if (slash < 0) return undefined;
+  const prefix = key.slice(0, slash);
+  if (prefix === OPEN_PREFIX) return undefined;
+  const owner = RESERVED_PREFIXES.find((p) => prefix === p || prefix.endsWith(`.${p}`));
+  return owner ? `the prefix "${prefix}/" belongs to ${owner === 'tritonops.dev' ? 'tritonops' : owner}, which reads such labels to decide what to do` : undefined;
+}
+
+/** The environment's pool names, domain and tracing, for the per-file checks. */
+interface EnvironmentFacts {
+  readonly domain?: string;
+  readonly tracingOn: boolean;
+}
+
+export function checkSafety(env: LoadedEnvironment): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const environment = env.environment;
+  const facts: EnvironmentFacts = { ...(environment?.value.spec.gateway ? { domain: environment.value.spec.gateway.domain } : {}), tracingOn: environment?.value.spec.tracing !== undefined };
+  if (environment) out.push(...checkEnvironmentFile(environment));
+  for (const model of env.models) out.push(...checkModel(model, facts));
+  for (const pipeline of env.pipelines) out.push(...checkPipeline(pipeline, facts));
+  return out;
+}
+
+/** The `promotedFrom` chains of the environments read: a cycle has no first environment. */
+export function checkPromotionChains(environments: readonly LoadedEnvironment[]): Diagnostic[] {
+  const from = new Map<string, string>();
+  for (const env of environments) {
+    const source = env.environment?.value.spec.promotedFrom;
+    if (source) from.set(env.name, source);
+  }
+  const out: Diagnostic[] = [];
+  for (const env of environments) {
+    const file = env.environment?.file;
+    if (!file || !from.has(env.name)) continue;
+    const chain = [env.name];
+    let next = from.get(env.name);
+    while (next !== undefined && !chain.includes(next)) {
+      chain.push(next);
+      next = from.get(next);
+    }
+    if (next === env.name) {
+      out.push({
+        ...problem(file, ['spec', 'promotedFrom']),
+        severity: 'error',
+        code: 'promotion-cycle',
+        message: `promotedFrom goes round in a circle: ${[...chain, env.name].join(' → ')}`,
+        hint: 'the first environment of a promotion chain (e.g. dev) has no promotedFrom',
+      });
+    }
+  }
+  return out;
+}
+
+function problem(file: SourceFile, path: DataPath, at: 'key' | 'value' = 'value'): Pick<Diagnostic, 'file' | 'line' | 'col' | 'length'> {
+  return { file: file.path, ...file.locate(path, at) };
+}
+
+function collector(file: SourceFile, out: Diagnostic[]) {
+  return (path: DataPath, code: string, message: string, hint: string, at: 'key' | 'value' = 'value') =>
+    out.push({ severity: 'error', code, ...problem(file, path, at), message, hint });
+}
+
+function checkEnvironmentFile({ file, value }: Loaded<Environment>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const error = collector(file, out);
+  const spec = value.spec;
+  checkLabels(error, ['metadata', 'labels'], value.metadata.labels);
+  checkLabels(error, ['spec', 'namespaceLabels'], spec.namespaceLabels);
+  checkAnnotations(error, value.metadata.annotations);
+  for (const [pool, config] of Object.entries(spec.gpuPools)) {
+    for (const key of Object.keys(config.nodeSelector)) checkKeyPrefix(error, ['spec', 'gpuPools', pool, 'nodeSelector', key], key);
+  }
+  const domain = spec.gateway?.domain;
+  if (domain) {
+    const long = domain.split('.').find((label) => label.length > 63);
+    if (long) error(['spec', 'gateway', 'domain'], 'dns-label-too-long', `"${long.slice(0, 20)}…" in gateway.domain is ${long.length} characters; a DNS label has at most 63`, 'shorten that part of the domain');
+  }
+  if (spec.tracing) checkSampling(error, ['spec', 'tracing', 'samplingPercent'], spec.tracing.samplingPercent);
+  return out;
+}
+
+function checkLabels(error: ReturnType<typeof collector>, path: DataPath, labels: Record<string, string> | undefined): void {
+  for (const key of Object.keys(labels ?? {})) {
+    const why = reservedLabelKey(key);
+    if (why) error([...path, key], 'reserved-label', `label "${key}" is not yours to set: ${why}`, 'use a key of your own, e.g. `team` or `example.com/team`', 'key');
+    else checkKeyPrefix(error, [...path, key], key);
+  }
+}
+
+/** The DNS-subdomain prefix of a label key has at most 253 characters. */
+function checkKeyPrefix(error: ReturnType<typeof collector>, path: DataPath, key: string): void {
+  const slash = key.indexOf('/');
+  if (slash > 253) error(path, 'label-key-too-long', `the prefix of label key "${key.slice(0, 20)}…" is ${slash} characters; Kubernetes allows 253`, 'use a shorter prefix', 'key');
+}
+
+function checkAnnotations(error: ReturnType<typeof collector>, annotations: Record<string, string> | undefined): void {
+  for (const key of Object.keys(annotations ?? {})) {
+    if (!key.startsWith('tritonops.dev/') || KNOWN_ANNOTATIONS.includes(key)) continue;
+    const guess = didYouMean(key, KNOWN_ANNOTATIONS);
+    error(['metadata', 'annotations', key], 'unknown-annotation', `tritonops reads no annotation "${key}"`, guess ? `did you mean "${guess}"?` : `its annotations: ${KNOWN_ANNOTATIONS.join(', ')}`, 'key');
+  }
+}
+
+function checkSampling(error: ReturnType<typeof collector>, path: DataPath, percent: number): void {
+  // Triton samples one request in round(100 / percent): past 1 in 100,000 the rate stops being one.
+  if (percent > 0 && percent < 0.001) {
+    error(path, 'sampling-too-small', `samplingPercent ${percent} is too small to sample: Triton takes one request in round(100 / ${percent})`, 'use 0 to turn tracing off, or at least 0.001 (one request in 100,000)');
+  }
+}
+
+function checkContainer(error: ReturnType<typeof collector>, argsPaths: readonly [DataPath, readonly string[]][], env: Record<string, string>): void {
+  for (const [path, args] of argsPaths) {
+    for (const parsed of parseTritonArgs(args)) {
+      const at = [...path, parsed.index];
+      if (!parsed.ok) {
+        const guess = parsed.candidates ? didYouMean(args[parsed.index]!.replace(/^--/, '').replace(/=.*$/, ''), [...parsed.candidates]) : undefined;
+        error(at, 'triton-flag', parsed.problem, guess ? `did you mean "--${guess}"?` : parsed.hint);
+        continue;
+      }
+      const why = MANAGED_FLAGS[parsed.option];
+      if (why) {
+        const alias = parsed.written === parsed.option ? '' : ` (tritonserver reads --${parsed.written} as --${parsed.option})`;
+        error(at, 'managed-flag', `--${parsed.option} is set by tritonops${alias}`, why);
+      }
+    }
+    args.forEach((arg, i) => {
+      const found = kubernetesExpansion(arg);
+      if (found) error([...path, i], 'kubernetes-expansion', expansionMessage(found.reference), `write "$$(" for a literal "$(": ${arg.slice(0, found.offset)}$${arg.slice(found.offset)}`);
+    });
+  }
+  for (const [name, value] of Object.entries(env)) {
+    const managed = MANAGED_ENV[name];
+    const refused = REFUSED_ENV.find((r) => r.pattern.test(name));
+    if (managed) error(['spec', 'env', name], 'managed-env', `environment variable ${name} is set by tritonops`, managed, 'key');
+    else if (refused) error(['spec', 'env', name], 'refused-env', `environment variable ${name} may not be set: ${refused.why}`, 'remove it; if the platform lacks a setting you need, ask for it in environment.yaml', 'key');
+    const found = kubernetesExpansion(value);
+    if (found) error(['spec', 'env', name], 'kubernetes-expansion', expansionMessage(found.reference), 'write "$$(" for a literal "$("');
+  }
+}
+
+function expansionMessage(reference: string): string {
+  return `"${reference}" would be replaced by Kubernetes with the container's environment variable of that name, and the container's environment holds the S3 keys`;
+}
+
+function checkTracks(error: ReturnType<typeof collector>, name: string, spec: { canary?: { analysis?: unknown; weight?: number; header?: Record<string, string>; mirror?: unknown } | undefined; autoscaling?: { triggers: { gpuUtilization?: number; gpuUtilizationSource?: string } } | undefined }): void {
+  const header = Object.keys(spec.canary?.header ?? {})[0];
+  if (header !== undefined && (RESERVED_HEADERS.has(header) || RESERVED_HEADER_PREFIXES.some((p) => header.startsWith(p)))) {
+    error(['spec', 'canary', 'header', header], 'reserved-header', `"${header}" cannot choose the canary: ordinary requests carry it (routing on it would send them to the canary)`, 'use a header of your own, e.g. `x-canary: "true"`', 'key');
+  }
+  // DCGM's series name the pod that uses a GPU, so its trigger selects pods by name.
+  const triggers = spec.autoscaling?.triggers;
+  if (triggers?.gpuUtilization !== undefined && triggers.gpuUtilizationSource === 'dcgm') {
+    const longest = spec.canary?.analysis ? `${name}-primary` : spec.canary ? `${name}-canary` : name;
+    if (longest.length > MAX_UNTRUNCATED_DEPLOYMENT) {
+      error(['spec', 'autoscaling', 'triggers', 'gpuUtilizationSource'], 'pod-names-truncated', `the pods of Deployment "${longest}" get truncated names (over ${MAX_UNTRUNCATED_DEPLOYMENT} characters), so DCGM's per-pod series cannot be matched to it`, `use gpuUtilizationSource: triton, or a model name of at most ${MAX_UNTRUNCATED_DEPLOYMENT - (longest.length - name.length)} characters`);
+    }
+  }
+}
+
+function checkRoles(error: ReturnType<typeof collector>, roles: readonly string[] | undefined): void {
+  (roles ?? []).forEach((role, i) => {
+    if (role.includes('*')) error(['spec', 'auth', 'roles', i], 'wildcard-role', `role "${role}" holds "*", which Istio reads as a wildcard (any role${role === '*' ? '' : ' with that prefix or suffix'})`, 'name the roles exactly');
+  });
+}
+
+function checkHost(error: ReturnType<typeof collector>, name: string, facts: EnvironmentFacts): void {
+  if (facts.domain && name.length + 1 + facts.domain.length > 253) {
+    error(['metadata', 'name'], 'host-too-long', `host "${name}.${facts.domain.slice(0, 20)}…" would be ${name.length + 1 + facts.domain.length} characters; DNS allows 253`, 'use a shorter name or gateway.domain');
+  }
+}
+
+function checkModel({ file, value }: Loaded<Model>, facts: EnvironmentFacts): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const error = collector(file, out);
+  const spec = value.spec;
+  checkLabels(error, ['metadata', 'labels'], value.metadata.labels);
+  checkAnnotations(error, value.metadata.annotations);
+  checkContainer(error, [[['spec', 'args'], spec.args], ...(spec.canary?.args ? [[['spec', 'canary', 'args'], spec.canary.args] as [DataPath, readonly string[]]] : [])], spec.env);
+  checkTracks(error, value.metadata.name, spec);
+  checkRoles(error, spec.auth.roles);
+  checkHost(error, value.metadata.name, facts);
+  if (spec.tracing && facts.tracingOn) checkSampling(error, ['spec', 'tracing', 'samplingPercent'], spec.tracing.samplingPercent);
+  return out;
+}
+
+function checkPipeline({ file, value }: Loaded<Pipeline>, facts: EnvironmentFacts): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const error = collector(file, out);
+  checkLabels(error, ['metadata', 'labels'], value.metadata.labels);
+  checkAnnotations(error, value.metadata.annotations);
+  checkRoles(error, value.spec.auth.roles);
+  checkHost(error, value.metadata.name, facts);
+  return out;
+}
