@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderAll } from '@tritonops/charts';
 import { loadWorkspace } from '@tritonops/spec';
-import { cleanup, cli, copyOfEnvironments, GOLDEN } from './support.ts';
+import { cleanup, cli, copyOfEnvironments, expectGolden } from './support.ts';
 
 afterEach(cleanup);
 const workspace = () => copyOfEnvironments('canary');
@@ -25,7 +25,7 @@ describe('tritonops canary promote', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('repository: s3://models/whisper/2024-11-20 -> s3://models/whisper/2024-11-25');
-    expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(GOLDEN, 'staging-whisper-promoted.yaml'), 'utf8'));
+    expectGolden('staging-whisper-promoted.yaml', readFileSync(file, 'utf8'));
   });
 
   it('keeps the stable Deployment and its name, now running the canary release, and drops the canary track', async () => {

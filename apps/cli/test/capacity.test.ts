@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { cli, GOLDEN, REPO } from './support.ts';
+import { cli, expectGolden, REPO } from './support.ts';
 import { describe, expect, it } from 'vitest';
 
 const capacity = (...args: string[]) => cli(REPO, 'capacity', ...args).then((r) => ({ ...r, stdout: `${r.stdout}\n` }));
@@ -14,7 +12,7 @@ describe('tritonops capacity', () => {
     const result = await capacity('--format', format);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(readFileSync(resolve(GOLDEN, golden), 'utf8'));
+    expectGolden(golden, result.stdout);
   });
 
   it('counts Flagger models twice at maximum and time-sliced shares in their own unit', async () => {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, cli, copyOfEnvironments, GOLDEN } from './support.ts';
+import { cleanup, cli, copyOfEnvironments, expectGolden } from './support.ts';
 
 afterEach(cleanup);
 
@@ -49,7 +49,7 @@ describe('tritonops diff', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(3);
     const markdown = `${result.stdout.replace(/\(([0-9a-f]{12})\)/g, '(<commit>)')}\n`;
-    expect(markdown).toBe(readFileSync(join(GOLDEN, 'diff.md'), 'utf8'));
+    expectGolden('diff.md', markdown);
     expect(git(root, 'status', '--porcelain')).toBe(status);
     expect(readFileSync(join(root, '.git/index')).equals(index)).toBe(true);
   });
@@ -83,7 +83,7 @@ describe('tritonops promote', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('Promote whisper from staging to production');
-    expect(readFileSync(join(root, 'environments/production/models/whisper.yaml'), 'utf8')).toBe(readFileSync(join(GOLDEN, 'production-whisper-promoted.yaml'), 'utf8'));
+    expectGolden('production-whisper-promoted.yaml', readFileSync(join(root, 'environments/production/models/whisper.yaml'), 'utf8'));
     expect((await cli(root, 'validate')).code).toBe(0);
     expect(existsSync(join(root, 'flux/models/production/models/whisper.yaml'))).toBe(true);
     expect(readFileSync(join(root, 'flux/models/production/models/whisper.yaml'), 'utf8')).toContain('name: whisper-canary');

@@ -1,7 +1,8 @@
 /** Shared helpers of the CLI tests: run the CLI in-process, and throw-away copies of the specs. */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 import { run } from '../src/cli.ts';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
@@ -31,4 +32,14 @@ export function copyOfEnvironments(prefix: string): string {
 
 export function cleanup(): void {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+}
+
+/**
+ * Compares `actual` with the golden file `name`; with UPDATE_GOLDEN=1 in the environment, writes
+ * it instead (then review the change with git diff).
+ */
+export function expectGolden(name: string, actual: string): void {
+  const path = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, actual);
+  expect(actual).toBe(readFileSync(path, 'utf8'));
 }

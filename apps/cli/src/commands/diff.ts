@@ -9,6 +9,7 @@ import { renderEnvironment, toYaml, type RenderedFile } from '@tritonops/charts'
 import { changedPipelines, compareStrings, listEnvironments, loadWorkspace, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
 import { fileHistory, GitError, GitSpecTree, resolveBase } from '../git.ts';
+import { code, fenced, summaryTable } from '../markdown.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
@@ -77,22 +78,16 @@ export function formatText(diffs: readonly EnvironmentDiff[], base: string): str
   return lines.join('\n');
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
 export function formatMarkdown(diffs: readonly EnvironmentDiff[], base: string): string {
-  const lines = ['## tritonops diff', '', `Compared with \`${base}\`.`];
+  const lines = ['## tritonops diff', '', `Compared with ${code(base)}.`];
   if (diffs.length === 0) lines.push('', 'No environment changes.');
   for (const d of diffs) {
     lines.push('', `### ${d.environment}`, '');
-    if (d.summary.length > 0) {
-      lines.push('| Subject | Change | Before | After |', '| --- | --- | --- | --- |');
-      for (const s of d.summary) lines.push(`| ${cell(s.subject)} | ${cell(s.what)} | ${cell(s.before)} | ${cell(s.after)} |`);
-      lines.push('');
-    }
-    for (const p of d.pipelines) lines.push(`Pipeline \`${p.name}\`:`, '', '```mermaid', p.mermaid.trimEnd(), '```', '');
+    if (d.summary.length > 0) lines.push(summaryTable(d.summary), '');
+    for (const p of d.pipelines) lines.push(`Pipeline ${code(p.name)}:`, '', fenced(p.mermaid, 'mermaid'), '');
     const counts = (['added', 'changed', 'removed'] as const).map((c) => `${d.objects.filter((o) => o.change === c).length} ${c}`).join(', ');
     lines.push(`<details><summary>Objects: ${counts}</summary>`, '');
-    for (const o of d.objects) lines.push(`**${o.change}** \`${o.key}\` in \`${o.file}\``, '', '```diff', o.diff, '```', '');
+    for (const o of d.objects) lines.push(`**${o.change}** ${code(o.key)} in ${code(o.file)}`, '', fenced(o.diff, 'diff'), '');
     lines.push('</details>');
   }
   return `${lines.join('\n')}\n`;
@@ -112,21 +107,25 @@ export async function diffCommand(options: { root: string; envs?: string[]; base
     io.err(`diff needs valid specs in the working tree: ${tally(after.diagnostics)}`);
     return EXIT.problems;
   }
-  {
-    const tree = new GitSpecTree(options.root, base.commit);
-    const known = tree.exists ? listEnvironments(tree).filter((e) => !options.envs || options.envs.includes(e)) : [];
-    const before = known.length > 0 ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, only: known, history: fileHistory(options.root, base.commit) }) : undefined;
-    if (before?.hasErrors) {
-      io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); showing every object of the working tree as added`);
-    }
-    const beforePlans = new Map((before && !before.hasErrors ? before.plans : []).map((p) => [p.name, p] as const));
-    const afterPlans = new Map(after.plans.map((p) => [p.name, p] as const));
-    const names = [...new Set([...beforePlans.keys(), ...afterPlans.keys()])].sort(compareStrings);
-    const diffs = names.map((n) => diffEnvironment(n, beforePlans.get(n), afterPlans.get(n))).filter((d) => d.summary.length > 0 || d.objects.length > 0);
-    const label = `${base.label} (${base.commit.slice(0, 12)})`;
-    if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes: diffs.length > 0, environments: diffs }, null, 2));
-    else if (options.format === 'markdown') io.out(formatMarkdown(diffs, label).trimEnd());
-    else io.out(formatText(diffs, label));
-    return diffs.length > 0 ? EXIT_CHANGES : EXIT.ok;
+  let tree: GitSpecTree;
+  try {
+    tree = new GitSpecTree(options.root, base.commit);
+  } catch (error) {
+    io.err(`error: ${(error as Error).message}`);
+    return error instanceof GitError ? EXIT.usage : EXIT.internal;
   }
+  const known = tree.exists ? listEnvironments(tree).filter((e) => !options.envs || options.envs.includes(e)) : [];
+  const before = known.length > 0 ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, only: known, history: fileHistory(options.root, base.commit) }) : undefined;
+  if (before?.hasErrors) {
+    io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); showing every object of the working tree as added`);
+  }
+  const beforePlans = new Map((before && !before.hasErrors ? before.plans : []).map((p) => [p.name, p] as const));
+  const afterPlans = new Map(after.plans.map((p) => [p.name, p] as const));
+  const names = [...new Set([...beforePlans.keys(), ...afterPlans.keys()])].sort(compareStrings);
+  const diffs = names.map((n) => diffEnvironment(n, beforePlans.get(n), afterPlans.get(n))).filter((d) => d.summary.length > 0 || d.objects.length > 0);
+  const label = `${base.label} (${base.commit.slice(0, 12)})`;
+  if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes: diffs.length > 0, environments: diffs }, null, 2));
+  else if (options.format === 'markdown') io.out(formatMarkdown(diffs, label).trimEnd());
+  else io.out(formatText(diffs, label));
+  return diffs.length > 0 ? EXIT_CHANGES : EXIT.ok;
 }

@@ -2,9 +2,9 @@
  * `tritonops new model|pipeline`: a commented spec with the schema line, valid as written, so the
  * first PR of a new model starts from something that renders.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
-import { DNS_LABEL_PATTERN, didYouMean, MODEL_NAME_MAX, type EnvironmentPlan, type SignatureSpec } from '@tritonops/spec';
+import { join, relative, sep } from 'node:path';
+import { DNS_LABEL_PATTERN, didYouMean, MODEL_NAME_MAX, RepositoryFs, type EnvironmentPlan, type SignatureSpec } from '@tritonops/spec';
+import { withRepositoryLock } from '../repository-lock.ts';
 import { EXIT, type Io } from '../cli.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
@@ -93,6 +93,10 @@ ${found.signature.inputs.map((t) => `        ${t.name}: input.${t.name}`).join('
 }
 
 export async function newCommand(options: NewOptions, io: Io): Promise<number> {
+  return withRepositoryLock(options.root, io, () => writeNewSpec(options, io));
+}
+
+async function writeNewSpec(options: NewOptions, io: Io): Promise<number> {
   if (!new RegExp(DNS_LABEL_PATTERN).test(options.name) || options.name.length > MODEL_NAME_MAX) {
     io.err(`error: "${options.name}" is not a valid name\n  = hint: use lowercase letters, digits and "-", starting with a letter (DNS-1123 label, at most ${MODEL_NAME_MAX} characters)`);
     return EXIT.usage;
@@ -110,9 +114,11 @@ export async function newCommand(options: NewOptions, io: Io): Promise<number> {
     return EXIT.usage;
   }
   const folder = options.kind === 'model' ? 'models' : 'pipelines';
-  const path = join(options.root, 'environments', options.env, folder, `${options.name}.yaml`);
+  const fs = new RepositoryFs(options.root);
+  const rel = `environments/${options.env}/${folder}/${options.name}.yaml`;
+  const path = join(options.root, rel);
   const shown = relative(io.cwd, path).split(sep).join('/');
-  if (existsSync(path)) {
+  if (fs.kind(rel) !== undefined || fs.kind(rel.replace(/\.yaml$/, '.yml')) !== undefined) {
     io.err(`error: ${shown} already exists\n  = hint: pick another name, or edit the file`);
     return EXIT.usage;
   }
@@ -133,9 +139,8 @@ export async function newCommand(options: NewOptions, io: Io): Promise<number> {
     io.err(`the new spec would not validate (${tally(check.diagnostics)}); nothing was written`);
     return EXIT.problems;
   }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tritonops-tmp`, text);
-  renameSync(`${path}.tritonops-tmp`, path);
+  // Created exclusively: never over a file, never through a link planted in its place.
+  fs.createFile(rel, Buffer.from(text));
   io.out(`wrote ${shown}`);
   if (options.kind === 'pipeline') {
     io.out(`next: add steps (each model's \`signatures\` lists its tensors), then \`tritonops graph ${options.name} --env ${options.env}\``);

@@ -6,9 +6,11 @@
  * environment must validate; then the specs are written, the target is rendered, and a PR title
  * and body are printed.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { copyRelease, didYouMean, listEnvironments, PROMOTED_FIELDS, summarizeChange } from '@tritonops/spec';
+import { join, relative } from 'node:path';
+import { copyRelease, didYouMean, listEnvironments, PROMOTED_FIELDS, RepositoryFs, summarizeChange } from '@tritonops/spec';
+import { code, summaryTable } from '../markdown.ts';
+import { withRepositoryLock } from '../repository-lock.ts';
+import { modelFile, readSpecText } from '../spec-files.ts';
 import { EXIT, type Io } from '../cli.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
@@ -22,10 +24,12 @@ export interface PromoteOptions {
   readonly all: boolean;
 }
 
-const modelFile = (root: string, env: string, model: string) =>
-  ['yaml', 'yml'].map((ext) => join(root, 'environments', env, 'models', `${model}.${ext}`)).find((p) => existsSync(p));
-
 export async function promoteCommand(options: PromoteOptions, io: Io): Promise<number> {
+  return withRepositoryLock(options.root, io, () => promote(options, io));
+}
+
+async function promote(options: PromoteOptions, io: Io): Promise<number> {
+  const fs = new RepositoryFs(options.root);
   const envs = listEnvironments(options.root);
   for (const env of [options.from, options.to]) {
     if (!envs.includes(env)) {
@@ -53,47 +57,48 @@ export async function promoteCommand(options: PromoteOptions, io: Io): Promise<n
   }
   const edits = new Map<string, { text: string; changes: string[] }>();
   for (const name of names) {
-    const [from, to] = [modelFile(options.root, options.from, name), modelFile(options.root, options.to, name)];
+    const [from, to] = [modelFile(fs, options.from, name), modelFile(fs, options.to, name)];
     if (!from || !to) {
       const pool = (from ? target : source).models.map((m) => m.name);
       const guess = didYouMean(name, pool);
       io.err(`error: model "${name}" does not exist in "${from ? options.to : options.from}"\n  = hint: ${guess ? `did you mean "${guess}"?` : from ? `create environments/${options.to}/models/${name}.yaml first (tritonops new model ${name} --env ${options.to}); promotion copies releases, not placement` : `models of ${options.from}: ${source.models.map((m) => m.name).join(', ')}`}`);
       return EXIT.usage;
     }
-    const edit = copyRelease(readFileSync(to, 'utf8'), readFileSync(from, 'utf8'));
+    const edit = copyRelease(readSpecText(fs, to), readSpecText(fs, from));
     if (!edit.ok) {
-      io.err(`${relative(io.cwd, to)}: error: ${edit.problem}\n  = hint: ${edit.hint}`);
+      io.err(`${relative(io.cwd, join(options.root, to))}: error: ${edit.problem}\n  = hint: ${edit.hint}`);
       return EXIT.problems;
     }
     edits.set(to, edit);
   }
-  const overrides = new Map([...edits].map(([path, e]) => [path, Buffer.from(e.text)]));
+  const overrides = new Map([...edits].map(([rel, e]) => [join(options.root, rel), Buffer.from(e.text)]));
   const after = loadRepository(options.root, io, { only: [options.from, options.to], overrides });
   if (after.hasErrors) {
     await reportDiagnostics(io, after.diagnostics, after.sources);
     io.err(`the promotion would leave the specs invalid (${tally(after.diagnostics)}); nothing was written`);
     return EXIT.problems;
   }
-  for (const [path, edit] of edits) {
-    writeFileSync(`${path}.tritonops-tmp`, edit.text);
-    renameSync(`${path}.tritonops-tmp`, path);
+  const written: string[] = [];
+  try {
+    for (const [rel, edit] of edits) {
+      fs.replaceFile(rel, Buffer.from(edit.text));
+      written.push(rel);
+    }
+  } catch (error) {
+    if (written.length > 0) io.err(`written before the failure below: ${written.join(', ')}; nothing else was changed`);
+    throw error;
   }
   const rendered = await synthCommand({ root: options.root, envs: [options.to], check: false }, { ...io, out: () => undefined });
   if (rendered !== EXIT.ok) return rendered;
 
   const summary = summarizeChange(target, after.plans.find((p) => p.name === options.to));
-  const show = (p: string) => relative(options.root, p).split(sep).join('/');
   io.out(`Promote ${names.join(', ')} from ${options.from} to ${options.to}`);
   io.out('');
   io.out(`Copies the release (${PROMOTED_FIELDS.join(', ')}) of ${names.length === 1 ? 'this model' : 'these models'} from \`${options.from}\` to \`${options.to}\`; placement and scale in \`${options.to}\` are unchanged.`);
   io.out('');
   if (summary.length === 0) io.out(`No change: ${options.to} already runs these releases.`);
-  else {
-    io.out('| Subject | Change | Before | After |');
-    io.out('| --- | --- | --- | --- |');
-    for (const s of summary) io.out(`| ${s.subject} | ${s.what} | ${s.before.replace(/\|/g, '\\|')} | ${s.after.replace(/\|/g, '\\|')} |`);
-  }
+  else io.out(summaryTable(summary));
   io.out('');
-  io.out(`Files: ${[...edits.keys()].map(show).map((p) => `\`${p}\``).join(', ')} and \`flux/*/${options.to}/\` (rendered).`);
+  io.out(`Files: ${[...edits.keys()].map((p) => code(p)).join(', ')} and \`flux/*/${options.to}/\` (rendered).`);
   return EXIT.ok;
 }

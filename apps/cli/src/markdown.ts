@@ -1,0 +1,54 @@
+/**
+ * Markdown for pull-request comments and bodies, where every piece of text that came from a spec
+ * is shown as code, never read as markup: an override reason cannot open an HTML comment that
+ * hides the rest of the comment (a changed image with it), add an image or a link, or mention
+ * people. GitHub and GitLab render it alike.
+ *
+ * - `code`: an inline code span whose fence is longer than any run of backticks inside;
+ * - `fenced`: a fenced block whose fence is longer than any run of backticks inside;
+ * - `summaryTable`: an HTML table (an HTML block: no Markdown inside) of HTML-escaped `<code>`
+ *   cells — a Markdown table cannot hold every text safely, since its cells split on `|` before
+ *   code spans are read.
+ */
+import type { SummaryItem } from '@tritonops/spec';
+
+function longestRun(text: string, char: string): number {
+  let longest = 0;
+  let run = 0;
+  for (const c of text) {
+    run = c === char ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
+/** `text` as one inline code span, on one line (a newline shows as `\n`). */
+export function code(text: string): string {
+  const flat = text.replace(/\r?\n/g, '\\n');
+  if (flat === '') return '`(empty)`';
+  const fence = '`'.repeat(longestRun(flat, '`') + 1);
+  // A space on both sides is dropped by the reader; it keeps a backtick at either end apart from the fence.
+  const pad = flat.startsWith('`') || flat.endsWith('`') || (flat.startsWith(' ') && flat.endsWith(' ')) ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/** `text` as a fenced code block with the info string `info`. */
+export function fenced(text: string, info = ''): string {
+  const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1));
+  return `${fence}${info}\n${text.replace(/\n$/, '')}\n${fence}`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n/g, '&#10;');
+}
+
+/** The reviewer's summary (subject, change, before, after) as a table whose cells are all literal text. */
+export function summaryTable(items: readonly SummaryItem[]): string {
+  const cell = (text: string) => `<td><code>${escapeHtml(text)}</code></td>`;
+  return [
+    '<table>',
+    '<tr><th>Subject</th><th>Change</th><th>Before</th><th>After</th></tr>',
+    ...items.map((s) => `<tr>${cell(s.subject)}${cell(s.what)}${cell(s.before)}${cell(s.after)}</tr>`),
+    '</table>',
+  ].join('\n');
+}

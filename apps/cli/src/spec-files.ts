@@ -1,0 +1,19 @@
+/** Spec files as the editing commands (canary, promote, new) find, read and write them: inside the repository only. */
+import { ENVIRONMENTS_DIR, MAX_FILE_BYTES, MODELS_DIR, type RepositoryFs } from '@tritonops/spec';
+
+/** `environments/<env>/models/<model>.yaml` (or `.yml`) when it is a regular file. */
+export function modelFile(fs: RepositoryFs, env: string, model: string): string | undefined {
+  return ['yaml', 'yml'].map((ext) => `${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}/${model}.${ext}`).find((rel) => fs.kind(rel) === 'file');
+}
+
+/** The models of an environment, by file name. */
+export function modelNames(fs: RepositoryFs, env: string): string[] {
+  return (fs.list(`${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}`) ?? [])
+    .filter((e) => e.kind === 'file' && /\.ya?ml$/.test(e.name))
+    .map((e) => e.name.replace(/\.ya?ml$/, ''))
+    .sort();
+}
+
+export function readSpecText(fs: RepositoryFs, rel: string): string {
+  return fs.read(rel, MAX_FILE_BYTES).toString('utf8');
+}
