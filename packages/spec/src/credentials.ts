@@ -3,13 +3,26 @@
  * password or a token is rejected, with where it belongs instead (a Secret named in
  * environment.yaml). Runs on the raw YAML before the schema, so it also catches keys the schema
  * does not know (`s3.secretKey: …`).
+ *
+ * Detected by key name (split into words, so `tokenizer` or `max_tokens` do not trip it) and by
+ * shape — in values and in keys alike (an annotation key or a variable name can be the secret):
+ * AWS access key ids and secret access keys, PEM and PGP private key blocks, JSON Web Tokens,
+ * common API tokens, URLs with a password or a token as their user, `--…-token=` flags. Aliases
+ * are followed, so a password defined under an innocent key and reused under `password: *p` is
+ * found where it is used.
+ *
+ * A false positive is allowed by name, with a reason, in the file's own
+ * `metadata.annotations["tritonops.dev/not-a-secret"]` — one `path: reason` per line — which
+ * `tritonops diff` shows to reviewers.
  */
-import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
-import type { SourceFile } from './source-file.ts';
+import type { DataPath, SourceFile } from './source-file.ts';
+
+export const NOT_A_SECRET = 'tritonops.dev/not-a-secret';
 
 /** Keys whose value is the *name* of a Secret or of a key inside one — references, not secrets. */
-const REFERENCE_KEYS = new Set(['credentialsSecret', 'secretRef', 'accessKeyIdKey', 'secretAccessKeyKey', 'tlsSecret']);
+const REFERENCE_KEYS = new Set(['credentialsSecret', 'secretRef', 'accessKeyIdKey', 'secretAccessKeyKey', 'tlsSecret', NOT_A_SECRET]);
 
 const SECRET_WORDS = new Set(['secret', 'password', 'passwd', 'pwd', 'passphrase', 'token', 'credential', 'credentials', 'apikey', 'accesskey', 'secretkey', 'privatekey']);
 const SECRET_WORD_PAIRS = new Set(['access key', 'secret key', 'private key', 'api key', 'auth key', 'client secret', 'session key']);
@@ -25,52 +38,115 @@ function looksLikeSecretKey(key: string): boolean {
 }
 
 const SECRET_VALUES: { pattern: RegExp; what: string }[] = [
-  { pattern: /\b(AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b/, what: 'an AWS access key id' },
-  { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, what: 'a private key' },
+  { pattern: /\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/, what: 'an AWS access key id' },
+  { pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/, what: 'a private key' },
   { pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, what: 'a URL with a password in it' },
+  { pattern: /\b(https?|ftp|git):\/\/[^/\s@]+@/i, what: 'a URL with credentials as its user' },
+  { pattern: /\b[a-z][a-z0-9+.-]*:\/\/(?=[^/\s@]*[0-9])(?=[^/\s@]*[A-Za-z])[A-Za-z0-9_.~-]{20,}@/i, what: 'a URL with a token as its user' },
   { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, what: 'a JSON Web Token' },
-  { pattern: /\b(hf_[A-Za-z0-9]{30,}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[bpa]-[A-Za-z0-9-]{20,})\b/, what: 'an API token' },
+  {
+    pattern: /\b(hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[bpars]-[A-Za-z0-9-]{20,}|sk-[A-Za-z0-9_-]{32,}|AIza[A-Za-z0-9_-]{35}|npm_[A-Za-z0-9]{36})\b/,
+    what: 'an API token',
+  },
   { pattern: /^--[a-z0-9-]*(token|password|secret|access-key|api-key)[a-z0-9-]*=\S+/i, what: 'a flag carrying a credential' },
 ];
+
+/**
+ * An AWS secret access key on its own: 40 characters of base64 with upper and lower case and
+ * digits, standing alone between separators (so paths, digests and Git hashes do not match).
+ */
+function hasAwsSecretKey(text: string): boolean {
+  return text.split(/[\s"'=:,;]+/).some((token) => token.length === 40 && /^[A-Za-z0-9+][A-Za-z0-9/+]{39}$/.test(token) && /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token));
+}
+
+function shapeOf(text: string): string | undefined {
+  const match = SECRET_VALUES.find((s) => s.pattern.test(text));
+  if (match) return match.what;
+  return hasAwsSecretKey(text) ? 'an AWS secret access key' : undefined;
+}
 
 const HINT =
   'keep credentials out of Git: put them in a Kubernetes Secret created out of band (sealed-secrets, external-secrets or kubectl) and name that Secret in environment.yaml, e.g. `s3.credentialsSecret` for the S3 keys';
 
+function dotted(path: DataPath): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+}
+
+/** The `path: reason` entries of the file's not-a-secret annotation, by dotted path. */
+function allowances(document: Document.Parsed | undefined): Map<string, string> {
+  const text = (document?.toJS({ maxAliasCount: 100 }) as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata?.annotations?.[NOT_A_SECRET];
+  const out = new Map<string, string>();
+  if (typeof text !== 'string') return out;
+  for (const line of text.split('\n')) {
+    const m = /^\s*([^\s:]+)\s*:\s*(\S.*?)\s*$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
 export function findInlineCredentials(file: SourceFile): Diagnostic[] {
   const found: Diagnostic[] = [];
-  const report = (node: Node, what: string) => {
+  const allowed = allowances(file.document);
+  const used = new Set<string>();
+  const report = (node: Node, path: DataPath, what: string) => {
+    const where = dotted(path);
+    if (allowed.has(where)) {
+      used.add(where);
+      return;
+    }
     found.push({
       severity: 'error',
       code: 'inline-secret',
       file: file.path,
       ...file.spanOfNode(node),
       message: `this looks like a credential (${what}); specs are committed to Git and must not carry secrets`,
-      hint: HINT,
+      hint: `${HINT}; if it is not one, say so in metadata.annotations["${NOT_A_SECRET}"] as "${where}: <why>"`,
     });
   };
-  const visit = (node: unknown, key: string | undefined): void => {
+  const visit = (node: unknown, at: Node | undefined, path: DataPath, key: string | undefined, through: readonly unknown[]): void => {
+    if (isAlias(node)) {
+      // Followed to what it refers to, reported where it is used; a recursive alias was refused by the parser.
+      const target = file.document ? node.resolve(file.document) : undefined;
+      if (target && !through.includes(target)) visit(target, at ?? node, path, key, [...through, target]);
+      return;
+    }
+    const where = at ?? (node as Node);
     if (isMap(node)) {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const k = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        visit(pair.value, k);
+        if (k === undefined) continue;
+        const keyShape = isScalar(pair.key) ? shapeOf(k) : undefined;
+        if (keyShape) report(pair.key as Node, [...path, k], `${keyShape}, as a key`);
+        visit(pair.value, at, [...path, k], k, through);
       }
     } else if (isSeq(node)) {
-      for (const item of node.items) visit(item, undefined);
+      node.items.forEach((item, i) => visit(item, at, [...path, i], undefined, through));
     } else if (isScalar(node)) {
       if (typeof node.value !== 'string' && typeof node.value !== 'number') return;
       const text = String(node.value);
       if (text.trim() === '') return;
       // By key name only for text: `timeToFirstTokenMs: 800` is a number, not a token.
       if (typeof node.value === 'string' && key !== undefined && !REFERENCE_KEYS.has(key) && looksLikeSecretKey(key)) {
-        report(node, `a value under "${key}"`);
+        report(where, path, `a value under "${key}"`);
         return;
       }
-      const match = SECRET_VALUES.find((s) => s.pattern.test(text));
-      if (match) report(node, match.what);
+      const shape = shapeOf(text);
+      if (shape) report(where, path, shape);
     }
   };
   const root = file.root;
-  if (root) visit(root, undefined);
+  if (root) visit(root, undefined, [], undefined, []);
+  for (const [path, reason] of allowed) {
+    if (used.has(path)) continue;
+    found.push({
+      severity: 'error',
+      code: 'unused-not-a-secret',
+      file: file.path,
+      ...file.locate(['metadata', 'annotations', NOT_A_SECRET]),
+      message: `"${path}" is listed as not a secret (${reason}), but nothing there looks like one`,
+      hint: 'remove the entry: an allowance must name the exact path a finding reported',
+    });
+  }
   return found;
 }

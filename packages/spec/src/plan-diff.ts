@@ -45,6 +45,9 @@ function modelChanges(name: string, before: ModelPlan | undefined, after: ModelP
   const push = (what: string, b: string, a: string) => b !== a && out.push({ subject: `${kind} ${name}`, what, before: b, after: a });
   if (!before || !after) {
     push(before ? 'removed' : 'added', before ? describeRelease(before.tracks[0]) : '(none)', after ? describeRelease(after.tracks[0]) : '(none)');
+    // What reviewers must see even on a new model: its exceptions to the gate and to the scan.
+    if (after?.promotionOverride) push('promotion override', '(none)', after.promotionOverride);
+    if (after?.notASecret) push('not a secret (credentials scan)', '(none)', after.notASecret);
     return out;
   }
   const stable = (m: ModelPlan) => m.tracks.find((t) => t.track === 'stable');
@@ -56,6 +59,7 @@ function modelChanges(name: string, before: ModelPlan | undefined, after: ModelP
   if (canary(before) || canary(after)) push('canary replicas', bounds(canary(before)), bounds(canary(after)));
   push('auth', authText(before), authText(after));
   push('promotion override', before.promotionOverride ?? '(none)', after.promotionOverride ?? '(none)');
+  push('not a secret (credentials scan)', before.notASecret ?? '(none)', after.notASecret ?? '(none)');
   push('GPU pool', before.gpu ? `${before.gpu.pool} × ${before.gpu.count}` : 'CPU', after.gpu ? `${after.gpu.pool} × ${after.gpu.count}` : 'CPU');
   return out;
 }
@@ -68,6 +72,8 @@ function pipelineShape(p: PipelinePlan | undefined): string {
 /** The reviewer's summary of `before → after` for one environment (either may be absent). */
 export function summarizeChange(before: EnvironmentPlan | undefined, after: EnvironmentPlan | undefined): SummaryItem[] {
   const items: SummaryItem[] = [];
+  const [nb, na] = [before?.notASecret ?? '(none)', after?.notASecret ?? '(none)'];
+  if (before && after && nb !== na) items.push({ subject: 'environment', what: 'not a secret (credentials scan)', before: nb, after: na });
   const models = (e: EnvironmentPlan | undefined) => new Map((e?.models ?? []).map((m) => [m.name, m] as const));
   const [mb, ma] = [models(before), models(after)];
   for (const name of [...new Set([...mb.keys(), ...ma.keys()])].sort(compareStrings)) items.push(...modelChanges(name, mb.get(name), ma.get(name), 'model'));

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { compareStrings } from './diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from './load.ts';
 import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
+import { NOT_A_SECRET } from './credentials.ts';
 import { PROMOTION_OVERRIDE } from './promotion-gate.ts';
 import type { Pipeline } from './schema/pipeline.ts';
 import type { EnvironmentSpec } from './schema/environment.ts';
@@ -134,6 +135,8 @@ export interface ModelPlan {
   readonly labels: Readonly<Record<string, string>>;
   /** Why this model runs a release its source environment has not run (the promotion gate's override). */
   readonly promotionOverride?: string;
+  /** Values the credentials scan flagged that the spec says are no secrets (`path: reason` lines), shown in diffs. */
+  readonly notASecret?: string;
   /** Stable first, then the canary when there is one. */
   readonly tracks: readonly TrackPlan[];
   readonly routing?: CanaryRouting;
@@ -199,6 +202,8 @@ export interface EnvironmentPlan {
   readonly namespace: string;
   readonly namespaceLabels: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
+  /** The environment file's own credentials-scan allowances (see ModelPlan.notASecret). */
+  readonly notASecret?: string;
   readonly promotedFrom?: string;
   readonly git: {
     readonly url: string;
@@ -326,6 +331,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
         sourcePath: `environments/${loaded.name}/models/${baseName(modelFile.path)}`,
         labels: model.metadata.labels ?? {},
         ...(model.metadata.annotations?.[PROMOTION_OVERRIDE] ? { promotionOverride: model.metadata.annotations[PROMOTION_OVERRIDE] } : {}),
+        ...(model.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: model.metadata.annotations[NOT_A_SECRET] } : {}),
         tracks,
         ...(canary && !canary.analysis
           ? {
@@ -366,6 +372,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
     namespace: spec.namespace,
     namespaceLabels: spec.namespaceLabels ?? {},
     labels: value.metadata.labels ?? {},
+    ...(value.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: value.metadata.annotations[NOT_A_SECRET] } : {}),
     ...(spec.promotedFrom ? { promotedFrom: spec.promotedFrom } : {}),
     git: {
       url: spec.git.url,
@@ -428,6 +435,7 @@ function planPipeline(
     name,
     sourcePath: `environments/${env.name}/pipelines/${baseName(file.path)}`,
     labels: value.metadata.labels ?? {},
+    ...(value.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: value.metadata.annotations[NOT_A_SECRET] } : {}),
     tracks: [
       {
         track: 'stable',

@@ -68,7 +68,8 @@ export class SourceFile {
     return this.parsed;
   }
 
-  private get document(): Document.Parsed | undefined {
+  /** The parsed YAML document (parsed on first use for restored files). */
+  get document(): Document.Parsed | undefined {
     return this.yaml.document;
   }
 
