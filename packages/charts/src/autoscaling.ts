@@ -6,7 +6,7 @@
  */
 import type { Construct } from 'constructs';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
-import type { AutoscalingPlan, EnvironmentCore, ModelPlan, TrackPlan } from '@tritonops/spec';
+import type { AutoscalingPlan, EnvironmentCore, ModelPlan, TrackName, TrackPlan } from '@tritonops/spec';
 import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { modelLabels, trackSelector } from './labels.ts';
 import { deploymentPods, gatewayRequestRate, triggerQueries, type TriggerQuery } from './promql.ts';
@@ -16,8 +16,8 @@ import { typedObject } from './typed-api-object.ts';
 export const WAKE_TRIGGER = 'gateway-requests';
 
 /** The KEDA triggers of one Deployment's pods. */
-export function scaledObjectTriggers(env: EnvironmentCore, model: ModelPlan, autoscaling: AutoscalingPlan, deployment: string): TriggerQuery[] {
-  const queries = triggerQueries(autoscaling.triggers, deploymentPods(env.namespace, deployment));
+export function scaledObjectTriggers(env: EnvironmentCore, model: ModelPlan, autoscaling: AutoscalingPlan, deployment: string, track: TrackName): TriggerQuery[] {
+  const queries = triggerQueries(autoscaling.triggers, deploymentPods(env.namespace, model.name, deployment, track));
   if (autoscaling.idleSeconds === undefined) return queries;
   // Any request at the gateway activates the model (activationThreshold 0); the threshold is
   // high so that this trigger never asks for more than one replica on its own.
@@ -28,7 +28,7 @@ export function addScaledObject(scope: Construct, env: EnvironmentCore, model: M
   const autoscaling = model.autoscaling;
   const bounds = track.autoscale;
   if (!autoscaling || !bounds) return;
-  const triggers = scaledObjectTriggers(env, model, autoscaling, track.deploymentName);
+  const triggers = scaledObjectTriggers(env, model, autoscaling, track.deploymentName, track.track);
   const scaleToZero = autoscaling.idleSeconds !== undefined && bounds.minReplicas === 0;
   typedObject<IScaledObject>(scope, `scaled-object-${track.track}`, {
     apiVersion: 'keda.sh/v1alpha1',

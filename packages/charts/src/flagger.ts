@@ -16,6 +16,7 @@ import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { GATEWAY_REF } from './gateway.ts';
 import { environmentLabels, modelLabels } from './labels.ts';
 import { publicHost } from './istio-routing.ts';
+import { PROM_APP_LABEL } from './promql.ts';
 import { PORTS } from './triton-server.ts';
 
 interface ObjectMeta {
@@ -73,11 +74,11 @@ export const SUCCESS_RATE_TEMPLATE = 'triton-success-rate';
 export const QUEUE_TIME_TEMPLATE = 'triton-queue-time';
 
 /**
- * The canary's pods: Flagger's convention `<target>-<replicaset hash>-<pod id>`, which the
- * primary's pods (`<target>-primary-…`) do not match. `pod` and `namespace` come from the
- * PodMonitor's target labels.
+ * The canary's pods, by the PodMonitor's target labels: Flagger renames `app.kubernetes.io/name`
+ * to `<target>-primary` on the primary's pods, so `<target>` is the canary alone — whatever the
+ * length of the pods' names.
  */
-const CANARY_PODS = 'namespace="{{ namespace }}",pod=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"';
+const CANARY_PODS = `namespace="{{ namespace }}",${PROM_APP_LABEL}="{{ target }}"`;
 
 /** Percent of successful inferences (Triton counts both; failures include rejected requests). */
 export const SUCCESS_RATE_QUERY = [
@@ -126,7 +127,7 @@ export function addCanary(scope: Construct, env: EnvironmentCore, model: ModelPl
               apiVersion: 'keda.sh/v1alpha1',
               kind: 'ScaledObject',
               name: model.name,
-              primaryScalerQueries: Object.fromEntries(scaledObjectTriggers(env, model, model.autoscaling, `${model.name}-primary`).map((t) => [t.name, t.query])),
+              primaryScalerQueries: Object.fromEntries(scaledObjectTriggers(env, model, model.autoscaling, `${model.name}-primary`, 'stable').map((t) => [t.name, t.query])),
             },
           }
         : {}),

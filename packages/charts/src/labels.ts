@@ -7,6 +7,7 @@ import type { EnvironmentCore, ModelPlan, TrackName } from '@tritonops/spec';
 export const MODEL_LABEL = 'tritonops.dev/model';
 export const TRACK_LABEL = 'tritonops.dev/track';
 export const ENVIRONMENT_LABEL = 'tritonops.dev/environment';
+export const APP_NAME_LABEL = 'app.kubernetes.io/name';
 
 /**
  * Labels that select one track's pods: Deployment selector, DestinationRule subset. It carries
@@ -14,7 +15,7 @@ export const ENVIRONMENT_LABEL = 'tritonops.dev/environment';
  * for the primary copy it makes).
  */
 export function deploymentSelector(model: ModelPlan, track: TrackName): Record<string, string> {
-  return { 'app.kubernetes.io/name': model.name, [TRACK_LABEL]: track };
+  return { [APP_NAME_LABEL]: model.name, [TRACK_LABEL]: track };
 }
 
 /** Labels that survive Flagger's copy of a Deployment: PodDisruptionBudget, auth policies. */
@@ -36,12 +37,16 @@ export function environmentLabels(env: EnvironmentCore): Record<string, string> 
   };
 }
 
-/** Labels on every object of a model (its spec's labels first, so ours win on conflict). */
+/**
+ * Labels on every object of a model: the environment's and the spec's own first, so that ours
+ * win (validation refuses reserved keys in specs; this keeps it so should one slip through).
+ */
 export function modelLabels(env: EnvironmentCore, model: ModelPlan): Record<string, string> {
   return {
-    ...environmentLabels(env),
+    ...env.labels,
     ...model.labels,
-    'app.kubernetes.io/name': model.name,
+    ...environmentLabels(env),
+    [APP_NAME_LABEL]: model.name,
     'app.kubernetes.io/component': 'inference-server',
     'app.kubernetes.io/part-of': 'tritonops',
     [MODEL_LABEL]: model.name,

@@ -4,25 +4,45 @@
  * Label names used here are the ones the scraped series carry: Triton's (`model`, `version`,
  * `gpu_uuid`, `le`), those prometheus-operator adds to every PodMonitor target (`namespace`,
  * `pod`, `container`, `endpoint`, `job`, `instance`) and the PodMonitor's `podTargetLabels`,
- * which Prometheus spells with underscores (`tritonops_dev_model`, `tritonops_dev_track`). Triton's
- * `*_duration_us` metrics are cumulative counters: always through `rate()`.
+ * which Prometheus spells with underscores (`tritonops_dev_model`, `tritonops_dev_track`,
+ * `app_kubernetes_io_name`). Pods are selected by those labels, never by a pattern on their
+ * names: Kubernetes truncates long pod names, which would make such a pattern match nothing.
+ * Triton's `*_duration_us` metrics are cumulative counters: always through `rate()`.
  */
 import type { TriggersPlan } from '@tritonops/spec';
 
 /** Prometheus' spelling of the PodMonitor target labels. */
 export const PROM_MODEL_LABEL = 'tritonops_dev_model';
 export const PROM_TRACK_LABEL = 'tritonops_dev_track';
+/** `app.kubernetes.io/name`: the model's name, or `<model>-primary` on the copy Flagger makes. */
+export const PROM_APP_LABEL = 'app_kubernetes_io_name';
 
 /** Rate window: four scrapes at the 15 s interval of the PodMonitors. */
 export const RATE_WINDOW = '1m';
 
+/** The pods of one Deployment, two ways: Triton's own series by exact labels, DCGM's by pod name. */
+export interface DeploymentPods {
+  /** Exact label matchers on the PodMonitor's target labels: immune to pod-name truncation. */
+  readonly labels: string;
+  /**
+   * `<deployment>-<replicaset hash>-<suffix>`: for DCGM's series, which carry only the pod's name.
+   * Sound only while the name is not truncated (Deployment names of at most 46 characters, which
+   * validation enforces where DCGM is used).
+   */
+  readonly names: string;
+}
+
 /**
- * The pods of one Deployment, by name: `<deployment>-<replicaset hash>-<suffix>`. By pod name
- * rather than by label so that the same selector also works for DCGM's GPU metrics and tells a
- * Flagger target from its `-primary` copy, whose labels are the same.
+ * The pods of Deployment `deployment` of `model`. Their `app.kubernetes.io/name` label is the
+ * model's name, except on Flagger's primary copy (`<model>-primary`), which Flagger renames;
+ * their track label tells the canary track from the stable one.
  */
-export function deploymentPods(namespace: string, deployment: string): string {
-  return `namespace="${namespace}",pod=~"${deployment}-[a-z0-9]+-[a-z0-9]+"`;
+export function deploymentPods(namespace: string, model: string, deployment: string, track: 'stable' | 'canary'): DeploymentPods {
+  const app = deployment === `${model}-primary` ? deployment : model;
+  return {
+    labels: `namespace="${namespace}",${PROM_APP_LABEL}="${app}",${PROM_TRACK_LABEL}="${track}"`,
+    names: `namespace="${namespace}",pod=~"${deployment}-[a-z0-9]+-[a-z0-9]+"`,
+  };
 }
 
 export interface TriggerQuery {
@@ -35,7 +55,8 @@ export interface TriggerQuery {
 }
 
 /** One KEDA trigger per threshold the spec set, each scoped to `pods`. */
-export function triggerQueries(triggers: TriggersPlan, pods: string): TriggerQuery[] {
+export function triggerQueries(triggers: TriggersPlan, selection: DeploymentPods): TriggerQuery[] {
+  const pods = selection.labels;
   const rate = (metric: string) => `sum(rate(${metric}{${pods}}[${RATE_WINDOW}]))`;
   const out: TriggerQuery[] = [];
   if (triggers.queueTimeMs !== undefined) {
@@ -50,7 +71,7 @@ export function triggerQueries(triggers: TriggersPlan, pods: string): TriggerQue
   if (triggers.gpuUtilization !== undefined) {
     out.push({
       name: 'gpu-utilization',
-      query: triggers.gpuUtilizationSource === 'dcgm' ? `avg(DCGM_FI_DEV_GPU_UTIL{${pods}})` : `100 * avg(nv_gpu_utilization{${pods}})`,
+      query: triggers.gpuUtilizationSource === 'dcgm' ? `avg(DCGM_FI_DEV_GPU_UTIL{${selection.names}})` : `100 * avg(nv_gpu_utilization{${pods}})`,
       threshold: triggers.gpuUtilization,
       metricType: 'Value',
     });

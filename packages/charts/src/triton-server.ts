@@ -7,7 +7,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentCore, ModelPlan, ReleasePlan, TrackPlan } from '@tritonops/spec';
+import { kubernetesExpansion, type EnvironmentCore, type ModelPlan, type ReleasePlan, type TrackPlan } from '@tritonops/spec';
 import { gpuPlacement } from './gpu-placement.ts';
 import { deploymentSelector, modelLabels, modelSelector, trackSelector } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './pod-security.ts';
@@ -144,6 +144,20 @@ export function tracingArgs(model: ModelPlan): string[] {
   ];
 }
 
+/**
+ * Kubernetes replaces `$(NAME)` in args and env values with the container's variable NAME — the
+ * S3 keys among them. Validation refuses it in specs; this is the net under it: a render that
+ * would carry one is a bug, never output.
+ */
+function assertNoExpansion(values: readonly string[]): void {
+  for (const value of values) {
+    const found = kubernetesExpansion(value);
+    if (found && /^\$\([-._a-zA-Z][-._a-zA-Z0-9]*\)$/.test(found.reference)) {
+      throw new Error(`a container argument or variable would expand ${found.reference}`);
+    }
+  }
+}
+
 /** Seconds a stopping pod keeps serving while it leaves the Service endpoints and Istio's routes. */
 export function drainSeconds(model: ModelPlan): number {
   return Math.min(15, Math.floor(model.terminationGracePeriodSeconds / 4));
@@ -183,6 +197,8 @@ function podSpec(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan, g
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, value]) => ({ name, value })),
   ];
+
+  assertNoExpansion([...args, ...env_.map((e) => e.value ?? '')]);
 
   const volumeMounts: k8s.VolumeMount[] = [{ name: 'dshm', mountPath: '/dev/shm' }];
   const volumes: k8s.Volume[] = [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(model.resources.shm) } }];

@@ -25,7 +25,9 @@ describe('autoscaling with KEDA', () => {
   it('scales on mean queue time (a ratio of two rates) and on time to first token (a histogram quantile)', () => {
     const so = find('ScaledObject', 'llm');
     expect(trigger(so, 'queue-time')).toMatchObject({ type: 'prometheus', metricType: 'Value', metadata: { threshold: '50' } });
-    expect(trigger(so, 'queue-time').metadata.query).toMatch(/^sum\(rate\(nv_inference_queue_duration_us\{namespace="inference",pod=~"llm-\[a-z0-9\]\+-\[a-z0-9\]\+"\}\[1m\]\)\) \/ clamp_min\(sum\(rate\(nv_inference_request_success/);
+    expect(trigger(so, 'queue-time').metadata.query).toMatch(
+      /^sum\(rate\(nv_inference_queue_duration_us\{namespace="inference",app_kubernetes_io_name="llm",tritonops_dev_track="stable"\}\[1m\]\)\) \/ clamp_min\(sum\(rate\(nv_inference_request_success/,
+    );
     expect(trigger(so, 'time-to-first-token').metadata.query).toContain('histogram_quantile(0.9, sum by (le) (rate(nv_inference_first_response_histogram_ms_bucket');
     expect(find('Deployment', 'llm').spec.template.spec.containers[0].args).toContain('--metrics-config=histogram_latencies=true');
   });
@@ -39,7 +41,9 @@ describe('autoscaling with KEDA', () => {
   it('scales the canary track on its own, with its own bounds and its own pods', () => {
     const canary = find('ScaledObject', 'whisper-canary');
     expect(canary.spec).toMatchObject({ scaleTargetRef: { name: 'whisper-canary' }, minReplicaCount: 1, maxReplicaCount: 2 });
-    expect(trigger(canary, 'queue-time').metadata.query).toContain('pod=~"whisper-canary-[a-z0-9]+-[a-z0-9]+"');
+    // By exact pod labels, not by a pattern on pod names (which Kubernetes truncates when long).
+    expect(trigger(canary, 'queue-time').metadata.query).toContain('app_kubernetes_io_name="whisper",tritonops_dev_track="canary"');
+    expect(trigger(canary, 'queue-time').metadata.query).not.toContain('pod=~');
     expect(find('Deployment', 'whisper-canary').spec.replicas).toBeUndefined();
   });
 
