@@ -14,15 +14,13 @@
  *
  * Trust: whoever can write the cache can make a render differ from the specs, so it is trusted
  * only as a local record of this machine's own runs. It is refused when it is a link or when Git
- * tracks it (a cache that came with a checkout), and `synth --check` never reads it: CI's verdict
- * rests on a fresh render alone (see docs/security.md).
+ * tracks it (a cache that came with a checkout: committed-state.ts), and `synth --check` never
+ * reads it: CI's verdict rests on a fresh render alone (see docs/security.md).
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 // The fingerprint alone, not the charts: `validate` needs no cdk8s.
 import { rendererFingerprint } from '@tritonops/charts/fingerprint';
 import { FsProblem, RepositoryFs, type CheckedContent, type SpecCache } from '@tritonops/spec';
-import { Refusal } from './failures.ts';
 
 export const CACHE_DIR = '.tritonops-cache';
 /** A cache file larger than this is not one a real fleet makes: ignored. */
@@ -63,18 +61,11 @@ export class WorkspaceCache implements SpecCache {
 
   /**
    * The cache of the repository at `root`. Throws FsProblem when `.tritonops-cache` is a link or
-   * not a folder, and Refusal when Git tracks files in it.
+   * not a folder. (Commands refuse a cache that Git tracks before they open it: committed-state.ts.)
    */
   constructor(root: string) {
     this.fs = new RepositoryFs(root);
     this.fs.folderExists(CACHE_DIR);
-    if (trackedByGit(this.fs.root, CACHE_DIR)) {
-      throw new Refusal(
-        CACHE_DIR,
-        'the workspace cache is committed to Git; a cache that comes with a checkout could make a render differ from the specs',
-        `remove it from Git (git rm -r --cached ${CACHE_DIR}); it is git-ignored and rebuilt by every run`,
-      );
-    }
   }
 
   get(environment: string, key: string): CheckedContent | undefined {
@@ -166,10 +157,4 @@ function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boole
 
 function sameRenders(a: Record<string, RenderEntry>, b: Record<string, RenderEntry>): boolean {
   return sameKeys(a, b) && Object.entries(a).every(([path, e]) => b[path]?.key === e.key && b[path]?.sha === e.sha);
-}
-
-/** Whether Git tracks any file under `rel` (false outside a Git repository or without git). */
-function trackedByGit(root: string, rel: string): boolean {
-  const run = spawnSync('git', ['ls-files', '-z', '--', rel], { cwd: root, encoding: 'utf8' });
-  return run.status === 0 && run.stdout.length > 0;
 }

@@ -10,6 +10,7 @@ import { changedRoots, desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTr
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
 import { WorkspaceCache } from '../cache.ts';
+import { refuseCommittedState } from '../committed-state.ts';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { renderPlans } from '../incremental-render.ts';
 import { loadRepository } from '../workspace.ts';
@@ -33,6 +34,7 @@ export async function synthCommand(options: SynthOptions, io: Io): Promise<numbe
 }
 
 async function synth(options: SynthOptions, io: Io): Promise<number> {
+  refuseCommittedState(options.root);
   const cache = options.noCache || options.check ? undefined : new WorkspaceCache(options.root);
   const result = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
   await reportDiagnostics(io, result.diagnostics, result.sources);

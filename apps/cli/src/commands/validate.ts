@@ -1,5 +1,6 @@
 /** `tritonops validate`: every problem in the specs, at once. */
 import { WorkspaceCache } from '../cache.ts';
+import { refuseCommittedState } from '../committed-state.ts';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
@@ -10,6 +11,7 @@ export interface ValidateOptions extends CommonOptions {
 }
 
 export async function validateCommand(options: ValidateOptions, io: Io): Promise<number> {
+  refuseCommittedState(options.root);
   const cache = options.noCache ? undefined : new WorkspaceCache(options.root);
   const result = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
   await reportDiagnostics(io, result.diagnostics, result.sources);

@@ -1,0 +1,25 @@
+/**
+ * tritonops' and Nx's local state must never come with a checkout: a committed cache could make a
+ * render differ from the specs (ours) or replay a passing result that was never earned (Nx's), and
+ * a committed lock or staging folder could stall or steer a run. All of it is git-ignored; a pull
+ * request can still force-add it, so the commands that CI runs refuse a repository where Git
+ * tracks any of it.
+ */
+import { spawnSync } from 'node:child_process';
+import { Refusal } from './failures.ts';
+
+/** Local state, as Git pathspecs. */
+const LOCAL_STATE = ['.tritonops-cache', '.tritonops-lock', '.tritonops-tmp-*', '.nx'];
+
+/** Throws Refusal when Git tracks local state (nothing to check outside a Git repository). */
+export function refuseCommittedState(root: string): void {
+  const run = spawnSync('git', ['ls-files', '-z', '--', ...LOCAL_STATE], { cwd: root, encoding: 'utf8' });
+  if (run.status !== 0 || run.stdout === '') return;
+  const files = run.stdout.split('\0').filter(Boolean);
+  const shown = files.slice(0, 5).join(', ') + (files.length > 5 ? `, and ${files.length - 5} more` : '');
+  throw new Refusal(
+    files[0]!,
+    `Git tracks local state of tritonops or Nx (${shown}); a cache or lock that comes with a checkout could change what is rendered or reported`,
+    `remove it from Git: git rm -r --cached ${[...new Set(files.map((f) => f.split('/')[0]!))].join(' ')} (it is git-ignored and rebuilt locally)`,
+  );
+}
