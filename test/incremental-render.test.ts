@@ -1,5 +1,5 @@
 /**
- * The workspace cache (.tritonops-cache/): a one-model change re-checks and re-renders only what
+ * The workspace cache (.git/tritonops-cache/): a one-model change re-checks and re-renders only what
  * it touches, and a cached render is byte-for-byte a fresh one — after any kind of edit, a hand
  * edit under flux/, a corrupt cache or a changed renderer.
  */
@@ -36,7 +36,8 @@ async function freshRender(root: string): Promise<Map<string, string>> {
   cpSync(join(root, 'environments'), join(copy.path, 'environments'), { recursive: true });
   const result = await runCli(['synth', '--no-cache', '--root', copy.path], copy.path);
   expect(result.code, result.stderr).toBe(0);
-  expect(existsSync(join(copy.path, '.tritonops-cache'))).toBe(false);
+  // No Git folder, no cache.
+  expect(existsSync(join(copy.path, '.git'))).toBe(false);
   return snapshotDir(join(copy.path, 'flux'));
 }
 
@@ -124,10 +125,10 @@ describe('incremental synth', () => {
   });
 
   it('treats a corrupt cache, or one from another version of the renderer, as empty', async () => {
-    const cacheFile = join(fleet.path, '.tritonops-cache/dev.json');
+    const cacheFile = join(fleet.path, '.git/tritonops-cache/dev.json');
     const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { fingerprint: string };
     writeFileSync(cacheFile, JSON.stringify({ ...cache, fingerprint: 'f'.repeat(64) }));
-    writeFileSync(join(fleet.path, '.tritonops-cache/staging.json'), '{"format": 1, "fingerprint": tru');
+    writeFileSync(join(fleet.path, '.git/tritonops-cache/staging.json'), '{"format": 1, "fingerprint": tru');
     const before = snapshotDir(join(fleet.path, 'flux'));
     const result = await runCli(['synth', '--root', fleet.path], fleet.path);
     expect(result.code, result.stderr).toBe(0);
@@ -145,7 +146,7 @@ describe('incremental synth', () => {
     // Written but ignored under autoscaling: the warning needs to know what the file says, not its defaults.
     edit(specPath(root.path, 'dev', modelName(1)), /^spec:$/m, 'spec:\n  replicas: 2');
     expect((await runCli(['validate', '--root', root.path], root.path)).code).toBe(0);
-    expect(existsSync(join(root.path, '.tritonops-cache/dev.json'))).toBe(true);
+    expect(existsSync(join(root.path, '.git/tritonops-cache/dev.json'))).toBe(true);
     // Break a cross-file reference: the models' own bytes do not change, so they come from the cache.
     edit(join(root.path, 'environments/dev/environment.yaml'), /^    t4:/m, '    a10:');
     const cached = await runCli(['validate', '--root', root.path], root.path);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 /**
  * Synthetic fleets for benchmarks and stress tests: N models in each of three environments, with
  * canaries, autoscaling, auth and pipelines on — everything a large deployment of tritonops uses.
@@ -16,6 +17,8 @@ export function modelName(i: number): string {
 }
 
 export function writeFleet(root: string, models: number): void {
+  // A repository of its own: the workspace cache lives in its .git/ folder.
+  execFileSync('git', ['init', '-q'], { cwd: root });
   for (const env of ENVIRONMENTS) {
     const dir = join(root, 'environments', env.name);
     mkdirSync(join(dir, 'models'), { recursive: true });

@@ -1,6 +1,6 @@
 /**
- * The workspace cache, `.tritonops-cache/<environment>.json`: what earlier runs learned, so that a
- * one-model change re-checks and re-renders one model instead of the fleet.
+ * The workspace cache, `.git/tritonops-cache/<environment>.json`: what earlier runs learned, so
+ * that a one-model change re-checks and re-renders one model instead of the fleet.
  *
  * - specs: a spec file's parsed, schema-checked data, by its kind and the hash of its bytes;
  * - renders: per output file, the hash of its inputs (`OutputFile.inputs`) and of the bytes
@@ -9,20 +9,23 @@
  *
  * Every entry is tied to `rendererFingerprint()`: changing a renderer, a library or Node drops
  * the whole cache. The cache is never a source of truth: deleting it, or `--no-cache`, only makes
- * the next run slower. It lives outside flux/ (Flux never sees it) and is git-ignored. Writes are
- * atomic (temporary file, then rename); a file that cannot be read or parsed counts as empty.
+ * the next run slower. Writes are atomic (temporary file, then rename); a file that cannot be
+ * read or parsed counts as empty.
  *
- * Trust: whoever can write the cache can make a render differ from the specs, so it is trusted
- * only as a local record of this machine's own runs. It is refused when it is a link or when Git
- * tracks it (a cache that came with a checkout: committed-state.ts), and `synth --check` never
- * reads it: CI's verdict rests on a fresh render alone (see docs/security.md).
+ * Trust: whoever can write the cache can make a render differ from the specs, so it lives where
+ * nothing a checkout brings can reach: inside Git's own folder. No commit, branch, archive or pull
+ * request can put a file under `.git/` — Git refuses such paths — so a poisoned cache cannot come
+ * with the code under review. Without a `.git` folder of its own (a linked worktree, an unpacked
+ * archive) the repository gets no cache, only slower runs. And `synth --check` never reads it:
+ * CI's verdict rests on a fresh render alone (see docs/security.md).
  */
 import { createHash } from 'node:crypto';
 // The fingerprint alone, not the charts: `validate` needs no cdk8s.
 import { rendererFingerprint } from '@tritonops/charts/fingerprint';
 import { FsProblem, RepositoryFs, type CheckedContent, type SpecCache } from '@tritonops/spec';
 
-export const CACHE_DIR = '.tritonops-cache';
+export const GIT_DIR = '.git';
+export const CACHE_DIR = `${GIT_DIR}/tritonops-cache`;
 /** A cache file larger than this is not one a real fleet makes: ignored. */
 const MAX_CACHE_FILE_BYTES = 512 * 1024 * 1024;
 const FORMAT = 1;
@@ -59,16 +62,18 @@ export class WorkspaceCache implements SpecCache {
   readonly fingerprint = rendererFingerprint();
   private readonly fs: RepositoryFs;
 
-  /**
-   * The cache of the repository at `root`. Throws FsProblem when `.tritonops-cache` is a link or
-   * not a folder. (Commands refuse a cache that Git tracks before they open it: committed-state.ts.)
-   */
+  /** Whether the repository has a Git folder of its own to keep the cache in. */
+  readonly enabled: boolean;
+
+  /** The cache of the repository at `root`; throws FsProblem when a link stands where it lives. */
   constructor(root: string) {
     this.fs = new RepositoryFs(root);
-    this.fs.folderExists(CACHE_DIR);
+    this.enabled = this.fs.kind(GIT_DIR) === 'folder';
+    if (this.enabled) this.fs.folderExists(CACHE_DIR);
   }
 
   get(environment: string, key: string): CheckedContent | undefined {
+    if (!this.enabled) return undefined;
     const text = this.load(environment).specs[key];
     if (text === undefined) return undefined;
     this.use(environment).specs[key] = text;
@@ -76,6 +81,7 @@ export class WorkspaceCache implements SpecCache {
   }
 
   set(environment: string, key: string, checked: CheckedContent): void {
+    if (!this.enabled) return;
     this.use(environment).specs[key] = JSON.stringify(checked);
   }
 
@@ -90,11 +96,13 @@ export class WorkspaceCache implements SpecCache {
   }
 
   renderEntry(environment: string, path: string): RenderEntry | undefined {
+    if (!this.enabled) return undefined;
     this.rendered.add(environment);
     return this.load(environment).renders[path];
   }
 
   setRender(environment: string, path: string, entry: RenderEntry): void {
+    if (!this.enabled) return;
     this.rendered.add(environment);
     this.use(environment).renders[path] = entry;
   }

@@ -95,8 +95,9 @@ flux-system/ folder of \`flux bootstrap\`) are kept.
   --allow-removal  Write even when the render removes any Deployment of a production environment
                    or more than 20% of another environment's objects (Flux would delete them).
                    Removing a canary that still receives traffic is refused regardless: drain it.
-  --no-cache       Neither read nor write .tritonops-cache/ (the record of earlier runs that lets a
-                   one-model change re-check and re-render only that model); the output is the same.
+  --no-cache       Neither read nor write .git/tritonops-cache/ (the record of earlier runs that lets
+                   a one-model change re-check and re-render only that model); the output is the
+                   same. --check never reads it: its verdict rests on a fresh render alone.
 
 Exit codes: 0 written or up to date, 1 spec errors or (with --check) flux/ out of date, 2 usage error.`,
   canary: `Usage: tritonops canary promote <model> --env <name> [--root <dir>]

@@ -1,7 +1,7 @@
 /**
- * tritonops' and Nx's local state must never come with a checkout: a committed cache could make a
- * render differ from the specs (ours) or replay a passing result that was never earned (Nx's), and
- * a committed lock or staging folder could stall or steer a run. All of it is git-ignored; a pull
+ * Local state must never come with a checkout: a committed Nx cache could replay a passing result
+ * that was never earned, and a committed lock or staging folder could stall or steer a run
+ * (tritonops' own cache lives in .git/, where no commit can put anything). All of it is git-ignored; a pull
  * request can still force-add it, so the commands that CI runs refuse a repository where Git
  * tracks any of it.
  */
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { Refusal } from './failures.ts';
 
 /** Local state, as Git pathspecs. */
-const LOCAL_STATE = ['.tritonops-cache', '.tritonops-lock', '.tritonops-tmp-*', '.nx'];
+const LOCAL_STATE = ['.tritonops-lock', '.tritonops-tmp-*', '.nx'];
 
 /** Throws Refusal when Git tracks local state (nothing to check outside a Git repository). */
 export function refuseCommittedState(root: string): void {

@@ -1,9 +1,17 @@
 /** Spec files as the editing commands (canary, promote, new) find, read and write them: inside the repository only. */
-import { ENVIRONMENTS_DIR, MAX_FILE_BYTES, MODELS_DIR, type RepositoryFs } from '@tritonops/spec';
+import { ENVIRONMENTS_DIR, FsProblem, MAX_FILE_BYTES, MODELS_DIR, type RepositoryFs } from '@tritonops/spec';
 
-/** `environments/<env>/models/<model>.yaml` (or `.yml`) when it is a regular file. */
+/**
+ * `environments/<env>/models/<model>.yaml` (or `.yml`); undefined when there is none. A link, a
+ * folder or a special file in its place is refused (FsProblem), never followed or taken for absent.
+ */
 export function modelFile(fs: RepositoryFs, env: string, model: string): string | undefined {
-  return ['yaml', 'yml'].map((ext) => `${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}/${model}.${ext}`).find((rel) => fs.kind(rel) === 'file');
+  for (const rel of ['yaml', 'yml'].map((ext) => `${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}/${model}.${ext}`)) {
+    const kind = fs.kind(rel);
+    if (kind === 'file') return rel;
+    if (kind !== undefined) throw new FsProblem(rel, kind === 'symlink' ? 'symlink' : kind === 'folder' ? 'not-a-file' : 'special-file');
+  }
+  return undefined;
 }
 
 /** The models of an environment, by file name. */

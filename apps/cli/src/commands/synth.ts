@@ -20,7 +20,7 @@ export interface SynthOptions extends CommonOptions {
   readonly check: boolean;
   /** Lift the prune-safety stop for large removals. */
   readonly allowRemoval?: boolean;
-  /** Ignore and do not write the workspace cache (.tritonops-cache/). */
+  /** Ignore and do not write the workspace cache (.git/tritonops-cache/). */
   readonly noCache?: boolean;
 }
 
@@ -56,7 +56,7 @@ async function synth(options: SynthOptions, io: Io): Promise<number> {
   if (options.envs) warnAboutOrphans(options.root, io);
   const objects = render.objectCount;
   const reused = files.size - render.renderedCount;
-  // How much the workspace cache (.tritonops-cache/) saved: files whose inputs had not changed.
+  // How much the workspace cache (.git/tritonops-cache/) saved: files whose inputs had not changed.
   const reuse = reused > 0 ? `; ${render.renderedCount} rendered, ${reused} reused` : '';
   const summary = `${files.size} files, ${objects} objects${reuse}`;
 

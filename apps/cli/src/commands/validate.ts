@@ -6,7 +6,7 @@ import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
 export interface ValidateOptions extends CommonOptions {
-  /** Ignore and do not write the workspace cache (.tritonops-cache/). */
+  /** Ignore and do not write the workspace cache (.git/tritonops-cache/). */
   readonly noCache?: boolean;
 }
 
