@@ -1,5 +1,5 @@
 /** Helpers to render the bundled environments and to run the CLI on throw-away copies. */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -59,14 +59,21 @@ export function copyWorkspace(from: string, prefix: string): { path: string; rem
   return dir;
 }
 
-/** All files of a folder with their bytes, by relative path: for "nothing changed" assertions. */
+/**
+ * All files of a folder with their bytes, by relative path: for "nothing changed" assertions.
+ * Links are recorded as links (never followed), special files by their kind.
+ */
 export function snapshotDir(dir: string): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (d: string) => {
     for (const entry of readdirSync(d).sort()) {
       const full = join(d, entry);
-      if (statSync(full).isDirectory()) walk(full);
-      else files.set(relative(dir, full).split(sep).join('/'), readFileSync(full).toString('base64'));
+      const stats = lstatSync(full);
+      const path = relative(dir, full).split(sep).join('/');
+      if (stats.isSymbolicLink()) files.set(path, `symlink -> ${readlinkSync(full)}`);
+      else if (stats.isDirectory()) walk(full);
+      else if (stats.isFile()) files.set(path, readFileSync(full).toString('base64'));
+      else files.set(path, `special file, mode ${stats.mode.toString(8)}`);
     }
   };
   try {

@@ -6,15 +6,19 @@
  * The lock is a file created exclusively (O_EXCL, never through a link) holding the owner's pid
  * and, on Linux, its start time, so that a lock left by a crashed run (or a recycled pid) is
  * recognised as stale and taken over. A second run waits, saying so once, and gives up after
- * `LOCK_WAIT_MS` with its own exit code.
+ * TRITONOPS_LOCK_WAIT_SECONDS (10 minutes by default) with its own exit code.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { FsProblem, RepositoryFs, isOsError } from '@tritonops/spec';
 import type { Io } from './cli.ts';
 
 export const LOCK_FILE = '.tritonops-lock';
-/** How long a second writer waits for the first before giving up. */
-export const LOCK_WAIT_MS = 10 * 60 * 1000;
+/** How long a second writer waits for the first before giving up: TRITONOPS_LOCK_WAIT_SECONDS, or 10 minutes. */
+function lockWaitMs(): number {
+  const text = process.env.TRITONOPS_LOCK_WAIT_SECONDS;
+  const seconds = text ? Number(text) : Number.NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 10 * 60 * 1000;
+}
 const POLL_MS = 100;
 
 /** Another run holds the lock for longer than we wait. */
@@ -64,7 +68,7 @@ export async function withRepositoryLock<T>(root: string, io: Io, work: () => Pr
     }
   }
   const me = identity(process.pid) ?? String(process.pid);
-  const deadline = Date.now() + (options.waitMs ?? LOCK_WAIT_MS);
+  const deadline = Date.now() + (options.waitMs ?? lockWaitMs());
   let told = false;
   let acquired = false;
   for (;;) {
