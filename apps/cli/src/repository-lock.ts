@@ -104,9 +104,13 @@ function tryLock(fs: RepositoryFs, me: string): 'acquired' | 'unavailable' | str
     const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
       writeSync(fd, `${me}\n`);
-    } finally {
+    } catch (error) {
+      // A full disk can create the file but not fill it: leave no empty lock behind.
       closeSync(fd);
+      fs.remove(LOCK_FILE);
+      throw fs.wrap(LOCK_FILE, error);
     }
+    closeSync(fd);
     return 'acquired';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
