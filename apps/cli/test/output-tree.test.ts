@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { changedRoots, desiredTree, diffTrees, readTree, recoverInterruptedSwap, RENDERED_HEADER, writeTree } from '../src/output-tree.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FsProblem, RepositoryFs } from '@tritonops/spec';
+import { changedRoots, desiredTree, diffTrees, ForeignJournal, readTree, recoverInterruptedSwap, RENDERED_HEADER, SwapFailed, writeTree } from '../src/output-tree.ts';
 
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -126,5 +127,67 @@ describe('the flux/ tree', () => {
     mkdirSync(running);
     recoverInterruptedSwap(root);
     expect(existsSync(running)).toBe(true);
+  });
+});
+
+describe('a swap that fails half way', () => {
+  /** Three environment folders to swap; the rename number `failAt` (1-based) fails with EIO. */
+  function failingSwap(failAt: number, rollbackFails = false) {
+    const root = repo({
+      'flux/clusters/dev/cluster.yaml': 'cluster v1',
+      'flux/models/dev/models/a.yaml': 'model v1',
+      'flux/models/prod/models/a.yaml': 'prod v1',
+    });
+    const before = readTree(root);
+    const desired = new Map([
+      ['flux/clusters/dev/cluster.yaml', Buffer.from('cluster v2')],
+      ['flux/models/dev/models/a.yaml', Buffer.from('model v2')],
+      ['flux/models/prod/models/a.yaml', Buffer.from('prod v2')],
+    ]);
+    let calls = 0;
+    const rename = RepositoryFs.prototype.rename;
+    const spy = vi.spyOn(RepositoryFs.prototype, 'rename').mockImplementation(function (this: RepositoryFs, from: string, to: string) {
+      calls++;
+      // The swap's renames come first; with rollbackFails, so does every rename of the rollback.
+      if (calls === failAt || (rollbackFails && calls > failAt)) throw new FsProblem(from, 'os-error', 'EIO');
+      rename.call(this, from, to);
+    });
+    let error: unknown;
+    try {
+      writeTree(root, desired, before, ['flux/clusters/dev', 'flux/models/dev', 'flux/models/prod']);
+    } catch (e) {
+      error = e;
+    } finally {
+      spy.mockRestore();
+    }
+    return { root, before, error };
+  }
+
+  it('puts every folder back at once and says so, whichever rename fails', () => {
+    for (let failAt = 1; failAt <= 6; failAt++) {
+      const { root, before, error } = failingSwap(failAt);
+      expect(error, `rename ${failAt}`).toBeInstanceOf(SwapFailed);
+      expect((error as SwapFailed).rolledBack).toBe(true);
+      expect(readTree(root), `rename ${failAt}`).toEqual(before);
+      expect(readdirSync(root), `rename ${failAt}`).toEqual(['flux']);
+    }
+  });
+
+  it('when the rollback fails too, keeps the journal, and the next run puts the folders back', () => {
+    const { root, before, error } = failingSwap(3, true);
+    expect(error).toBeInstanceOf(SwapFailed);
+    expect((error as SwapFailed).rolledBack).toBe(false);
+    expect(readTree(root)).not.toEqual(before);
+    recoverInterruptedSwap(root);
+    expect(readTree(root)).toEqual(before);
+    expect(readdirSync(root)).toEqual(['flux']);
+  });
+
+  it('refuses a journal that names folders outside flux/, touching nothing', () => {
+    const root = repo({ 'flux/models/dev/models/a.yaml': 'model v1', 'victim/keep.txt': 'keep' });
+    mkdirSync(join(root, '.tritonops-tmp-999999/previous/0'), { recursive: true });
+    writeFileSync(join(root, '.tritonops-tmp-999999/swap.json'), JSON.stringify({ roots: ['victim'], existed: [true] }));
+    expect(() => recoverInterruptedSwap(root)).toThrow(ForeignJournal);
+    expect(readFileSync(join(root, 'victim/keep.txt'), 'utf8')).toBe('keep');
   });
 });
