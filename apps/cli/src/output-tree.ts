@@ -82,7 +82,7 @@ export function readTree(root: string, roots: readonly string[] = [OUTPUT_DIR]):
 
 /** The objects (YAML documents that are maps) of a file under flux/. */
 export function parseObjects(content: Buffer): Record<string, unknown>[] {
-  return parseAllDocuments(content.toString('utf8'))
+  return parseAllDocuments(content.toString('utf8'), { logLevel: 'error' })
     .flatMap((doc) => (Array.isArray(doc) ? [] : [doc.toJS() as unknown]))
     .filter((o): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o));
 }

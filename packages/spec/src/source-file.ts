@@ -61,7 +61,7 @@ export class SourceFile {
   private get yaml(): { readonly document: Document.Parsed | undefined; readonly lineCounter: LineCounter } {
     if (!this.parsed) {
       const lineCounter = new LineCounter();
-      const documents = parseAllDocuments(this.text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+      const documents = parseAllDocuments(this.text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
       const document = (Array.isArray(documents) ? documents : []).find((d) => d.contents !== null);
       this.parsed = { document, lineCounter };
     }
@@ -127,7 +127,7 @@ export class SourceFile {
         },
       ]);
     }
-    const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
     const docs = Array.isArray(documents) ? documents : [];
     const fail = (code: string, offset: number, message: string, hint?: string) => {
       const { line, col } = lineCounter.linePos(offset);

@@ -46,7 +46,7 @@ function pairOf(map: YAMLMap, key: string): Pair<Node, Node> | undefined {
 }
 
 function canaryOf(text: string): { spec: YAMLMap; canary: Pair<Node, YAMLMap> } | { ok: false; problem: string; hint: string } {
-  const doc = parseDocument(text);
+  const doc = parseDocument(text, { logLevel: 'error' });
   if (doc.errors.length) return { ok: false, problem: `the file is not valid YAML: ${doc.errors[0]!.message}`, hint: 'run `tritonops validate`' };
   const spec = doc.get('spec', true);
   if (!isMap(spec)) return { ok: false, problem: 'the file has no `spec` mapping', hint: 'run `tritonops validate` first' };
@@ -144,7 +144,7 @@ function commentsAbove(text: string, offset: number): number {
  * comments) where only the target has them. Placement fields and every comment stay as they are.
  */
 export function copyRelease(targetText: string, sourceText: string): EditResult {
-  const [target, source] = [parseDocument(targetText), parseDocument(sourceText)];
+  const [target, source] = [parseDocument(targetText, { logLevel: 'error' }), parseDocument(sourceText, { logLevel: 'error' })];
   const bad = [target, source].find((d) => d.errors.length > 0);
   if (bad) return { ok: false, problem: `a spec is not valid YAML: ${bad.errors[0]!.message}`, hint: 'run `tritonops validate`' };
   const [tSpec, sSpec] = [target.get('spec', true), source.get('spec', true)];
