@@ -13,6 +13,11 @@ describe('no credentials in specs', () => {
     ['a URL with a password', 'git:\n  url: https://user:pa55@git.example.com/repo.git\n', 2, 8],
     ['a private key', 'x: "-----BEGIN RSA PRIVATE KEY-----"\n', 1, 4],
     ['a flag carrying a token', 'args:\n  - --hf-token=abc\n', 2, 5],
+    ['an AWS secret access key alone', 'env:\n  S3: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n', 2, 7],
+    ['a PGP private key block', 'x: "-----BEGIN PGP PRIVATE KEY BLOCK-----"\n', 1, 4],
+    ['a token as a key', 'annotations:\n  glpat-abcdefghij0123456789: x\n', 2, 3],
+    ['a token as the user of a URL', 'git:\n  url: https://ghp_0123456789abcdefghijABCDEFGHIJ0123@github.com/a/b.git\n', 2, 8],
+    ['a password reused through an alias', 'a: &p hunter2\nauth:\n  password: *p\n', 3, 13],
   ])('rejects %s, at its position', (_what, yaml, line, col) => {
     const found = scan(yaml);
     expect(found).toHaveLength(1);
@@ -26,6 +31,8 @@ describe('no credentials in specs', () => {
     ['an SSH git URL with a user but no password', 'git:\n  url: ssh://git@git.example.com/acme/repo.git\n'],
     ['empty values', 'env:\n  API_KEY: ""\n'],
     ['numbers under token-like keys', 'triggers:\n  timeToFirstTokenMs: 800\n  maxTokens: 512\n'],
+    ['Git hashes, image digests and S3 paths of 40 characters', 'a: 0123456789abcdef0123456789abcdef01234567\nb: s3://models/WhisperLargeV3/Finetuned2024Rel\nc: nvcr.io/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n'],
+    ['an allowed false positive, by its path', 'metadata:\n  annotations:\n    tritonops.dev/not-a-secret: "env.MAX_TOKEN_LENGTH: a length"\nenv:\n  MAX_TOKEN_LENGTH: "512"\n'],
   ])('accepts %s', (_what, yaml) => {
     expect(scan(yaml)).toEqual([]);
   });
