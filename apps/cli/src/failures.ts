@@ -62,6 +62,10 @@ export function reportFailure(io: Io, root: string, error: unknown): number | un
     print(p.path, p.reason, p.kind === 'os-error' ? osHint(String(p.detail)) : (HINTS[p.kind] ?? ''));
   };
   if (error instanceof LockBusy) {
+    if (error.interrupted) {
+      io.err(`interrupted while waiting for another tritonops run (${error.holder}); nothing was changed`);
+      return EXIT.problems;
+    }
     print(LOCK_FILE, error.message, `wait for it to finish and run the command again; if no tritonops is running, delete ${LOCK_FILE}`);
     return EXIT.busy;
   }

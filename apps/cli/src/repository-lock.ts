@@ -11,6 +11,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { FsProblem, RepositoryFs, isOsError } from '@tritonops/spec';
 import type { Io } from './cli.ts';
+import { interruption } from './interruption.ts';
 
 export const LOCK_FILE = '.tritonops-lock';
 /** How long a second writer waits for the first before giving up: TRITONOPS_LOCK_WAIT_SECONDS, or 10 minutes. */
@@ -23,7 +24,11 @@ const POLL_MS = 100;
 
 /** Another run holds the lock for longer than we wait. */
 export class LockBusy extends Error {
-  constructor(readonly holder: string) {
+  constructor(
+    readonly holder: string,
+    /** Given up because of a signal, not the timeout. */
+    readonly interrupted = false,
+  ) {
     super(`another tritonops run (${holder}) is writing this repository`);
   }
 }
@@ -82,6 +87,8 @@ export async function withRepositoryLock<T>(root: string, io: Io, work: () => Pr
       throw new FsProblem(LOCK_FILE, 'os-error', 'EROFS');
     }
     if (Date.now() > deadline) throw new LockBusy(result);
+    // Ctrl-C while waiting stops the wait: nothing was read or written yet.
+    if (interruption.signal) throw new LockBusy(result, true);
     if (!told) {
       io.err(`waiting: another tritonops run (${result}) is writing this repository`);
       told = true;

@@ -5,7 +5,8 @@
  * does not know (`s3.secretKey: …`).
  *
  * Detected by key name (split into words, so `tokenizer` or `max_tokens` do not trip it) and by
- * shape — in values and in keys alike (an annotation key or a variable name can be the secret):
+ * shape — in values, keys and comments alike (an annotation key or a variable name can be the
+ * secret, and a comment is committed like the rest):
  * AWS access key ids and secret access keys, PEM and PGP private key blocks, JSON Web Tokens,
  * common API tokens, URLs with a password or a token as their user, `--…-token=` flags. Aliases
  * are followed, so a password defined under an innocent key and reused under `password: *p` is
@@ -84,6 +85,23 @@ function allowances(document: Document.Parsed | undefined): Map<string, string> 
   return out;
 }
 
+/** Where a YAML comment starts on `line` (a `#` at its start or after a space, outside quotes); -1 when none. */
+function commentStart(line: string): number {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"') i++;
+    } else if (c === '"' || c === "'") {
+      if (i === 0 || /[\s:,[{-]/.test(line[i - 1]!)) quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]!))) {
+      return i;
+    }
+  }
+  return -1;
+}
+
 export function findInlineCredentials(file: SourceFile): Diagnostic[] {
   const found: Diagnostic[] = [];
   const allowed = allowances(file.document);
@@ -137,6 +155,15 @@ export function findInlineCredentials(file: SourceFile): Diagnostic[] {
   };
   const root = file.root;
   if (root) visit(root, undefined, [], undefined, []);
+  // Comments are committed too: a key pasted into one is as leaked as a key in a value.
+  const reported = new Set(found.map((d) => d.line));
+  file.text.split('\n').forEach((line, i) => {
+    const hash = commentStart(line);
+    const what = hash < 0 || reported.has(i + 1) ? undefined : shapeOf(line.slice(hash + 1));
+    if (what) {
+      found.push({ severity: 'error', code: 'inline-secret', file: file.path, line: i + 1, col: hash + 1, length: line.length - hash, message: `this comment looks like it holds a credential (${what}); comments are committed to Git too`, hint: HINT });
+    }
+  });
   for (const [path, reason] of allowed) {
     if (used.has(path)) continue;
     found.push({

@@ -18,6 +18,7 @@ describe('no credentials in specs', () => {
     ['a token as a key', 'annotations:\n  glpat-abcdefghij0123456789: x\n', 2, 3],
     ['a token as the user of a URL', 'git:\n  url: https://ghp_0123456789abcdefghijABCDEFGHIJ0123@github.com/a/b.git\n', 2, 8],
     ['a password reused through an alias', 'a: &p hunter2\nauth:\n  password: *p\n', 3, 13],
+    ['a key in a comment', 'env:\n  A: "1" # old key: AKIAIOSFODNN7EXAMPLE\n', 2, 10],
   ])('rejects %s, at its position', (_what, yaml, line, col) => {
     const found = scan(yaml);
     expect(found).toHaveLength(1);
@@ -32,6 +33,7 @@ describe('no credentials in specs', () => {
     ['empty values', 'env:\n  API_KEY: ""\n'],
     ['numbers under token-like keys', 'triggers:\n  timeToFirstTokenMs: 800\n  maxTokens: 512\n'],
     ['Git hashes, image digests and S3 paths of 40 characters', 'a: 0123456789abcdef0123456789abcdef01234567\nb: s3://models/WhisperLargeV3/Finetuned2024Rel\nc: nvcr.io/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n'],
+    ['a # inside quotes, and comments without secrets', 'a: "x # y"\nb: 1 # just a note about tokens and passwords\n'],
     ['an allowed false positive, by its path', 'metadata:\n  annotations:\n    tritonops.dev/not-a-secret: "env.MAX_TOKEN_LENGTH: a length"\nenv:\n  MAX_TOKEN_LENGTH: "512"\n'],
   ])('accepts %s', (_what, yaml) => {
     expect(scan(yaml)).toEqual([]);
