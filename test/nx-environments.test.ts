@@ -3,7 +3,7 @@
  * (apps/cli/nx/environments-plugin.mjs): what its inputs and outputs are, and that Nx sees them.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module Nx loads as it is; its shape is checked below
@@ -44,6 +44,24 @@ describe('the environments Nx plugin', () => {
       writeFileSync(join(dir.path, 'environments/qa/environment.yaml'), 'spec: [unclosed');
       const qa = projectsOf(dir.path, ['environments/qa/environment.yaml'])['environments/qa']!;
       expect(qa.targets.synth.inputs).toContain('{workspaceRoot}/environments/**/*');
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('gives no project (and so no command line) to a folder whose name is no environment name, or to a linked environment', () => {
+    const dir = tempDir('nx-plugin-hostile');
+    try {
+      const hostile = 'dev;touch pwned';
+      for (const env of [hostile, 'qa', 'real']) mkdirSync(join(dir.path, 'environments', env), { recursive: true });
+      for (const env of [hostile, 'real']) writeFileSync(join(dir.path, 'environments', env, 'environment.yaml'), 'spec: {}\n');
+      symlinkSync('/proc/self/environ', join(dir.path, 'environments/qa/environment.yaml'));
+      symlinkSync(join(dir.path, 'environments/real'), join(dir.path, 'environments/linked'));
+      const projects = projectsOf(dir.path, [`environments/${hostile}/environment.yaml`, 'environments/qa/environment.yaml', 'environments/real/environment.yaml', 'environments/linked/environment.yaml']);
+      expect(Object.keys(projects).sort()).toEqual(['environments/qa', 'environments/real']);
+      // A linked environment.yaml is not read: the target depends on every environment instead.
+      expect(projects['environments/qa']!.targets.synth.inputs).toContain('{workspaceRoot}/environments/**/*');
+      expect(projects['environments/qa']!.targets.synth.options.command).toBe('tritonops synth --env qa');
     } finally {
       dir.remove();
     }

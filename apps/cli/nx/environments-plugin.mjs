@@ -66,7 +66,7 @@ function promotedFrom(path) {
   const text = readRegularFile(path);
   if (text === null) return null;
   try {
-    const from = parse(text, { logLevel: 'silent' })?.spec?.promotedFrom;
+    const from = parse(text, { logLevel: 'error' })?.spec?.promotedFrom;
     return typeof from === 'string' && ENVIRONMENT_NAME.test(from) ? from : undefined;
   } catch {
     return null;

@@ -30,7 +30,7 @@ export function releasesOf(spec: ReleaseFields & { canary?: ReleaseFields }): st
 
 function specReleases(text: string): string[] {
   try {
-    const data = parse(text, { logLevel: 'silent' }) as { spec?: ReleaseFields & { canary?: ReleaseFields } } | null;
+    const data = parse(text, { logLevel: 'error' }) as { spec?: ReleaseFields & { canary?: ReleaseFields } } | null;
     return data?.spec ? releasesOf(data.spec) : [];
   } catch {
     return [];
