@@ -73,9 +73,9 @@ export class GitSpecTree implements SpecSource {
     for (const list of this.children.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Whether the commit has an environments/ folder at all. */
+  /** Whether the commit has anything at environments/ (a folder, or a link the loader refuses). */
   get exists(): boolean {
-    return this.entries.get('environments')?.kind === 'folder';
+    return this.entries.has('environments');
   }
 
   list(rel: string): FolderEntry[] | undefined {

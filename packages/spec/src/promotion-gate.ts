@@ -51,13 +51,23 @@ export function checkPromotionGate(env: LoadedEnvironment, loaded: readonly Load
   const sourceEnv = loaded.find((e) => e.name === source);
   let sourceFiles: Set<string>;
   try {
+    // An unknown source is reported by the environment checks; nothing to compare with here.
+    if (!sourceEnv && context.source.list(`environments/${source}`) === undefined) return [];
     sourceFiles = new Set((context.source.list(`environments/${source}/models`) ?? []).filter((e) => e.kind === 'file').map((e) => e.name));
-  } catch {
-    // The source's folder is not one we read; the environment checks report it.
-    return [];
+  } catch (error) {
+    // A source the gate cannot read must not let every release through.
+    const file = env.environment!.file;
+    return [
+      {
+        severity: 'error',
+        code: 'promotion-gate-unreadable',
+        file: file.path,
+        ...file.locate(['spec', 'promotedFrom']),
+        message: `the promotion gate cannot read the models of "${source}" (${error instanceof Error ? error.message : String(error)})`,
+        hint: `environments/${source}/models must be a readable folder of the repository`,
+      },
+    ];
   }
-  // An unknown source is reported by the environment checks; nothing to compare with here.
-  if (!sourceEnv && context.source.list(`environments/${source}`) === undefined) return [];
   const out: Diagnostic[] = [];
   const sourceModels = new Map((sourceEnv?.models ?? []).map((m) => [m.value.metadata.name, m] as const));
   for (const { file, value: model } of env.models) {

@@ -114,8 +114,10 @@ export async function diffCommand(options: { root: string; envs?: string[]; base
     io.err(`error: ${(error as Error).message}`);
     return error instanceof GitError ? EXIT.usage : EXIT.internal;
   }
-  const known = tree.exists ? listEnvironments(tree).filter((e) => !options.envs || options.envs.includes(e)) : [];
-  const before = known.length > 0 ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, only: known, history: fileHistory(options.root, base.commit) }) : undefined;
+  const known = listEnvironments(tree).filter((e) => !options.envs || options.envs.includes(e));
+  // With no environment of its own, a base that holds environments/ (as a link, say) is still loaded, to be reported.
+  const loadBase = known.length > 0 || (tree.exists && !options.envs);
+  const before = loadBase ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, ...(known.length > 0 ? { only: known } : {}), history: fileHistory(options.root, base.commit) }) : undefined;
   if (before?.hasErrors) {
     io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); showing every object of the working tree as added`);
   }
