@@ -12,7 +12,7 @@
  * ones that need a read-only or full file system); output the cluster rejects or misroutes.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +124,11 @@ describe('reading outside the repository, and printing it', () => {
       setup: (h) => execFileSync('mkfifo', [join(h.root, 'environments/dev/models/stuck.yaml')]),
       code: 1,
       error: 'environments/dev/models/stuck.yaml:1:1: error: this is not a regular file (a device, socket or FIFO)',
+    },
+    'a hard link to a file outside (a second name of it)': {
+      setup: (h) => linkSync(join(h.outside, 'environment.yaml'), join(h.root, 'environments/dev/models/zz.yaml')),
+      code: 1,
+      error: 'environments/dev/models/zz.yaml:1:1: error: this file has 2 names (hard links); tritonops reads only files with one, which cannot be a file outside the repository',
     },
     'a folder named like a spec file': { setup: (h) => mkdirSync(join(h.root, 'environments/dev/models/bert.yaml')), code: 1, error: 'environments/dev/models/bert.yaml:1:1: error: this is a folder, where a spec file belongs' },
     'a 2 GiB spec file (its size is checked before a byte is read)': {
@@ -285,6 +290,20 @@ describe('the integrity check cannot be fooled', () => {
     expect(read(h, file)).toBe(rendered);
   });
 
+  it.each([
+    ['a kustomization.yaml that patches what tritonops rendered', 'flux/models/dev/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [models/whisper.yaml]\npatches:\n  - target: { kind: Deployment, name: whisper }\n    patch: |\n      - { op: replace, path: /spec/template/spec/containers/0/image, value: evil.example/backdoor }\n'],
+    ['a hand-written ClusterRoleBinding', 'flux/models/dev/models/zz-extra.yaml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: pwn }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\nsubjects: [{ kind: ServiceAccount, name: whisper, namespace: inference }]\n'],
+  ])('refuses a file no spec renders where Flux applies everything (%s), for --check and synth alike', async (_what, rel, text) => {
+    for (const command of [['synth', '--check'], ['synth']]) {
+      await attack({
+        setup: (h) => write(h, rel, text),
+        command,
+        code: 1,
+        error: `${rel}: error: this file was not rendered by tritonops, yet Flux applies everything in flux/models/dev/`,
+      });
+    }
+  });
+
   it("refuses a repository where Git tracks Nx's cache or tritonops' lock", async () => {
     await attack({
       setup: (h) => {
@@ -381,6 +400,19 @@ describe('injection into what reviewers and terminals read', () => {
     }
   });
 
+  it('file names that hold Azure Pipelines or GitHub commands are shown inert', async () => {
+    const stderr = await attack({
+      setup: (h) => {
+        writeFileSync(join(h.root, 'environments/dev/models/##vso[task.setvariable variable=PATH]x'), '');
+        writeFileSync(join(h.root, 'environments/dev/models/::error::x.md'), '');
+      },
+      command: ['validate'],
+      code: 0,
+      error: /^environments\/dev\/models\/#\\#vso\[task\.setvariable variable=PATH\]x:1:1: warning: this file is not read$/,
+    });
+    expect(stderr).not.toMatch(/##vso\[/i);
+  });
+
   it('keys with ESC are refused with the character named, never echoed raw', async () => {
     await attack({ setup: (h) => replace(h, M, '    team: speech', '    "team\\e]0;pwned\\a": speech'), command: ['validate'], code: 1, error: /^environments\/dev\/models\/whisper\.yaml:6:5: error: this text contains the character "\\u001B", which a reader cannot see/, also: 'U+001B ESCAPE (a control character)' });
   });
@@ -402,6 +434,14 @@ describe('crashes become located errors', () => {
       code: 1,
       error: `${E}:1:1: error: this is a folder, where a spec file belongs`,
     },
+    "a variable named like a JavaScript object's own property (constructor)": { setup: (h) => replace(h, M, '    TRANSFORMERS_OFFLINE: "1"', '    constructor: "1"\n    toString: "2"'), code: 0, error: /^/ },
+    'a GPU pool named constructor': { setup: (h) => replace(h, M, 'gpuPool: t4', 'gpuPool: constructor'), code: 1, error: `${M}:10:12: error: gpuPool "constructor" is not a pool of environment "dev"` },
+    'YAML nested 5000 levels deep (a stack overflow, or worse, in the parser)': {
+      setup: (h) => write(h, M, `${'['.repeat(5000)}${']'.repeat(5000)}`),
+      command: ['validate'],
+      code: 1,
+      error: `${M}:1:65: error: the YAML nests more than 64 levels of [ and { here`,
+    },
     'models/ as a file': {
       setup: (h) => {
         rmSync(join(h.root, 'environments/dev/models'), { recursive: true });
@@ -412,7 +452,28 @@ describe('crashes become located errors', () => {
     },
   };
   it.each(Object.entries(cases))('%s', async (_name, c) => {
+    if (c.code === 0) {
+      // Accepted, and rendered as the plain variables they are.
+      const h = await repository();
+      c.setup(h);
+      const result = await runCli(['synth'], h.root);
+      expect(result.code, result.stderr).toBe(0);
+      expect(read(h, 'flux/models/dev/models/whisper.yaml')).toContain('name: constructor');
+      return;
+    }
     await attack(c);
+  });
+
+  it.each([
+    ['help constructor', ['help', 'constructor'], 2],
+    ['a command named __proto__', ['__proto__'], 2],
+    ['new with --pool constructor', ['new', 'model', 'bert', '--env', 'dev', '--pool', 'constructor'], 2],
+  ])('%s is a usage error, not a crash', async (_what, args, code) => {
+    const h = await repository();
+    const before = snapshots(h);
+    const result = await runCli(args, h.root);
+    expect(result.code, result.stderr).toBe(code);
+    expectNothingLostOrLeaked(h, before, result);
   });
 });
 
@@ -450,6 +511,16 @@ describe('output the cluster would reject or misroute is refused at the spec', (
       setup: (h) => replace(h, M, '  replicas: 1\n', '  replicas: 1\n  tracing: { samplingPercent: 5e-324 }\n'),
       code: 1,
       error: `${M}:12:31: error: samplingPercent 5e-324 is too small to sample: Triton takes one request in round(100 / 5e-324)`,
+    },
+    'a route timeout of 0s (Istio refuses durations under 1ms)': {
+      setup: (h) => replace(h, M, '  replicas: 1\n', '  replicas: 1\n  traffic: { timeout: 0s }\n'),
+      code: 1,
+      error: `${M}:12:23: error: traffic.timeout 0s must be at least 1ms`,
+    },
+    'a retry timeout past any duration': {
+      setup: (h) => replace(h, M, '  replicas: 1\n', '  replicas: 1\n  traffic: { retries: { perTryTimeout: 99999999999999999999999h } }\n'),
+      code: 1,
+      error: `${M}:12:40: error: traffic.retries.perTryTimeout 99999999999999999999999h is longer than a day`,
     },
     'an unknown YAML tag (!include would become a plain string)': { setup: (h) => replace(h, M, 'replicas: 1', 'replicas: !include replicas.yaml'), code: 1, error: `${M}:11:13: error: YAML tag "!include" is not supported` },
     'a raw NUL byte': { setup: (h) => replace(h, M, 'team: speech', 'team: spe\u0000ech'), code: 1, error: `${M}:6:14: error: the file contains the character "\\u0000", which YAML does not allow`, also: 'U+0000 NULL' },

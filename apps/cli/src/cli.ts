@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { didYouMean, listEnvironments } from '@tritonops/spec';
+import { didYouMean, listEnvironments, own } from '@tritonops/spec';
 import { canaryCommand } from './commands/canary.ts';
 import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './commands/capacity.ts';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './commands/graph.ts';
@@ -189,11 +189,11 @@ async function dispatch(argv: readonly string[], io: Io, setRoot: (root: string)
     const topic = rest[0];
     if (topic === undefined) io.out(MAIN_HELP);
     else if (topic === '--help' || topic === '-h') io.out(HELP.help!);
-    else if (HELP[topic]) io.out(HELP[topic]);
+    else if (own(HELP, topic)) io.out(HELP[topic]!);
     else return usage(io, `unknown command "${topic}"`, Object.keys(HELP), topic);
     return EXIT.ok;
   }
-  if (!HELP[verb]) return usage(io, `unknown command "${verb}"`, Object.keys(HELP), verb);
+  if (!own(HELP, verb)) return usage(io, `unknown command "${verb}"`, Object.keys(HELP), verb);
 
   let parsed;
   try {

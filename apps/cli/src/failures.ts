@@ -7,7 +7,7 @@
 import { join, relative, sep } from 'node:path';
 import { formatDiagnostic, FsProblem, type Diagnostic } from '@tritonops/spec';
 import { EXIT, type Io } from './cli.ts';
-import { ForeignJournal, OUTPUT_DIR, SwapFailed, TreeProblems } from './output-tree.ts';
+import { ForeignFiles, ForeignJournal, OUTPUT_DIR, SwapFailed, TreeProblems } from './output-tree.ts';
 import { LockBusy, LOCK_FILE } from './repository-lock.ts';
 
 /** Something in the repository that tritonops refuses to use (not an OS error). */
@@ -25,6 +25,7 @@ export class Refusal extends Error {
 const HINTS: Record<string, string> = {
   symlink: 'replace the link with the file or folder itself: tritonops never follows links, so a checkout cannot make it read or write outside the repository',
   'special-file': 'remove it: tritonops reads and writes only regular files and folders',
+  'hard-link': 'replace it with a copy of its own (cp, not ln)',
   'not-a-file': 'move the folder out of the way',
   'not-a-folder': 'move the file out of the way',
   'too-large': 'remove it, or keep large files outside flux/',
@@ -85,6 +86,14 @@ export function reportFailure(io: Io, root: string, error: unknown): number | un
   if (error instanceof TreeProblems) {
     for (const p of error.problems) problem(p);
     io.err(`${OUTPUT_DIR}/ holds entries tritonops will not read or replace; nothing was changed`);
+    return EXIT.problems;
+  }
+  if (error instanceof ForeignFiles) {
+    for (const path of error.paths) {
+      const folder = /^flux\/[^/]+\/[^/]+/.exec(path)?.[0] ?? OUTPUT_DIR;
+      print(path, `this file was not rendered by tritonops, yet Flux applies everything in ${folder}/`, `delete it, or move it out of ${folder}/: what runs in the cluster comes from the specs (a \`flux bootstrap\` folder belongs in flux/clusters/<env>/flux-system/)`);
+    }
+    io.err(`${OUTPUT_DIR}/ holds files no spec renders where Flux applies them; nothing was changed`);
     return EXIT.problems;
   }
   if (error instanceof ForeignJournal) {

@@ -6,8 +6,9 @@
  *   and tabs stay;
  * - what the GitHub Actions runner would take for a workflow command gets a backslash, which
  *   shows it as the text it is: a line starting with `::` (the runner trims leading spaces
- *   first) and `##[` anywhere in a line (the old syntax, matched anywhere). GitLab CI runs no
- *   commands from output; its section markers need ESC, which is escaped above.
+ *   first) and `##[` or `##vso[` anywhere in a line (GitHub's old syntax and Azure Pipelines',
+ *   matched anywhere). GitLab CI runs no commands from output; its section markers need ESC,
+ *   which is escaped above.
  *
  * Messages escape and name such characters themselves (reveal.ts); this is the net under them.
  */
@@ -15,10 +16,11 @@ import { escapeHidden } from '@tritonops/spec';
 import type { Io } from './cli.ts';
 
 const LINE_COMMAND = /^([ \t]*)::/gm;
-const OLD_COMMAND = /##\[/g;
+/** `##[…]` (GitHub's old syntax) and `##vso[…]` (Azure Pipelines), both matched anywhere in a line. */
+const OLD_COMMAND = /##(vso)?\[/gi;
 
 export function inertText(text: string): string {
-  return escapeHidden(text).replace(LINE_COMMAND, '$1\\::').replace(OLD_COMMAND, '#\\#[');
+  return escapeHidden(text).replace(LINE_COMMAND, '$1\\::').replace(OLD_COMMAND, (m) => `#\\${m.slice(1)}`);
 }
 
 export function inertIo(io: Io): Io {

@@ -1,5 +1,6 @@
 /** Process entry point: runs the command, maps crashes to exit code 70 without a stack trace. */
 import { EXIT, run } from './cli.ts';
+import { inertText } from './inert-output.ts';
 import { interruption } from './interruption.ts';
 
 const io = {
@@ -22,7 +23,8 @@ try {
   if (interruption.signal) process.exitCode = interruption.signal === 'SIGINT' ? 130 : 143;
 } catch (error) {
   // Spec problems are reported as diagnostics by the commands; anything thrown is our bug.
-  const message = error instanceof Error ? error.message : String(error);
+  // Inert like all output: a message may quote what a spec held.
+  const message = inertText(error instanceof Error ? error.message : String(error));
   io.err(`internal error: ${message}\nNothing was written. This is a bug in tritonops; please report it with the command you ran (TRITONOPS_DEBUG=1 shows the stack).`);
   if (process.env.TRITONOPS_DEBUG) io.err(error instanceof Error ? (error.stack ?? '') : '');
   process.exitCode = EXIT.internal;

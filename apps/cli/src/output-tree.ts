@@ -91,6 +91,32 @@ export function isRendered(content: Buffer): boolean {
   return content.subarray(0, RENDERED_HEADER.length).toString('utf8') === RENDERED_HEADER;
 }
 
+/** An environment's folder of an area: Flux applies every file in it. */
+const ENVIRONMENT_FILE = /^flux\/(clusters|infrastructure|models)\/[^/]+\/(.+)$/;
+
+/**
+ * Files tritonops did not render, in folders whose every file Flux applies (`flux/<area>/<env>/`):
+ * a hand-written manifest there, or a `kustomization.yaml` that patches what tritonops rendered,
+ * would reach the cluster without being in any spec. The one exception is the `flux-system/`
+ * folder that `flux bootstrap` writes into `flux/clusters/<env>/`.
+ */
+export function foreignFiles(current: ReadonlyMap<string, Buffer>): string[] {
+  return [...current]
+    .filter(([path, content]) => {
+      const m = ENVIRONMENT_FILE.exec(path);
+      return m && !isRendered(content) && !(m[1] === 'clusters' && m[2]!.startsWith('flux-system/'));
+    })
+    .map(([path]) => path)
+    .sort();
+}
+
+/** Files that are not tritonops' where Flux applies everything: refused, never carried or deleted. */
+export class ForeignFiles extends Error {
+  constructor(readonly paths: readonly string[]) {
+    super(`${paths.length} file(s) under flux/ were not rendered by tritonops`);
+  }
+}
+
 /**
  * What flux/ should hold after rendering `files`: the new files, plus every file that is not
  * ours, plus our files outside `replacedRoots` (environments not rendered this time).

@@ -5,7 +5,7 @@
  * graph always gives the same bytes; the tests parse it back with protobuf's own text-format reader
  * against Triton's model_config.proto.
  */
-import type { GraphStep, PipelinePlan, TensorRef, TypedTensor } from '@tritonops/spec';
+import { own, type GraphStep, type PipelinePlan, type TensorRef, type TypedTensor } from '@tritonops/spec';
 
 /** Triton's config spells KServe v2 datatypes with a TYPE_ prefix, and BYTES as STRING. */
 export function configDataType(datatype: string): string {
@@ -93,7 +93,7 @@ export function ensembleConfig(plan: PipelinePlan): string {
 
 /** A remote step: the Python model (python/remote_step.py) configured to call the step's model. */
 export function remoteStepConfig(plan: PipelinePlan, step: GraphStep): string {
-  const endpoint = plan.endpoints[step.name];
+  const endpoint = own(plan.endpoints, step.name);
   if (!step.model || !endpoint) throw new Error(`step ${step.name} of ${plan.graph.name} is not a remote step`);
   const w = new Writer();
   w.line(`name: ${quote(remoteStepModel(step.name))}`);

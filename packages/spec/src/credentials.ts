@@ -16,7 +16,7 @@
  * `metadata.annotations["tritonops.dev/not-a-secret"]` — one `path: reason` per line — which
  * `tritonops diff` shows to reviewers.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, Parser, type Document, type Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 import type { DataPath, SourceFile } from './source-file.ts';
 
@@ -25,7 +25,7 @@ export const NOT_A_SECRET = 'tritonops.dev/not-a-secret';
 /** Keys whose value is the *name* of a Secret or of a key inside one — references, not secrets. */
 const REFERENCE_KEYS = new Set(['credentialsSecret', 'secretRef', 'accessKeyIdKey', 'secretAccessKeyKey', 'tlsSecret', NOT_A_SECRET]);
 
-const SECRET_WORDS = new Set(['secret', 'password', 'passwd', 'pwd', 'passphrase', 'token', 'credential', 'credentials', 'apikey', 'accesskey', 'secretkey', 'privatekey']);
+const SECRET_WORDS = new Set(['secret', 'password', 'passwd', 'pass', 'pwd', 'pw', 'passphrase', 'token', 'bearer', 'credential', 'credentials', 'creds', 'apikey', 'accesskey', 'secretkey', 'privatekey']);
 const SECRET_WORD_PAIRS = new Set(['access key', 'secret key', 'private key', 'api key', 'auth key', 'client secret', 'session key']);
 
 /** Splits `HF_TOKEN`, `secretAccessKey`, `api-key` into words, so `tokenizer` or `maxTokens` are not flagged. */
@@ -41,14 +41,18 @@ function looksLikeSecretKey(key: string): boolean {
 const SECRET_VALUES: { pattern: RegExp; what: string }[] = [
   { pattern: /\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/, what: 'an AWS access key id' },
   { pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/, what: 'a private key' },
-  { pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, what: 'a URL with a password in it' },
+  { pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i, what: 'a URL with a password in it' },
   { pattern: /\b(https?|ftp|git):\/\/[^/\s@]+@/i, what: 'a URL with credentials as its user' },
   { pattern: /\b[a-z][a-z0-9+.-]*:\/\/(?=[^/\s@]*[0-9])(?=[^/\s@]*[A-Za-z])[A-Za-z0-9_.~-]{20,}@/i, what: 'a URL with a token as its user' },
   { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, what: 'a JSON Web Token' },
   {
-    pattern: /\b(hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[bpars]-[A-Za-z0-9-]{20,}|sk-[A-Za-z0-9_-]{32,}|AIza[A-Za-z0-9_-]{35}|npm_[A-Za-z0-9]{36})\b/,
+    pattern:
+      /\b(hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[bpars]-[A-Za-z0-9-]{20,}|sk-[A-Za-z0-9_-]{32,}|(sk|rk)_(live|test)_[A-Za-z0-9]{16,}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|AIza[A-Za-z0-9_-]{35}|npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{50,})\b/,
     what: 'an API token',
   },
+  { pattern: /\b(AccountKey|SharedAccessKey|SharedAccessSignature)=[A-Za-z0-9+/%=]{20,}/i, what: 'a storage account key' },
+  { pattern: /[?&](sig|X-Amz-Signature|X-Goog-Signature)=[A-Za-z0-9%+/=_-]{16,}/i, what: 'a signed URL' },
+  { pattern: /\bhttps:\/\/(hooks\.slack\.com\/services|discord(app)?\.com\/api\/webhooks|[a-z0-9-]+\.webhook\.office\.com)\/\S+/i, what: 'a webhook URL (whoever has it can post)' },
   { pattern: /^--[a-z0-9-]*(token|password|secret|access-key|api-key)[a-z0-9-]*=\S+/i, what: 'a flag carrying a credential' },
 ];
 
@@ -57,7 +61,7 @@ const SECRET_VALUES: { pattern: RegExp; what: string }[] = [
  * digits, standing alone between separators (so paths, digests and Git hashes do not match).
  */
 function hasAwsSecretKey(text: string): boolean {
-  return text.split(/[\s"'=:,;]+/).some((token) => token.length === 40 && /^[A-Za-z0-9+][A-Za-z0-9/+]{39}$/.test(token) && /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token));
+  return text.split(/[\s"'`=:,;()[\]{}<>|&]+/).some((token) => token.length === 40 && /^[A-Za-z0-9+][A-Za-z0-9/+]{39}$/.test(token) && /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token));
 }
 
 function shapeOf(text: string): string | undefined {
@@ -85,21 +89,19 @@ function allowances(document: Document.Parsed | undefined): Map<string, string> 
   return out;
 }
 
-/** Where a YAML comment starts on `line` (a `#` at its start or after a space, outside quotes); -1 when none. */
-function commentStart(line: string): number {
-  let quote: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"') i++;
-    } else if (c === '"' || c === "'") {
-      if (i === 0 || /[\s:,[{-]/.test(line[i - 1]!)) quote = c;
-    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]!))) {
-      return i;
+/** Every comment of the file, with its offset, from the YAML parser's own tokens (block scalars and quotes hold none). */
+function comments(text: string): { offset: number; source: string }[] {
+  const found: { offset: number; source: string }[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node !== null && typeof node === 'object') {
+      const token = node as { type?: unknown; offset?: unknown; source?: unknown };
+      if (token.type === 'comment' && typeof token.offset === 'number' && typeof token.source === 'string') found.push({ offset: token.offset, source: token.source });
+      for (const value of Object.values(node)) if (value !== null && typeof value === 'object') walk(value);
     }
-  }
-  return -1;
+  };
+  for (const token of new Parser().parse(text)) walk(token);
+  return found;
 }
 
 export function findInlineCredentials(file: SourceFile): Diagnostic[] {
@@ -132,11 +134,18 @@ export function findInlineCredentials(file: SourceFile): Diagnostic[] {
     if (isMap(node)) {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
-        const k = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        if (k === undefined) continue;
-        const keyShape = isScalar(pair.key) ? shapeOf(k) : undefined;
-        if (keyShape) report(pair.key as Node, [...path, k], `${keyShape}, as a key`);
-        visit(pair.value, at, [...path, k], k, through);
+        // A key may be an alias (`*k : value`): what it refers to is the key that counts.
+        const keyNode = isAlias(pair.key) && file.document ? pair.key.resolve(file.document) : pair.key;
+        if (isScalar(keyNode)) {
+          const k = String(keyNode.value);
+          const keyShape = shapeOf(k);
+          if (keyShape) report((at ?? pair.key) as Node, [...path, k], `${keyShape}, as a key`);
+          visit(pair.value, at, [...path, k], k, through);
+        } else {
+          // A complex key (a map or a list as a key): scan it, and its value, as values.
+          visit(pair.key, at, path, undefined, through);
+          visit(pair.value, at, path, undefined, through);
+        }
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => visit(item, at, [...path, i], undefined, through));
@@ -156,14 +165,12 @@ export function findInlineCredentials(file: SourceFile): Diagnostic[] {
   const root = file.root;
   if (root) visit(root, undefined, [], undefined, []);
   // Comments are committed too: a key pasted into one is as leaked as a key in a value.
-  const reported = new Set(found.map((d) => d.line));
-  file.text.split('\n').forEach((line, i) => {
-    const hash = commentStart(line);
-    const what = hash < 0 || reported.has(i + 1) ? undefined : shapeOf(line.slice(hash + 1));
+  for (const comment of comments(file.text)) {
+    const what = shapeOf(comment.source.slice(1));
     if (what) {
-      found.push({ severity: 'error', code: 'inline-secret', file: file.path, line: i + 1, col: hash + 1, length: line.length - hash, message: `this comment looks like it holds a credential (${what}); comments are committed to Git too`, hint: HINT });
+      found.push({ severity: 'error', code: 'inline-secret', file: file.path, ...file.position(comment.offset), length: comment.source.length, message: `this comment looks like it holds a credential (${what}); comments are committed to Git too`, hint: HINT });
     }
-  });
+  }
   for (const [path, reason] of allowed) {
     if (used.has(path)) continue;
     found.push({

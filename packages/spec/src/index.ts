@@ -2,6 +2,7 @@ export * from './diagnostics.ts';
 export * from './source-file.ts';
 export * from './repository-fs.ts';
 export * from './reveal.ts';
+export * from './records.ts';
 export * from './validate-shape.ts';
 export * from './credentials.ts';
 export * from './s3.ts';

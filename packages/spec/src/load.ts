@@ -60,8 +60,11 @@ export interface LoadResult {
 export interface SpecSource {
   /** The entries of folder `rel`, sorted; undefined when it does not exist. Throws FsProblem. */
   list(rel: string): FolderEntry[] | undefined;
-  /** The bytes of regular file `rel`, refused past `maxBytes` before reading. Throws FsProblem. */
-  read(rel: string, maxBytes: number): Uint8Array;
+  /**
+   * The bytes of regular file `rel`, refused past `maxBytes` before reading, and (`singleName`)
+   * refused when the file has other names. Throws FsProblem.
+   */
+  read(rel: string, maxBytes: number, options?: { singleName?: boolean }): Uint8Array;
 }
 
 export interface LoadOptions {
@@ -173,7 +176,8 @@ export function loadSpecs(options: LoadOptions): LoadResult {
     let bytes: Uint8Array;
     const shown = show(rel);
     try {
-      bytes = overrides.get(rel) ?? source.read(rel, MAX_FILE_BYTES);
+      // A spec's lines may be printed in code frames: never a file that is also somewhere else.
+      bytes = overrides.get(rel) ?? source.read(rel, MAX_FILE_BYTES, { singleName: true });
     } catch (error) {
       if (error instanceof FsProblem && error.kind === 'too-large') {
         diagnostics.push(fileTooLarge(shown, Number(error.detail)));
@@ -325,6 +329,8 @@ function fileProblem(file: string, error: unknown): Diagnostic {
         return entryProblem(file, 'symlink', 'file');
       case 'special-file':
         return entryProblem(file, 'special', 'file');
+      case 'hard-link':
+        return { ...located(file, 'hard-link', error.reason), hint: 'replace it with a copy of its own (cp, not ln): a hard link could be a file outside the repository' };
       case 'not-a-file':
         return entryProblem(file, 'folder', 'file');
       case 'not-a-folder':

@@ -3,6 +3,7 @@
  * that model's signature, every input fed by a tensor of the right datatype and shape, the graph
  * acyclic and ordered. Problems come back as positioned diagnostics; a graph only when there are none.
  */
+import { own } from './records.ts';
 import { compareStrings, type Diagnostic } from './diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from './load.ts';
 import type { Model } from './schema/model.ts';
@@ -90,7 +91,7 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
     if (step.local !== undefined) {
       if (step.tritonModel !== undefined) error([...at, 'tritonModel'], 'local-triton-model', '`tritonModel` goes with `model`; a `local` step names its Triton model in `local`', undefined, 'key');
       if (!spec.localRepository) error([...at, 'local'], 'local-without-repository', `step "${step.name}" runs a local model, but the pipeline has no \`localRepository\``, 'add `localRepository: s3://bucket/path` with the local models', 'key');
-      const signature = spec.signatures?.[step.local];
+      const signature = own(spec.signatures, step.local);
       if (!signature) {
         error([...at, 'local'], 'missing-signature', `the pipeline declares no signature for its local model "${step.local}"`, `add \`signatures: { ${step.local}: { inputs: [...], outputs: [...] } }\` to the pipeline`);
         return;
@@ -116,7 +117,7 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
       error([...at, 'tritonModel'], 'unknown-triton-model', `model "${step.model}" does not load Triton model "${step.tritonModel}"`, guess ? `did you mean "${guess}"?` : `it loads ${loaded.join(', ')}`);
       return;
     }
-    const signature = model.value.spec.signatures?.[tritonModel];
+    const signature = own(model.value.spec.signatures, tritonModel);
     if (!signature) {
       error([...at, 'model'], 'missing-signature', `model "${step.model}" declares no signature for Triton model "${tritonModel}", so the tensors of step "${step.name}" cannot be checked`, `add \`signatures: { ${tritonModel}: { inputs: [...], outputs: [...] } }\` to ${model.file.path}`);
       return;
@@ -209,7 +210,7 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
       ...(target.model ? { model: target.model } : {}),
       tritonModel: target.tritonModel,
       timeoutSeconds: step.timeoutSeconds,
-      inputs: signature.inputs.map((t) => ({ ...t, source: parseTensorRef(step.inputs[t.name]!) })),
+      inputs: signature.inputs.map((t) => ({ ...t, source: parseTensorRef(own(step.inputs, t.name)!) })),
       outputs: signature.outputs.filter((t) => consumed.get(name)?.has(t.name)),
     };
   });

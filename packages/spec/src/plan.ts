@@ -2,6 +2,7 @@
  * The plan: a validated environment and its models with every default applied and every
  * reference resolved, so that the charts render without making decisions of their own.
  */
+import { own } from './records.ts';
 import { createHash } from 'node:crypto';
 import { compareStrings } from './diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from './load.ts';
@@ -276,7 +277,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
   const models: ModelPlan[] = loaded.models
     .map(({ file: modelFile, value: model }): ModelPlan => {
       const m = model.spec;
-      const pool = m.gpuPool !== undefined ? gpuPools[m.gpuPool] : undefined;
+      const pool = m.gpuPool !== undefined ? own(gpuPools, m.gpuPool) : undefined;
       const gpu: GpuPlacement | undefined =
         m.gpuPool !== undefined && pool
           ? {

@@ -37,7 +37,7 @@ export interface FolderEntry {
   readonly kind: EntryKind;
 }
 
-export type FsProblemKind = 'symlink' | 'special-file' | 'not-a-file' | 'not-a-folder' | 'too-large' | 'unsafe-path' | 'os-error';
+export type FsProblemKind = 'symlink' | 'hard-link' | 'special-file' | 'not-a-file' | 'not-a-folder' | 'too-large' | 'unsafe-path' | 'os-error';
 
 /** A path tritonops will not use, or an error of the operating system on it. */
 export class FsProblem extends Error {
@@ -61,6 +61,8 @@ function describeProblem(kind: FsProblemKind, detail: string | number | undefine
   switch (kind) {
     case 'symlink':
       return 'this is a symbolic link; tritonops does not follow links';
+    case 'hard-link':
+      return `this file has ${String(detail)} names (hard links); tritonops reads only files with one, which cannot be a file outside the repository`;
     case 'special-file':
       return `this is not a regular file (${String(detail ?? 'a device, socket or FIFO')})`;
     case 'not-a-file':
@@ -173,9 +175,10 @@ export class RepositoryFs {
 
   /**
    * The bytes of regular file `rel`, at most `maxBytes` of them: the size is checked on the open
-   * file before anything is read, so a 2 GiB file costs nothing.
+   * file before anything is read, so a 2 GiB file costs nothing. With `singleName`, a file with
+   * other names (hard links, which could be a file outside the repository) is refused.
    */
-  read(rel: string, maxBytes: number): Buffer {
+  read(rel: string, maxBytes: number, options: { singleName?: boolean } = {}): Buffer {
     const parts = segments(rel);
     this.checkFolder(parts.slice(0, -1).join('/'));
     let fd: number;
@@ -191,6 +194,7 @@ export class RepositoryFs {
       const stats = fstatSync(fd);
       if (stats.isDirectory()) throw new FsProblem(rel, 'not-a-file');
       if (!stats.isFile()) throw new FsProblem(rel, 'special-file', specialKind(stats));
+      if (options.singleName && stats.nlink > 1) throw new FsProblem(rel, 'hard-link', stats.nlink);
       if (stats.size > maxBytes) throw new FsProblem(rel, 'too-large', stats.size);
       // One byte more than the limit: a file that grows while we read is still caught.
       const buffer = Buffer.alloc(Math.min(maxBytes + 1, stats.size + 1));

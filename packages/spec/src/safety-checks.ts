@@ -10,6 +10,7 @@
  * - make objects the cluster rejects or misreads: names, hosts and label values past their
  *   limits once tritonops has derived them, sampling rates that do not survive arithmetic.
  */
+import { own } from './records.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from './load.ts';
 import type { DataPath, SourceFile } from './source-file.ts';
@@ -155,6 +156,7 @@ function checkEnvironmentFile({ file, value }: Loaded<Environment>): Diagnostic[
     if (long) error(['spec', 'gateway', 'domain'], 'dns-label-too-long', `"${long.slice(0, 20)}…" in gateway.domain is ${long.length} characters; a DNS label has at most 63`, 'shorten that part of the domain');
   }
   if (spec.tracing) checkSampling(error, ['spec', 'tracing', 'samplingPercent'], spec.tracing.samplingPercent);
+  checkDuration(error, ['spec', 'git', 'interval'], spec.git.interval, 'git.interval');
   return out;
 }
 
@@ -196,7 +198,7 @@ function checkContainer(error: ReturnType<typeof collector>, argsPaths: readonly
         error(at, 'triton-flag', parsed.problem, guess ? `did you mean "--${guess}"?` : parsed.hint);
         continue;
       }
-      const why = MANAGED_FLAGS[parsed.option];
+      const why = own(MANAGED_FLAGS, parsed.option);
       if (why) {
         const alias = parsed.written === parsed.option ? '' : ` (tritonserver reads --${parsed.written} as --${parsed.option})`;
         error(at, 'managed-flag', `--${parsed.option} is set by tritonops${alias}`, why);
@@ -208,7 +210,7 @@ function checkContainer(error: ReturnType<typeof collector>, argsPaths: readonly
     });
   }
   for (const [name, value] of Object.entries(env)) {
-    const managed = MANAGED_ENV[name];
+    const managed = own(MANAGED_ENV, name);
     const refused = REFUSED_ENV.find((r) => r.pattern.test(name));
     if (managed) error(['spec', 'env', name], 'managed-env', `environment variable ${name} is set by tritonops`, managed, 'key');
     else if (refused) error(['spec', 'env', name], 'refused-env', `environment variable ${name} may not be set: ${refused.why}`, 'remove it; if the platform lacks a setting you need, ask for it in environment.yaml', 'key');
@@ -236,6 +238,26 @@ function checkTracks(error: ReturnType<typeof collector>, name: string, spec: { 
   }
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * Durations as Istio, Flagger and Flux take them: Istio refuses anything under 1ms, and a number
+ * of hours past Go's largest duration (about 292 years) is no duration at all. A day is plenty.
+ */
+function checkDuration(error: ReturnType<typeof collector>, path: DataPath, text: string | undefined, what: string): void {
+  if (text === undefined) return;
+  let ms = 0;
+  for (const [, count, unit] of text.matchAll(/([0-9]+)(ms|s|m|h)/g)) ms += Number(count) * DURATION_UNITS_MS[unit!]!;
+  if (ms < 1) error(path, 'duration-range', `${what} ${text} must be at least 1ms`, 'Istio refuses shorter durations; omit the field for the default');
+  else if (ms > DAY_MS) error(path, 'duration-range', `${what} ${text} is longer than a day`, 'use at most 24h');
+}
+
+function checkTraffic(error: ReturnType<typeof collector>, traffic: { timeout: string; retries: { perTryTimeout?: string } }): void {
+  checkDuration(error, ['spec', 'traffic', 'timeout'], traffic.timeout, 'traffic.timeout');
+  checkDuration(error, ['spec', 'traffic', 'retries', 'perTryTimeout'], traffic.retries.perTryTimeout, 'traffic.retries.perTryTimeout');
+}
+
 function checkRoles(error: ReturnType<typeof collector>, roles: readonly string[] | undefined): void {
   (roles ?? []).forEach((role, i) => {
     if (role.includes('*')) error(['spec', 'auth', 'roles', i], 'wildcard-role', `role "${role}" holds "*", which Istio reads as a wildcard (any role${role === '*' ? '' : ' with that prefix or suffix'})`, 'name the roles exactly');
@@ -258,6 +280,8 @@ function checkModel({ file, value }: Loaded<Model>, facts: EnvironmentFacts): Di
   checkTracks(error, value.metadata.name, spec);
   checkRoles(error, spec.auth.roles);
   checkHost(error, value.metadata.name, facts);
+  checkTraffic(error, spec.traffic);
+  checkDuration(error, ['spec', 'canary', 'analysis', 'interval'], spec.canary?.analysis?.interval, 'canary.analysis.interval');
   if (spec.tracing && facts.tracingOn) checkSampling(error, ['spec', 'tracing', 'samplingPercent'], spec.tracing.samplingPercent);
   return out;
 }
@@ -269,5 +293,6 @@ function checkPipeline({ file, value }: Loaded<Pipeline>, facts: EnvironmentFact
   checkAnnotations(error, value.metadata.annotations);
   checkRoles(error, value.spec.auth.roles);
   checkHost(error, value.metadata.name, facts);
+  checkTraffic(error, value.spec.traffic);
   return out;
 }

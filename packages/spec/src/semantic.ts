@@ -2,6 +2,7 @@
  * Checks across files that a schema cannot express: references between an environment and its
  * models, GPU fit, S3 locations Triton can load, memory arithmetic, flags tritonops owns.
  */
+import { own } from './records.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from './load.ts';
 import { parseQuantity } from './quantity.ts';
@@ -120,7 +121,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     const pools = loadedEnv?.value.spec.gpuPools ?? env.partial?.gpuPools;
     const envFile = loadedEnv?.file ?? env.partial?.file;
     if (spec.gpuPool !== undefined && pools && envFile) {
-      const pool = pools[spec.gpuPool];
+      const pool = own(pools, spec.gpuPool);
       if (!pool) {
         const names = Object.keys(pools).sort();
         const guess = didYouMean(spec.gpuPool, names);
@@ -190,7 +191,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
 
     // GPU memory: what one replica needs must fit in the units it gets.
     if (spec.gpuMemory !== undefined && pools && spec.gpuPool !== undefined) {
-      const pool = pools[spec.gpuPool];
+      const pool = own(pools, spec.gpuPool);
       const need = parseQuantity(spec.gpuMemory);
       const unit = pool ? (parseQuantity(pool.gpuMemory) ?? 0) / (pool.timeSlicing?.replicas ?? 1) : undefined;
       const gpus = spec.gpus ?? 1;

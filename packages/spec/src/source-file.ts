@@ -2,7 +2,7 @@
  * A spec file parsed with the `yaml` Document API and a LineCounter, so that any path inside the
  * data (`spec.resources.memory`) can be traced back to `file:line:col`.
  */
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, Position } from './diagnostics.ts';
 import { firstHidden } from './reveal.ts';
 
@@ -11,6 +11,13 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 
 /** Tags of YAML's core schema: the only ones a spec may write (`!!str 1`). Others would be dropped silently. */
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/**
+ * How deep a spec may nest: YAML's composer recurses once per level, and a few thousand levels of
+ * `[` exhaust the stack (a crash, or worse, a fatal error inside V8). Real specs nest under 20.
+ */
+const MAX_FLOW_DEPTH = 64;
+const MAX_INDENT = 256;
 
 /** Characters YAML allows in a document (its `c-printable`); anything else is refused where it stands. */
 const NOT_PRINTABLE = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
@@ -127,6 +134,12 @@ export class SourceFile {
         },
       ]);
     }
+    const deep = tooDeep(text);
+    if (deep) {
+      return new SourceFile(path, text, { document: undefined, lineCounter }, undefined, [
+        { severity: 'error', code: 'too-deep', file: path, ...positionOfOffset(text, deep.offset), length: 1, message: deep.message, hint: 'a spec is a few levels of keys and lists: flatten it' },
+      ]);
+    }
     const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
     const docs = Array.isArray(documents) ? documents : [];
     const fail = (code: string, offset: number, message: string, hint?: string) => {
@@ -226,6 +239,11 @@ export class SourceFile {
     return isNode(contents) ? contents : undefined;
   }
 
+  /** Position of an offset into the text. */
+  position(offset: number): Position {
+    return this.lineCounter.linePos(offset);
+  }
+
   /** Position of a node found by walking `root`. */
   spanOfNode(node: Node): Span {
     const [start, valueEnd] = node.range ?? [0, 1];
@@ -275,6 +293,26 @@ function unsafeNodes(file: string, text: string, document: Document.Parsed, line
     },
   });
   return found;
+}
+
+/** Where the text nests deeper than a spec may, found by YAML's own (iterative) lexer before anything recurses. */
+function tooDeep(text: string): { offset: number; message: string } | undefined {
+  const indent = /^ {257,}/m.exec(text);
+  if (indent) return { offset: indent.index, message: `this line is indented by more than ${MAX_INDENT} spaces` };
+  let depth = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer's control tokens (document start, flow error end, scalar) are not source text.
+    if (token === '\x02' || token === '\x18' || token === '\x1f') continue;
+    if (token === '[' || token === '{') {
+      depth++;
+      if (depth > MAX_FLOW_DEPTH) return { offset, message: `the YAML nests more than ${MAX_FLOW_DEPTH} levels of [ and { here` };
+    } else if (token === ']' || token === '}') {
+      depth--;
+    }
+    offset += token.length;
+  }
+  return undefined;
 }
 
 function writtenAt(data: unknown, path: DataPath): boolean {

@@ -19,6 +19,14 @@ describe('no credentials in specs', () => {
     ['a token as the user of a URL', 'git:\n  url: https://ghp_0123456789abcdefghijABCDEFGHIJ0123@github.com/a/b.git\n', 2, 8],
     ['a password reused through an alias', 'a: &p hunter2\nauth:\n  password: *p\n', 3, 13],
     ['a key in a comment', 'env:\n  A: "1" # old key: AKIAIOSFODNN7EXAMPLE\n', 2, 10],
+    ['a key in a comment after a quote in a plain value', "env:\n  A: 1,'x # AKIAIOSFODNN7EXAMPLE\n", 2, 11],
+    ['a value under an alias used as a key', 'env:\n  L: &k HF_TOKEN\n  *k : abc\n', 3, 8],
+    ['a password in a URL with an empty user', 'env:\n  R: redis://:Sup3rS3cretPassw0rd@host:6379/0\n', 2, 6],
+    ['a key word: pass', 'env:\n  DB_PASS: Sup3rS3cretPassw0rd\n', 2, 12],
+    ['a Stripe key', 'env:\n  S: sk_live_0123456789abcdefABCDEF\n', 2, 6],
+    ['an Azure storage key', 'env:\n  C: "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abcdefghijklmnopqrstuvwxyz0123456789ABCD=="\n', 2, 6],
+    ['a Slack webhook', 'env:\n  W: https://hooks.slack.com/services/T000/B000/XXXXXXXX\n', 2, 6],
+    ['an AWS secret key in parentheses', 'env:\n  S: "(wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)"\n', 2, 6],
   ])('rejects %s, at its position', (_what, yaml, line, col) => {
     const found = scan(yaml);
     expect(found).toHaveLength(1);

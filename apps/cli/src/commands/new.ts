@@ -3,7 +3,7 @@
  * first PR of a new model starts from something that renders.
  */
 import { join, relative, sep } from 'node:path';
-import { DNS_LABEL_PATTERN, didYouMean, MODEL_NAME_MAX, RepositoryFs, type EnvironmentPlan, type SignatureSpec } from '@tritonops/spec';
+import { DNS_LABEL_PATTERN, didYouMean, MODEL_NAME_MAX, own, RepositoryFs, type EnvironmentPlan, type SignatureSpec } from '@tritonops/spec';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { EXIT, type Io } from '../cli.ts';
 import { loadRepository } from '../workspace.ts';
@@ -18,7 +18,7 @@ export interface NewOptions {
 }
 
 function modelSpec(name: string, env: EnvironmentPlan, pool: string | undefined): string {
-  const gpu = pool ? env.gpuPools[pool] : undefined;
+  const gpu = pool ? own(env.gpuPools, pool) : undefined;
   return `# yaml-language-server: $schema=../../../packages/spec/schemas/model.schema.json
 # ${name}: describe what this model does and who owns it. Every field: docs/spec-reference.md
 apiVersion: tritonops.dev/v1alpha1
@@ -108,7 +108,7 @@ async function writeNewSpec(options: NewOptions, io: Io): Promise<number> {
     return EXIT.problems;
   }
   const env = current.plans[0]!;
-  if (options.pool !== undefined && !env.gpuPools[options.pool]) {
+  if (options.pool !== undefined && !own(env.gpuPools, options.pool)) {
     const guess = didYouMean(options.pool, Object.keys(env.gpuPools));
     io.err(`error: environment "${env.name}" has no GPU pool "${options.pool}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pools: ${Object.keys(env.gpuPools).join(', ') || '(none)'}`}`);
     return EXIT.usage;

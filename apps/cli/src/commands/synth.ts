@@ -6,7 +6,7 @@
 import { environmentRoots } from '@tritonops/charts';
 import { listEnvironments, RepositoryFs } from '@tritonops/spec';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
-import { changedRoots, desiredTree, diffTrees, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
+import { changedRoots, desiredTree, diffTrees, foreignFiles, ForeignFiles, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
 import { WorkspaceCache } from '../cache.ts';
@@ -49,6 +49,8 @@ async function synth(options: SynthOptions, io: Io): Promise<number> {
   const replaced = options.envs ? options.envs.flatMap(environmentRoots) : [OUTPUT_DIR];
   if (!options.check) recoverInterruptedSwap(options.root);
   const current = readTree(options.root, replaced);
+  const foreign = foreignFiles(current);
+  if (foreign.length > 0) throw new ForeignFiles(foreign);
   const render = renderPlans(result.plans, current, cache);
   const files = render.files;
   const desired = desiredTree(current, files, replaced);
