@@ -13,21 +13,14 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { hostileRepository, snapshots, type Hostile } from './support/hostile.ts';
+import { describe, expect, it } from 'vitest';
+import { perTest, snapshots, type Hostile } from './support/hostile.ts';
 import { REPO_ROOT, snapshotDir } from './support/workspace.ts';
 
 const BIN = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
 const NOBODY = 65534;
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-
-async function repository(): Promise<Hostile> {
-  const h = await hostileRepository();
-  cleanups.push(h.remove);
-  return h;
-}
+const { repository, after } = perTest();
 
 /** A change that rewrites files in flux/models/dev and flux/clusters/dev alike. */
 function changeDev(h: Hostile): void {
@@ -74,7 +67,7 @@ after=$(${fluxDigest})
     const h = await repository();
     changeDev(h);
     const disk = mkdtempSync(join(tmpdir(), 'tritonops-full-'));
-    cleanups.push(() => rmSync(disk, { recursive: true, force: true }));
+    after(() => rmSync(disk, { recursive: true, force: true }));
     // The repository on a 4 MiB tmpfs, filled but for 16 KiB: the lock fits, the render does not.
     const script = `set -e
 mount -t tmpfs -o size=4m tmpfs "${disk}"
@@ -107,7 +100,7 @@ describe('folders tritonops may not read or write', () => {
   async function asNobody(folder: string, mode: number): Promise<{ h: Hostile; run: (args: string[]) => { status: number | null; stdout: string; stderr: string } }> {
     const h = await repository();
     const copy = mkdtempSync(join(tmpdir(), 'tritonops-nobody-'));
-    cleanups.push(() => rmSync(copy, { recursive: true, force: true }));
+    after(() => rmSync(copy, { recursive: true, force: true }));
     chmodSync(copy, 0o755);
     cpSync(h.root, join(copy, 'repo'), { recursive: true });
     const root = join(copy, 'repo');

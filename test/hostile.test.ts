@@ -15,20 +15,13 @@ import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
-import { expectNothingLostOrLeaked, git, hostileRepository, runCli, snapshots, type Hostile } from './support/hostile.ts';
+import { describe, expect, it } from 'vitest';
+import { expectNothingLostOrLeaked, git, perTest, runCli, snapshots, type Hostile } from './support/hostile.ts';
 
 const M = 'environments/dev/models/whisper.yaml';
 const E = 'environments/dev/environment.yaml';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-
-async function repository(): Promise<Hostile> {
-  const h = await hostileRepository();
-  cleanups.push(h.remove);
-  return h;
-}
+const { repository } = perTest();
 
 const read = (h: Hostile, rel: string) => readFileSync(join(h.root, rel), 'utf8');
 const write = (h: Hostile, rel: string, text: string) => writeFileSync(join(h.root, rel), text);

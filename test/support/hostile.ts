@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { REPO_ROOT, runCli, snapshotDir, tempDir, type CliResult } from './workspace.ts';
 
 export const HOSTILE_FIXTURE = join(REPO_ROOT, 'test/fixtures/hostile');
@@ -48,6 +48,23 @@ export async function hostileRepository(): Promise<Hostile> {
   git(root, 'add', '-A');
   git(root, 'commit', '-q', '-m', 'base');
   return { root, outside, remove: dir.remove };
+}
+
+/**
+ * `repository()` makes a hostile repository that is removed after the current test; `after(fn)`
+ * adds another clean-up. Call once per test file (it registers an afterEach).
+ */
+export function perTest(): { repository: () => Promise<Hostile>; after: (fn: () => void) => void } {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  return {
+    repository: async () => {
+      const h = await hostileRepository();
+      cleanups.push(h.remove);
+      return h;
+    },
+    after: (fn) => cleanups.push(fn),
+  };
 }
 
 /** What must hold after any hostile run: flux/ and the outside folder untouched, nothing leaked. */
