@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectNothingLostOrLeaked, git, perTest, runCli, snapshots, type Hostile } from './support/hostile.ts';
@@ -59,6 +59,7 @@ async function attack(c: Case): Promise<string> {
 
 const link = (h: Hostile, target: string, rel: string) => {
   rmSync(join(h.root, rel), { recursive: true, force: true });
+  mkdirSync(dirname(join(h.root, rel)), { recursive: true });
   symlinkSync(target, join(h.root, rel));
 };
 
@@ -182,6 +183,38 @@ describe('reading outside the repository, and printing it', () => {
       const result = await runCli(command, h.root);
       expect(result.code, `${command.join(' ')}: ${result.stderr}`).not.toBe(0);
       expectNothingLostOrLeaked(h, before, result);
+    }
+  });
+
+  // Every place tritonops reads or writes, with a link planted there: to /proc/self/environ for a
+  // file, to the folder outside for a folder. No command may follow any of them.
+  const PLACES: [rel: string, kind: 'file' | 'folder'][] = [
+    ['environments', 'folder'],
+    ['environments/dev', 'folder'],
+    [E, 'file'],
+    ['environments/dev/models', 'folder'],
+    [M, 'file'],
+    ['environments/dev/pipelines', 'folder'],
+    ['environments/dev/pipelines/p.yaml', 'file'],
+    ['flux', 'folder'],
+    ['flux/models', 'folder'],
+    ['flux/models/dev', 'folder'],
+    ['flux/models/dev/models/whisper.yaml', 'file'],
+    ['.git/tritonops-cache', 'folder'],
+    ['.git/tritonops-cache/dev.json', 'file'],
+    ['.tritonops-lock', 'file'],
+    ['.tritonops-tmp-999999', 'folder'],
+  ];
+  const COMMANDS = [['validate'], ['synth'], ['synth', '--check'], ['capacity'], ['graph', 'p', '--env', 'dev'], ['canary', 'weight', 'whisper', '5', '--env', 'dev'], ['promote', 'whisper', '--from', 'dev', '--to', 'staging'], ['new', 'model', 'bert', '--env', 'dev'], ['diff', '--base', 'HEAD']];
+  it.each(PLACES)('a link at %s (a %s) is followed by no command', async (rel, kind) => {
+    const h = await repository();
+    link(h, kind === 'file' ? '/proc/self/environ' : h.outside, rel);
+    for (const command of COMMANDS) {
+      const before = snapshots(h);
+      const result = await runCli(command, h.root);
+      expectNothingLostOrLeaked(h, before, result);
+      // What changed inside, if anything, is never the link or anything through it.
+      expect(snapshots(h).outside).toEqual(before.outside);
     }
   });
 
