@@ -18,6 +18,7 @@ export function modelName(i: number): string {
 
 export function writeFleet(root: string, models: number): void {
   // A repository of its own: the workspace cache lives in its .git/ folder.
+  mkdirSync(root, { recursive: true });
   execFileSync('git', ['init', '-q'], { cwd: root });
   for (const env of ENVIRONMENTS) {
     const dir = join(root, 'environments', env.name);
