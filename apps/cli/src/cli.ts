@@ -88,8 +88,8 @@ Exit codes: 0 no errors, 1 errors found, 2 usage error.`,
   synth: `Usage: tritonops synth [--env <name>]... [--check] [--root <dir>]
 
 Validates the specs, renders them and replaces flux/ with the result, all or nothing: on any
-error nothing under flux/ changes. Files under flux/ that tritonops did not render (such as the
-flux-system/ folder of \`flux bootstrap\`) are kept.
+error nothing under flux/ changes. Files tritonops did not render are kept outside the folders
+Flux applies (flux/<area>/<env>/) and refused inside them.
 
   --check          Write nothing; exit 1 and list the files that differ from a fresh render (for CI).
   --allow-removal  Write even when the render removes any Deployment of a production environment

@@ -91,7 +91,7 @@ export function reportFailure(io: Io, root: string, error: unknown): number | un
   if (error instanceof ForeignFiles) {
     for (const path of error.paths) {
       const folder = /^flux\/[^/]+\/[^/]+/.exec(path)?.[0] ?? OUTPUT_DIR;
-      print(path, `this file was not rendered by tritonops, yet Flux applies everything in ${folder}/`, `delete it, or move it out of ${folder}/: what runs in the cluster comes from the specs (a \`flux bootstrap\` folder belongs in flux/clusters/<env>/flux-system/)`);
+      print(path, `this file was not rendered by tritonops, yet Flux applies everything in ${folder}/`, `delete it, or move it out of ${folder}/: what runs in the cluster comes from the specs (give \`flux bootstrap\` a path of its own, e.g. flux/bootstrap/<env>)`);
     }
     io.err(`${OUTPUT_DIR}/ holds files no spec renders where Flux applies them; nothing was changed`);
     return EXIT.problems;

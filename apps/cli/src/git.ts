@@ -4,7 +4,7 @@
  * the committed versions of a file for the promotion gate.
  */
 import { spawnSync } from 'node:child_process';
-import { FsProblem, type FolderEntry, type SpecSource } from '@tritonops/spec';
+import { FsProblem, RepositoryFs, type FolderEntry, type SpecSource } from '@tritonops/spec';
 
 export class GitError extends Error {}
 
@@ -139,4 +139,48 @@ export function fileHistory(root: string, commit?: string): (rel: string) => str
         }
       });
   };
+}
+
+export interface UnrenderedChange {
+  /** Repository-relative path under flux/. */
+  readonly path: string;
+  readonly change: 'added' | 'changed' | 'removed';
+}
+
+/**
+ * Files under flux/ that tritonops did not render (no rendered header, before or after) and that
+ * differ between `commit` and the working tree: the renders cannot show them, so the reviewer is
+ * told about them. Read from Git's objects and the index; nothing is written.
+ */
+export function unrenderedChanges(root: string, commit: string, isRendered: (bytes: Buffer) => boolean): UnrenderedChange[] {
+  const changed = git(root, ['diff', '--name-status', '--no-renames', '-z', commit, '--', 'flux']).toString('utf8').split('\0');
+  const untracked = git(root, ['ls-files', '-z', '--others', '--exclude-standard', '--', 'flux']).toString('utf8').split('\0').filter(Boolean);
+  const out: UnrenderedChange[] = [];
+  const working = new RepositoryFs(root);
+  const now = (path: string) => {
+    try {
+      return working.read(path, 1024);
+    } catch {
+      return undefined;
+    }
+  };
+  const then = (path: string) => {
+    try {
+      return git(root, ['cat-file', 'blob', `${commit}:${path}`]).subarray(0, 1024);
+    } catch {
+      return undefined;
+    }
+  };
+  const consider = (path: string, change: UnrenderedChange['change']) => {
+    const [before, after] = [change === 'added' ? undefined : then(path), change === 'removed' ? undefined : now(path)];
+    if ((before && isRendered(before)) || (after && isRendered(after))) return;
+    out.push({ path, change });
+  };
+  for (let i = 0; i + 1 < changed.length; i += 2) {
+    const status = changed[i]!;
+    const path = changed[i + 1]!;
+    consider(path, status.startsWith('A') ? 'added' : status.startsWith('D') ? 'removed' : 'changed');
+  }
+  for (const path of untracked) consider(path, 'added');
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -10,8 +10,8 @@
  * link, a FIFO or a device there is reported, never read or written through.
  *
  * Ownership: a file is tritonops' when it starts with the rendered-file header. Other files under
- * flux/ (e.g. the `flux-system/` folder `flux bootstrap` writes, a README) are carried over as
- * they are.
+ * flux/ outside the environments' folders (a README, a `flux bootstrap` path of its own) are
+ * carried over as they are; inside them, they are refused (`foreignFiles`).
  */
 import { accessSync, constants, linkSync, lstatSync, statSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
@@ -92,20 +92,18 @@ export function isRendered(content: Buffer): boolean {
 }
 
 /** An environment's folder of an area: Flux applies every file in it. */
-const ENVIRONMENT_FILE = /^flux\/(clusters|infrastructure|models)\/[^/]+\/(.+)$/;
+const ENVIRONMENT_FILE = /^flux\/(clusters|infrastructure|models)\/[^/]+\/./;
 
 /**
- * Files tritonops did not render, in folders whose every file Flux applies (`flux/<area>/<env>/`):
- * a hand-written manifest there, or a `kustomization.yaml` that patches what tritonops rendered,
- * would reach the cluster without being in any spec. The one exception is the `flux-system/`
- * folder that `flux bootstrap` writes into `flux/clusters/<env>/`.
+ * Files tritonops did not render, in folders whose every file Flux applies (`flux/<area>/<env>/`,
+ * subfolders included): a hand-written manifest there, or a `kustomization.yaml` that patches what
+ * tritonops rendered, would reach the cluster without being in any spec. There is no exception,
+ * not even for a `flux bootstrap` folder (give bootstrap a path of its own, see the README): any
+ * file there could carry anything.
  */
 export function foreignFiles(current: ReadonlyMap<string, Buffer>): string[] {
   return [...current]
-    .filter(([path, content]) => {
-      const m = ENVIRONMENT_FILE.exec(path);
-      return m && !isRendered(content) && !(m[1] === 'clusters' && m[2]!.startsWith('flux-system/'));
-    })
+    .filter(([path, content]) => ENVIRONMENT_FILE.test(path) && !isRendered(content))
     .map(([path]) => path)
     .sort();
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FsProblem, RepositoryFs } from '@tritonops/spec';
-import { changedRoots, desiredTree, diffTrees, ForeignJournal, readTree, recoverInterruptedSwap, RENDERED_HEADER, SwapFailed, writeTree } from '../src/output-tree.ts';
+import { changedRoots, desiredTree, diffTrees, foreignFiles, ForeignJournal, readTree, recoverInterruptedSwap, RENDERED_HEADER, SwapFailed, writeTree } from '../src/output-tree.ts';
 
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -24,7 +24,7 @@ describe('the flux/ tree', () => {
     const root = repo({
       'flux/models/dev/models/old.yaml': `${RENDERED_HEADER}\nold`,
       'flux/models/dev/models/keep.yaml': `${RENDERED_HEADER}\nbefore`,
-      'flux/clusters/dev/flux-system/gotk-sync.yaml': 'written by flux bootstrap',
+      'flux/bootstrap/dev/gotk-sync.yaml': 'written by flux bootstrap',
     });
     const current = readTree(root);
     const desired = desiredTree(current, rendered(['flux/models/dev/models/keep.yaml', 'after'], ['flux/models/dev/models/new.yaml', 'new']), ['flux']);
@@ -36,7 +36,7 @@ describe('the flux/ tree', () => {
     writeTree(root, desired);
     expect(readFileSync(join(root, 'flux/models/dev/models/keep.yaml'), 'utf8')).toBe(`${RENDERED_HEADER}\nafter`);
     expect(existsSync(join(root, 'flux/models/dev/models/old.yaml'))).toBe(false);
-    expect(readFileSync(join(root, 'flux/clusters/dev/flux-system/gotk-sync.yaml'), 'utf8')).toBe('written by flux bootstrap');
+    expect(readFileSync(join(root, 'flux/bootstrap/dev/gotk-sync.yaml'), 'utf8')).toBe('written by flux bootstrap');
     expect(diffTrees(readTree(root), desired)).toEqual({ added: [], changed: [], removed: [] });
   });
 
@@ -189,5 +189,18 @@ describe('a swap that fails half way', () => {
     writeFileSync(join(root, '.tritonops-tmp-999999/swap.json'), JSON.stringify({ roots: ['victim'], existed: [true] }));
     expect(() => recoverInterruptedSwap(root)).toThrow(ForeignJournal);
     expect(readFileSync(join(root, 'victim/keep.txt'), 'utf8')).toBe('keep');
+  });
+});
+
+describe('files tritonops did not render', () => {
+  it('are foreign inside the folders Flux applies whole, bootstrap folders included, and nowhere else', () => {
+    const tree = new Map([
+      ['flux/models/dev/kustomization.yaml', Buffer.from('kind: Kustomization')],
+      ['flux/clusters/dev/flux-system/gotk-components.yaml', Buffer.from('kind: ClusterRoleBinding')],
+      ['flux/models/dev/models/a.yaml', Buffer.from(`${RENDERED_HEADER}\nkind: Deployment`)],
+      ['flux/bootstrap/dev/gotk-sync.yaml', Buffer.from('kind: Kustomization')],
+      ['flux/README.md', Buffer.from('notes')],
+    ]);
+    expect(foreignFiles(tree)).toEqual(['flux/clusters/dev/flux-system/gotk-components.yaml', 'flux/models/dev/kustomization.yaml']);
   });
 });

@@ -6,12 +6,12 @@
 import type { Construct } from 'constructs';
 import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
 import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
-import type { EnvironmentCore, GatewayPlan } from '@tritonops/spec';
+import { PLATFORM_NAMESPACES, type EnvironmentCore, type GatewayPlan } from '@tritonops/spec';
 import { environmentLabels } from './labels.ts';
 import { typedObject } from './typed-api-object.ts';
 
 /** The Gateway lives beside the gateway pods, where `credentialName` Secrets are looked up. */
-export const GATEWAY_NAMESPACE = 'istio-ingress';
+export const GATEWAY_NAMESPACE = PLATFORM_NAMESPACES.ingress;
 export const GATEWAY_NAME = 'inference-gateway';
 export const GATEWAY_REF = `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}`;
 /** Label the istio `gateway` chart puts on pods of the release `istio-ingressgateway`. */

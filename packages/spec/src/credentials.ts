@@ -5,8 +5,8 @@
  * does not know (`s3.secretKey: …`).
  *
  * Detected by key name (split into words, so `tokenizer` or `max_tokens` do not trip it) and by
- * shape — in values, keys and comments alike (an annotation key or a variable name can be the
- * secret, and a comment is committed like the rest):
+ * shape — in values and keys (an annotation key or a variable name can be the secret), then in
+ * every other line of the file (comments, anchor names, tags and directives are committed too):
  * AWS access key ids and secret access keys, PEM and PGP private key blocks, JSON Web Tokens,
  * common API tokens, URLs with a password or a token as their user, `--…-token=` flags. Aliases
  * are followed, so a password defined under an innocent key and reused under `password: *p` is
@@ -16,7 +16,7 @@
  * `metadata.annotations["tritonops.dev/not-a-secret"]` — one `path: reason` per line — which
  * `tritonops diff` shows to reviewers.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, Parser, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 import type { DataPath, SourceFile } from './source-file.ts';
 
@@ -25,8 +25,11 @@ export const NOT_A_SECRET = 'tritonops.dev/not-a-secret';
 /** Keys whose value is the *name* of a Secret or of a key inside one — references, not secrets. */
 const REFERENCE_KEYS = new Set(['credentialsSecret', 'secretRef', 'accessKeyIdKey', 'secretAccessKeyKey', 'tlsSecret', NOT_A_SECRET]);
 
-const SECRET_WORDS = new Set(['secret', 'password', 'passwd', 'pass', 'pwd', 'pw', 'passphrase', 'token', 'bearer', 'credential', 'credentials', 'creds', 'apikey', 'accesskey', 'secretkey', 'privatekey']);
-const SECRET_WORD_PAIRS = new Set(['access key', 'secret key', 'private key', 'api key', 'auth key', 'client secret', 'session key']);
+/** Words that make a key a secret's name wherever they stand, even run together (`DBPASSWORD`, `APITOKEN`). */
+const SECRET_STEMS = ['password', 'passwd', 'passphrase', 'secret', 'credential', 'apikey', 'apitoken', 'accesskey', 'secretkey', 'privatekey', 'authtoken'];
+/** Words that do only as words of their own (`tokenizer` and `max_tokens` are no secrets' names). */
+const SECRET_WORDS = new Set(['token', 'pass', 'pwd', 'pw', 'creds', 'bearer']);
+const SECRET_WORD_PAIRS = new Set(['access key', 'secret key', 'private key', 'api key', 'auth key', 'client secret', 'session key', 'encryption key', 'signing key', 'app key', 'master key', 'license key', 'auth header']);
 
 /** Splits `HF_TOKEN`, `secretAccessKey`, `api-key` into words, so `tokenizer` or `maxTokens` are not flagged. */
 function looksLikeSecretKey(key: string): boolean {
@@ -35,7 +38,7 @@ function looksLikeSecretKey(key: string): boolean {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
-  return words.some((w, i) => SECRET_WORDS.has(w) || SECRET_WORD_PAIRS.has(`${w} ${words[i + 1] ?? ''}`));
+  return words.some((w, i) => SECRET_WORDS.has(w) || SECRET_STEMS.some((stem) => w.includes(stem)) || SECRET_WORD_PAIRS.has(`${w} ${words[i + 1] ?? ''}`));
 }
 
 const SECRET_VALUES: { pattern: RegExp; what: string }[] = [
@@ -47,27 +50,40 @@ const SECRET_VALUES: { pattern: RegExp; what: string }[] = [
   { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, what: 'a JSON Web Token' },
   {
     pattern:
-      /\b(hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[bpars]-[A-Za-z0-9-]{20,}|sk-[A-Za-z0-9_-]{32,}|(sk|rk)_(live|test)_[A-Za-z0-9]{16,}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|AIza[A-Za-z0-9_-]{35}|npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{50,})\b/,
+      /\b(hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|gl(pat|dt|rt|cbt|ptt|ft|imt|agent|oas|soat)-[A-Za-z0-9_-]{20,}|xox[bpars]-[A-Za-z0-9-]{20,}|xapp-[0-9]+-[A-Za-z0-9-]{20,}|sk-[A-Za-z0-9_-]{32,}|(sk|rk)_(live|test)_[A-Za-z0-9]{16,}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|AIza[A-Za-z0-9_-]{35}|npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{50,})\b/,
     what: 'an API token',
   },
   { pattern: /\b(AccountKey|SharedAccessKey|SharedAccessSignature)=[A-Za-z0-9+/%=]{20,}/i, what: 'a storage account key' },
   { pattern: /[?&](sig|X-Amz-Signature|X-Goog-Signature)=[A-Za-z0-9%+/=_-]{16,}/i, what: 'a signed URL' },
   { pattern: /\bhttps:\/\/(hooks\.slack\.com\/services|discord(app)?\.com\/api\/webhooks|[a-z0-9-]+\.webhook\.office\.com)\/\S+/i, what: 'a webhook URL (whoever has it can post)' },
+  { pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]{16,}=*/, what: 'an Authorization header value' },
   { pattern: /^--[a-z0-9-]*(token|password|secret|access-key|api-key)[a-z0-9-]*=\S+/i, what: 'a flag carrying a credential' },
 ];
 
 /**
  * An AWS secret access key on its own: 40 characters of base64 with upper and lower case and
- * digits, standing alone between separators (so paths, digests and Git hashes do not match).
+ * digits, with no letter or digit on either side (Git hashes and digests are lowercase hex).
  */
-function hasAwsSecretKey(text: string): boolean {
-  return text.split(/[\s"'`=:,;()[\]{}<>|&]+/).some((token) => token.length === 40 && /^[A-Za-z0-9+][A-Za-z0-9/+]{39}$/.test(token) && /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token));
+function awsSecretKeyAt(text: string): number | undefined {
+  for (const match of text.matchAll(/(?<![A-Za-z0-9])[A-Za-z0-9+/]{40}(?![A-Za-z0-9])/g)) {
+    const candidate = match[0];
+    if (/^[A-Za-z0-9+]/.test(candidate) && /[A-Z]/.test(candidate) && /[a-z]/.test(candidate) && /[0-9]/.test(candidate)) return match.index;
+  }
+  return undefined;
+}
+
+/** What credential `text` holds, and where it starts; undefined when none. */
+function findShape(text: string): { what: string; index: number } | undefined {
+  for (const { pattern, what } of SECRET_VALUES) {
+    const match = pattern.exec(text);
+    if (match) return { what, index: match.index };
+  }
+  const index = awsSecretKeyAt(text);
+  return index === undefined ? undefined : { what: 'an AWS secret access key', index };
 }
 
 function shapeOf(text: string): string | undefined {
-  const match = SECRET_VALUES.find((s) => s.pattern.test(text));
-  if (match) return match.what;
-  return hasAwsSecretKey(text) ? 'an AWS secret access key' : undefined;
+  return findShape(text)?.what;
 }
 
 const HINT =
@@ -89,27 +105,19 @@ function allowances(document: Document.Parsed | undefined): Map<string, string> 
   return out;
 }
 
-/** Every comment of the file, with its offset, from the YAML parser's own tokens (block scalars and quotes hold none). */
-function comments(text: string): { offset: number; source: string }[] {
-  const found: { offset: number; source: string }[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node !== null && typeof node === 'object') {
-      const token = node as { type?: unknown; offset?: unknown; source?: unknown };
-      if (token.type === 'comment' && typeof token.offset === 'number' && typeof token.source === 'string') found.push({ offset: token.offset, source: token.source });
-      for (const value of Object.values(node)) if (value !== null && typeof value === 'object') walk(value);
-    }
-  };
-  for (const token of new Parser().parse(text)) walk(token);
-  return found;
-}
-
 export function findInlineCredentials(file: SourceFile): Diagnostic[] {
   const found: Diagnostic[] = [];
   const allowed = allowances(file.document);
   const used = new Set<string>();
+  /** Every line a reported or allowed value spans (a multi-line private key is one finding). */
+  const allowedLines = new Set<number>();
+  const span = (node: Node) => {
+    const [start, end] = node.range ?? [0, 0];
+    for (let l = file.position(start).line; l <= file.position(Math.max(start, end - 1)).line; l++) allowedLines.add(l);
+  };
   const report = (node: Node, path: DataPath, what: string) => {
     const where = dotted(path);
+    span(node);
     if (allowed.has(where)) {
       used.add(where);
       return;
@@ -164,13 +172,15 @@ export function findInlineCredentials(file: SourceFile): Diagnostic[] {
   };
   const root = file.root;
   if (root) visit(root, undefined, [], undefined, []);
-  // Comments are committed too: a key pasted into one is as leaked as a key in a value.
-  for (const comment of comments(file.text)) {
-    const what = shapeOf(comment.source.slice(1));
-    if (what) {
-      found.push({ severity: 'error', code: 'inline-secret', file: file.path, ...file.position(comment.offset), length: comment.source.length, message: `this comment looks like it holds a credential (${what}); comments are committed to Git too`, hint: HINT });
+  // Everything else in the file is committed too: comments, anchor names, tags, directives.
+  // Lines already reported (or allowed) above are not reported twice.
+  const covered = new Set<number>([...found.map((d) => d.line), ...allowedLines]);
+  file.text.split('\n').forEach((line, i) => {
+    const shape = covered.has(i + 1) ? undefined : findShape(line);
+    if (shape) {
+      found.push({ severity: 'error', code: 'inline-secret', file: file.path, line: i + 1, col: shape.index + 1, length: line.length - shape.index, message: `this looks like a credential (${shape.what}), outside any value: comments and YAML syntax are committed to Git too`, hint: HINT });
     }
-  }
+  });
   for (const [path, reason] of allowed) {
     if (used.has(path)) continue;
     found.push({

@@ -3,6 +3,7 @@ export * from './source-file.ts';
 export * from './repository-fs.ts';
 export * from './reveal.ts';
 export * from './records.ts';
+export * from './platform-namespaces.ts';
 export * from './validate-shape.ts';
 export * from './credentials.ts';
 export * from './s3.ts';

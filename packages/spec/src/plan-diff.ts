@@ -69,11 +69,40 @@ function pipelineShape(p: PipelinePlan | undefined): string {
   return p.graph.steps.map((s) => `${s.name}(${s.model ?? `local ${s.tritonModel}`}: ${s.inputs.map((i) => `${i.name}<-${i.source.step}.${i.source.tensor}`).join(', ')})`).join(' → ');
 }
 
+/**
+ * What an environment's own settings decide, in the words of environment.yaml: where its models
+ * run, where Flux fetches from and sends its tokens, which Secrets and which S3 they read, who may
+ * call them. A change to any of these is the first thing a reviewer must see.
+ */
+const ENVIRONMENT_SETTINGS: readonly [what: string, of: (e: EnvironmentPlan) => unknown][] = [
+  ['namespace', (e) => e.namespace],
+  ['git.url', (e) => e.git.url],
+  ['git.branch', (e) => e.git.branch],
+  ['git.secretRef', (e) => e.git.secretRef],
+  ['git.commitStatus', (e) => e.git.commitStatus],
+  ['s3', (e) => ({ endpoint: e.s3.endpointUrl, region: e.s3.region, credentialsSecret: e.s3.credentialsSecret, accessKeyIdKey: e.s3.accessKeyIdKey, secretAccessKeyKey: e.s3.secretAccessKeyKey })],
+  ['gateway', (e) => e.gateway],
+  ['auth.jwt', (e) => e.jwt],
+  ['tracing', (e) => e.tracing],
+  ['sfs', (e) => e.sfs],
+  ['gpuPools', (e) => e.gpuPools],
+  ['labels', (e) => ({ ...e.labels, ...e.namespaceLabels })],
+  ['not a secret (credentials scan)', (e) => e.notASecret],
+];
+
+function settingText(value: unknown): string {
+  return value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** The reviewer's summary of `before → after` for one environment (either may be absent). */
 export function summarizeChange(before: EnvironmentPlan | undefined, after: EnvironmentPlan | undefined): SummaryItem[] {
   const items: SummaryItem[] = [];
-  const [nb, na] = [before?.notASecret ?? '(none)', after?.notASecret ?? '(none)'];
-  if (before && after && nb !== na) items.push({ subject: 'environment', what: 'not a secret (credentials scan)', before: nb, after: na });
+  if (before && after) {
+    for (const [what, of] of ENVIRONMENT_SETTINGS) {
+      const [b, a] = [settingText(of(before)), settingText(of(after))];
+      if (b !== a) items.push({ subject: 'environment', what, before: b, after: a });
+    }
+  }
   const models = (e: EnvironmentPlan | undefined) => new Map((e?.models ?? []).map((m) => [m.name, m] as const));
   const [mb, ma] = [models(before), models(after)];
   for (const name of [...new Set([...mb.keys(), ...ma.keys()])].sort(compareStrings)) items.push(...modelChanges(name, mb.get(name), ma.get(name), 'model'));

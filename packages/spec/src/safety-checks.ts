@@ -17,6 +17,7 @@ import type { DataPath, SourceFile } from './source-file.ts';
 import type { Environment } from './schema/environment.ts';
 import type { Model } from './schema/model.ts';
 import type { Pipeline } from './schema/pipeline.ts';
+import { reservedNamespace } from './platform-namespaces.ts';
 import { MANAGED_FLAGS, parseTritonArgs } from './triton-flags.ts';
 import { didYouMean } from './validate-shape.ts';
 
@@ -98,6 +99,32 @@ export function checkSafety(env: LoadedEnvironment): Diagnostic[] {
   if (environment) out.push(...checkEnvironmentFile(environment));
   for (const model of env.models) out.push(...checkModel(model, facts));
   for (const pipeline of env.pipelines) out.push(...checkPipeline(pipeline, facts));
+  out.push(...checkDerivedNames(env));
+  return out;
+}
+
+/** Names tritonops (and Flagger) derive from a model's or a pipeline's, for objects of their own. */
+const DERIVED_SUFFIXES = [['-canary', 'the canary track'], ['-ingress', 'the gateway route'], ['-primary', "Flagger's primary copy"]] as const;
+/** Names of objects every environment has in its namespace. */
+const ENVIRONMENT_OBJECTS = new Set(['default']);
+
+/**
+ * Two objects of one kind cannot share a name: a model named `whisper-canary` would be the canary
+ * Deployment of `whisper`, a model named `default` the namespace's own mTLS policy. The later
+ * object would silently replace the earlier one in the cluster.
+ */
+function checkDerivedNames(env: LoadedEnvironment): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const all = [...env.models, ...env.pipelines].map(({ file, value }) => ({ file, name: value.metadata.name }));
+  const names = new Set(all.map((a) => a.name));
+  for (const { file, name } of all) {
+    const error = collector(file, out);
+    if (ENVIRONMENT_OBJECTS.has(name)) error(['metadata', 'name'], 'reserved-name', `"${name}" is the name of an object every environment has (its mTLS policy)`, 'choose another name');
+    for (const [suffix, what] of DERIVED_SUFFIXES) {
+      const base = name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
+      if (base !== undefined && names.has(base)) error(['metadata', 'name'], 'derived-name-clash', `"${name}" is the name tritonops gives ${what} of "${base}": the two would replace each other's objects`, 'choose a name that does not end in the suffix of another model\'s objects');
+    }
+  }
   return out;
 }
 
@@ -157,7 +184,60 @@ function checkEnvironmentFile({ file, value }: Loaded<Environment>): Diagnostic[
   }
   if (spec.tracing) checkSampling(error, ['spec', 'tracing', 'samplingPercent'], spec.tracing.samplingPercent);
   checkDuration(error, ['spec', 'git', 'interval'], spec.git.interval, 'git.interval');
+  const reserved = reservedNamespace(spec.namespace);
+  if (reserved) error(['spec', 'namespace'], 'reserved-namespace', `namespace "${spec.namespace}" cannot hold models: ${reserved}`, 'give the models a namespace of their own, e.g. `inference`');
+  checkGit(error, spec.git);
+  for (const [pool, config] of Object.entries(spec.gpuPools)) {
+    for (const key of Object.keys(config.nodeSelector)) {
+      if (key.startsWith(CONTROL_PLANE)) error(['spec', 'gpuPools', pool, 'nodeSelector', key], 'control-plane-node', `"${key}" would place models on control-plane nodes`, 'select the GPU nodes by a label of their own', 'key');
+    }
+    (config.tolerations ?? []).forEach((t, i) => {
+      const at = ['spec', 'gpuPools', pool, 'tolerations', i];
+      checkKeyPrefix(error, [...at, 'key'], t.key);
+      if (t.key.startsWith(CONTROL_PLANE)) error([...at, 'key'], 'control-plane-node', `tolerating "${t.key}" would let models onto control-plane nodes`, 'tolerate only the taints of the GPU nodes');
+      if (t.operator === 'Exists' && t.value !== undefined) error([...at, 'value'], 'toleration-value', 'a toleration with operator Exists takes no value (Kubernetes refuses it)', 'remove `value`, or use operator Equal', 'key');
+    });
+  }
+  if (spec.auth) {
+    checkUrl(error, ['spec', 'auth', 'jwt', 'issuer'], spec.auth.jwt.issuer);
+    checkUrl(error, ['spec', 'auth', 'jwt', 'jwksUri'], spec.auth.jwt.jwksUri);
+  }
   return out;
+}
+
+/** Node labels and taints of the control plane: no model belongs there. */
+const CONTROL_PLANE = 'node-role.kubernetes.io/';
+
+function checkUrl(error: ReturnType<typeof collector>, path: DataPath, text: string): void {
+  try {
+    new URL(text);
+  } catch {
+    error(path, 'invalid-url', `"${text}" is not a URL (check the host and the port)`, 'for example https://keycloak.example.com/realms/ml');
+  }
+}
+
+/**
+ * Where Flux sends the Git credentials and the commit-status token: a valid branch, and the
+ * commit-status address on the Git host itself (the token is that host's; another host would
+ * receive it).
+ */
+function checkGit(error: ReturnType<typeof collector>, git: Environment['spec']['git']): void {
+  const branch = git.branch;
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/.test(branch) || /\.\.|\/\/|\/$|\.lock$|@\{/.test(branch)) {
+    error(['spec', 'git', 'branch'], 'invalid-branch', `"${branch}" is not a Git branch name`, 'for example `main` or `release/2024-11`');
+  }
+  const status = git.commitStatus;
+  if (!status) return;
+  const gitHost = hostOf(git.url);
+  const statusHost = hostOf(status.address);
+  if (gitHost && statusHost && gitHost !== statusHost) {
+    error(['spec', 'git', 'commitStatus', 'address'], 'commit-status-host', `commit statuses would go to ${statusHost}, but the repository is on ${gitHost}: the token in ${status.secretRef} would be sent to another host`, `use the repository's address on ${gitHost}`);
+  }
+}
+
+/** The host of a Git or HTTPS URL, lowercase; undefined when there is none. */
+function hostOf(url: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:]+)/i.exec(url)?.[1]?.toLowerCase();
 }
 
 function checkLabels(error: ReturnType<typeof collector>, path: DataPath, labels: Record<string, string> | undefined): void {

@@ -8,7 +8,8 @@ import { structuredPatch } from 'diff';
 import { renderEnvironment, toYaml, type RenderedFile } from '@tritonops/charts';
 import { changedPipelines, compareStrings, listEnvironments, loadWorkspace, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
-import { fileHistory, GitError, GitSpecTree, resolveBase } from '../git.ts';
+import { fileHistory, GitError, GitSpecTree, resolveBase, unrenderedChanges, type UnrenderedChange } from '../git.ts';
+import { isRendered } from '../output-tree.ts';
 import { code, fenced, summaryTable } from '../markdown.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
@@ -64,8 +65,11 @@ export function diffEnvironment(name: string, before: EnvironmentPlan | undefine
   };
 }
 
-export function formatText(diffs: readonly EnvironmentDiff[], base: string): string {
+const UNRENDERED_NOTE = 'files under flux/ that tritonops did not render changed; no spec describes them, so read them yourself';
+
+export function formatText(diffs: readonly EnvironmentDiff[], base: string, unrendered: readonly UnrenderedChange[] = []): string {
   const lines = [`tritonops diff against ${base}`];
+  if (unrendered.length > 0) lines.push('', `${UNRENDERED_NOTE}:`, ...unrendered.map((u) => `  ${u.change} ${u.path}`));
   for (const d of diffs) {
     lines.push('', `environment ${d.environment}: ${d.summary.length} change(s), ${d.objects.length} object(s)`);
     for (const s of d.summary) lines.push(`  ${s.subject}: ${s.what}: ${s.before} -> ${s.after}`);
@@ -74,12 +78,13 @@ export function formatText(diffs: readonly EnvironmentDiff[], base: string): str
       lines.push(...o.diff.split('\n').map((l) => `      ${l}`));
     }
   }
-  if (diffs.length === 0) lines.push('', 'no changes');
+  if (diffs.length === 0 && unrendered.length === 0) lines.push('', 'no changes');
   return lines.join('\n');
 }
 
-export function formatMarkdown(diffs: readonly EnvironmentDiff[], base: string): string {
+export function formatMarkdown(diffs: readonly EnvironmentDiff[], base: string, unrendered: readonly UnrenderedChange[] = []): string {
   const lines = ['## tritonops diff', '', `Compared with ${code(base)}.`];
+  if (unrendered.length > 0) lines.push('', `**Read these yourself**: ${UNRENDERED_NOTE}.`, '', ...unrendered.map((u) => `- ${u.change} ${code(u.path)}`));
   if (diffs.length === 0) lines.push('', 'No environment changes.');
   for (const d of diffs) {
     lines.push('', `### ${d.environment}`, '');
@@ -125,9 +130,11 @@ export async function diffCommand(options: { root: string; envs?: string[]; base
   const afterPlans = new Map(after.plans.map((p) => [p.name, p] as const));
   const names = [...new Set([...beforePlans.keys(), ...afterPlans.keys()])].sort(compareStrings);
   const diffs = names.map((n) => diffEnvironment(n, beforePlans.get(n), afterPlans.get(n))).filter((d) => d.summary.length > 0 || d.objects.length > 0);
+  const unrendered = unrenderedChanges(options.root, base.commit, isRendered);
   const label = `${base.label} (${base.commit.slice(0, 12)})`;
-  if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes: diffs.length > 0, environments: diffs }, null, 2));
-  else if (options.format === 'markdown') io.out(formatMarkdown(diffs, label).trimEnd());
-  else io.out(formatText(diffs, label));
-  return diffs.length > 0 ? EXIT_CHANGES : EXIT.ok;
+  const changes = diffs.length > 0 || unrendered.length > 0;
+  if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes, unrendered, environments: diffs }, null, 2));
+  else if (options.format === 'markdown') io.out(formatMarkdown(diffs, label, unrendered).trimEnd());
+  else io.out(formatText(diffs, label, unrendered));
+  return changes ? EXIT_CHANGES : EXIT.ok;
 }

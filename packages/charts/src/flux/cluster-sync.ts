@@ -2,6 +2,7 @@
  * Flux entry points of one cluster (`flux/clusters/<env>/`): where Git is, and the
  * Kustomizations that apply the platform's infrastructure first and the models after it.
  */
+import { PLATFORM_NAMESPACES } from '@tritonops/spec';
 import type { Construct } from 'constructs';
 import type { IGitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository';
 import type { IKustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization';
@@ -9,7 +10,7 @@ import type { EnvironmentCore, EnvironmentPlan } from '@tritonops/spec';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 
-export const FLUX_NAMESPACE = 'flux-system';
+export const FLUX_NAMESPACE = PLATFORM_NAMESPACES.flux;
 /** Name of the GitRepository every Kustomization of the cluster reads from. */
 export const GIT_SOURCE = 'tritonops';
 

@@ -15,13 +15,14 @@ import { typedObject } from '../typed-api-object.ts';
 import { tracingExtensionProvider } from '../tracing.ts';
 import { CHART_VERSIONS, HELM_REPOSITORIES, type HelmRepositoryName } from './chart-versions.ts';
 import { FLUX_NAMESPACE } from './cluster-sync.ts';
+import { PLATFORM_NAMESPACES } from '@tritonops/spec';
 
 export const INFRA_NAMESPACES = {
-  istio: 'istio-system',
-  ingress: 'istio-ingress',
-  keda: 'keda',
-  monitoring: 'monitoring',
-  gpuOperator: 'gpu-operator',
+  istio: PLATFORM_NAMESPACES.istio,
+  ingress: PLATFORM_NAMESPACES.ingress,
+  keda: PLATFORM_NAMESPACES.keda,
+  monitoring: PLATFORM_NAMESPACES.monitoring,
+  gpuOperator: PLATFORM_NAMESPACES.gpuOperator,
 } as const;
 
 /** The Prometheus of kube-prometheus-stack (release `kube-prometheus-stack` in `monitoring`). */

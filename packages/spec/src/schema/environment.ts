@@ -275,6 +275,7 @@ export const EnvironmentSpec = Type.Object(
         {
           collector: Type.String({
             pattern: DNS_SUBDOMAIN_PATTERN,
+            maxLength: 253,
             description:
               'Host of the OpenTelemetry collector: Triton sends OTLP/HTTP to port 4318, the Istio proxies OTLP/gRPC to port 4317, so both join the same traces.',
             examples: ['otel-collector.observability.svc.cluster.local'],

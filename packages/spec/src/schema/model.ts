@@ -129,7 +129,9 @@ export const Auth = Type.Object(
 
 const Analysis = Type.Object(
   {
-    interval: Defaulted(Duration('How often Flagger checks the metrics and takes a step.', '1m', '1m')),
+    interval: Defaulted(
+      Type.String({ pattern: '^[0-9]+(s|m)$', default: '1m', description: 'How often Flagger checks the metrics and takes a step, in seconds or minutes (as Flagger takes it).', examples: ['1m'] }),
+    ),
     threshold: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Failed checks before Flagger rolls back.', examples: [5] })),
     stepWeight: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Traffic percent added to the canary per step.', examples: [5] })),
     maxWeight: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Canary traffic percent at which Flagger promotes.', examples: [50] })),
