@@ -8,7 +8,8 @@
  */
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiServer, apiServerUnavailable } from './support/apiserver.ts';
 import { parsedObjects, runCli, snapshotDir, tempDir } from './support/workspace.ts';
 import { HOSTILE_FIXTURE } from './support/hostile.ts';
 
@@ -114,6 +115,8 @@ function writeLimits(root: string): void {
   );
 }
 
+let limitObjects: Record<string, unknown>[] = [];
+
 describe('names at their limits', () => {
   it('the checks themselves find names, labels and hosts past their limits', () => {
     const bad = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's'.repeat(64), labels: { 'a/b/c': 'x', ok: 'v'.repeat(64) } }, spec: { hosts: [`${'h'.repeat(64)}.example.com`] } };
@@ -131,8 +134,37 @@ describe('names at their limits', () => {
       const objects = parsedObjects(files);
       expect(objects.length).toBeGreaterThan(50);
       expect(validate(objects)).toEqual([]);
+      limitObjects = objects.map((o) => o.object);
     } finally {
       dir.remove();
     }
+  });
+});
+
+describe('names at their limits, asked of a real kube-apiserver', () => {
+  const unavailable = apiServerUnavailable();
+  let api: ApiServer | undefined;
+  beforeAll(async () => {
+    if (!unavailable) api = await ApiServer.start();
+  }, 120_000);
+  afterAll(async () => api?.stop());
+
+  it(`every object rendered at the limits is accepted, applied as Flux applies it (server-side apply, dry run, strict field validation, the real CRDs)${unavailable ? ` (skipped: ${unavailable})` : ''}`, async (ctx) => {
+    if (unavailable) {
+      if (process.env.CI) throw new Error(`CI must run this test: ${unavailable}`);
+      ctx.skip(unavailable);
+    }
+    expect(limitObjects.length).toBeGreaterThan(50);
+    const refused: string[] = [];
+    for (const object of limitObjects) {
+      const why = await api!.wouldAccept(object as never);
+      if (why) refused.push(why);
+    }
+    expect(refused).toEqual([]);
+  }, 120_000);
+
+  it.skipIf(unavailable !== undefined)('and the server does refuse what it must (a Service name over 63 characters)', async () => {
+    const why = await api!.wouldAccept({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's'.repeat(64), namespace: 'probe' }, spec: { ports: [{ port: 80 }] } } as never);
+    expect(why).toMatch(/must be no more than 63 characters/);
   });
 });
