@@ -14,7 +14,7 @@ import { own } from './records.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from './load.ts';
 import type { DataPath, SourceFile } from './source-file.ts';
-import type { Environment } from './schema/environment.ts';
+import type { Environment, GpuPool } from './schema/environment.ts';
 import type { Model } from './schema/model.ts';
 import type { Pipeline } from './schema/pipeline.ts';
 import { reservedNamespace } from './platform-namespaces.ts';
@@ -174,9 +174,7 @@ function checkEnvironmentFile({ file, value }: Loaded<Environment>): Diagnostic[
   checkLabels(error, ['metadata', 'labels'], value.metadata.labels);
   checkLabels(error, ['spec', 'namespaceLabels'], spec.namespaceLabels);
   checkAnnotations(error, value.metadata.annotations);
-  for (const [pool, config] of Object.entries(spec.gpuPools)) {
-    for (const key of Object.keys(config.nodeSelector)) checkKeyPrefix(error, ['spec', 'gpuPools', pool, 'nodeSelector', key], key);
-  }
+  for (const [pool, config] of Object.entries(spec.gpuPools)) checkPool(error, ['spec', 'gpuPools', pool], config);
   const domain = spec.gateway?.domain;
   if (domain) {
     const long = domain.split('.').find((label) => label.length > 63);
@@ -187,17 +185,6 @@ function checkEnvironmentFile({ file, value }: Loaded<Environment>): Diagnostic[
   const reserved = reservedNamespace(spec.namespace);
   if (reserved) error(['spec', 'namespace'], 'reserved-namespace', `namespace "${spec.namespace}" cannot hold models: ${reserved}`, 'give the models a namespace of their own, e.g. `inference`');
   checkGit(error, spec.git);
-  for (const [pool, config] of Object.entries(spec.gpuPools)) {
-    for (const key of Object.keys(config.nodeSelector)) {
-      if (key.startsWith(CONTROL_PLANE)) error(['spec', 'gpuPools', pool, 'nodeSelector', key], 'control-plane-node', `"${key}" would place models on control-plane nodes`, 'select the GPU nodes by a label of their own', 'key');
-    }
-    (config.tolerations ?? []).forEach((t, i) => {
-      const at = ['spec', 'gpuPools', pool, 'tolerations', i];
-      checkKeyPrefix(error, [...at, 'key'], t.key);
-      if (t.key.startsWith(CONTROL_PLANE)) error([...at, 'key'], 'control-plane-node', `tolerating "${t.key}" would let models onto control-plane nodes`, 'tolerate only the taints of the GPU nodes');
-      if (t.operator === 'Exists' && t.value !== undefined) error([...at, 'value'], 'toleration-value', 'a toleration with operator Exists takes no value (Kubernetes refuses it)', 'remove `value`, or use operator Equal', 'key');
-    });
-  }
   if (spec.auth) {
     checkUrl(error, ['spec', 'auth', 'jwt', 'issuer'], spec.auth.jwt.issuer);
     checkUrl(error, ['spec', 'auth', 'jwt', 'jwksUri'], spec.auth.jwt.jwksUri);
@@ -207,6 +194,20 @@ function checkEnvironmentFile({ file, value }: Loaded<Environment>): Diagnostic[
 
 /** Node labels and taints of the control plane: no model belongs there. */
 const CONTROL_PLANE = 'node-role.kubernetes.io/';
+
+/** A GPU pool's node selector and tolerations: keys Kubernetes accepts, never the control plane. */
+function checkPool(error: ReturnType<typeof collector>, at: DataPath, pool: GpuPool): void {
+  for (const key of Object.keys(pool.nodeSelector)) {
+    checkKeyPrefix(error, [...at, 'nodeSelector', key], key);
+    if (key.startsWith(CONTROL_PLANE)) error([...at, 'nodeSelector', key], 'control-plane-node', `"${key}" would place models on control-plane nodes`, 'select the GPU nodes by a label of their own', 'key');
+  }
+  (pool.tolerations ?? []).forEach((t, i) => {
+    const path = [...at, 'tolerations', i];
+    checkKeyPrefix(error, [...path, 'key'], t.key);
+    if (t.key.startsWith(CONTROL_PLANE)) error([...path, 'key'], 'control-plane-node', `tolerating "${t.key}" would let models onto control-plane nodes`, 'tolerate only the taints of the GPU nodes');
+    if (t.operator === 'Exists' && t.value !== undefined) error([...path, 'value'], 'toleration-value', 'a toleration with operator Exists takes no value (Kubernetes refuses it)', 'remove `value`, or use operator Equal', 'key');
+  });
+}
 
 function checkUrl(error: ReturnType<typeof collector>, path: DataPath, text: string): void {
   try {
