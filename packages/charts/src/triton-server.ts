@@ -94,7 +94,7 @@ export class TritonServer extends Construct {
           metadata: {
             labels,
             annotations: {
-              ...podAnnotations(env, track.release),
+              ...podAnnotations(env, model, track.release),
               // Triton reads its repository at startup: a new generated repository rolls the pods.
               ...(generated ? { 'tritonops.dev/generated-repository': generated.checksum } : {}),
             },
@@ -116,7 +116,7 @@ export class TritonServer extends Construct {
   }
 }
 
-function podAnnotations(env: EnvironmentCore, release: ReleasePlan): Record<string, string> {
+function podAnnotations(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan): Record<string, string> {
   const annotations: Record<string, string> = { 'kubectl.kubernetes.io/default-container': 'triton' };
   if (release.cache && env.s3.endpoint) {
     // The model-sync init container runs before the Istio sidecar exists; its S3 traffic must
@@ -125,9 +125,22 @@ function podAnnotations(env: EnvironmentCore, release: ReleasePlan): Record<stri
   } else if (release.cache) {
     annotations['traffic.sidecar.istio.io/excludeOutboundPorts'] = '443';
   }
-  // Triton reads S3 at startup; it must not start before its proxy can carry the traffic.
-  annotations['proxy.istio.io/config'] = '{ "holdApplicationUntilProxyStarts": true }';
+  // Triton reads S3 at startup; it must not start before its proxy can carry the traffic. On the
+  // way out, the proxy (an ordinary container before Istio's native sidecars) gets SIGTERM when
+  // the pod does, and by default stops forwarding 5 s later, cutting Triton's in-flight requests
+  // and a pipeline step's outbound calls. It drains instead until Triton has surely exited.
+  const drain = `${proxyDrainSeconds(model)}s`;
+  annotations['proxy.istio.io/config'] = JSON.stringify({ holdApplicationUntilProxyStarts: true, terminationDrainDuration: drain, drainDuration: drain });
   return annotations;
+}
+
+/**
+ * How long the Istio proxy keeps forwarding after SIGTERM: until Triton is done (its preStop
+ * sleep plus its exit timeout end 5 s before the grace period), and no longer than the grace
+ * period, after which the kubelet kills every container anyway.
+ */
+export function proxyDrainSeconds(model: ModelPlan): number {
+  return model.terminationGracePeriodSeconds - 3;
 }
 
 /** OpenTelemetry tracing to the environment's collector, sampled as the spec says. */

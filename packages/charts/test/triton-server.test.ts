@@ -34,6 +34,26 @@ describe('a model served by Triton', () => {
     expect(drain + exitTimeout).toBeLessThan(pod.terminationGracePeriodSeconds);
   });
 
+  it('keeps the Istio proxy forwarding until Triton has exited, within the grace period', () => {
+    // Istio 1.26 sends the (ordinary-container) sidecar SIGTERM with the pod and kills Envoy
+    // terminationDrainDuration later (5 s by default): in-flight inference and a pipeline
+    // step's outbound calls would be cut long before Triton is done.
+    for (const grace of [15, 16, 60, 121, 301, 3600]) {
+      const p = planOf({ m: `  terminationGracePeriodSeconds: ${grace}\n` });
+      const d = renderEnvironment(p).flatMap((f) => f.objects as Obj[]).find((o) => o.kind === 'Deployment')!;
+      const c = d.spec.template.spec.containers.find((x: Obj) => x.name === 'triton');
+      const preStop = Number(/sleep (\d+)/.exec(c.lifecycle.preStop.exec.command.join(' '))![1]);
+      const exitTimeout = Number(c.args.find((a: string) => a.startsWith('--exit-timeout-secs=')).split('=')[1]);
+      const proxy = JSON.parse(d.spec.template.metadata.annotations['proxy.istio.io/config']);
+      const drain = Number(/^(\d+)s$/.exec(proxy.terminationDrainDuration)![1]);
+      expect(drain, `grace ${grace}`).toBeGreaterThan(preStop + exitTimeout);
+      expect(drain, `grace ${grace}`).toBeLessThan(grace);
+      // Envoy stops accepting inbound connections after drainDuration (45 s by default).
+      expect(proxy.drainDuration, `grace ${grace}`).toBe(proxy.terminationDrainDuration);
+      expect(proxy.holdApplicationUntilProxyStarts).toBe(true);
+    }
+  });
+
   it('always exposes the metrics port and scrapes it', () => {
     expect(triton('whisper').ports).toEqual([
       { name: 'http', containerPort: 8000, protocol: 'TCP' },
