@@ -28,6 +28,34 @@ export function addScaledObject(scope: Construct, env: EnvironmentCore, model: M
   const autoscaling = model.autoscaling;
   const bounds = track.autoscale;
   if (!autoscaling || !bounds) return;
+  scaledObject(scope, env, model, track, autoscaling, bounds);
+}
+
+/**
+ * What a Flagger target that does not autoscale gets instead of `spec.replicas` (which Flagger
+ * sets to zero and Flux would set back): a ScaledObject whose bounds are equal, for Flagger to
+ * copy to its primary. Its trigger (queue time at the model's SLO) never moves the count.
+ */
+export function addFixedSizeScaledObject(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
+  const stable = model.tracks[0]!;
+  if (model.autoscaling || !model.analysis) return;
+  scaledObject(scope, env, model, stable, fixedSizeScaling(model), { minReplicas: stable.replicas, maxReplicas: stable.replicas });
+}
+
+function fixedSizeScaling(model: ModelPlan): AutoscalingPlan {
+  return {
+    triggers: { queueTimeMs: model.slo.queueTimeMs, gpuUtilizationSource: 'triton', timeToFirstTokenQuantile: 0.95 },
+    pollingIntervalSeconds: 60,
+    scaleDownStabilizationSeconds: 600,
+  };
+}
+
+/** The scaling Flagger copies to its primary: the model's own, or the fixed size. */
+export function flaggerScaling(model: ModelPlan): AutoscalingPlan {
+  return model.autoscaling ?? fixedSizeScaling(model);
+}
+
+function scaledObject(scope: Construct, env: EnvironmentCore, model: ModelPlan, track: TrackPlan, autoscaling: AutoscalingPlan, bounds: { minReplicas: number; maxReplicas: number }): void {
   const triggers = scaledObjectTriggers(env, model, autoscaling, track.deploymentName, track.track);
   const scaleToZero = autoscaling.idleSeconds !== undefined && bounds.minReplicas === 0;
   typedObject<IScaledObject>(scope, `scaled-object-${track.track}`, {

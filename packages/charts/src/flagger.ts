@@ -3,7 +3,9 @@
  * owns the Services, the VirtualService and the DestinationRules: it copies the model's
  * Deployment into `<model>-primary`, and on every change to the Deployment's release shifts
  * traffic to it step by step while Triton's own metrics stay healthy, then promotes or rolls
- * back. tritonops renders the Canary and the MetricTemplates, and nothing Flagger makes itself.
+ * back. tritonops renders the Canary, the MetricTemplates and the target's ScaledObject, and
+ * nothing Flagger makes itself. Switching analysis on or off takes two steps (a `handover`; see
+ * docs/transitions.md).
  *
  * No `@kubernetes-models` package covers Flagger, so the bodies are typed here after the CRD of
  * Flagger v1.44; the tests validate them against that CRD's OpenAPI schema.
@@ -11,7 +13,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
-import { scaledObjectTriggers } from './autoscaling.ts';
+import { flaggerScaling, scaledObjectTriggers } from './autoscaling.ts';
 import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { GATEWAY_REF } from './gateway.ts';
 import { environmentLabels, modelLabels } from './labels.ts';
@@ -39,7 +41,8 @@ export interface FlaggerCanary {
   spec: {
     provider: 'istio';
     targetRef: { apiVersion: 'apps/v1'; kind: 'Deployment'; name: string };
-    autoscalerRef?: { apiVersion: 'keda.sh/v1alpha1'; kind: 'ScaledObject'; name: string; primaryScalerQueries: Record<string, string> };
+    revertOnDeletion: boolean;
+    autoscalerRef: { apiVersion: 'keda.sh/v1alpha1'; kind: 'ScaledObject'; name: string; primaryScalerQueries: Record<string, string> };
     progressDeadlineSeconds: number;
     service: {
       name: string;
@@ -119,18 +122,19 @@ export function addCanary(scope: Construct, env: EnvironmentCore, model: ModelPl
     spec: {
       provider: 'istio',
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: model.name },
-      ...(model.autoscaling
-        ? {
-            // Flagger copies the ScaledObject for its primary; these are the copy's queries,
-            // scoped to the primary's pods instead of the canary's.
-            autoscalerRef: {
-              apiVersion: 'keda.sh/v1alpha1',
-              kind: 'ScaledObject',
-              name: model.name,
-              primaryScalerQueries: Object.fromEntries(scaledObjectTriggers(env, model, model.autoscaling, `${model.name}-primary`, 'stable').map((t) => [t.name, t.query])),
-            },
-          }
-        : {}),
+      // Deleting the Canary (analysis turned off) hands the model back: Flagger scales the target
+      // up, resumes its ScaledObject and restores the Service and VirtualService before its
+      // primary goes. Without it the target stays at zero, paused, behind routes to nothing.
+      revertOnDeletion: true,
+      // Flagger copies the ScaledObject for its primary; these are the copy's queries, scoped to
+      // the primary's pods instead of the canary's. A model that does not autoscale has one too
+      // (min = max), so that no one but Flagger sets the target's replicas.
+      autoscalerRef: {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        name: model.name,
+        primaryScalerQueries: Object.fromEntries(scaledObjectTriggers(env, model, flaggerScaling(model), `${model.name}-primary`, 'stable').map((t) => [t.name, t.query])),
+      },
       progressDeadlineSeconds: model.startupTimeoutSeconds + 300,
       service: {
         name: model.name,

@@ -55,3 +55,9 @@ export function modelLabels(env: EnvironmentCore, model: ModelPlan): Record<stri
 
 /** Annotation that tells Flux never to delete an object, even when it leaves Git. */
 export const FLUX_PRUNE_DISABLED = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } as const;
+
+/**
+ * Annotation that tells Flux to create an object but never to update it: what a handover puts on
+ * a Deployment, so that `spec.replicas` can change hands (docs/transitions.md).
+ */
+export const FLUX_APPLY_IF_NOT_PRESENT = { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' } as const;

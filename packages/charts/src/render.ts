@@ -29,7 +29,7 @@ import {
 } from './flux/infrastructure.ts';
 import { addCanary, addMetricTemplates } from './flagger.ts';
 import { addAlerts } from './alerts.ts';
-import { addScaledObject } from './autoscaling.ts';
+import { addFixedSizeScaledObject, addScaledObject } from './autoscaling.ts';
 import { addDashboard } from './dashboard.ts';
 import { addGateway, addGatewayMonitor } from './gateway.ts';
 import { addTelemetry } from './tracing.ts';
@@ -84,8 +84,11 @@ function outputFile<I extends { readonly sources: readonly string[] }>(path: str
 function addServing(c: Construct, env: EnvironmentCore, model: ModelPlan): void {
   for (const track of model.tracks) addScaledObject(c, env, model, track);
   if (model.analysis) {
+    addFixedSizeScaledObject(c, env, model);
     addCanary(c, env, model);
-  } else {
+  }
+  // Under analysis Flagger routes; during a handover ours stay until it has taken over.
+  if (!model.analysis || model.handover) {
     addDestinationRule(c, env, model);
     addVirtualServices(c, env, model);
   }

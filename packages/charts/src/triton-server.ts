@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { kubernetesExpansion, type EnvironmentCore, type ModelPlan, type ReleasePlan, type TrackPlan } from '@tritonops/spec';
 import { gpuPlacement } from './gpu-placement.ts';
-import { deploymentSelector, modelLabels, modelSelector, trackSelector } from './labels.ts';
+import { deploymentSelector, FLUX_APPLY_IF_NOT_PRESENT, modelLabels, modelSelector, trackSelector } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './pod-security.ts';
 import { s3CredentialEnv } from './s3-source.ts';
 import { HF_CACHE_MOUNT, HF_CACHE_SUBPATH, MODEL_CACHE_CLAIM, MODEL_CACHE_MOUNT, modelSyncInitContainer } from './sfs-cache.ts';
@@ -51,8 +51,9 @@ export class TritonServer extends Construct {
       automountServiceAccountToken: false,
     });
 
-    // Flagger generates the model's Services (apex, primary, canary) itself.
-    if (!model.analysis) this.addService(env, model);
+    // Flagger generates the model's Services (apex, primary, canary) itself; during a handover
+    // ours stays until Flagger has taken it over (or has given it back).
+    if (!model.analysis || model.handover) this.addService(env, model);
     for (const track of model.tracks) this.addTrack(env, model, track, props.generatedRepository);
   }
 
@@ -78,10 +79,9 @@ export class TritonServer extends Construct {
     const name = track.deploymentName;
 
     new k8s.KubeDeployment(this, `deployment-${track.track}`, {
-      metadata: { name, namespace: env.namespace, labels },
+      metadata: { name, namespace: env.namespace, labels, ...(model.handover ? { annotations: { ...FLUX_APPLY_IF_NOT_PRESENT } } : {}) },
       spec: {
-        // An autoscaled Deployment carries no replica count, or every Flux sync would reset it.
-        ...(track.autoscale ? {} : { replicas: track.replicas }),
+        ...(fixedReplicas(model, track) ? { replicas: track.replicas } : {}),
         selector: { matchLabels: selector },
         strategy: {
           type: 'RollingUpdate',
@@ -132,6 +132,16 @@ function podAnnotations(env: EnvironmentCore, model: ModelPlan, release: Release
   const drain = `${proxyDrainSeconds(model)}s`;
   annotations['proxy.istio.io/config'] = JSON.stringify({ holdApplicationUntilProxyStarts: true, terminationDrainDuration: drain, drainDuration: drain });
   return annotations;
+}
+
+/**
+ * Whether the Deployment carries `spec.replicas`. Not when KEDA's autoscaler owns the field, or
+ * Flagger (which scales its target to zero): Flux would reset it on every sync. During a handover
+ * it does, but Flux only creates the Deployment, never updates it, so the field changes hands
+ * without being reset to its default of 1 (server-side apply resets a field its sole owner drops).
+ */
+export function fixedReplicas(model: ModelPlan, track: TrackPlan): boolean {
+  return model.handover === true || (!track.autoscale && !model.analysis);
 }
 
 /**

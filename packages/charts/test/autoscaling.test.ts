@@ -47,6 +47,20 @@ describe('autoscaling with KEDA', () => {
     expect(find('Deployment', 'whisper-canary').spec.replicas).toBeUndefined();
   });
 
+  it('hands spec.replicas over to the autoscaler without a drop: Flux only creates the Deployment, the HPA must write one more', () => {
+    const handover = renderEnvironment(planOf({ asr: auto('    triggers: { queueTimeMs: 50 }\n') + '  replicas: 3\n  handover: true\n' })).flatMap((f) => f.objects as Obj[]);
+    const deployment = handover.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.metadata.annotations['kustomize.toolkit.fluxcd.io/ssa']).toBe('IfNotPresent');
+    const so = handover.find((o) => o.kind === 'ScaledObject')!;
+    expect([so.spec.minReplicaCount, so.spec.maxReplicaCount]).toEqual([4, 4]);
+    // Without the handover: no replica count, the spec's own bounds.
+    const after = renderEnvironment(planOf({ asr: auto('    triggers: { queueTimeMs: 50 }\n') })).flatMap((f) => f.objects as Obj[]);
+    expect(after.find((o) => o.kind === 'Deployment')!.spec.replicas).toBeUndefined();
+    expect(after.find((o) => o.kind === 'Deployment')!.metadata.annotations).toBeUndefined();
+    expect(after.find((o) => o.kind === 'ScaledObject')!.spec.minReplicaCount).toBe(1);
+  });
+
   it("hands Flagger the primary's queries for the copy it makes of the ScaledObject", () => {
     const ref = find('Canary', 'sdxl').spec.autoscalerRef;
     expect(ref).toMatchObject({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'sdxl' });

@@ -90,6 +90,34 @@ describe('progressive delivery by Flagger', () => {
     expect(QUEUE_TIME_QUERY).toContain('rate(nv_inference_queue_duration_us');
   });
 
+  it('hands the model back when the Canary is deleted, and never lets Flux set the target replicas', () => {
+    const canary = find('Canary', 'sdxl')!;
+    expect(canary.spec.revertOnDeletion).toBe(true);
+    // Flagger scales its target to zero; a replica count in Git would run idle GPU pods.
+    expect(find('Deployment', 'sdxl')!.spec.replicas).toBeUndefined();
+    // Instead a ScaledObject with equal bounds holds the size, and Flagger copies it to the primary.
+    const so = find('ScaledObject', 'sdxl')!;
+    expect([so.spec.minReplicaCount, so.spec.maxReplicaCount]).toEqual([1, 1]);
+    expect(so.spec.scaleTargetRef.name).toBe('sdxl');
+    expect(canary.spec.autoscalerRef).toMatchObject({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'sdxl' });
+    expect(Object.keys(canary.spec.autoscalerRef.primaryScalerQueries)).toEqual(so.spec.triggers.map((t: Obj) => t.name));
+    expect(canary.spec.autoscalerRef.primaryScalerQueries['queue-time']).toContain('app_kubernetes_io_name="sdxl-primary"');
+  });
+
+  it('keeps its own Service and routes beside the Canary during a handover, and leaves the Deployment to Flagger', () => {
+    const handover = renderEnvironment(planOf({ sdxl: '  replicas: 3\n  handover: true\n  canary:\n    analysis: {}\n' })).flatMap((f) => f.objects as Obj[]);
+    const of = (kind: string, name: string) => handover.find((o) => o.kind === kind && o.metadata.name === name);
+    expect(of('Canary', 'sdxl')).toBeDefined();
+    for (const [kind, name] of [['Service', 'sdxl'], ['VirtualService', 'sdxl'], ['VirtualService', 'sdxl-ingress'], ['DestinationRule', 'sdxl']] as const) {
+      expect(of(kind, name), `${kind} ${name}`).toBeDefined();
+    }
+    const deployment = of('Deployment', 'sdxl')!;
+    expect(deployment.metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' });
+    expect(deployment.spec.replicas).toBe(3);
+    const so = of('ScaledObject', 'sdxl')!;
+    expect([so.spec.minReplicaCount, so.spec.maxReplicaCount]).toEqual([3, 3]);
+  });
+
   it('adds Flagger to the infrastructure only when a model uses it', () => {
     expect(find('HelmRelease', 'flagger')?.spec.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://kube-prometheus-stack-prometheus.monitoring:9090' });
     const without = renderEnvironment(planOf({ whisper: '' })).flatMap((f) => f.objects as Obj[]);

@@ -3,7 +3,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import type { LoadedEnvironment } from './load.ts';
 import { resolvePipeline } from './pipeline-graph.ts';
 import { parseS3Uri } from './s3.ts';
-import { checkAuth, checkAutoscaling } from './semantic.ts';
+import { checkAuth, checkAutoscaling, checkHandover } from './semantic.ts';
 
 export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -33,7 +33,8 @@ export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
       if (!location.ok) error(['spec', 'localRepository'], 'invalid-s3-uri', location.problem, location.hint);
     }
     out.push(...resolvePipeline(env, loaded).diagnostics);
-    if (spec.autoscaling) out.push(...checkAutoscaling(file, spec.autoscaling, false));
+    if (spec.autoscaling) out.push(...checkAutoscaling(file, spec.autoscaling, false, spec.handover === true));
+    out.push(...checkHandover(file, spec.handover === true, spec.autoscaling !== undefined, false));
     if (env.environment) out.push(...checkAuth(file, spec.auth, env.name, env.environment, `pipeline "${name}"`));
   }
   return out;

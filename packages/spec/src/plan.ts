@@ -73,7 +73,7 @@ export interface TrackPlan {
    * promotion is a rolling update of it; the canary's is `<model>-canary`.
    */
   readonly deploymentName: string;
-  /** Fixed replica count; ignored when `autoscale` is set. */
+  /** Fixed replica count; ignored when `autoscale` is set, except during a handover. */
   readonly replicas: number;
   /** Bounds of this track's autoscaling, when it autoscales. */
   readonly autoscale?: { readonly minReplicas: number; readonly maxReplicas: number };
@@ -144,6 +144,12 @@ export interface ModelPlan {
   readonly analysis?: AnalysisPlan;
   readonly traffic: TrafficPlan;
   readonly autoscaling?: AutoscalingPlan;
+  /**
+   * The first step of a two-step change (docs/transitions.md): Flux leaves the running Deployments
+   * as they are while KEDA's autoscaler or Flagger takes `spec.replicas` over, and under analysis
+   * tritonops' own Service and routes stay beside Flagger's.
+   */
+  readonly handover?: true;
   /** GPU memory one replica needs, in bytes, when the spec says. */
   readonly gpuMemoryBytes?: number;
   readonly slo: { readonly successRate: number; readonly queueTimeMs: number };
@@ -306,12 +312,17 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       const stable = release(m);
       const canary = m.canary;
       const auto = m.autoscaling;
+      const handover = m.handover === true;
+      // An autoscaler takes `spec.replicas` over only by writing a new value: during the handover
+      // from a fixed count it must want one more replica than runs now (never fewer).
+      const bounds = (replicas: number, b: { minReplicas: number; maxReplicas: number }) =>
+        handover && !canary?.analysis ? handoverBounds(replicas, b) : { minReplicas: b.minReplicas, maxReplicas: b.maxReplicas };
       const tracks: TrackPlan[] = [
         {
           track: 'stable',
           deploymentName: name,
           replicas: m.replicas,
-          ...(auto ? { autoscale: { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas } } : {}),
+          ...(auto ? { autoscale: bounds(m.replicas, auto) } : {}),
           release: stable,
         },
       ];
@@ -322,7 +333,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
           track: 'canary',
           deploymentName: `${name}-canary`,
           replicas: canary.replicas,
-          ...(auto && canary.autoscaling ? { autoscale: { minReplicas: canary.autoscaling.minReplicas, maxReplicas: canary.autoscaling.maxReplicas } } : {}),
+          ...(auto && canary.autoscaling ? { autoscale: bounds(canary.replicas, canary.autoscaling) } : {}),
           release: release({ image: canary.image ?? m.image, repository: canary.repository ?? m.repository, ...(models ? { models } : {}), args: canary.args ?? m.args }),
         });
       }
@@ -346,6 +357,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
         ...(canary?.analysis ? { analysis: { ...canary.analysis } } : {}),
         traffic: trafficPlan(m.traffic),
         ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
+        ...(handover ? { handover: true as const } : {}),
         ...(m.gpuMemory !== undefined ? { gpuMemoryBytes: parseQuantity(m.gpuMemory) ?? 0 } : {}),
         slo: { successRate: m.slo.successRate, queueTimeMs: m.slo.queueTimeMs },
         ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } } : {}),
@@ -406,6 +418,11 @@ function trafficPlan(traffic: ModelSpec['traffic']): TrafficPlan {
   return { timeout: traffic.timeout, retries: { attempts: r.attempts, ...(r.perTryTimeout ? { perTryTimeout: r.perTryTimeout } : {}), retryOn: r.retryOn } };
 }
 
+/** Autoscaling bounds during a handover from `replicas`: at least one more, so the autoscaler writes. */
+export function handoverBounds(replicas: number, b: { readonly minReplicas: number; readonly maxReplicas: number }): { minReplicas: number; maxReplicas: number } {
+  return { minReplicas: Math.max(b.minReplicas, replicas + 1), maxReplicas: Math.max(b.maxReplicas, replicas + 1) };
+}
+
 function autoscalingPlan(auto: AutoscalingSpec): AutoscalingPlan {
   return {
     triggers: { ...auto.triggers },
@@ -442,7 +459,7 @@ function planPipeline(
         track: 'stable',
         deploymentName: name,
         replicas: spec.replicas,
-        ...(auto ? { autoscale: { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas } } : {}),
+        ...(auto ? { autoscale: spec.handover ? handoverBounds(spec.replicas, auto) : { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas } } : {}),
         release: {
           image: spec.image,
           ...(local ? { repository: local, repositoryUri: tritonUri(local, context.endpoint) } : {}),
@@ -454,6 +471,7 @@ function planPipeline(
     ],
     traffic: trafficPlan(spec.traffic),
     ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
+    ...(spec.handover ? { handover: true as const } : {}),
     slo: { successRate: spec.slo.successRate, queueTimeMs: spec.slo.queueTimeMs },
     ...(context.tracing ? { tracing: { ...context.tracing } } : {}),
     auth: { required: context.jwt && spec.auth.required, ...(spec.auth.roles ? { roles: spec.auth.roles } : {}) },

@@ -180,7 +180,11 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
 
     // Autoscaling: KEDA triggers that make sense for this model.
     const auto = spec.autoscaling;
-    if (auto) out.push(...checkAutoscaling(file, auto, spec.gpuPool !== undefined));
+    if (auto) out.push(...checkAutoscaling(file, auto, spec.gpuPool !== undefined, spec.handover === true));
+    out.push(...checkHandover(file, spec.handover === true, auto !== undefined, spec.canary?.analysis !== undefined));
+    if (spec.canary?.analysis && !auto && spec.replicas === 0) {
+      error(file, ['spec', 'replicas'], 'analysis-without-replicas', 'Flagger analyses a model that runs: `replicas: 0` under canary.analysis leaves nothing to serve', 'set `replicas` to 1 or more, or autoscale the model');
+    }
 
     if (spec.canary?.autoscaling && !auto) {
       error(file, ['spec', 'canary', 'autoscaling'], 'canary-autoscaling-alone', 'canary.autoscaling needs the model to autoscale: the canary uses its triggers', 'add `autoscaling` to the model, or give the canary a fixed `replicas`', 'key');
@@ -211,7 +215,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
 }
 
 /** Autoscaling rules shared by models and pipelines (whose servers have no GPU). */
-export function checkAutoscaling(file: SourceFile, auto: AutoscalingSpec, hasGpu: boolean): Diagnostic[] {
+export function checkAutoscaling(file: SourceFile, auto: AutoscalingSpec, hasGpu: boolean, handover: boolean): Diagnostic[] {
   const out: Diagnostic[] = [];
   const error = (path: DataPath, code: string, message: string, hint?: string, at: 'key' | 'value' = 'value') =>
     out.push({ severity: 'error', code, file: file.path, ...file.locate(path, at), message, ...(hint ? { hint } : {}) });
@@ -243,10 +247,29 @@ export function checkAutoscaling(file: SourceFile, auto: AutoscalingSpec, hasGpu
       if (triggers[k] !== undefined) error([...at, 'triggers', k], 'gpu-trigger-on-cpu', `${k} needs a GPU, but ${file.path.includes('/pipelines/') ? 'a pipeline server runs on CPU' : 'the model has no gpuPool'}`, 'scale a CPU-only model on queueTimeMs, inferencesPerSecond or pendingRequests', 'key');
     }
   }
-  if (file.has(['spec', 'replicas'])) {
+  if (file.has(['spec', 'replicas']) && !handover) {
     warn(['spec', 'replicas'], 'replicas-ignored', '`replicas` is ignored: the model autoscales between minReplicas and maxReplicas', 'remove `replicas`');
   }
   return out;
+}
+
+/**
+ * A handover is one pull request of a two-step change: it must have something to hand over, and it
+ * must not be forgotten (Flux leaves the Deployment alone while it is set).
+ */
+export function checkHandover(file: SourceFile, handover: boolean, autoscales: boolean, analysis: boolean): Diagnostic[] {
+  if (!handover) return [];
+  const at = { file: file.path, ...file.locate(['spec', 'handover']) };
+  if (!autoscales && !analysis) {
+    return [{ severity: 'error', code: 'handover-without-takeover', ...at, message: '`handover` has nothing to hand over: it is the first step of turning `autoscaling` on or `canary.analysis` on or off', hint: 'remove `handover`' }];
+  }
+  return [{
+    severity: 'warning',
+    code: 'handover-pending',
+    ...at,
+    message: 'while `handover` is set Flux leaves the running Deployment as it is: changes to its pods do not reach the cluster',
+    hint: 'merge nothing else for this model, and remove `handover` in the next pull request (`tritonops diff` says when)',
+  }];
 }
 
 /** Auth rules shared by models and pipelines. */

@@ -201,6 +201,13 @@ const Triggers = Type.Object(
   },
 );
 
+/** The first step of a change the cluster takes in two steps; see docs/transitions.md. */
+export const Handover = Type.Boolean({
+  description:
+    'First step of a change the cluster must take in two pull requests: turning `autoscaling` on for a running model with more than one replica, or turning `canary.analysis` on or off. While it is set, Flux leaves the running Deployment as it is (and, for analysis, tritonops keeps its own Service and routes beside Flagger\'s) so that the autoscaler or Flagger can take over without a drop in replicas. Remove it in the next pull request, when `tritonops diff` says the takeover is done.',
+  examples: [true],
+});
+
 export const Autoscaling = Type.Object(
   {
     minReplicas: Defaulted(Bounds.minReplicas),
@@ -245,7 +252,7 @@ export const Autoscaling = Type.Object(
   },
   {
     additionalProperties: false,
-    description: 'Autoscaling by KEDA on Triton\'s own metrics. The Deployment then carries no replica count (`replicas` is ignored), so Flux syncs never reset it.',
+    description: 'Autoscaling by KEDA on Triton\'s own metrics. The Deployment then carries no replica count (`replicas` is ignored, except during a `handover`), so Flux syncs never reset it.',
     examples: [{ minReplicas: 1, maxReplicas: 4, triggers: { queueTimeMs: 50 } }],
   },
 );
@@ -377,6 +384,7 @@ export const ModelSpec = Type.Object(
       }),
     ),
     autoscaling: Type.Optional(Autoscaling),
+    handover: Type.Optional(Handover),
     slo: Defaulted(Slo),
     tracing: Type.Optional(Tracing),
     traffic: Defaulted(Traffic),

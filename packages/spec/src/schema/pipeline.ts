@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
 import { Dictionary, DNS_LABEL_PATTERN, Envelope, MODEL_NAME_MAX } from './common.ts';
-import { Auth, Autoscaling, Image, Repository, Resources, Slo, Traffic } from './model.ts';
+import { Auth, Autoscaling, Handover, Image, Repository, Resources, Slo, Traffic } from './model.ts';
 import { Signatures, Tensor, TENSOR_NAME_PATTERN } from './tensor.ts';
 
 /** `input.<TENSOR>` (the pipeline's input) or `<step>.<TENSOR>` (an earlier step's output). */
@@ -65,6 +65,7 @@ export const PipelineSpec = Type.Object(
     ),
     replicas: Defaulted(Type.Integer({ minimum: 0, maximum: 1000, default: 1, description: 'Replicas of the pipeline server, when it does not autoscale.', examples: [2] })),
     autoscaling: Type.Optional(Autoscaling),
+    handover: Type.Optional(Handover),
     resources: Defaulted(Resources({ cpu: '2', memory: '4Gi', shm: '1Gi' })),
     auth: Defaulted(Auth),
     traffic: Defaulted(Traffic),
