@@ -52,7 +52,8 @@ function modelYaml(name: string, m: ModelCase): string {
     '  image: nvcr.io/nvidia/tritonserver:24.10-py3',
     `  repository: s3://models/${name}/v1`,
     ...(m.gpu ? ['  gpuPool: t4', `  gpus: ${m.gpus}`] : []),
-    `  replicas: ${m.replicas}`,
+    // Flagger needs a model that runs (validation refuses `replicas: 0` under analysis).
+    `  replicas: ${m.analysis && !m.autoscale ? Math.max(1, m.replicas) : m.replicas}`,
     `  resources: { cpu: "2", memory: ${m.memoryGi}Gi, shm: 1Gi }`,
     `  cache: ${m.cache}`,
     ...(m.publicModel ? ['  auth: { required: false }'] : []),

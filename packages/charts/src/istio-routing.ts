@@ -55,8 +55,11 @@ export function addVirtualServices(scope: Construct, env: EnvironmentCore, model
       : {}),
   };
   const to = (subset: string, port?: number): Destination['destination'] => ({ host, subset, ...(port ? { port: { number: port } } : {}) });
+  // A route names the canary subset only while it sends the canary traffic: removing the canary
+  // then takes two steps (weight to 0, then the track), and Envoy never routes to a subset that
+  // is gone (Istio's "make before break").
   const split = (port?: number): Destination[] =>
-    routing
+    routing && routing.weight > 0
       ? [
           { destination: to('stable', port), weight: 100 - routing.weight },
           { destination: to('canary', port), weight: routing.weight },

@@ -9,6 +9,7 @@
  * exactly one copy is published, no replica ever sees a half-copied repository, and every replica
  * after the first finds the release in place and starts without downloading.
  */
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { EnvironmentCore, ModelCachePlan, SfsPlan } from '@tritonops/spec';
@@ -16,8 +17,26 @@ import { environmentLabels, FLUX_PRUNE_DISABLED } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT } from './pod-security.ts';
 import { s3CredentialEnv } from './s3-source.ts';
 
+/**
+ * The share's identity: its server and path. A PersistentVolume's source is immutable, so the
+ * volume and its claim are named after it; another share is a new volume and claim, onto which
+ * the pods roll one by one, while the old pair stays (never pruned) until deleted by hand.
+ */
+function shareId(sfs: SfsPlan): string {
+  return createHash('sha256').update(`${sfs.server}\0${sfs.path}`).digest('hex').slice(0, 8);
+}
+
 /** Name of the claim in the environment namespace. */
-export const MODEL_CACHE_CLAIM = 'model-cache';
+export function modelCacheClaimName(sfs: SfsPlan): string {
+  return `model-cache-${shareId(sfs)}`;
+}
+
+/**
+ * What the claim requests. NFS ignores sizes, and a statically bound claim's request can never
+ * change (the API server refuses both growing and shrinking it), while the volume's capacity can:
+ * the claim asks for the least, and the share's `size` is the volume's capacity alone.
+ */
+export const MODEL_CACHE_CLAIM_REQUEST = '1Mi';
 /** Where the share is mounted in every container that uses it. */
 export const MODEL_CACHE_MOUNT = '/model-cache';
 /** Hugging Face cache directory inside the share, and where Triton sees it. */
@@ -27,8 +46,8 @@ export const HF_CACHE_MOUNT = '/var/cache/huggingface';
 export const COMPLETE_MARKER = '.tritonops-complete';
 
 /** PersistentVolumes are cluster-scoped: the name carries the namespace to stay unique. */
-export function modelCacheVolumeName(env: EnvironmentCore): string {
-  return `${env.namespace}-model-cache`;
+export function modelCacheVolumeName(env: EnvironmentCore, sfs: SfsPlan): string {
+  return `${env.namespace}-model-cache-${shareId(sfs)}`;
 }
 
 /**
@@ -40,7 +59,7 @@ export class SfsShare extends Construct {
   constructor(scope: Construct, id: string, env: EnvironmentCore, sfs: SfsPlan) {
     super(scope, id);
     const labels = { ...environmentLabels(env), 'app.kubernetes.io/component': 'model-cache' };
-    const volumeName = modelCacheVolumeName(env);
+    const volumeName = modelCacheVolumeName(env, sfs);
     new k8s.KubePersistentVolume(this, 'volume', {
       metadata: { name: volumeName, labels, annotations: { ...FLUX_PRUNE_DISABLED } },
       spec: {
@@ -52,17 +71,17 @@ export class SfsShare extends Construct {
         volumeMode: 'Filesystem',
         mountOptions: [...sfs.mountOptions],
         nfs: { server: sfs.server, path: sfs.path },
-        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: env.namespace, name: MODEL_CACHE_CLAIM },
+        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: env.namespace, name: modelCacheClaimName(sfs) },
       },
     });
     new k8s.KubePersistentVolumeClaim(this, 'claim', {
-      metadata: { name: MODEL_CACHE_CLAIM, namespace: env.namespace, labels, annotations: { ...FLUX_PRUNE_DISABLED } },
+      metadata: { name: modelCacheClaimName(sfs), namespace: env.namespace, labels, annotations: { ...FLUX_PRUNE_DISABLED } },
       spec: {
         accessModes: ['ReadWriteMany'],
         storageClassName: '',
         volumeName,
         volumeMode: 'Filesystem',
-        resources: { requests: { storage: k8s.Quantity.fromString(sfs.size) } },
+        resources: { requests: { storage: k8s.Quantity.fromString(MODEL_CACHE_CLAIM_REQUEST) } },
       },
     });
   }

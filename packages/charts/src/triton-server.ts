@@ -12,7 +12,7 @@ import { gpuPlacement } from './gpu-placement.ts';
 import { deploymentSelector, FLUX_APPLY_IF_NOT_PRESENT, modelLabels, modelSelector, trackSelector } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './pod-security.ts';
 import { s3CredentialEnv } from './s3-source.ts';
-import { HF_CACHE_MOUNT, HF_CACHE_SUBPATH, MODEL_CACHE_CLAIM, MODEL_CACHE_MOUNT, modelSyncInitContainer } from './sfs-cache.ts';
+import { HF_CACHE_MOUNT, HF_CACHE_SUBPATH, modelCacheClaimName, MODEL_CACHE_MOUNT, modelSyncInitContainer } from './sfs-cache.ts';
 
 /** Triton's ports. Fixed, so that Services, probes, monitors and routes always agree. */
 export const PORTS = { http: 8000, grpc: 8001, metrics: 8002 } as const;
@@ -225,12 +225,12 @@ function podSpec(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan, g
 
   const volumeMounts: k8s.VolumeMount[] = [{ name: 'dshm', mountPath: '/dev/shm' }];
   const volumes: k8s.Volume[] = [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(model.resources.shm) } }];
-  if (cache) {
+  if (cache && env.sfs) {
     volumeMounts.push(
       { name: 'model-cache', mountPath: MODEL_CACHE_MOUNT, readOnly: true },
       { name: 'model-cache', mountPath: HF_CACHE_MOUNT, subPath: HF_CACHE_SUBPATH },
     );
-    volumes.push({ name: 'model-cache', persistentVolumeClaim: { claimName: MODEL_CACHE_CLAIM } });
+    volumes.push({ name: 'model-cache', persistentVolumeClaim: { claimName: modelCacheClaimName(env.sfs) } });
   }
   if (generated) {
     volumeMounts.push({ name: 'generated-models', mountPath: GENERATED_REPOSITORY_MOUNT, readOnly: true });

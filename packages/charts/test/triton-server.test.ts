@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderEnvironment } from '../src/index.ts';
-import { planOf } from './plans.ts';
+import { ENVIRONMENT, planOf } from './plans.ts';
 
 type Obj = Record<string, any>;
 const plan = planOf({
@@ -144,7 +144,7 @@ describe('the shared SFS model cache', () => {
     expect(key).toBe('repositories/s3.example.com/models/densenet/v1');
     expect(triton('densenet').args[0]).toBe(`--model-repository=/model-cache/${key}`);
     expect(triton('densenet').volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/model-cache', readOnly: true });
-    expect(pod.volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: 'model-cache' } });
+    expect(pod.volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: objects.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name } });
   });
 
   it('gives the S3 keys only to the container that reads S3', () => {
@@ -157,13 +157,31 @@ describe('the shared SFS model cache', () => {
   });
 
   it('is a ReadWriteMany claim bound to an NFS volume, both never pruned by Flux', () => {
-    const pv = find('PersistentVolume', 'inference-model-cache');
-    const pvc = find('PersistentVolumeClaim', 'model-cache');
+    const pv = objects.find((o) => o.kind === 'PersistentVolume')!;
+    const pvc = objects.find((o) => o.kind === 'PersistentVolumeClaim')!;
+    expect(pv.metadata.name).toMatch(/^inference-model-cache-[0-9a-f]{8}$/);
+    expect(pvc.metadata.name).toMatch(/^model-cache-[0-9a-f]{8}$/);
+    expect(pv.spec.claimRef).toMatchObject({ namespace: 'inference', name: pvc.metadata.name });
     expect(pv.spec.nfs).toEqual({ server: '10.0.0.2', path: '/shares/cache' });
     expect(pv.spec.accessModes).toEqual(['ReadWriteMany']);
     expect(pv.spec.persistentVolumeReclaimPolicy).toBe('Retain');
     expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteMany'], volumeName: pv.metadata.name, storageClassName: '' });
     for (const o of [pv, pvc, find('Namespace', 'inference')]) expect(o.metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('disabled');
+  });
+
+  it('changes only what the API server lets change: a new share is a new volume and claim, a new size only the capacity', () => {
+    const render = (sfs: string) =>
+      renderEnvironment(planOf({ densenet: '  cache: sfs\n' }, ENVIRONMENT.replace('sfs: { server: 10.0.0.2, path: /shares/cache, size: 100Gi }', sfs))).flatMap((f) => f.objects as Obj[]);
+    const names = (objs: Obj[]) => objs.filter((o) => o.kind.startsWith('PersistentVolume')).map((o) => o.metadata.name);
+    const base = render('sfs: { server: 10.0.0.2, path: /shares/cache, size: 100Gi }');
+    const bigger = render('sfs: { server: 10.0.0.2, path: /shares/cache, size: 200Gi }');
+    expect(names(bigger)).toEqual(names(base));
+    expect(bigger.find((o) => o.kind === 'PersistentVolumeClaim')!.spec).toEqual(base.find((o) => o.kind === 'PersistentVolumeClaim')!.spec);
+    expect(bigger.find((o) => o.kind === 'PersistentVolume')!.spec.capacity).toEqual({ storage: '200Gi' });
+    for (const other of ['sfs: { server: 10.0.0.3, path: /shares/cache, size: 100Gi }', 'sfs: { server: 10.0.0.2, path: /shares/cache2, size: 100Gi }']) {
+      const moved = render(other);
+      expect(names(moved).filter((n) => names(base).includes(n))).toEqual([]);
+    }
   });
 });
 
