@@ -33,6 +33,6 @@ describe('GitHub workflows', () => {
 
   it('the pull-request workflow validates, tests, checks flux/ and posts the diff', () => {
     const text = readFileSync(join(DIR, 'pull-request.yml'), 'utf8');
-    for (const command of ['npm ci', 'npx tritonops validate', 'npm test', 'npx tritonops synth --check', 'tritonops diff --base']) expect(text).toContain(command);
+    for (const command of ['npm ci', 'npx tritonops validate', 'npm test', 'npx tritonops synth --check', 'tritonops diff --base', 'npx tritonops validate --base "$BASE_REF"']) expect(text).toContain(command);
   });
 });

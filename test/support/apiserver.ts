@@ -179,13 +179,15 @@ export async function startApiServer(): Promise<{ address: ApiServerAddress; sto
 }
 
 /**
- * The run's API server, or why there is none. Outside CI a test skips with that reason; in CI
- * (`CI` set) it fails, because CI must skip nothing.
+ * The run's API server, or why there is none. A test skips with that reason, except in CI (`CI`
+ * set) with ../shared present, where it fails: that CI must skip nothing.
  */
 export function apiServer(): ApiClient | { unavailable: string } {
   const provided = inject('apiserver');
   if ('unavailable' in provided) {
-    if (process.env.CI) throw new Error(`CI must run the API-server tests: ${provided.unavailable}`);
+    // tritonops' own CI has ../shared beside the clone and must skip nothing; a platform team's CI
+    // (a clone without ../shared) skips, saying why.
+    if (process.env.CI && existsSync(DIR)) throw new Error(`CI must run the API-server tests: ${provided.unavailable}`);
     return provided;
   }
   return new ApiClient(provided);

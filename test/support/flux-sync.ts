@@ -29,9 +29,15 @@ function stageOf(object: KubeObject): number {
   return object.kind.endsWith('Class') ? 1 : 2;
 }
 
-function orderOf(object: KubeObject): number {
-  const i = KIND_ORDER.indexOf(object.kind);
-  return i < 0 ? KIND_ORDER.length : i;
+/** ssa.ReconcileOrder: the listed kinds first, then by group and kind; ties by namespace and name. */
+function compareOrder(a: KubeObject, b: KubeObject): number {
+  const index = (o: KubeObject) => {
+    const i = KIND_ORDER.indexOf(o.kind);
+    return i < 0 ? KIND_ORDER.length : i;
+  };
+  const group = (o: KubeObject) => (o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '');
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return index(a) - index(b) || cmp(group(a), group(b)) || cmp(a.kind, b.kind) || cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name, b.metadata.name);
 }
 
 export const keyOf = (o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>) => `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -60,6 +66,11 @@ export class FluxSync {
     private readonly api: ApiClient,
     /** The Kustomization this sync plays: its name goes into the owner labels. */
     private readonly kustomization = 'models',
+    /**
+     * Called after every single apply and delete, for invariants that must hold at every moment
+     * of a sync, not only at its end (a route never names a subset that is gone).
+     */
+    private readonly afterEachStep: (step: string) => Promise<void> = async () => {},
   ) {}
 
   private owned(object: KubeObject): KubeObject {
@@ -78,7 +89,7 @@ export class FluxSync {
   async sync(objects: readonly KubeObject[]): Promise<SyncResult> {
     const stages: KubeObject[][] = [[], [], []];
     for (const o of objects) stages[stageOf(o)]!.push(o);
-    stages[2]!.sort((a, b) => orderOf(a) - orderOf(b));
+    stages[2]!.sort(compareOrder);
     for (const all of stages) {
       const stage: KubeObject[] = [];
       for (const object of all) if (!(await this.skipped(object))) stage.push(this.owned(object));
@@ -91,12 +102,13 @@ export class FluxSync {
       for (const object of stage) {
         const applied = await this.api.apply(object);
         if (applied.status !== 200 && applied.status !== 201) throw new Error(`${keyOf(object)} passed its dry run but not its apply: ${String(applied.body.message)}`);
+        await this.afterEachStep(`applied ${keyOf(object)}`);
       }
     }
     const next = new Map(objects.map((o) => [keyOf(o), o] as const));
     const pruned: string[] = [];
-    for (const [key, object] of [...this.inventory].reverse()) {
-      if (next.has(key)) continue;
+    const stale = [...this.inventory].filter(([key]) => !next.has(key)).sort(([, a], [, b]) => compareOrder(b, a));
+    for (const [key, object] of stale) {
       const live = await this.api.get(object);
       if (live.status === 404) continue;
       const body = live.body as KubeObject;
@@ -104,6 +116,7 @@ export class FluxSync {
       if (marked(body, `${FLUX}/prune`, 'disabled') || marked(body, `${FLUX}/reconcile`, 'disabled')) continue;
       await this.api.delete(object);
       pruned.push(key);
+      await this.afterEachStep(`pruned ${key}`);
     }
     this.inventory = next;
     return { refused: [], pruned };

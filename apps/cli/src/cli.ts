@@ -77,14 +77,21 @@ Exit codes:
 Docs: README.md, docs/spec-reference.md`;
 
 const HELP: Record<string, string> = {
-  validate: `Usage: tritonops validate [--env <name>]... [--root <dir>]
+  validate: `Usage: tritonops validate [--env <name>]... [--base <git-ref>] [--root <dir>]
 
 Reads environments/<env>/environment.yaml and environments/<env>/models/*.yaml, checks their
 shape against the JSON Schemas and the references between them, and prints every problem as
   file:line:col: error: message
 with the offending line and a hint. Warnings do not fail the command.
 
-Exit codes: 0 no errors, 1 errors found, 2 usage error.`,
+  --base <git-ref>  Also judge every change since <git-ref> as the live cluster takes it: a change
+                    that needs two steps (autoscaling or Flagger analysis switched on without a
+                    handover, a weighted canary added or removed at once, a field the API server
+                    cannot change) is an error naming the first step to merge; a disruptive one
+                    (pods restart, Flagger starts, an outage) a warning saying what happens.
+                    CI runs it on every pull request; see docs/transitions.md.
+
+Exit codes: 0 no errors, 1 errors found, 2 usage error (e.g. unknown ref).`,
   synth: `Usage: tritonops synth [--env <name>]... [--check] [--root <dir>]
 
 Validates the specs, renders them and replaces flux/ with the result, all or nothing: on any
@@ -133,15 +140,18 @@ on, and the tensors on the edges.
 Exit codes: 0 printed, 1 spec errors, 2 usage error (unknown pipeline or environment).`,
   diff: `Usage: tritonops diff [--base <git-ref>] [--env <name>]... [--format text|markdown|json] [--root <dir>]
 
-Renders the specs at <git-ref> (read with git archive: the working tree and the index are not
-touched) and in the working tree, and reports per environment first what matters to a reviewer
-(releases, canary traffic, replicas and autoscaling bounds, GPU demand per pool, auth, models and
-pipelines added or removed), then every Kubernetes object added, removed or changed, with a
-compact YAML diff. --format markdown is made for a PR comment; json for tools.
+Renders the specs at <git-ref> (read from Git objects: the working tree and the index are not
+touched) and in the working tree, and reports per environment first what each change does to the
+live cluster (safe; disruptive, saying what happens; or needs two steps, naming the first one to
+merge), then what matters to a reviewer (releases, canary traffic, replicas and autoscaling
+bounds, GPU demand per pool, auth, models and pipelines added or removed), then every Kubernetes
+object added, removed or changed, with a compact YAML diff. --format markdown is made for a PR
+comment; json for tools.
 
 --base defaults to the merge base of HEAD with origin/main (or main).
 
-Exit codes: 0 no changes, 3 changes present, 1 spec errors, 2 usage error (e.g. unknown ref).`,
+Exit codes: 0 no changes, 3 changes present, 1 spec errors or a change that needs two steps,
+2 usage error (e.g. unknown ref).`,
   promote: `Usage: tritonops promote <model>... --from <env> --to <env> [--root <dir>]
        tritonops promote --all --from <env> --to <env>
 
@@ -229,7 +239,7 @@ async function dispatch(argv: readonly string[], io: Io, setRoot: (root: string)
   if (values.check && verb !== 'synth') return usage(io, `--check is an option of synth, not of ${verb}`, [], undefined, verb);
   if (values.format !== undefined && !['capacity', 'graph', 'diff'].includes(verb)) return usage(io, `--format is an option of capacity, graph and diff, not of ${verb}`, [], undefined, verb);
   if ((values.from !== undefined || values.to !== undefined || values.all) && verb !== 'promote') return usage(io, `--from, --to and --all are options of promote, not of ${verb}`, [], undefined, verb);
-  if (values.base !== undefined && verb !== 'diff') return usage(io, `--base is an option of diff, not of ${verb}`, [], undefined, verb);
+  if (values.base !== undefined && verb !== 'diff' && verb !== 'validate') return usage(io, `--base is an option of diff and validate, not of ${verb}`, [], undefined, verb);
   const formats: readonly string[] = verb === 'graph' ? GRAPH_FORMATS : verb === 'diff' ? DIFF_FORMATS : CAPACITY_FORMATS;
   const format = values.format ?? formats[0]!;
   if (!formats.includes(format)) return usage(io, `unknown format "${values.format}"`, [...formats], values.format, verb);
@@ -271,7 +281,7 @@ async function dispatch(argv: readonly string[], io: Io, setRoot: (root: string)
   }
   switch (verb) {
     case 'validate':
-      return validateCommand({ ...options, noCache: values['no-cache'] ?? false }, io);
+      return validateCommand({ ...options, noCache: values['no-cache'] ?? false, ...(values.base !== undefined ? { base: values.base } : {}) }, io);
     case 'synth': {
       const { synthCommand } = await import('./commands/synth.ts');
       return synthCommand({ ...options, check: values.check ?? false, allowRemoval: values['allow-removal'] ?? false, noCache: values['no-cache'] ?? false }, io);

@@ -10,6 +10,7 @@
  *   cells — a Markdown table cannot hold every text safely, since its cells split on `|` before
  *   code spans are read.
  */
+import type { Transition } from '@tritonops/charts';
 import type { SummaryItem } from '@tritonops/spec';
 
 function longestRun(text: string, char: string): number {
@@ -51,4 +52,20 @@ export function summaryTable(items: readonly SummaryItem[]): string {
     ...items.map((s) => `<tr>${cell(s.subject)}${cell(s.what)}${cell(s.before)}${cell(s.after)}</tr>`),
     '</table>',
   ].join('\n');
+}
+
+/** tritonops' own prose, HTML-escaped whole, its `code` spans shown as code. */
+function prose(text: string): string {
+  return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+export const TRANSITION_LABELS = { 'two-steps': '⛔ needs two steps', disruptive: '⚠️ disruptive', safe: '✅ safe' } as const;
+
+/** What each change does to the cluster, worst first, as a table whose cells are all escaped. */
+export function transitionTable(transitions: readonly Transition[]): string {
+  const rows = transitions.map(
+    (t) =>
+      `<tr><td>${TRANSITION_LABELS[t.class]}</td><td><code>${escapeHtml(t.subject)}</code></td><td>${prose(t.change)}</td><td>${prose(t.effect)}</td><td>${t.step ? `${t.class === 'two-steps' ? '<b>First:</b> ' : '<b>Next:</b> '}${prose(t.step)}` : ''}</td></tr>`,
+  );
+  return ['<table>', '<tr><th>Class</th><th>Subject</th><th>Change</th><th>What the cluster experiences</th><th>Step</th></tr>', ...rows, '</table>'].join('\n');
 }

@@ -31,7 +31,7 @@ const edit = (root: string, path: string, from: string, to: string) => {
 };
 
 describe('tritonops diff', () => {
-  it('reports a canary-weight change, a model added and a release promoted (golden Markdown), touching neither the working tree nor the index', async () => {
+  it('reports a canary-weight change, a model added and a release promoted, refusing the weighted canary it brings (golden Markdown), touching neither the working tree nor the index', async () => {
     const root = repository();
     edit(root, 'environments/staging/models/whisper.yaml', 'weight: 10', 'weight: 25');
     writeFileSync(
@@ -47,7 +47,9 @@ describe('tritonops diff', () => {
     const index = readFileSync(join(root, '.git/index'));
     const result = await cli(root, 'diff', '--base', 'HEAD~1', '--format', 'markdown');
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(3);
+    // The promotion brings staging's canary, weighted 25%, to a live production model: refused,
+    // with the first step (the canary at weight 0) named.
+    expect(result.code).toBe(1);
     const markdown = `${result.stdout.replace(/\(([0-9a-f]{12})\)/g, '(<commit>)')}\n`;
     expectGolden('diff.md', markdown);
     expect(git(root, 'status', '--porcelain')).toBe(status);

@@ -26,3 +26,4 @@ export * from './model-config.ts';
 export * from './pipeline-server.ts';
 export * from './render.ts';
 export * from './fingerprint.ts';
+export * from './transitions.ts';

@@ -5,12 +5,13 @@
  * with a compact YAML diff. Text for terminals, Markdown for a PR comment, JSON for tools.
  */
 import { structuredPatch } from 'diff';
-import { renderEnvironment, toYaml, type RenderedFile } from '@tritonops/charts';
-import { changedPipelines, compareStrings, listEnvironments, loadWorkspace, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
+import { classifyTransitions, renderEnvironment, toYaml, type RenderedFile, type Transition } from '@tritonops/charts';
+import { changedPipelines, compareStrings, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
-import { fileHistory, GitError, GitSpecTree, resolveBase, unrenderedChanges, type UnrenderedChange } from '../git.ts';
+import { unrenderedChanges, type UnrenderedChange } from '../git.ts';
+import { loadBasePlans } from '../base-plans.ts';
 import { isRendered } from '../output-tree.ts';
-import { code, fenced, summaryTable } from '../markdown.ts';
+import { code, fenced, summaryTable, transitionTable, TRANSITION_LABELS } from '../markdown.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 
@@ -31,6 +32,8 @@ export interface EnvironmentDiff {
   readonly summary: readonly SummaryItem[];
   readonly objects: readonly ObjectChange[];
   readonly pipelines: readonly { name: string; mermaid: string }[];
+  /** What each change does to the live cluster: safe, disruptive, or two steps (refused). */
+  readonly transitions: readonly Transition[];
 }
 
 function objectsOf(files: readonly RenderedFile[]): Map<string, { file: string; text: string }> {
@@ -50,7 +53,8 @@ function compactDiff(before: string, after: string): string {
 }
 
 export function diffEnvironment(name: string, before: EnvironmentPlan | undefined, after: EnvironmentPlan | undefined): EnvironmentDiff {
-  const [ob, oa] = [objectsOf(before ? renderEnvironment(before) : []), objectsOf(after ? renderEnvironment(after) : [])];
+  const [fb, fa] = [before ? renderEnvironment(before) : [], after ? renderEnvironment(after) : []];
+  const [ob, oa] = [objectsOf(fb), objectsOf(fa)];
   const objects: ObjectChange[] = [];
   for (const key of [...new Set([...ob.keys(), ...oa.keys()])].sort(compareStrings)) {
     const [b, a] = [ob.get(key), oa.get(key)];
@@ -62,16 +66,28 @@ export function diffEnvironment(name: string, before: EnvironmentPlan | undefine
     summary: summarizeChange(before, after),
     objects,
     pipelines: after ? changedPipelines(before, after).map((p) => ({ name: p.graph.name, mermaid: pipelineMermaid(after, p) })) : [],
+    transitions: classifyTransitions(before && { plan: before, files: fb }, after && { plan: after, files: fa }),
   };
 }
 
 const UNRENDERED_NOTE = 'files under flux/ that tritonops did not render changed; no spec describes them, so read them yourself';
 
+const CLASS_ORDER = { 'two-steps': 0, disruptive: 1, safe: 2 } as const;
+/** Worst first; within a class, in the order the rules found them (environment, then by name). */
+const worstFirst = (ts: readonly Transition[]) => ts.map((t, i) => [t, i] as const).sort(([a, i], [b, j]) => CLASS_ORDER[a.class] - CLASS_ORDER[b.class] || i - j).map(([t]) => t);
+const REFUSED_NOTE = 'this change needs two steps: merge the first step named below on its own, then the rest';
+
 export function formatText(diffs: readonly EnvironmentDiff[], base: string, unrendered: readonly UnrenderedChange[] = []): string {
   const lines = [`tritonops diff against ${base}`];
+  if (diffs.some((d) => d.transitions.some((t) => t.class === 'two-steps'))) lines.push('', `refused: ${REFUSED_NOTE}`);
   if (unrendered.length > 0) lines.push('', `${UNRENDERED_NOTE}:`, ...unrendered.map((u) => `  ${u.change} ${u.path}`));
   for (const d of diffs) {
     lines.push('', `environment ${d.environment}: ${d.summary.length} change(s), ${d.objects.length} object(s)`);
+    if (d.transitions.length > 0) lines.push('  what this does to the cluster:');
+    for (const t of worstFirst(d.transitions)) {
+      lines.push(`    [${TRANSITION_LABELS[t.class].replace(/^\S+ /, '')}] ${t.subject}: ${t.change}`, `        ${t.effect}`);
+      if (t.step) lines.push(`        ${t.class === 'two-steps' ? 'first' : 'next'}: ${t.step}`);
+    }
     for (const s of d.summary) lines.push(`  ${s.subject}: ${s.what}: ${s.before} -> ${s.after}`);
     for (const o of d.objects) {
       lines.push(`  ${o.change === 'added' ? '+' : o.change === 'removed' ? '-' : '~'} ${o.key} (${o.file})`);
@@ -84,10 +100,12 @@ export function formatText(diffs: readonly EnvironmentDiff[], base: string, unre
 
 export function formatMarkdown(diffs: readonly EnvironmentDiff[], base: string, unrendered: readonly UnrenderedChange[] = []): string {
   const lines = ['## tritonops diff', '', `Compared with ${code(base)}.`];
+  if (diffs.some((d) => d.transitions.some((t) => t.class === 'two-steps'))) lines.push('', `> **Refused**: ${REFUSED_NOTE}.`);
   if (unrendered.length > 0) lines.push('', `**Read these yourself**: ${UNRENDERED_NOTE}.`, '', ...unrendered.map((u) => `- ${u.change} ${code(u.path)}`));
   if (diffs.length === 0) lines.push('', 'No environment changes.');
   for (const d of diffs) {
     lines.push('', `### ${d.environment}`, '');
+    if (d.transitions.length > 0) lines.push('What this does to the cluster:', '', transitionTable(worstFirst(d.transitions)), '');
     if (d.summary.length > 0) lines.push(summaryTable(d.summary), '');
     for (const p of d.pipelines) lines.push(`Pipeline ${code(p.name)}:`, '', fenced(p.mermaid, 'mermaid'), '');
     const counts = (['added', 'changed', 'removed'] as const).map((c) => `${d.objects.filter((o) => o.change === c).length} ${c}`).join(', ');
@@ -99,42 +117,22 @@ export function formatMarkdown(diffs: readonly EnvironmentDiff[], base: string, 
 }
 
 export async function diffCommand(options: { root: string; envs?: string[]; base?: string; format: DiffFormat }, io: Io): Promise<number> {
-  let base: { commit: string; label: string };
-  try {
-    base = resolveBase(options.root, options.base);
-  } catch (error) {
-    io.err(`error: ${(error as Error).message}`);
-    return error instanceof GitError ? EXIT.usage : EXIT.internal;
-  }
   const after = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}) });
   if (after.hasErrors) {
     await reportDiagnostics(io, after.diagnostics, after.sources);
     io.err(`diff needs valid specs in the working tree: ${tally(after.diagnostics)}`);
     return EXIT.problems;
   }
-  let tree: GitSpecTree;
-  try {
-    tree = new GitSpecTree(options.root, base.commit);
-  } catch (error) {
-    io.err(`error: ${(error as Error).message}`);
-    return error instanceof GitError ? EXIT.usage : EXIT.internal;
-  }
-  const known = listEnvironments(tree).filter((e) => !options.envs || options.envs.includes(e));
-  // With no environment of its own, a base that holds environments/ (as a link, say) is still loaded, to be reported.
-  const loadBase = known.length > 0 || (tree.exists && !options.envs);
-  const before = loadBase ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, ...(known.length > 0 ? { only: known } : {}), history: fileHistory(options.root, base.commit) }) : undefined;
-  if (before?.hasErrors) {
-    io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); showing every object of the working tree as added`);
-  }
-  const beforePlans = new Map((before && !before.hasErrors ? before.plans : []).map((p) => [p.name, p] as const));
+  const base = loadBasePlans(options, io);
+  if (typeof base === 'number') return base;
   const afterPlans = new Map(after.plans.map((p) => [p.name, p] as const));
-  const names = [...new Set([...beforePlans.keys(), ...afterPlans.keys()])].sort(compareStrings);
-  const diffs = names.map((n) => diffEnvironment(n, beforePlans.get(n), afterPlans.get(n))).filter((d) => d.summary.length > 0 || d.objects.length > 0);
+  const names = [...new Set([...base.plans.keys(), ...afterPlans.keys()])].sort(compareStrings);
+  const diffs = names.map((n) => diffEnvironment(n, base.plans.get(n), afterPlans.get(n))).filter((d) => d.summary.length > 0 || d.objects.length > 0 || d.transitions.length > 0);
   const unrendered = unrenderedChanges(options.root, base.commit, isRendered);
-  const label = `${base.label} (${base.commit.slice(0, 12)})`;
   const changes = diffs.length > 0 || unrendered.length > 0;
-  if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes, unrendered, environments: diffs }, null, 2));
-  else if (options.format === 'markdown') io.out(formatMarkdown(diffs, label, unrendered).trimEnd());
-  else io.out(formatText(diffs, label, unrendered));
-  return changes ? EXIT_CHANGES : EXIT.ok;
+  const refused = diffs.some((d) => d.transitions.some((t) => t.class === 'two-steps'));
+  if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes, refused, unrendered, environments: diffs }, null, 2));
+  else if (options.format === 'markdown') io.out(formatMarkdown(diffs, base.label, unrendered).trimEnd());
+  else io.out(formatText(diffs, base.label, unrendered));
+  return refused ? EXIT.problems : changes ? EXIT_CHANGES : EXIT.ok;
 }

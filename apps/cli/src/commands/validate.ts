@@ -1,4 +1,12 @@
-/** `tritonops validate`: every problem in the specs, at once. */
+/**
+ * `tritonops validate`: every problem in the specs, at once. With `--base <rev>` also every change
+ * from that revision the live cluster cannot take in one step (an error naming the first step)
+ * and every disruptive one (a warning saying what the cluster does): what CI runs on a PR.
+ */
+import { join, relative, sep } from 'node:path';
+import { classifyTransitions, renderEnvironment, type Transition } from '@tritonops/charts';
+import { compareStrings, type Diagnostic, type EnvironmentPlan, type SourceFile } from '@tritonops/spec';
+import { loadBasePlans } from '../base-plans.ts';
 import { WorkspaceCache } from '../cache.ts';
 import { refuseCommittedState } from '../committed-state.ts';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
@@ -8,20 +16,57 @@ import { reportDiagnostics, tally } from '../report.ts';
 export interface ValidateOptions extends CommonOptions {
   /** Ignore and do not write the workspace cache (.git/tritonops-cache/). */
   readonly noCache?: boolean;
+  /** Also classify every change from this Git revision (see packages/charts/src/transitions.ts). */
+  readonly base?: string;
 }
 
 export async function validateCommand(options: ValidateOptions, io: Io): Promise<number> {
   refuseCommittedState(options.root);
   const cache = options.noCache ? undefined : new WorkspaceCache(options.root);
   const result = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
-  await reportDiagnostics(io, result.diagnostics, result.sources);
   // Only files that passed their own checks are recorded, so saving after errors is safe too.
   cache?.save();
-  if (result.hasErrors) {
-    io.err(`validation failed: ${tally(result.diagnostics)}`);
+  let diagnostics = result.diagnostics;
+  if (!result.hasErrors && options.base !== undefined) {
+    const base = loadBasePlans({ root: options.root, base: options.base, ...(options.envs ? { envs: options.envs } : {}) }, io);
+    if (typeof base === 'number') {
+      await reportDiagnostics(io, diagnostics, result.sources);
+      return base;
+    }
+    const transitions = transitionsFrom(base.plans, result.plans);
+    diagnostics = [...diagnostics, ...transitions.flatMap((t) => transitionDiagnostic(t, options.root, io.cwd, result.sources))];
+  }
+  await reportDiagnostics(io, diagnostics, result.sources);
+  const errors = diagnostics.some((d) => d.severity === 'error');
+  if (errors) {
+    io.err(`validation failed: ${tally(diagnostics)}`);
     return EXIT.problems;
   }
   const models = result.plans.reduce((n, p) => n + p.models.length, 0);
-  io.out(`ok: ${result.plans.length} environment(s), ${models} model(s) valid (${tally(result.diagnostics)})`);
+  io.out(`ok: ${result.plans.length} environment(s), ${models} model(s) valid${options.base !== undefined ? `, every change from ${options.base} safe for a live cluster in one step` : ''} (${tally(diagnostics)})`);
   return EXIT.ok;
+}
+
+function transitionsFrom(before: Map<string, EnvironmentPlan>, after: readonly EnvironmentPlan[]): Transition[] {
+  const heads = new Map(after.map((p) => [p.name, p] as const));
+  return [...new Set([...before.keys(), ...heads.keys()])].sort(compareStrings).flatMap((name) => {
+    const [b, a] = [before.get(name), heads.get(name)];
+    return classifyTransitions(b && { plan: b, files: renderEnvironment(b) }, a && { plan: a, files: renderEnvironment(a) });
+  });
+}
+
+/** A two-step change is an error at its spec field, a disruptive one a warning; safe ones say nothing. */
+function transitionDiagnostic(t: Transition, root: string, cwd: string, sources: Map<string, SourceFile>): Diagnostic[] {
+  if (t.class === 'safe') return [];
+  const file = relative(cwd, join(root, ...t.at.file.split('/'))).split(sep).join('/');
+  const span = sources.get(file)?.locate(t.at.path, 'key') ?? { line: 1, col: 1, length: 1 };
+  const twoSteps = t.class === 'two-steps';
+  return [{
+    severity: twoSteps ? 'error' : 'warning',
+    code: twoSteps ? 'needs-two-steps' : 'disruptive-change',
+    file,
+    ...span,
+    message: `${t.subject}: ${t.change}: ${t.effect}`,
+    ...(t.step ? { hint: `${twoSteps ? 'first' : 'next'}: ${t.step}` } : {}),
+  }];
 }

@@ -1,0 +1,403 @@
+/**
+ * What a change does to a live cluster, the way Terraform's plan marks replacements. A render is
+ * valid on its own; the hazards are in the step from the objects Flux applied last (the base)
+ * to the new ones, which Flux applies by server-side apply and then prunes what left Git:
+ *
+ * - safe: nothing a caller notices;
+ * - disruptive: rendered, and reviewers are told what the cluster does (pods restart one by one,
+ *   Flagger starts, a handover runs, or an outage, said as such);
+ * - two steps: refused; the exact first pull request to merge is named.
+ *
+ * Every class is proven on a real API server by test/transitions.test.ts, and docs/transitions.md
+ * has the table. The rules read the plans (for the words of the spec) and the rendered objects
+ * (for what the API server will see), so they hold whatever spec field caused the change.
+ */
+import { compareStrings, type EnvironmentPlan, type ModelPlan, type TrackPlan } from '@tritonops/spec';
+import { FLUX_APPLY_IF_NOT_PRESENT } from './labels.ts';
+import { modelCacheVolumeName } from './sfs-cache.ts';
+import type { RenderedFile } from './serialize.ts';
+
+export type TransitionClass = 'safe' | 'disruptive' | 'two-steps';
+
+export interface Transition {
+  readonly class: TransitionClass;
+  /** `model whisper`, `pipeline speech-to-image`, `environment`. */
+  readonly subject: string;
+  /** What changed, in the words of the spec. */
+  readonly change: string;
+  /** What the cluster experiences when Flux applies it. */
+  readonly effect: string;
+  /** For two steps: the pull request to merge first. For a handover: what to merge next, and when. */
+  readonly step?: string;
+  /** The spec file and the field the change is at (the base's file when it was removed). */
+  readonly at: { readonly file: string; readonly path: readonly (string | number)[] };
+}
+
+type KubeObject = Record<string, any>;
+
+/** One environment's rendered objects by `kind namespace/name`. */
+function objectsOf(files: readonly RenderedFile[]): Map<string, KubeObject> {
+  const out = new Map<string, KubeObject>();
+  for (const f of files) {
+    for (const o of f.objects as KubeObject[]) out.set(`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
+  }
+  return out;
+}
+
+const json = (value: unknown) => JSON.stringify(value ?? null);
+const ifNotPresent = (d: KubeObject | undefined) =>
+  d?.metadata?.annotations?.[Object.keys(FLUX_APPLY_IF_NOT_PRESENT)[0]!] === Object.values(FLUX_APPLY_IF_NOT_PRESENT)[0];
+
+/** Where a model's (or pipeline server's) changes are reported. */
+interface Served {
+  readonly kind: 'model' | 'pipeline';
+  readonly plan: ModelPlan;
+}
+
+function servedOf(env: EnvironmentPlan | undefined): Map<string, Served> {
+  const out = new Map<string, Served>();
+  for (const m of env?.models ?? []) out.set(m.name, { kind: 'model', plan: m });
+  for (const p of env?.pipelines ?? []) out.set(p.server.name, { kind: 'pipeline', plan: p.server });
+  return out;
+}
+
+/** Whether a track's routes name its subset: only then does removing it need a first step. */
+function canaryRouted(m: ModelPlan): boolean {
+  const r = m.routing;
+  return r !== undefined && (r.weight > 0 || r.header !== undefined || r.mirrorPercent !== undefined);
+}
+
+const trackOf = (m: ModelPlan, track: 'stable' | 'canary'): TrackPlan | undefined => m.tracks.find((t) => t.track === track);
+
+export function classifyTransitions(
+  before: { plan: EnvironmentPlan; files: readonly RenderedFile[] } | undefined,
+  after: { plan: EnvironmentPlan; files: readonly RenderedFile[] } | undefined,
+): Transition[] {
+  const out: Transition[] = [];
+  if (!before && after) {
+    out.push({ class: 'safe', subject: 'environment', change: 'added', effect: 'Flux creates everything once the cluster is bootstrapped from flux/clusters/' + after.plan.name, at: { file: after.plan.sourcePath, path: [] } });
+    return out;
+  }
+  if (before && !after) {
+    out.push({
+      class: 'disruptive',
+      subject: 'environment',
+      change: 'removed',
+      effect: 'outage: Flux prunes every object it applied for this environment (models, routes, infrastructure); the namespace, the model cache volume and claim stay',
+      at: { file: before.plan.sourcePath, path: [] },
+    });
+    return out;
+  }
+  if (!before || !after) return out;
+  const [b, a] = [before.plan, after.plan];
+  const [ob, oa] = [objectsOf(before.files), objectsOf(after.files)];
+  const envAt = (path: (string | number)[]) => ({ file: a.sourcePath, path: ['spec', ...path] });
+
+  if (b.namespace !== a.namespace) {
+    out.push({
+      class: 'disruptive',
+      subject: 'environment',
+      change: `namespace ${b.namespace} → ${a.namespace}`,
+      effect:
+        `outage: Flux creates every model in ${a.namespace} and, in the same sync, deletes them from ${b.namespace}; each model answers again once its new pods are Ready (up to its startup timeout), at new in-cluster names (<model>.${a.namespace}.svc). ` +
+        `Create the S3 credentials Secret "${a.s3.credentialsSecret}" in ${a.namespace} before merging (it is not in Git); ${b.namespace} itself stays (never pruned), with its Secret and model cache claim`,
+      at: envAt(['namespace']),
+    });
+  }
+  if (b.sfs && a.sfs && b.namespace === a.namespace) {
+    const [vb, va] = [modelCacheVolumeName(b, b.sfs), modelCacheVolumeName(a, a.sfs)];
+    if (vb !== va) {
+      out.push({
+        class: 'disruptive',
+        subject: 'environment',
+        change: `SFS share ${b.sfs.server}:${b.sfs.path} → ${a.sfs.server}:${a.sfs.path}`,
+        effect: `a new PersistentVolume ${va} and claim (a volume's source cannot change); every model with \`cache: sfs\` restarts one by one onto the new share, whose first replica of each release copies it from S3 again. The old volume ${vb} and its claim stay (never pruned): delete them once no pod uses them`,
+        at: envAt(['sfs']),
+      });
+    } else if (json(b.sfs) !== json(a.sfs)) {
+      out.push({ class: 'safe', subject: 'environment', change: 'SFS share size or mount options', effect: 'the volume changes in place (mount options apply to pods started from now on)', at: envAt(['sfs']) });
+    }
+  }
+  if (b.gateway?.domain !== a.gateway?.domain && b.gateway && a.gateway) {
+    out.push({ class: 'disruptive', subject: 'environment', change: `gateway domain ${b.gateway.domain} → ${a.gateway.domain}`, effect: `every public host moves to <model>.${a.gateway.domain}: callers of the old names get 404 from the gateway`, at: envAt(['gateway', 'domain']) });
+  }
+
+  const [sb, sa] = [servedOf(b), servedOf(a)];
+  for (const name of [...new Set([...sb.keys(), ...sa.keys()])].sort(compareStrings)) {
+    const [was, is] = [sb.get(name), sa.get(name)];
+    if (!was && is) {
+      out.push({ class: 'safe', subject: `${is.kind} ${name}`, change: 'added', effect: 'created; it answers once its first replica is Ready', at: { file: is.plan.sourcePath, path: ['metadata', 'name'] } });
+    } else if (was && !is) {
+      out.push(removal(was, b));
+    } else if (was && is) {
+      out.push(...servedTransitions(was, is, b, a, ob, oa));
+    }
+  }
+  out.push(...immutableFieldChanges(ob, oa, sa, a));
+  return out;
+}
+
+function removal(was: Served, env: EnvironmentPlan): Transition {
+  const m = was.plan;
+  const at = { file: m.sourcePath, path: [] };
+  const subject = `${was.kind} ${m.name}`;
+  if (m.analysis) {
+    return {
+      class: 'two-steps',
+      subject,
+      change: 'removed while under Flagger analysis',
+      effect: "Flagger's clean-up (revertOnDeletion) scales the model's Deployment back up before it lets its primary go; with the Deployment deleted in the same sync it never finishes, and the Canary is stuck terminating",
+      step: `first turn analysis off (remove \`canary.analysis\` with a \`handover\`, as \`tritonops diff\` explains), then remove ${m.sourcePath}`,
+      at,
+    };
+  }
+  return {
+    class: 'disruptive',
+    subject,
+    change: 'removed',
+    effect: `its Service and routes are deleted at once: callers of ${m.name}.${env.namespace}.svc and of its public host get errors; its pods finish their in-flight requests and stop`,
+    at,
+  };
+}
+
+function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, env: EnvironmentPlan, ob: Map<string, KubeObject>, oa: Map<string, KubeObject>): Transition[] {
+  const out: Transition[] = [];
+  const [b, a] = [was.plan, is.plan];
+  const subject = `${is.kind} ${a.name}`;
+  const file = a.sourcePath;
+  const ns = env.namespace;
+  const deployment = (objects: Map<string, KubeObject>, name: string, namespace: string) => objects.get(`Deployment ${namespace}/${name}`);
+  const sameNamespace = envBefore.namespace === env.namespace;
+  if (!sameNamespace) return out;
+
+  // Flagger analysis switched on or off: two steps, with a handover between them.
+  if (a.analysis && !b.analysis) {
+    if (!a.handover) {
+      out.push({
+        class: 'two-steps',
+        subject,
+        change: 'Flagger analysis turned on',
+        effect: `Flux would delete tritonops' Service, VirtualServices and DestinationRule of ${a.name} at once, while Flagger makes its own only after its primary copy is Ready (up to ${a.startupTimeoutSeconds} s of model loading): the model would be unreachable meanwhile`,
+        step: `merge \`canary.analysis\` together with \`handover: true\` in ${file} first: Flagger then initialises beside tritonops' routes, which stay until it has taken over. Remove \`handover\` in the next pull request`,
+        at: { file, path: ['spec', 'canary', 'analysis'] },
+      });
+    } else {
+      out.push({
+        class: 'disruptive',
+        subject,
+        change: 'Flagger analysis turned on (handover)',
+        effect: `Flagger copies ${a.name} to ${a.name}-primary (as many replicas again, on the same GPU pool), waits until they are Ready, then points Service ${a.name} and VirtualService ${a.name} at them and scales ${a.name} to 0. tritonops' routes stay beside; Flux leaves the Deployment as it is`,
+        step: `when \`kubectl -n ${ns} get canary ${a.name}\` says Initialized, remove \`handover\` from ${file} (Flux then deletes tritonops' DestinationRule and ingress VirtualService; Service and VirtualService ${a.name} are Flagger's)`,
+        at: { file, path: ['spec', 'handover'] },
+      });
+    }
+  } else if (b.analysis && !a.analysis) {
+    if (!b.handover) {
+      out.push({
+        class: 'two-steps',
+        subject,
+        change: 'Flagger analysis turned off',
+        effect: `deleting the Canary hands ${a.name} back only if the live Canary reverts on deletion and tritonops' routes exist beside Flagger's; in one step the model can be left at 0 replicas behind routes to ${a.name}-primary, which is deleted`,
+        step: `keep \`canary.analysis\` and add \`handover: true\` in ${file} first (it makes sure the live Canary reverts on deletion and puts tritonops' routes back); remove \`canary.analysis\` and \`handover\` in the next pull request`,
+        at: { file, path: ['spec'] },
+      });
+    } else {
+      out.push({
+        class: 'disruptive',
+        subject,
+        change: 'Flagger analysis turned off (after a handover)',
+        effect:
+          `Flux deletes the Canary; Flagger scales ${a.name} up to the primary's replica count (as many GPU replicas again for a while), waits until they are Ready, points Service ${a.name} back at them and restores VirtualService ${a.name}; then ${a.name}-primary is deleted. ` +
+          `Flagger leaves its mark \`kustomize.toolkit.fluxcd.io/reconcile: disabled\` on both, so Flux no longer updates them`,
+        step: `afterwards give both back to Flux: \`kubectl -n ${ns} annotate service/${a.name} virtualservice/${a.name} kustomize.toolkit.fluxcd.io/reconcile- helm.toolkit.fluxcd.io/driftDetection-\``,
+        at: { file, path: ['spec'] },
+      });
+    }
+  } else if (a.analysis && b.analysis && a.handover && !b.handover) {
+    out.push({
+      class: 'safe',
+      subject,
+      change: 'handover before turning analysis off',
+      effect: `the live Canary is told to revert on deletion; tritonops adds its DestinationRule and ingress VirtualService beside Flagger's (its Service and VirtualService ${a.name} are Flagger's until then); Flux leaves the Deployment as it is`,
+      step: `next, remove \`canary.analysis\` and \`handover\` from ${file}`,
+      at: { file, path: ['spec', 'handover'] },
+    });
+  } else if (a.analysis && b.analysis && b.handover && !a.handover) {
+    out.push({
+      class: 'disruptive',
+      subject,
+      change: 'handover to Flagger finished',
+      effect: `Flux deletes tritonops' DestinationRule and ingress VirtualService of ${a.name}; Service and VirtualService ${a.name} stay, being Flagger's. Merge only once \`kubectl -n ${ns} get canary ${a.name}\` says Initialized: before that Flux would delete the Service`,
+      at: { file, path: ['spec'] },
+    });
+  }
+
+  for (const track of a.tracks) {
+    const bt = trackOf(b, track.track);
+    if (!bt) continue;
+    const [db, da] = [deployment(ob, track.deploymentName, envBefore.namespace), deployment(oa, track.deploymentName, ns)];
+    if (!db || !da) continue;
+    const at = { file, path: track.track === 'stable' ? ['spec'] : ['spec', 'canary'] };
+    const templateChanged = json(db.spec.template) !== json(da.spec.template);
+
+    // A handover changes nothing else: Flux does not apply the Deployment while it runs.
+    if (ifNotPresent(da) && templateChanged) {
+      out.push({
+        class: 'two-steps',
+        subject,
+        change: `the pods of ${track.deploymentName} change during a handover`,
+        effect: 'Flux only creates a Deployment during a handover, never updates it: this change would not reach the cluster',
+        step: b.handover ? `remove \`handover\` from ${file} first, then change the pods` : `merge the handover alone first (only \`handover\` and what it hands over), then change the pods`,
+        at: { file, path: ['spec', 'handover'] },
+      });
+      continue;
+    }
+
+    // spec.replicas leaving Git: server-side apply resets a field its sole owner drops, so the
+    // autoscaler must own it first (a handover) unless the default of 1 is what runs anyway.
+    const replicasBefore = db.spec.replicas as number | undefined;
+    const turnsOn = !bt.autoscale && track.autoscale !== undefined && !a.analysis && !b.analysis;
+    if (turnsOn && !ifNotPresent(da)) {
+      if (replicasBefore !== undefined && replicasBefore > 1) {
+        out.push({
+          class: 'two-steps',
+          subject,
+          change: `autoscaling turned on for ${track.deploymentName}, which runs ${replicasBefore} replicas`,
+          effect: `spec.replicas leaves Git, and under server-side apply a field its only owner drops is reset to its default: ${track.deploymentName} would go from ${replicasBefore} replicas to 1 until the autoscaler catches up`,
+          step: `merge \`autoscaling\` together with \`handover: true\` and \`replicas: ${replicasBefore}\` in ${file} first; remove \`handover\` in the next pull request`,
+          at: { file, path: ['spec', 'autoscaling'] },
+        });
+      } else {
+        out.push({ class: 'safe', subject, change: `autoscaling turned on for ${track.deploymentName}`, effect: `it runs ${replicasBefore ?? 1} replica, the count spec.replicas falls back to, until KEDA's autoscaler scales it between ${track.autoscale!.minReplicas} and ${track.autoscale!.maxReplicas}`, at: { file, path: ['spec', 'autoscaling'] } });
+      }
+    } else if (turnsOn) {
+      if (track.replicas !== bt.replicas) {
+        out.push({
+          class: 'two-steps',
+          subject,
+          change: `handover of ${track.deploymentName} from ${bt.replicas} replicas with \`replicas: ${track.replicas}\``,
+          effect: `the autoscaler takes spec.replicas over only by writing a new count; it must start above what runs now (${bt.replicas})`,
+          step: `keep \`replicas: ${bt.replicas}\` in ${file} during the handover`,
+          at: { file, path: ['spec', 'replicas'] },
+        });
+      } else {
+        out.push({
+          class: 'disruptive',
+          subject,
+          change: `autoscaling turned on for ${track.deploymentName} (handover)`,
+          effect: `Flux leaves the Deployment as it is; KEDA's autoscaler starts at ${track.autoscale!.minReplicas} replicas (one more than the ${bt.replicas} that run), which makes it the owner of spec.replicas. The model never runs fewer than ${bt.replicas}`,
+          step: `when \`kubectl -n ${ns} get deployment ${track.deploymentName}\` shows ${track.autoscale!.minReplicas} replicas, remove \`handover\` (and \`replicas\`) from ${file}`,
+          at: { file, path: ['spec', 'handover'] },
+        });
+      }
+    } else if (replicasBefore !== undefined && replicasBefore > 1 && da.spec.replicas === undefined && !ifNotPresent(db) && !ifNotPresent(da) && !(a.analysis && !b.analysis)) {
+      // Whatever else drops the count (a future render): the same reset, refused the same way.
+      out.push({
+        class: 'two-steps',
+        subject,
+        change: `spec.replicas of ${track.deploymentName} leaves Git`,
+        effect: `under server-side apply a field its only owner drops is reset to its default: ${track.deploymentName} would go from ${replicasBefore} replicas to 1`,
+        step: `add \`handover: true\` to ${file} for one pull request first`,
+        at: { file, path: ['spec'] },
+      });
+    } else if (ifNotPresent(db) && !ifNotPresent(da) && !a.analysis && !b.analysis) {
+      out.push({
+        class: 'disruptive',
+        subject,
+        change: `handover of ${track.deploymentName} to the autoscaler finished`,
+        effect: `Flux applies the Deployment again, without spec.replicas. Merge only once the autoscaler has written a new replica count (\`kubectl -n ${ns} get deployment ${track.deploymentName}\` shows ${bt.autoscale?.minReplicas ?? 'more'} replicas): before that Flux still owns the field and the count drops to 1`,
+        at: { file, path: ['spec'] },
+      });
+    } else if (bt.autoscale && !track.autoscale && !a.analysis) {
+      out.push({ class: 'disruptive', subject, change: `autoscaling turned off for ${track.deploymentName}`, effect: `Flux sets spec.replicas to ${track.replicas}, whatever the autoscaler had chosen; the autoscaler is deleted`, at });
+    } else if (!bt.autoscale && !track.autoscale && bt.replicas !== track.replicas && !a.analysis) {
+      out.push({ class: 'safe', subject, change: `replicas of ${track.deploymentName} ${bt.replicas} → ${track.replicas}`, effect: track.replicas > bt.replicas ? 'new replicas start and join once Ready' : 'replicas stop after finishing their in-flight requests', at });
+    }
+
+    if (templateChanged) {
+      const pool = b.gpu?.pool !== a.gpu?.pool ? ` onto ${a.gpu ? `GPU pool ${a.gpu.pool}` : 'CPU nodes'}` : '';
+      if (a.analysis && b.analysis && track.track === 'stable') {
+        const an = a.analysis;
+        out.push({
+          class: 'disruptive',
+          subject,
+          change: `new release of ${a.name}${pool}`,
+          effect: `Flagger starts an analysis: ${a.name} scales up beside ${a.name}-primary and gets ${an.stepWeight}% more of the traffic every ${an.interval} up to ${an.maxWeight}% while its success rate stays ≥ ${an.successRate}% and queue time ≤ ${an.maxQueueTimeMs} ms, then is promoted; after ${an.threshold} failed checks it is rolled back`,
+          at,
+        });
+      } else {
+        out.push({
+          class: 'disruptive',
+          subject,
+          change: `the pods of ${track.deploymentName} change${pool}`,
+          effect: `pods restart one by one: each new replica must load its models and be Ready before an old one stops (room for one more replica${a.gpu ? ` on GPU pool ${a.gpu.pool}` : ''} is needed)`,
+          at,
+        });
+      }
+    }
+  }
+
+  // Static canary track: added without traffic first; removed (or promoted) only when unrouted.
+  const [cb, ca] = [trackOf(b, 'canary'), trackOf(a, 'canary')];
+  if (!cb && ca && a.routing) {
+    if (a.routing.weight > 0) {
+      out.push({
+        class: 'two-steps',
+        subject,
+        change: `canary added with weight ${a.routing.weight}%`,
+        effect: `Istio would send ${a.routing.weight}% of the requests to ${ca.deploymentName} as soon as the routes change, long before its replicas have loaded their models: those requests fail (503)`,
+        step: `add the canary with \`weight: 0\` first (a \`header\` or \`mirror\` may come with it); raise the weight once \`kubectl -n ${ns} rollout status deployment/${ca.deploymentName}\` succeeds`,
+        at: { file, path: ['spec', 'canary', 'weight'] },
+      });
+    } else {
+      out.push({ class: 'safe', subject, change: 'canary added', effect: `${ca.deploymentName} starts with ${ca.autoscale ? `${ca.autoscale.minReplicas}+` : ca.replicas} replica(s); it gets no weighted traffic yet`, at: { file, path: ['spec', 'canary'] } });
+    }
+  } else if (cb && !ca && !a.analysis) {
+    const promoted = json(cb.release) === json(trackOf(a, 'stable')!.release);
+    if (canaryRouted(b)) {
+      out.push({
+        class: 'two-steps',
+        subject,
+        change: promoted ? 'canary promoted while it still gets traffic' : 'canary removed while it still gets traffic',
+        effect: `the canary's routes and its DestinationRule subset would go in the same sync as ${cb.deploymentName}: requests already on their way to it, and any route still naming the subset while Istio catches up, fail (503)`,
+        step: `set \`canary.weight: 0\` and remove \`canary.header\` and \`canary.mirror\` in ${file} first; ${promoted ? 'promote' : 'remove the canary'} in the next pull request`,
+        at: { file, path: ['spec', 'canary'] },
+      });
+    } else {
+      out.push({
+        class: 'safe',
+        subject,
+        change: promoted ? 'canary promoted' : 'canary removed',
+        effect: `${cb.deploymentName}, which got no traffic, is deleted${promoted ? '; its release is now the stable one' : ''}`,
+        at: { file, path: ['spec'] },
+      });
+    }
+  } else if (cb && ca && b.routing && a.routing && json(b.routing) !== json(a.routing)) {
+    out.push({ class: 'safe', subject, change: `canary traffic ${b.routing.weight}% → ${a.routing.weight}%`, effect: 'Istio shifts the traffic within seconds; no pod restarts', at: { file, path: ['spec', 'canary'] } });
+  }
+  return out;
+}
+
+/** Changes the API server refuses whatever their cause: Flux's whole stage would fail. */
+function immutableFieldChanges(ob: Map<string, KubeObject>, oa: Map<string, KubeObject>, served: Map<string, Served>, env: EnvironmentPlan): Transition[] {
+  const out: Transition[] = [];
+  for (const [key, after] of oa) {
+    const before = ob.get(key);
+    if (!before) continue;
+    let field: string | undefined;
+    if (after.kind === 'Deployment' && json(before.spec.selector) !== json(after.spec.selector)) field = 'spec.selector';
+    if (after.kind === 'PersistentVolume' && json({ ...before.spec, capacity: 0, mountOptions: 0 }) !== json({ ...after.spec, capacity: 0, mountOptions: 0 })) field = 'spec (its source)';
+    if (after.kind === 'PersistentVolumeClaim' && json(before.spec) !== json(after.spec)) field = 'spec';
+    if (!field) continue;
+    const owner = [...served.values()].find((s) => after.metadata.labels?.['tritonops.dev/model'] === s.plan.name);
+    out.push({
+      class: 'two-steps',
+      subject: owner ? `${owner.kind} ${owner.plan.name}` : 'environment',
+      change: `${after.kind} ${after.metadata.name}: ${field} changes`,
+      effect: `the API server refuses to change ${field} of an existing ${after.kind}; Flux's whole apply would fail, and nothing else of this change would reach the cluster`,
+      step: owner ? `remove ${owner.kind} ${owner.plan.name} in one pull request and add it back in the next, or keep what changes ${field}` : `keep what changes ${field}`,
+      at: owner ? { file: owner.plan.sourcePath, path: [] } : { file: env.sourcePath, path: [] },
+    });
+  }
+  return out;
+}
