@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiServer, type ApiClient, type KubeObject } from './support/apiserver.ts';
 import {
-  autoscalerScales,
+  autoscalerActs,
   canaryRef,
   collectGarbage,
   deploymentRef,
@@ -83,7 +83,7 @@ describe('what a change does to the cluster, on the real API server', () => {
     expect(await replicas()).toBe(3);
     const so = await stored(api, scaledObjectRef(env.namespace, 'asr'));
     expect([so!.spec.minReplicaCount, so!.spec.maxReplicaCount]).toEqual([4, 6]);
-    await autoscalerScales(api, env.namespace, 'asr', 4);
+    expect(await autoscalerActs(api, env.namespace, 'asr')).toBe(4);
     expect(await replicasOwners(api, env.namespace, 'asr')).toEqual(['kube-controller-manager/scale']);
 
     // Step 2: replicas leave Git; the autoscaler's count stays.

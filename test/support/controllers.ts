@@ -38,11 +38,20 @@ export async function replicasOwners(api: ApiClient, namespace: string, name: st
   return entries.filter((e) => e.fieldsV1?.['f:spec']?.['f:replicas'] !== undefined).map((e) => `${e.manager}${e.subresource ? `/${e.subresource}` : ''}`);
 }
 
-/** The HPA (made by KEDA) sets a Deployment's size, as kube-controller-manager does: an Update of `/scale`. */
-export async function autoscalerScales(api: ApiClient, namespace: string, name: string, replicas: number): Promise<void> {
+/**
+ * The HPA that KEDA makes from ScaledObject `name`, under a steady load: it keeps the current
+ * count within the ScaledObject's bounds, and writes it (as kube-controller-manager does: an
+ * Update of `/scale`) only when that changes it. Returns the count written, if any.
+ */
+export async function autoscalerActs(api: ApiClient, namespace: string, name: string): Promise<number | undefined> {
+  const so = (await stored(api, scaledObjectRef(namespace, name)))!;
   const path = `${await api.pathOf(deploymentRef(namespace, name))}/scale`;
   const scale = ok(await api.call('GET', path), 'get scale').body;
-  ok(await api.call('PUT', `${path}?fieldManager=kube-controller-manager`, { ...scale, spec: { replicas } }), 'scale');
+  const current = scale.spec.replicas as number;
+  const desired = Math.min(so.spec.maxReplicaCount, Math.max(so.spec.minReplicaCount, current));
+  if (desired === current) return undefined;
+  ok(await api.call('PUT', `${path}?fieldManager=kube-controller-manager`, { ...scale, spec: { replicas: desired } }), 'scale');
+  return desired;
 }
 
 async function mergePatch(api: ApiClient, object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, patch: unknown, manager: string): Promise<void> {
