@@ -59,7 +59,7 @@ function prose(text: string): string {
   return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 }
 
-export const TRANSITION_LABELS = { 'two-steps': '⛔ needs two steps', disruptive: '⚠️ disruptive', safe: '✅ safe' } as const;
+export const TRANSITION_LABELS = { 'two-steps': '⛔ needs two steps', disruptive: '⚠ disruptive', safe: '✅ safe' } as const;
 
 /** What each change does to the cluster, worst first, as a table whose cells are all escaped. */
 export function transitionTable(transitions: readonly Transition[]): string {

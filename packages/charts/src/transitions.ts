@@ -147,7 +147,7 @@ function removal(was: Served, env: EnvironmentPlan): Transition {
       subject,
       change: 'removed while under Flagger analysis',
       effect: "Flagger's clean-up (revertOnDeletion) scales the model's Deployment back up before it lets its primary go; with the Deployment deleted in the same sync it never finishes, and the Canary is stuck terminating",
-      step: `first turn analysis off (remove \`canary.analysis\` with a \`handover\`, as \`tritonops diff\` explains), then remove ${m.sourcePath}`,
+      step: `turn analysis off (remove \`canary.analysis\` with a \`handover\`, as \`tritonops diff\` explains), then remove ${m.sourcePath}`,
       at,
     };
   }
@@ -178,7 +178,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         subject,
         change: 'Flagger analysis turned on',
         effect: `Flux would delete tritonops' Service, VirtualServices and DestinationRule of ${a.name} at once, while Flagger makes its own only after its primary copy is Ready (up to ${a.startupTimeoutSeconds} s of model loading): the model would be unreachable meanwhile`,
-        step: `merge \`canary.analysis\` together with \`handover: true\` in ${file} first: Flagger then initialises beside tritonops' routes, which stay until it has taken over. Remove \`handover\` in the next pull request`,
+        step: `merge \`canary.analysis\` together with \`handover: true\` in ${file}: Flagger then initialises beside tritonops' routes, which stay until it has taken over. Remove \`handover\` in the next pull request`,
         at: { file, path: ['spec', 'canary', 'analysis'] },
       });
     } else {
@@ -198,7 +198,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         subject,
         change: 'Flagger analysis turned off',
         effect: `deleting the Canary hands ${a.name} back only if the live Canary reverts on deletion and tritonops' routes exist beside Flagger's; in one step the model can be left at 0 replicas behind routes to ${a.name}-primary, which is deleted`,
-        step: `keep \`canary.analysis\` and add \`handover: true\` in ${file} first (it makes sure the live Canary reverts on deletion and puts tritonops' routes back); remove \`canary.analysis\` and \`handover\` in the next pull request`,
+        step: `keep \`canary.analysis\` and add \`handover: true\` in ${file} (it makes sure the live Canary reverts on deletion and puts tritonops' routes back); remove \`canary.analysis\` and \`handover\` in the next pull request`,
         at: { file, path: ['spec'] },
       });
     } else {
@@ -247,7 +247,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         subject,
         change: `the pods of ${track.deploymentName} change during a handover`,
         effect: 'Flux only creates a Deployment during a handover, never updates it: this change would not reach the cluster',
-        step: b.handover ? `remove \`handover\` from ${file} first, then change the pods` : `merge the handover alone first (only \`handover\` and what it hands over), then change the pods`,
+        step: b.handover ? `remove \`handover\` from ${file}, then change the pods` : `merge the handover alone (only \`handover\` and what it hands over), then change the pods`,
         at: { file, path: ['spec', 'handover'] },
       });
       continue;
@@ -264,7 +264,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
           subject,
           change: `autoscaling turned on for ${track.deploymentName}, which runs ${replicasBefore} replicas`,
           effect: `spec.replicas leaves Git, and under server-side apply a field its only owner drops is reset to its default: ${track.deploymentName} would go from ${replicasBefore} replicas to 1 until the autoscaler catches up`,
-          step: `merge \`autoscaling\` together with \`handover: true\` and \`replicas: ${replicasBefore}\` in ${file} first; remove \`handover\` in the next pull request`,
+          step: `merge \`autoscaling\` together with \`handover: true\` and \`replicas: ${replicasBefore}\` in ${file}; remove \`handover\` in the next pull request`,
           at: { file, path: ['spec', 'autoscaling'] },
         });
       } else {
@@ -297,7 +297,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         subject,
         change: `spec.replicas of ${track.deploymentName} leaves Git`,
         effect: `under server-side apply a field its only owner drops is reset to its default: ${track.deploymentName} would go from ${replicasBefore} replicas to 1`,
-        step: `add \`handover: true\` to ${file} for one pull request first`,
+        step: `add \`handover: true\` to ${file} for one pull request`,
         at: { file, path: ['spec'] },
       });
     } else if (ifNotPresent(db) && !ifNotPresent(da) && !a.analysis && !b.analysis) {
@@ -346,7 +346,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         subject,
         change: `canary added with weight ${a.routing.weight}%`,
         effect: `Istio would send ${a.routing.weight}% of the requests to ${ca.deploymentName} as soon as the routes change, long before its replicas have loaded their models: those requests fail (503)`,
-        step: `add the canary with \`weight: 0\` first (a \`header\` or \`mirror\` may come with it); raise the weight once \`kubectl -n ${ns} rollout status deployment/${ca.deploymentName}\` succeeds`,
+        step: `add the canary with \`weight: 0\` (a \`header\` or \`mirror\` may come with it); raise the weight once \`kubectl -n ${ns} rollout status deployment/${ca.deploymentName}\` succeeds`,
         at: { file, path: ['spec', 'canary', 'weight'] },
       });
     } else {
@@ -360,7 +360,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         subject,
         change: promoted ? 'canary promoted while it still gets traffic' : 'canary removed while it still gets traffic',
         effect: `the canary's routes and its DestinationRule subset would go in the same sync as ${cb.deploymentName}: requests already on their way to it, and any route still naming the subset while Istio catches up, fail (503)`,
-        step: `set \`canary.weight: 0\` and remove \`canary.header\` and \`canary.mirror\` in ${file} first; ${promoted ? 'promote' : 'remove the canary'} in the next pull request`,
+        step: `set \`canary.weight: 0\` and remove \`canary.header\` and \`canary.mirror\` in ${file}; ${promoted ? 'promote' : 'remove the canary'} in the next pull request`,
         at: { file, path: ['spec', 'canary'] },
       });
     } else {

@@ -259,7 +259,7 @@ export function checkAutoscaling(file: SourceFile, auto: AutoscalingSpec, hasGpu
  */
 export function checkHandover(file: SourceFile, handover: boolean, autoscales: boolean, analysis: boolean): Diagnostic[] {
   if (!handover) return [];
-  const at = { file: file.path, ...file.locate(['spec', 'handover']) };
+  const at = { file: file.path, ...file.locate(['spec', 'handover'], 'key') };
   if (!autoscales && !analysis) {
     return [{ severity: 'error', code: 'handover-without-takeover', ...at, message: '`handover` has nothing to hand over: it is the first step of turning `autoscaling` on or `canary.analysis` on or off', hint: 'remove `handover`' }];
   }
