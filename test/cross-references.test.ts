@@ -70,7 +70,13 @@ describe('cross references between rendered objects hold', () => {
 
   it('every Flux Kustomization path exists in the repository and every dependsOn names a Kustomization of the same cluster', () => {
     const kustomizations = ofKind('Kustomization');
-    expect(kustomizations.length).toBe(3 * 3);
+    // Per cluster: the cluster's own, the infrastructure, the environment, the retired `models`,
+    // and one per model and pipeline server.
+    for (const env of new Set(kustomizations.map(envOf))) {
+      const names = kustomizations.filter((k) => envOf(k) === env).map((k) => k.metadata.name as string);
+      expect(names.filter((n) => !/^(model|pipeline)-/.test(n)).sort(), env).toEqual(['cluster', 'environment', 'infrastructure', 'models']);
+      expect(names.filter((n) => /^(model|pipeline)-/.test(n)).length, env).toBeGreaterThan(0);
+    }
     for (const k of kustomizations) {
       expect(existsSync(join(REPO_ROOT, k.spec.path)), k.spec.path).toBe(true);
       const sameCluster = kustomizations.filter((o) => envOf(o) === envOf(k)).map((o) => o.metadata.name);

@@ -40,10 +40,10 @@ describe('determinism', () => {
     const dir = copyWorkspace(REPO_ROOT, 'det-check');
     cleanups.push(dir.remove);
     const { appendFileSync } = await import('node:fs');
-    appendFileSync(join(dir.path, 'flux/models/dev/models/whisper.yaml'), '# hand edit\n');
+    appendFileSync(join(dir.path, 'flux/models/dev/models/whisper/whisper.yaml'), '# hand edit\n');
     const result = await runCli(['synth', '--check'], dir.path);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('differs  flux/models/dev/models/whisper.yaml');
+    expect(result.stderr).toContain('differs  flux/models/dev/models/whisper/whisper.yaml');
   });
 
   it('a fresh clone of the committed tree renders exactly the committed flux/', async (ctx) => {

@@ -125,7 +125,7 @@ describe('fuzzing', () => {
           expect(result.stderr).toMatch(/^environments\/dev\/\S+:\d+:\d+: error: /m);
           expect(snapshotDir(join(root, 'flux'))).toEqual(before);
         } else {
-          expect(snapshotDir(join(root, 'flux')).has('models/dev/models/whisper.yaml')).toBe(true);
+          expect(snapshotDir(join(root, 'flux')).has('models/dev/models/whisper/whisper.yaml')).toBe(true);
         }
       }),
       { numRuns: 60, seed: 42 },

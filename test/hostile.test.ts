@@ -199,7 +199,7 @@ describe('reading outside the repository, and printing it', () => {
     ['flux', 'folder'],
     ['flux/models', 'folder'],
     ['flux/models/dev', 'folder'],
-    ['flux/models/dev/models/whisper.yaml', 'file'],
+    ['flux/models/dev/models/whisper/whisper.yaml', 'file'],
     ['.git/tritonops-cache', 'folder'],
     ['.git/tritonops-cache/dev.json', 'file'],
     ['.tritonops-lock', 'file'],
@@ -305,14 +305,14 @@ describe('secrets smuggled into the cluster, and managed settings overridden', (
     replace(h, M, '    TRANSFORMERS_OFFLINE: "1"', '    GREETING: "costs $$(5)"');
     const result = await runCli(['synth'], h.root);
     expect(result.code, result.stderr).toBe(0);
-    expect(read(h, 'flux/models/dev/models/whisper.yaml')).toContain('value: "costs $$(5)"');
+    expect(read(h, 'flux/models/dev/models/whisper/whisper.yaml')).toContain('value: "costs $$(5)"');
   });
 });
 
 describe('the integrity check cannot be fooled', () => {
   it('synth --check compares flux/ with a fresh render: a hand edit with a poisoned cache entry is still found', async () => {
     const h = await repository();
-    const file = 'flux/models/dev/models/whisper.yaml';
+    const file = 'flux/models/dev/models/whisper/whisper.yaml';
     const edited = `${read(h, file)}# replicas: 50, edited by hand\n`;
     write(h, file, edited);
     // The cache says the edited bytes are what the specs render.
@@ -327,7 +327,7 @@ describe('the integrity check cannot be fooled', () => {
 
   it('a cache that comes with the checkout (committed, in the old place) changes nothing', async () => {
     const h = await repository();
-    const file = 'flux/models/dev/models/whisper.yaml';
+    const file = 'flux/models/dev/models/whisper/whisper.yaml';
     const rendered = read(h, file);
     const edited = `${rendered}# edited by hand\n`;
     write(h, file, edited);
@@ -559,7 +559,7 @@ describe('crashes become located errors', () => {
       c.setup(h);
       const result = await runCli(['synth'], h.root);
       expect(result.code, result.stderr).toBe(0);
-      expect(read(h, 'flux/models/dev/models/whisper.yaml')).toContain('name: constructor');
+      expect(read(h, 'flux/models/dev/models/whisper/whisper.yaml')).toContain('name: constructor');
       return;
     }
     await attack(c);
@@ -664,7 +664,7 @@ describe('output the cluster would reject or misroute is refused at the spec', (
     replace(h, `environments/dev/models/${name}.yaml`, '  replicas: 1\n', '  canary: { repository: s3://models/whisper/next, weight: 5 }\n  autoscaling:\n    maxReplicas: 2\n    triggers: { queueTimeMs: 50 }\n');
     const result = await runCli(['synth'], h.root);
     expect(result.code, result.stderr).toBe(0);
-    const rendered = read(h, `flux/models/dev/models/${name}.yaml`);
+    const rendered = read(h, `flux/models/dev/models/${name}/${name}.yaml`);
     expect(rendered).toContain(`app_kubernetes_io_name=\\"${name}\\",tritonops_dev_track=\\"stable\\"`);
     expect(rendered).not.toContain('pod=~');
   });
@@ -694,7 +694,7 @@ describe('a second writer waits for the first', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(Date.now() - t0).toBeGreaterThan(1000);
     expect(result.stderr).toMatch(/^waiting: another tritonops run \(\d+ \d+\) is writing this repository$/m);
-    expect(read(h, 'flux/models/dev/models/whisper.yaml')).toContain('replicas: 2');
+    expect(read(h, 'flux/models/dev/models/whisper/whisper.yaml')).toContain('replicas: 2');
   });
 
   it('gives up after TRITONOPS_LOCK_WAIT_SECONDS with exit code 75, changing nothing; a dead owner\'s lock is taken over', async () => {
@@ -714,7 +714,7 @@ describe('a second writer waits for the first', () => {
       await new Promise((r) => child.once('exit', r));
       const after = await runCli(['synth'], h.root);
       expect(after.code, after.stderr).toBe(0);
-      expect(read(h, 'flux/models/dev/models/whisper.yaml')).toContain('replicas: 2');
+      expect(read(h, 'flux/models/dev/models/whisper/whisper.yaml')).toContain('replicas: 2');
     } finally {
       delete process.env.TRITONOPS_LOCK_WAIT_SECONDS;
       child.kill('SIGKILL');

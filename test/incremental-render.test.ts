@@ -48,7 +48,8 @@ function environmentWideFiles(root: string, env: string): number {
     const walk = (dir: string): void => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         if (entry.isDirectory()) {
-          if (!(area === 'models' && ['models', 'pipelines'].includes(entry.name))) walk(join(dir, entry.name));
+          // Each model's and pipeline's own files: its objects and its Kustomization.
+          if (!(dir === join(root, 'flux', area, env) && ['models', 'pipelines'].includes(entry.name))) walk(join(dir, entry.name));
         } else count++;
       }
     };
@@ -75,7 +76,8 @@ describe('incremental synth', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/^wrote flux\/: 0 added, 1 changed, 0 removed/);
     const [rendered, reused] = renderedAndReused(second.stdout);
-    expect(rendered).toBe(1 + environmentWideFiles(fleet.path, 'staging'));
+    // The model's objects and its Kustomization, and the environment-wide files.
+    expect(rendered).toBe(2 + environmentWideFiles(fleet.path, 'staging'));
     expect(rendered + reused).toBe(files);
     expect(snapshotDir(join(fleet.path, 'flux'))).toEqual(await freshRender(fleet.path));
 
@@ -112,12 +114,12 @@ describe('incremental synth', () => {
   });
 
   it('renders over a hand edit under flux/ and --check reports it, though the cache knows the file', async () => {
-    const file = join(fleet.path, 'flux/models/dev/models', `${modelName(1)}.yaml`);
+    const file = join(fleet.path, 'flux/models/dev/models', modelName(1), `${modelName(1)}.yaml`);
     const rendered = readFileSync(file, 'utf8');
     writeFileSync(file, `${rendered}# edited by hand\n`);
     const check = await runCli(['synth', '--check', '--root', fleet.path], fleet.path);
     expect(check.code).toBe(1);
-    expect(check.stderr).toContain(`  differs  flux/models/dev/models/${modelName(1)}.yaml`);
+    expect(check.stderr).toContain(`  differs  flux/models/dev/models/${modelName(1)}/${modelName(1)}.yaml`);
     const synth = await runCli(['synth', '--root', fleet.path], fleet.path);
     expect(synth.stdout).toMatch(/^wrote flux\/: 0 added, 1 changed, 0 removed/);
     expect(renderedAndReused(synth.stdout)[0]).toBe(1);

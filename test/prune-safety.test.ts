@@ -46,7 +46,7 @@ describe('prune safety', () => {
     const allowed = await runCli(['synth', '--allow-removal'], root);
     expect(allowed.code).toBe(0);
     const after = snapshotDir(join(root, 'flux'));
-    expect(before.has('models/production/models/densenet.yaml')).toBe(true);
+    expect(before.has('models/production/models/densenet/densenet.yaml')).toBe(true);
     expect(after.has('models/production/models/densenet.yaml')).toBe(false);
   });
 

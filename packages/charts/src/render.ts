@@ -1,9 +1,10 @@
 /**
  * Plans in, files out. Each output file is one cdk8s Chart, so the tree mirrors the concerns:
  *
- *   flux/clusters/<env>/        Flux entry points: Git source, Kustomizations
+ *   flux/clusters/<env>/        Flux entry points: Git source, Kustomizations (one per model too)
  *   flux/infrastructure/<env>/  Istio, KEDA, monitoring, GPU operator (Helm releases)
- *   flux/models/<env>/          namespace, security, gateway, SFS share; then one file per model
+ *   flux/models/<env>/          environment/ (namespace, security, gateway, SFS share), then a
+ *                               folder per model and per pipeline server, each its own Kustomization
  */
 import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -11,10 +12,13 @@ import { compareStrings, environmentCore, type EnvironmentCore, type Environment
 import { addPipelineServer } from './pipeline-server.ts';
 import {
   addClusterKustomization,
+  addEnvironmentKustomization,
   addGitRepository,
   addInfrastructureKustomization,
-  addModelsKustomization,
+  addRetiredModelsKustomization,
+  addServedKustomization,
   fluxPaths,
+  servedPath,
 } from './flux/cluster-sync.ts';
 import {
   addGpuOperator,
@@ -117,7 +121,8 @@ export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
   file(`${paths.cluster}/git-repository.yaml`, addGitRepository);
   file(`${paths.cluster}/cluster.yaml`, addClusterKustomization);
   file(`${paths.cluster}/infrastructure.yaml`, addInfrastructureKustomization);
-  file(`${paths.cluster}/models.yaml`, addModelsKustomization);
+  file(`${paths.cluster}/environment.yaml`, addEnvironmentKustomization);
+  file(`${paths.cluster}/models.yaml`, addRetiredModelsKustomization);
   if (env.git.commitStatus) file(`${paths.cluster}/notifications.yaml`, addCommitStatus);
 
   file(`${paths.infrastructure}/namespaces.yaml`, addInfrastructureNamespaces);
@@ -147,10 +152,14 @@ export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
 
   const core = environmentCore(env);
   for (const model of env.models) {
-    files.push(outputFile(`${paths.models}/models/${model.name}.yaml`, { sources: [model.sourcePath, env.sourcePath], env: core, model }, renderModel));
+    const inputs = { sources: [model.sourcePath, env.sourcePath], env: core, model };
+    files.push(outputFile(`${paths.cluster}/models/${model.name}.yaml`, inputs, (c, i) => addServedKustomization(c, i.env, 'model', i.model)));
+    files.push(outputFile(`${servedPath(env.name, 'model', model.name)}/${model.name}.yaml`, inputs, renderModel));
   }
   for (const pipeline of env.pipelines) {
-    files.push(outputFile(`${paths.models}/pipelines/${pipeline.server.name}.yaml`, { sources: [pipeline.server.sourcePath, env.sourcePath], env: core, pipeline }, renderPipeline));
+    const inputs = { sources: [pipeline.server.sourcePath, env.sourcePath], env: core, pipeline };
+    files.push(outputFile(`${paths.cluster}/pipelines/${pipeline.server.name}.yaml`, inputs, (c, i) => addServedKustomization(c, i.env, 'pipeline', i.pipeline.server)));
+    files.push(outputFile(`${servedPath(env.name, 'pipeline', pipeline.server.name)}/${pipeline.server.name}.yaml`, inputs, renderPipeline));
   }
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }

@@ -11,9 +11,11 @@ describe('Flux for one environment', () => {
   it('lays out one folder per Flux Kustomization', () => {
     expect(files.map((f) => f.path)).toEqual([
       'flux/clusters/test/cluster.yaml',
+      'flux/clusters/test/environment.yaml',
       'flux/clusters/test/git-repository.yaml',
       'flux/clusters/test/infrastructure.yaml',
       'flux/clusters/test/models.yaml',
+      'flux/clusters/test/models/whisper.yaml',
       'flux/infrastructure/test/gpu-operator.yaml',
       'flux/infrastructure/test/helm-repositories.yaml',
       'flux/infrastructure/test/istio.yaml',
@@ -26,7 +28,7 @@ describe('Flux for one environment', () => {
       'flux/models/test/environment/model-cache.yaml',
       'flux/models/test/environment/namespace.yaml',
       'flux/models/test/environment/security.yaml',
-      'flux/models/test/models/whisper.yaml',
+      'flux/models/test/models/whisper/whisper.yaml',
     ]);
   });
 
@@ -35,9 +37,13 @@ describe('Flux for one environment', () => {
     expect(git.spec).toMatchObject({ url: 'ssh://git@git.example.com/acme/platform.git', ref: { branch: 'main' }, secretRef: { name: 'flux-git-auth' }, interval: '1m' });
   });
 
-  it('applies the models after the infrastructure, pruning, waiting, with a timeout that covers the slowest startup', () => {
+  it('applies each model by a Kustomization of its own, after the environment, waiting one startup budget', () => {
     const k = (name: string) => byKind('Kustomization').find((o) => o.metadata.name === name)!;
-    expect(k('models').spec).toMatchObject({ path: './flux/models/test', prune: true, wait: true, dependsOn: [{ name: 'infrastructure' }], timeout: '40m' });
+    expect(k('environment').spec).toMatchObject({ path: './flux/models/test/environment', prune: true, wait: true, dependsOn: [{ name: 'infrastructure' }], timeout: '5m' });
+    expect(k('model-whisper').spec).toMatchObject({ path: './flux/models/test/models/whisper', prune: true, wait: true, dependsOn: [{ name: 'environment' }], timeout: '35m' });
+    // The one Kustomization of earlier versions stays, suspended and not pruning: removing it, or
+    // pointing it elsewhere, would delete every model it applied.
+    expect(k('models').spec).toMatchObject({ path: './flux/models/test', suspend: true, prune: false });
     expect(k('infrastructure').spec).toMatchObject({ path: './flux/infrastructure/test', prune: true, wait: true });
     expect(k('cluster').spec.path).toBe('./flux/clusters/test');
   });

@@ -1,12 +1,13 @@
 /**
  * Flux entry points of one cluster (`flux/clusters/<env>/`): where Git is, and the
- * Kustomizations that apply the platform's infrastructure first and the models after it.
+ * Kustomizations that apply the platform's infrastructure first, then the environment's own
+ * objects, then each model and pipeline server by a Kustomization of its own.
  */
 import { PLATFORM_NAMESPACES } from '@tritonops/spec';
 import type { Construct } from 'constructs';
 import type { IGitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository';
 import type { IKustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization';
-import type { EnvironmentCore, EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 
@@ -73,16 +74,57 @@ export function addInfrastructureKustomization(scope: Construct, env: Environmen
   addKustomization(scope, env, { name: 'infrastructure', path: fluxPaths(env.name).infrastructure, interval: '10m', timeout: '15m', wait: true });
 }
 
-export function addModelsKustomization(scope: Construct, env: EnvironmentPlan): void {
-  // A rollout may take as long as the slowest model's startup budget, plus the pod's scheduling.
-  const longestStartup = Math.max(300, ...env.models.map((m) => m.startupTimeoutSeconds));
-  const timeout = `${Math.ceil(longestStartup / 60) + 10}m`;
+/**
+ * The environment-wide objects (namespace, security, gateway, alerts, dashboard, model cache):
+ * every model depends on them.
+ */
+export function addEnvironmentKustomization(scope: Construct, env: EnvironmentCore): void {
+  addKustomization(scope, env, { name: ENVIRONMENT_KUSTOMIZATION, path: `${fluxPaths(env.name).models}/environment`, interval: '10m', timeout: '5m', wait: true, dependsOn: ['infrastructure'] });
+}
+
+export const ENVIRONMENT_KUSTOMIZATION = 'environment';
+
+/** Name of the Kustomization of one model or pipeline server (at most 61 characters: a label value). */
+export const servedKustomizationName = (kind: 'model' | 'pipeline', name: string) => `${kind}-${name}`;
+
+/** Where a model's or pipeline server's own objects are: a folder each, applied by its own Kustomization. */
+export const servedPath = (env: string, kind: 'model' | 'pipeline', name: string) => `${fluxPaths(env).models}/${kind}s/${name}`;
+
+/**
+ * One Kustomization per model (and per pipeline server): a model that fails to become healthy,
+ * or whose objects the API server refuses, holds back only itself, and its revert waits at most
+ * its own timeout (kustomize-controller 1.6 does not cancel a health check on a new revision;
+ * see docs/transitions.md). It waits for one replica's startup budget plus scheduling; a longer
+ * rollout shows as not ready meanwhile and the next attempt waits again.
+ */
+export function addServedKustomization(scope: Construct, env: EnvironmentCore, kind: 'model' | 'pipeline', model: ModelPlan): void {
   addKustomization(scope, env, {
-    name: 'models',
-    path: fluxPaths(env.name).models,
-    interval: '5m',
-    timeout,
+    name: servedKustomizationName(kind, model.name),
+    path: servedPath(env.name, kind, model.name),
+    interval: '10m',
+    timeout: `${Math.ceil(model.startupTimeoutSeconds / 60) + 5}m`,
     wait: true,
-    dependsOn: ['infrastructure'],
+    dependsOn: [ENVIRONMENT_KUSTOMIZATION],
+  });
+}
+
+/**
+ * Before per-model Kustomizations, one Kustomization `models` applied the whole of
+ * flux/models/<env>/. It stays, suspended and without pruning: were it deleted, or pointed at a
+ * smaller folder, it would delete every model it applied before the new Kustomizations took them
+ * over. Suspended, it does nothing; deleting it by hand deletes nothing either.
+ */
+export function addRetiredModelsKustomization(scope: Construct, env: EnvironmentCore): void {
+  typedObject<IKustomization>(scope, 'kustomization-models', {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: 'models', namespace: FLUX_NAMESPACE, labels: environmentLabels(env) },
+    spec: {
+      suspend: true,
+      interval: '60m',
+      path: `./${fluxPaths(env.name).models}`,
+      prune: false,
+      sourceRef: { kind: 'GitRepository', name: GIT_SOURCE },
+    },
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Flux feedback on the commit: a notification Provider for the Git host and an Alert that sends
- * it the results of the `infrastructure` and `models` Kustomizations, so the author of a merged
+ * it the results of every Kustomization (infrastructure, environment, each model), so the author of a merged
  * PR sees on the commit whether each cluster applied it. The API token is a Secret by reference.
  */
 import type { Construct } from 'constructs';
@@ -31,10 +31,8 @@ export function addCommitStatus(scope: Construct, env: EnvironmentCore): void {
       providerRef: { name: COMMIT_STATUS_PROVIDER },
       // Commit statuses need every outcome, success included.
       eventSeverity: 'info',
-      eventSources: [
-        { kind: 'Kustomization', name: 'infrastructure' },
-        { kind: 'Kustomization', name: 'models' },
-      ],
+      // Every Kustomization of the cluster: infrastructure, environment, one per model.
+      eventSources: [{ kind: 'Kustomization', name: '*' }],
     },
   });
 }
