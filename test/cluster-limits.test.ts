@@ -9,7 +9,10 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderEnvironment } from '@tritonops/charts';
+import { loadWorkspace } from '@tritonops/spec';
 import { apiServer, type KubeObject } from './support/apiserver.ts';
+import { writeFleet } from './support/fleet.ts';
 import { parsedObjects, runCli, snapshotDir, tempDir } from './support/workspace.ts';
 import { HOSTILE_FIXTURE } from './support/hostile.ts';
 
@@ -160,4 +163,21 @@ describe('names at their limits, asked of a real kube-apiserver', () => {
     const why = await api.wouldAccept({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's'.repeat(64), namespace: 'probe' }, spec: { ports: [{ port: 80 }] } });
     expect(why).toMatch(/must be no more than 63 characters/);
   });
+});
+
+describe('no object grows with the fleet', () => {
+  it('every object of a 1000-model environment stays far below what etcd stores (1.5 MiB a request; 1 MiB a ConfigMap)', () => {
+    const dir = tempDir('fleet-1000');
+    try {
+      writeFleet(dir.path, 1000);
+      const result = loadWorkspace({ root: dir.path, displayBase: dir.path, only: ['production'] });
+      expect(result.hasErrors).toBe(false);
+      const sizes = renderEnvironment(result.plans[0]!).flatMap((f) => f.objects.map((o) => ({ what: `${f.path}: ${String(o.kind)}`, bytes: JSON.stringify(o).length })));
+      const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+      // 256 KiB leaves room for a fleet four times larger before anything nears a limit.
+      expect(largest.bytes, largest.what).toBeLessThan(256 * 1024);
+    } finally {
+      dir.remove();
+    }
+  }, 120_000);
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { modelName, writeFleet } from '../support/fleet.ts';
+import { measureFluxLoad } from './flux-load.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const TSX = join(REPO, 'node_modules/.bin/tsx');
@@ -93,4 +94,16 @@ console.log('\ntarget                              measured     ');
 for (const [target, measured, met] of targets) console.log(`${target.padEnd(36)}${measured.padEnd(13)}${met ? 'met' : 'MISSED'}`);
 console.log(`\nthe one-model change as a fresh tritonops process (startup included): ${(oneChangeProcess / 1000).toFixed(1)} s`);
 console.log(`through Nx, a dev spec edit (dev and staging re-run, production replayed): ${(nxOneEnvironment / 1000).toFixed(1)} s`);
+
+// Flux: one Kustomization per model. What each costs the kustomize-controller, and what that means
+// for 1000 models at the rendered interval (10 min) and Flux's default --concurrent=4.
+const load = await measureFluxLoad(big, 100);
+if (typeof load === 'string') {
+  console.log(`\nFlux load per model Kustomization: not measured (${load})`);
+} else {
+  const busy = (concurrent: number) => ((1000 * load.steadyMs) / (10 * 60 * 1000 * concurrent)) * 100;
+  console.log(`\nFlux, one Kustomization per model (${load.models} of the 1000 production models, ${load.objectsPerModel} objects each, a local kube-apiserver):`);
+  console.log(`  first apply ${load.createMs.toFixed(0)} ms; steady-state reconcile (dry run of each object) ${load.steadyMs.toFixed(0)} ms mean, ${load.steadyP95Ms.toFixed(0)} ms p95`);
+  console.log(`  1000 models every 10 min keep kustomize-controller's workers busy ${busy(4).toFixed(1)}% of the time at --concurrent=4 (${busy(20).toFixed(1)}% at 20), before build and health checks`);
+}
 for (const root of fleets) rmSync(root, { recursive: true, force: true });

@@ -1,13 +1,15 @@
 /**
- * Alerts per model, one PrometheusRule per environment: error ratio above the model's SLO, queue
+ * Alerts per model, one PrometheusRule per model (in the model's own folder, so they come and go
+ * with it, and so that no object grows with the fleet: one rule for 1000 models is 2.7 MB, past
+ * what etcd stores): error ratio above the model's SLO, queue
  * time above its target, no ready replica, and autoscaling pinned at its maximum. Deployment and
  * HPA state come from kube-state-metrics (part of kube-prometheus-stack); KEDA names the HPA of a
  * ScaledObject `keda-hpa-<name>`.
  */
 import type { Construct } from 'constructs';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
-import type { EnvironmentCore, EnvironmentPlan, ModelPlan } from '@tritonops/spec';
-import { environmentLabels } from './labels.ts';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
+import { environmentLabels, modelLabels } from './labels.ts';
 import { modelSeries, RATE_WINDOW } from './promql.ts';
 import { typedObject } from './typed-api-object.ts';
 
@@ -68,12 +70,25 @@ function modelRules(env: EnvironmentCore, model: ModelPlan): Rule[] {
   return rules;
 }
 
-export function addAlerts(scope: Construct, env: EnvironmentPlan): void {
+export function addModelAlerts(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
+  typedObject<IPrometheusRule>(scope, 'prometheus-rule', {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: `triton-${model.name}`, namespace: env.namespace, labels: modelLabels(env, model) },
+    spec: { groups: [{ name: `triton-${model.name}`, rules: modelRules(env, model) }] },
+  });
+}
+
+/**
+ * Earlier versions held every model's alerts in one PrometheusRule of the environment, applied by
+ * the Kustomization that is now retired and never prunes: it stays rendered, with no rules, so
+ * that its alerts do not fire twice beside the per-model ones.
+ */
+export function addRetiredAlerts(scope: Construct, env: EnvironmentCore): void {
   typedObject<IPrometheusRule>(scope, 'prometheus-rule', {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
     metadata: { name: 'triton-models', namespace: env.namespace, labels: environmentLabels(env) },
-    // Pipeline servers are Triton servers too: same metrics, same alerts.
-    spec: { groups: [...env.models, ...env.pipelines.map((p) => p.server)].map((model) => ({ name: `triton-${model.name}`, rules: modelRules(env, model) })) },
+    spec: { groups: [] },
   });
 }

@@ -32,7 +32,7 @@ import {
   usesFlagger,
 } from './flux/infrastructure.ts';
 import { addCanary, addMetricTemplates } from './flagger.ts';
-import { addAlerts } from './alerts.ts';
+import { addModelAlerts, addRetiredAlerts } from './alerts.ts';
 import { addFixedSizeScaledObject, addScaledObject } from './autoscaling.ts';
 import { addDashboard } from './dashboard.ts';
 import { addGateway, addGatewayMonitor } from './gateway.ts';
@@ -98,6 +98,8 @@ function addServing(c: Construct, env: EnvironmentCore, model: ModelPlan): void 
   }
   addModelSecurity(c, env, model);
   addPodMonitor(c, env, model);
+  // Pipeline servers are Triton servers too: same metrics, same alerts.
+  addModelAlerts(c, env, model);
 }
 
 function renderModel(c: Construct, { env, model }: ServedInputs): void {
@@ -114,7 +116,7 @@ function renderPipeline(c: Construct, { env, pipeline }: PipelineInputs): void {
 export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
   const files: OutputFile[] = [];
   const paths = fluxPaths(env.name);
-  // Environment-wide files depend on the whole plan (alerts and the dashboard list every model).
+  // Environment-wide files depend on the whole plan (the dashboard lists every model).
   const whole = { sources: [env.sourcePath], env };
   const file = (path: string, build: (chart: Construct, env: EnvironmentPlan) => void) => files.push(outputFile(path, whole, (c, i) => build(c, i.env)));
 
@@ -142,7 +144,7 @@ export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
       addGatewayMonitor(c, e);
     });
   }
-  file(`${paths.models}/environment/alerts.yaml`, addAlerts);
+  file(`${paths.models}/environment/alerts.yaml`, addRetiredAlerts);
   file(`${paths.models}/environment/dashboard.yaml`, addDashboard);
   const tracing = env.tracing;
   if (tracing) file(`${paths.models}/environment/tracing.yaml`, (c, e) => addTelemetry(c, e, tracing));

@@ -78,8 +78,12 @@ describe('autoscaling with KEDA', () => {
 
 describe('alerts', () => {
   it('alerts per model on its SLO, queue time, missing replicas and pinned autoscaling', () => {
-    const rule = objects.find((o) => o.kind === 'PrometheusRule')!;
-    const llm = rule.spec.groups.find((g: Obj) => g.name === 'triton-llm');
+    // One rule per model, so that no object grows with the fleet (etcd stores at most 1.5 MiB).
+    const rule = objects.find((o) => o.kind === 'PrometheusRule' && o.metadata.name === 'triton-llm')!;
+    expect(rule.spec.groups).toHaveLength(1);
+    const llm = rule.spec.groups[0];
+    // The environment-wide rule of earlier versions stays, empty, so its alerts never fire twice.
+    expect(objects.find((o) => o.kind === 'PrometheusRule' && o.metadata.name === 'triton-models')!.spec.groups).toEqual([]);
     expect(llm.rules.map((r: Obj) => r.alert)).toEqual(['TritonModelErrorRatioHigh', 'TritonModelQueueTimeHigh', 'TritonModelNoReadyReplicas', 'TritonModelAtMaxReplicas']);
     expect(llm.rules[0].expr).toMatch(/> 0\.01$/);
     expect(llm.rules[3].expr).toContain('horizontalpodautoscaler="keda-hpa-llm"');
