@@ -87,8 +87,8 @@ describe('tritonops promote', () => {
     expect(r.stdout.split('\n')[0]).toBe('Promote whisper from staging to production');
     expectGolden('production-whisper-promoted.yaml', readFileSync(join(root, 'environments/production/models/whisper.yaml'), 'utf8'));
     expect((await cli(root, 'validate')).code).toBe(0);
-    expect(existsSync(join(root, 'flux/models/production/models/whisper.yaml'))).toBe(true);
-    expect(readFileSync(join(root, 'flux/models/production/models/whisper.yaml'), 'utf8')).toContain('name: whisper-canary');
+    expect(existsSync(join(root, 'flux/models/production/models/whisper/whisper.yaml'))).toBe(true);
+    expect(readFileSync(join(root, 'flux/models/production/models/whisper/whisper.yaml'), 'utf8')).toContain('name: whisper-canary');
   });
 
   it('refuses unknown models and environments with a clear error, writing nothing', async () => {
