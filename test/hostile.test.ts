@@ -283,7 +283,12 @@ describe('secrets smuggled into the cluster, and managed settings overridden', (
     "a model named default (the namespace's own mTLS policy)": {
       setup: (h) => write(h, 'environments/dev/models/default.yaml', read(h, M).replace('name: whisper', 'name: default')),
       code: 1,
-      error: 'environments/dev/models/default.yaml:4:9: error: "default" is the name of an object every environment has (its mTLS policy)',
+      error: 'environments/dev/models/default.yaml:4:9: error: "default" names an object every environment has (its mTLS policy)',
+    },
+    "a model named models (its alert rule would be the environment's retired one)": {
+      setup: (h) => write(h, 'environments/dev/models/models.yaml', read(h, M).replace('name: whisper', 'name: models')),
+      code: 1,
+      error: 'environments/dev/models/models.yaml:4:9: error: "models" names an object every environment has (its retired alert rule, triton-models)',
     },
     'models on control-plane nodes': {
       setup: (h) => replace(h, E, '      gpuMemory: 16Gi', '      gpuMemory: 16Gi\n      tolerations: [{ key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule }]'),

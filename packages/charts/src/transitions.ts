@@ -146,7 +146,7 @@ function removal(was: Served, env: EnvironmentPlan): Transition {
       class: 'two-steps',
       subject,
       change: 'removed while under Flagger analysis',
-      effect: "Flagger's clean-up (revertOnDeletion) scales the model's Deployment back up before it lets its primary go; with the Deployment deleted in the same sync it never finishes, and the Canary is stuck terminating",
+      effect: "Flagger's clean-up (revertOnDeletion) scales the model's Deployment back up before it lets its primary go; with the Deployment deleted in the same sync it retries without end: the Canary stays terminating and its primary keeps running",
       step: `turn analysis off (remove \`canary.analysis\` with a \`handover\`, as \`tritonops diff\` explains), then remove ${m.sourcePath}`,
       at,
     };

@@ -105,8 +105,12 @@ export function checkSafety(env: LoadedEnvironment): Diagnostic[] {
 
 /** Names tritonops (and Flagger) derive from a model's or a pipeline's, for objects of their own. */
 const DERIVED_SUFFIXES = [['-canary', 'the canary track'], ['-ingress', 'the gateway route'], ['-primary', "Flagger's primary copy"]] as const;
-/** Names of objects every environment has in its namespace. */
-const ENVIRONMENT_OBJECTS = new Set(['default']);
+/** Names that would give a model's objects the name of one every environment has in its namespace. */
+const ENVIRONMENT_OBJECTS = new Map([
+  ['default', 'its mTLS policy'],
+  // A model's alert rule is `triton-<model>`; `triton-models` is the environment's retired one.
+  ['models', 'its retired alert rule, triton-models'],
+]);
 
 /**
  * Two objects of one kind cannot share a name: a model named `whisper-canary` would be the canary
@@ -119,7 +123,8 @@ function checkDerivedNames(env: LoadedEnvironment): Diagnostic[] {
   const names = new Set(all.map((a) => a.name));
   for (const { file, name } of all) {
     const error = collector(file, out);
-    if (ENVIRONMENT_OBJECTS.has(name)) error(['metadata', 'name'], 'reserved-name', `"${name}" is the name of an object every environment has (its mTLS policy)`, 'choose another name');
+    const reserved = ENVIRONMENT_OBJECTS.get(name);
+    if (reserved) error(['metadata', 'name'], 'reserved-name', `"${name}" names an object every environment has (${reserved})`, 'choose another name');
     for (const [suffix, what] of DERIVED_SUFFIXES) {
       const base = name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
       if (base !== undefined && names.has(base)) error(['metadata', 'name'], 'derived-name-clash', `"${name}" is the name tritonops gives ${what} of "${base}": the two would replace each other's objects`, 'choose a name that does not end in the suffix of another model\'s objects');
