@@ -102,7 +102,7 @@ describe('what a change does to the cluster, on the real API server', () => {
     expect((await stored(api, deploymentRef(env.namespace, 'asr')))!.spec.replicas).toBe(1);
   });
 
-  it(title('Flagger analysis turned on, then off, each in two steps: the model stays routed and sized throughout, and Flux never fights Flagger over replicas'), async (ctx) => {
+  it(title('Flagger analysis turned on in two steps, then off in three: the model stays routed and sized throughout, and Flux never fights Flagger over replicas'), async (ctx) => {
     if (skip) return ctx.skip(skip);
     const env: EnvironmentOptions = { namespace: 't-flagger' };
     const ns = env.namespace;
@@ -154,17 +154,29 @@ describe('what a change does to the cluster, on the real API server', () => {
     expect(await stored(api, destinationRuleRef(ns, 'asr'))).toBeDefined();
     expect(await stored(api, virtualServiceRef(ns, 'asr-ingress'))).toBeDefined();
 
-    // Off, step 2: the Canary is deleted; Flagger hands the model back before its primary goes.
-    const off2 = await c.step(env, spec('', 'v2'));
-    expect(classes(off2.transitions)).toEqual(['disruptive: model asr: Flagger analysis turned off (after a handover)']);
+    // Analysis and handover removed together: refused (the ScaledObject Flagger resumes would go too).
+    expect(classes(c.judge(env, spec('', 'v2')))).toEqual(['two-steps: model asr: Flagger analysis and the handover removed together']);
+
+    // Off, step 2: the Canary is deleted; what its clean-up needs stays; Flagger hands the model back before its primary goes.
+    const off2 = await c.step(env, spec('  handover: true\n', 'v2'));
+    expect(classes(off2.transitions)).toEqual(['disruptive: model asr: Flagger analysis turned off (handover)']);
     expect(off2.transitions[0]!.step).toContain('kubectl -n t-flagger annotate service/asr virtualservice/asr kustomize.toolkit.fluxcd.io/reconcile-');
-    expect(await flaggerFinalizes(api, ns, 'asr')).toBe(true);
+    expect(off2.sync.pruned).toContain('flagger.app/Canary/t-flagger/asr');
+    expect(off2.sync.pruned).not.toContain('keda.sh/ScaledObject/t-flagger/asr');
+    expect(await flaggerFinalizes(api, ns, 'asr')).toBe('done');
     await collectGarbage(api, ns);
     expect(await stored(api, canaryRef(ns, 'asr'))).toBeUndefined();
     expect(await stored(api, deploymentRef(ns, 'asr-primary'))).toBeUndefined();
     expect((await stored(api, deploymentRef(ns, 'asr')))!.spec.replicas).toBe(2);
     expect((await stored(api, serviceRef(ns, 'asr')))!.spec.selector).toEqual({ 'app.kubernetes.io/name': 'asr' });
     expect((await stored(api, virtualServiceRef(ns, 'asr')))!.spec.hosts).toEqual(['asr.t-flagger.svc.cluster.local']);
+
+    // Off, step 3: Flux applies the Deployment again; the ScaledObject that held its size goes.
+    const off3 = await c.step(env, spec('', 'v2'));
+    expect(classes(off3.transitions)).toEqual(['disruptive: model asr: handover after Flagger analysis finished']);
+    expect(off3.sync.pruned).toContain('keda.sh/ScaledObject/t-flagger/asr');
+    expect((await stored(api, deploymentRef(ns, 'asr')))!.spec.replicas).toBe(2);
+    expect(await replicasOwners(api, ns, 'asr')).toContain('kustomize-controller');
   });
 
   it(title('Flagger analysis turned on in one step: what the refusal prevents — Flux deletes the Service before Flagger has one'), async (ctx) => {

@@ -115,7 +115,9 @@ export async function flaggerInitializes(api: ApiClient, namespace: string, name
   await mergePatch(api, deploymentRef(namespace, name), { spec: { replicas: 0 } }, 'flagger');
   const vs = (await stored(api, virtualServiceRef(namespace, name)))!;
   const flaggerSpec = { hosts: [name], gateways: ['mesh'], http: [{ route: [{ destination: { host: `${name}-primary` }, weight: 100 }, { destination: { host: `${name}-canary` }, weight: 0 }] }] };
-  ok(await api.call('PUT', `${await api.pathOf(virtualServiceRef(namespace, name))}?fieldManager=flagger`, { ...vs, metadata: { ...vs.metadata, annotations: { ...FLAGGER_MARKS, [ORIGINAL]: JSON.stringify(vs.spec) } }, spec: flaggerSpec }), 'take over the VirtualService');
+  // Flagger replaces the labels and annotations with its apex metadata (none here): Flux's own
+  // labels go, so Flux could not prune it before someone lifts the mark.
+  ok(await api.call('PUT', `${await api.pathOf(virtualServiceRef(namespace, name))}?fieldManager=flagger`, { ...vs, metadata: { ...vs.metadata, labels: {}, annotations: { ...FLAGGER_MARKS, [ORIGINAL]: JSON.stringify(vs.spec) } }, spec: flaggerSpec }), 'take over the VirtualService');
 }
 
 /**
@@ -124,10 +126,15 @@ export async function flaggerInitializes(api: ApiClient, namespace: string, name
  * primary's size, point Service `name` back at it, restore VirtualService `name`'s spec, then let
  * the Canary go. Does nothing for a Canary without the finalizer: it is already gone.
  */
-export async function flaggerFinalizes(api: ApiClient, namespace: string, name: string): Promise<boolean> {
+export async function flaggerFinalizes(api: ApiClient, namespace: string, name: string): Promise<'done' | 'nothing to do' | `stuck: ${string}`> {
   const canary = await stored(api, canaryRef(namespace, name));
-  if (!canary?.metadata.deletionTimestamp || !(canary.metadata.finalizers ?? []).includes(FINALIZER)) return false;
-  if (await stored(api, scaledObjectRef(namespace, name))) await mergePatch(api, scaledObjectRef(namespace, name), { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': null } } }, 'flagger');
+  if (!canary?.metadata.deletionTimestamp || !(canary.metadata.finalizers ?? []).includes(FINALIZER)) return 'nothing to do';
+  // Each failing call makes Flagger retry the whole finaliser later: it never gets past it.
+  if (canary.spec.autoscalerRef) {
+    if (!(await stored(api, scaledObjectRef(namespace, name)))) return 'stuck: the ScaledObject to resume is gone';
+    await mergePatch(api, scaledObjectRef(namespace, name), { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': null } } }, 'flagger');
+  }
+  if (!(await stored(api, deploymentRef(namespace, name)))) return 'stuck: the target Deployment is gone';
   const primary = await stored(api, deploymentRef(namespace, `${name}-primary`));
   await mergePatch(api, deploymentRef(namespace, name), { spec: { replicas: primary?.spec.replicas ?? 1 } }, 'flagger');
   await update(api, serviceRef(namespace, name), (svc) => void (svc.spec.selector = { 'app.kubernetes.io/name': name }), 'flagger');
@@ -136,7 +143,7 @@ export async function flaggerFinalizes(api: ApiClient, namespace: string, name: 
     ok(await api.call('PUT', `${await api.pathOf(virtualServiceRef(namespace, name))}?fieldManager=flagger`, { ...vs, spec: JSON.parse(vs.metadata.annotations[ORIGINAL]) }), 'restore the VirtualService');
   }
   await mergePatch(api, canaryRef(namespace, name), { metadata: { finalizers: null } }, 'flagger');
-  return true;
+  return 'done';
 }
 
 /** The garbage collector: deletes every object of these kinds in `namespace` whose owner is gone. */

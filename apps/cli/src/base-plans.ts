@@ -4,7 +4,8 @@
  */
 import { listEnvironments, loadWorkspace, type EnvironmentPlan } from '@tritonops/spec';
 import { EXIT, type Io } from './cli.ts';
-import { fileHistory, GitError, GitSpecTree, resolveBase } from './git.ts';
+import { fluxPaths } from '@tritonops/charts';
+import { committedFile, fileHistory, GitError, GitSpecTree, resolveBase } from './git.ts';
 import { tally } from './report.ts';
 
 export interface BasePlans {
@@ -13,6 +14,18 @@ export interface BasePlans {
   readonly label: string;
   /** The base's plans by environment; empty when the base's specs do not validate (said on stderr). */
   readonly plans: Map<string, EnvironmentPlan>;
+  /**
+   * Environments whose committed render at the base still applies every model with the one
+   * `models` Kustomization of earlier versions: the change is their first sync with per-model
+   * Kustomizations (see classifyTransitions).
+   */
+  readonly firstPerModelSync: ReadonlySet<string>;
+}
+
+/** Whether the base's committed `models` Kustomization is the live, pruning one of earlier versions. */
+function appliesAllModels(root: string, commit: string, env: string): boolean {
+  const file = committedFile(root, commit, `${fluxPaths(env).cluster}/models.yaml`, 64 * 1024)?.toString('utf8');
+  return file !== undefined && file.includes('kind: Kustomization') && !/^\s+suspend: true$/m.test(file);
 }
 
 /** The base's plans, or the exit code after saying why there are none. */
@@ -33,5 +46,7 @@ export function loadBasePlans(options: { root: string; base?: string; envs?: str
   if (before?.hasErrors) {
     io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); comparing with an empty base (every object shows as added)`);
   }
-  return { commit: base.commit, label: `${base.label} (${base.commit.slice(0, 12)})`, plans: new Map((before && !before.hasErrors ? before.plans : []).map((p) => [p.name, p] as const)) };
+  const plans = new Map((before && !before.hasErrors ? before.plans : []).map((p) => [p.name, p] as const));
+  const firstPerModelSync = new Set([...plans.keys()].filter((env) => appliesAllModels(options.root, base.commit, env)));
+  return { commit: base.commit, label: `${base.label} (${base.commit.slice(0, 12)})`, plans, firstPerModelSync };
 }

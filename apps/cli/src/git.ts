@@ -141,6 +141,15 @@ export function fileHistory(root: string, commit?: string): (rel: string) => str
   };
 }
 
+/** The first `max` bytes of a file as committed at `commit`, or undefined when it has none there. */
+export function committedFile(root: string, commit: string, path: string, max: number): Buffer | undefined {
+  try {
+    return git(root, ['cat-file', 'blob', `${commit}:${path}`]).subarray(0, max);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface UnrenderedChange {
   /** Repository-relative path under flux/. */
   readonly path: string;

@@ -114,11 +114,39 @@ describe('changes a live cluster takes in two steps', () => {
     expect(plain.stderr).toContain('warning: while `handover` is set Flux leaves the running Deployment as it is');
   });
 
-  it('validate refuses a handover with nothing to hand over', async () => {
+  it('refuses removals in the first sync of per-model Kustomizations (a base rendered by an earlier version): they would never be pruned', async () => {
+    const root = repository();
+    // What earlier versions rendered: one pruning `models` Kustomization for every model.
+    mkdirSync(join(root, 'flux/clusters/production'), { recursive: true });
+    writeFileSync(
+      join(root, 'flux/clusters/production/models.yaml'),
+      '# Rendered by tritonops. Do not edit: change the spec and run `tritonops synth`.\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: models\n  namespace: flux-system\nspec:\n  path: ./flux/models/production\n  prune: true\n',
+    );
+    writeFileSync(join(root, 'environments/production/models/tts.yaml'), WHISPER.replace('name: whisper', 'name: tts').replace('whisper/v1', 'tts/v1'));
+    git(root, 'add', '.');
+    git(root, 'commit', '-q', '-m', 'as rendered by an earlier version');
+    rmSync(join(root, 'environments/production/models/tts.yaml'));
+    const r = await cli(root, 'diff', '--base', 'main');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('[needs two steps] environment: 10 object(s) leave Git in the first sync of the per-model Kustomizations');
+    expect(r.stdout).toContain('first: merge the upgrade of tritonops alone (flux/ re-rendered');
+    // Once the base is rendered by this version (`models` suspended), the same removal is an ordinary one.
+    writeFileSync(join(root, 'flux/clusters/production/models.yaml'), readFileSync(join(root, 'flux/clusters/production/models.yaml'), 'utf8').replace('  prune: true\n', '  prune: false\n  suspend: true\n'));
+    git(root, 'add', 'flux');
+    git(root, 'commit', '-q', '-m', 'upgrade alone');
+    const after = await cli(root, 'diff', '--base', 'main');
+    expect(after.code).toBe(3);
+    expect(after.stdout).toContain('[disruptive] model tts: removed');
+  });
+
+  it('validate --base refuses a handover with nothing to hand over', async () => {
     const root = repository();
     append(root, '  handover: true\n');
-    const r = await cli(root, 'validate');
+    // On its own a model's handover may be the step that switches analysis off: only the base tells.
+    expect((await cli(root, 'validate')).code).toBe(0);
+    const r = await cli(root, 'validate', '--base', 'main');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${MODEL}:9:3: error: \`handover\` has nothing to hand over`);
+    expect(r.stderr).toContain(`${MODEL}:9:3: error: model whisper: \`handover\` with nothing to hand over`);
+    expect(r.stderr).toContain('= hint: first: remove `handover` from environments/production/models/whisper.yaml');
   });
 });

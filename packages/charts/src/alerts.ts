@@ -8,12 +8,20 @@
  */
 import type { Construct } from 'constructs';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
-import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan, TrackPlan } from '@tritonops/spec';
 import { environmentLabels, modelLabels } from './labels.ts';
 import { modelSeries, RATE_WINDOW } from './promql.ts';
 import { typedObject } from './typed-api-object.ts';
 
 type Rule = NonNullable<NonNullable<IPrometheusRule['spec']['groups']>[number]['rules']>[number];
+
+/**
+ * The Deployments that serve: under Flagger analysis the primary copy (its target runs only during
+ * an analysis, and its ScaledObject is paused), otherwise each track's own.
+ */
+function servingTracks(model: ModelPlan): TrackPlan[] {
+  return model.analysis ? model.tracks.map((t) => ({ ...t, deploymentName: `${t.deploymentName}-primary` })) : [...model.tracks];
+}
 
 function modelRules(env: EnvironmentCore, model: ModelPlan): Rule[] {
   const series = modelSeries(env.namespace, model.name);
@@ -40,7 +48,7 @@ function modelRules(env: EnvironmentCore, model: ModelPlan): Rule[] {
         description: `Mean queue time of ${model.name} in ${env.name} is {{ $value | humanize }} ms. More replicas (maxReplicas, GPU capacity) or dynamic batching may help.`,
       },
     },
-    ...model.tracks.map(
+    ...servingTracks(model).map(
       (track): Rule => ({
         alert: 'TritonModelNoReadyReplicas',
         expr: `sum(kube_deployment_status_replicas_available{namespace="${env.namespace}",deployment="${track.deploymentName}"}) < 1 and sum(kube_deployment_spec_replicas{namespace="${env.namespace}",deployment="${track.deploymentName}"}) > 0`,
@@ -52,8 +60,8 @@ function modelRules(env: EnvironmentCore, model: ModelPlan): Rule[] {
         },
       }),
     ),
-    ...model.tracks
-      .filter((t) => t.autoscale)
+    ...servingTracks(model)
+      .filter((t) => t.autoscale || model.analysis)
       .map(
         (track): Rule => ({
           alert: 'TritonModelAtMaxReplicas',

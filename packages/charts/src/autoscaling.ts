@@ -34,11 +34,13 @@ export function addScaledObject(scope: Construct, env: EnvironmentCore, model: M
 /**
  * What a Flagger target that does not autoscale gets instead of `spec.replicas` (which Flagger
  * sets to zero and Flux would set back): a ScaledObject whose bounds are equal, for Flagger to
- * copy to its primary. Its trigger (queue time at the model's SLO) never moves the count.
+ * copy to its primary. Its trigger (queue time at the model's SLO) never moves the count. It stays
+ * during a handover after analysis is switched off: Flagger's finaliser resumes it before it
+ * hands the model back, and fails for as long as it is missing.
  */
 export function addFixedSizeScaledObject(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
   const stable = model.tracks[0]!;
-  if (model.autoscaling || !model.analysis) return;
+  if (model.autoscaling || !(model.analysis || model.handover)) return;
   scaledObject(scope, env, model, stable, fixedSizeScaling(model), { minReplicas: stable.replicas, maxReplicas: stable.replicas });
 }
 

@@ -87,10 +87,8 @@ function outputFile<I extends { readonly sources: readonly string[] }>(path: str
 /** Everything a served Triton needs around it, for models and pipeline servers alike. */
 function addServing(c: Construct, env: EnvironmentCore, model: ModelPlan): void {
   for (const track of model.tracks) addScaledObject(c, env, model, track);
-  if (model.analysis) {
-    addFixedSizeScaledObject(c, env, model);
-    addCanary(c, env, model);
-  }
+  addFixedSizeScaledObject(c, env, model);
+  if (model.analysis) addCanary(c, env, model);
   // Under analysis Flagger routes; during a handover ours stay until it has taken over.
   if (!model.analysis || model.handover) {
     addDestinationRule(c, env, model);

@@ -69,9 +69,19 @@ function canaryRouted(m: ModelPlan): boolean {
 
 const trackOf = (m: ModelPlan, track: 'stable' | 'canary'): TrackPlan | undefined => m.tracks.find((t) => t.track === track);
 
+export interface TransitionOptions {
+  /**
+   * The cluster still applies every model with the one `models` Kustomization of earlier
+   * versions (its committed render is not suspended): this change is the first sync of the
+   * per-model Kustomizations, whose first sync prunes nothing.
+   */
+  readonly firstPerModelSync?: boolean;
+}
+
 export function classifyTransitions(
   before: { plan: EnvironmentPlan; files: readonly RenderedFile[] } | undefined,
   after: { plan: EnvironmentPlan; files: readonly RenderedFile[] } | undefined,
+  options: TransitionOptions = {},
 ): Transition[] {
   const out: Transition[] = [];
   if (!before && after) {
@@ -94,6 +104,16 @@ export function classifyTransitions(
   const envAt = (path: (string | number)[]) => ({ file: a.sourcePath, path: ['spec', ...path] });
 
   if (b.namespace !== a.namespace) {
+    for (const m of b.models.filter((x) => x.analysis)) {
+      out.push({
+        class: 'two-steps',
+        subject: `model ${m.name}`,
+        change: `namespace changed while ${m.name} is under Flagger analysis`,
+        effect: `Flux deletes its Canary, ScaledObject and Deployment from ${b.namespace} in one sync: Flagger's clean-up cannot hand it back and retries without end, with ${m.name}-primary running`,
+        step: `turn analysis off for ${m.name} first (as \`tritonops diff\` explains), then change the namespace`,
+        at: { file: a.models.find((x) => x.name === m.name)?.sourcePath ?? m.sourcePath, path: ['spec', 'canary', 'analysis'] },
+      });
+    }
     out.push({
       class: 'disruptive',
       subject: 'environment',
@@ -120,6 +140,15 @@ export function classifyTransitions(
   }
   if (b.gateway?.domain !== a.gateway?.domain && b.gateway && a.gateway) {
     out.push({ class: 'disruptive', subject: 'environment', change: `gateway domain ${b.gateway.domain} → ${a.gateway.domain}`, effect: `every public host moves to <model>.${a.gateway.domain}: callers of the old names get 404 from the gateway`, at: envAt(['gateway', 'domain']) });
+  } else if (b.gateway && !a.gateway) {
+    out.push({ class: 'disruptive', subject: 'environment', change: 'gateway removed', effect: 'outage for callers outside the cluster: every public host goes; models that scale to zero can no longer be woken (their wake-up reads the gateway\'s requests)', at: envAt([]) });
+  }
+  if (!b.jwt && a.jwt) {
+    out.push({ class: 'disruptive', subject: 'environment', change: 'JWT authentication turned on', effect: `every model that does not opt out now requires a token from ${a.jwt.issuer}: callers without one get 403`, at: envAt(['auth']) });
+  } else if (b.jwt && !a.jwt) {
+    out.push({ class: 'disruptive', subject: 'environment', change: 'JWT authentication turned off', effect: 'no model checks tokens any more: anyone who reaches it may call it', at: envAt([]) });
+  } else if (b.jwt && a.jwt && b.jwt.issuer !== a.jwt.issuer) {
+    out.push({ class: 'disruptive', subject: 'environment', change: `JWT issuer ${b.jwt.issuer} → ${a.jwt.issuer}`, effect: 'tokens of the old issuer are refused (403) as soon as the policy changes', at: envAt(['auth', 'jwt', 'issuer']) });
   }
 
   const [sb, sa] = [servedOf(b), servedOf(a)];
@@ -134,6 +163,21 @@ export function classifyTransitions(
     }
   }
   out.push(...immutableFieldChanges(ob, oa, sa, a));
+  if (options.firstPerModelSync) {
+    const workloads = (files: readonly RenderedFile[]) => objectsOf(files.filter((f) => f.path.startsWith('flux/models/')));
+    const next = workloads(after.files);
+    const gone = [...workloads(before.files).keys()].filter((k) => !next.has(k)).sort(compareStrings);
+    if (gone.length > 0) {
+      out.push({
+        class: 'two-steps',
+        subject: 'environment',
+        change: `${gone.length} object(s) leave Git in the first sync of the per-model Kustomizations`,
+        effect: `each new Kustomization starts with an empty inventory and prunes nothing in its first sync, and the retired \`models\` Kustomization prunes no more: ${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''} would stay in the cluster`,
+        step: 'merge the upgrade of tritonops alone (flux/ re-rendered from unchanged specs), then this change',
+        at: envAt([]),
+      });
+    }
+  }
   return out;
 }
 
@@ -170,7 +214,8 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
   const sameNamespace = envBefore.namespace === env.namespace;
   if (!sameNamespace) return out;
 
-  // Flagger analysis switched on or off: two steps, with a handover between them.
+  // Flagger analysis switched on (two steps) or off (three), with a handover between them.
+  const canaryCheck = `\`kubectl -n ${ns} get canary ${a.name}\``;
   if (a.analysis && !b.analysis) {
     if (!a.handover) {
       out.push({
@@ -186,8 +231,10 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         class: 'disruptive',
         subject,
         change: 'Flagger analysis turned on (handover)',
-        effect: `Flagger copies ${a.name} to ${a.name}-primary (as many replicas again, on the same GPU pool), waits until they are Ready, then points Service ${a.name} and VirtualService ${a.name} at them and scales ${a.name} to 0. tritonops' routes stay beside; Flux leaves the Deployment as it is`,
-        step: `when \`kubectl -n ${ns} get canary ${a.name}\` says Initialized, remove \`handover\` from ${file} (Flux then deletes tritonops' DestinationRule and ingress VirtualService; Service and VirtualService ${a.name} are Flagger's)`,
+        effect:
+          `Flagger copies ${a.name} to ${a.name}-primary (as many replicas again, on the same GPU pool), waits until they are Ready, then points Service ${a.name} and VirtualService ${a.name} at them and scales ${a.name} to 0. tritonops' ingress route stays beside; Flux leaves the Deployment as it is. ` +
+          `From then on the model answers HTTP only: Flagger pins its routes to port 8000, so gRPC callers must move to HTTP first`,
+        step: `when ${canaryCheck} says Initialized, remove \`handover\` from ${file} (Flux then deletes tritonops' DestinationRule and ingress VirtualService; Service and VirtualService ${a.name} are Flagger's)`,
         at: { file, path: ['spec', 'handover'] },
       });
     }
@@ -197,19 +244,28 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         class: 'two-steps',
         subject,
         change: 'Flagger analysis turned off',
-        effect: `deleting the Canary hands ${a.name} back only if the live Canary reverts on deletion and tritonops' routes exist beside Flagger's; in one step the model can be left at 0 replicas behind routes to ${a.name}-primary, which is deleted`,
-        step: `keep \`canary.analysis\` and add \`handover: true\` in ${file} (it makes sure the live Canary reverts on deletion and puts tritonops' routes back); remove \`canary.analysis\` and \`handover\` in the next pull request`,
-        at: { file, path: ['spec'] },
+        effect: `deleting the Canary hands ${a.name} back only if the live Canary reverts on deletion and what Flagger needs for it outlives the Canary; in one step the model can be left at 0 replicas behind routes to ${a.name}-primary, which is deleted`,
+        step: `add \`handover: true\` in ${file}, keeping \`canary.analysis\`; then remove \`canary.analysis\`, keeping \`handover\`; then remove \`handover\` — three pull requests`,
+        at: { file, path: ['spec', 'canary', 'analysis'] },
+      });
+    } else if (!a.handover) {
+      out.push({
+        class: 'two-steps',
+        subject,
+        change: 'Flagger analysis and the handover removed together',
+        effect: `Flux would delete the Canary and, in the same sync, what Flagger's clean-up needs to hand ${a.name} back (the ScaledObject it resumes first; Flagger itself with an environment's last Canary): the clean-up fails, and the model stays behind routes to its primary`,
+        step: `remove \`canary.analysis\` but keep \`handover: true\` in ${file}; remove \`handover\` once ${canaryCheck} finds no Canary`,
+        at: { file, path: ['spec', 'canary'] },
       });
     } else {
       out.push({
         class: 'disruptive',
         subject,
-        change: 'Flagger analysis turned off (after a handover)',
+        change: 'Flagger analysis turned off (handover)',
         effect:
           `Flux deletes the Canary; Flagger scales ${a.name} up to the primary's replica count (as many GPU replicas again for a while), waits until they are Ready, points Service ${a.name} back at them and restores VirtualService ${a.name}; then ${a.name}-primary is deleted. ` +
-          `Flagger leaves its mark \`kustomize.toolkit.fluxcd.io/reconcile: disabled\` on both, so Flux no longer updates them`,
-        step: `afterwards give both back to Flux: \`kubectl -n ${ns} annotate service/${a.name} virtualservice/${a.name} kustomize.toolkit.fluxcd.io/reconcile- helm.toolkit.fluxcd.io/driftDetection-\``,
+          `Merge only when ${canaryCheck} says Succeeded or Initialized: during an analysis, or after a rollback, Flagger would hand back a release that has not passed`,
+        step: `when ${canaryCheck} finds no Canary, remove \`handover\` from ${file}, and give Service and VirtualService ${a.name} back to Flux (Flagger leaves its mark on them): \`kubectl -n ${ns} annotate service/${a.name} virtualservice/${a.name} kustomize.toolkit.fluxcd.io/reconcile- helm.toolkit.fluxcd.io/driftDetection-\``,
         at: { file, path: ['spec'] },
       });
     }
@@ -219,7 +275,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
       subject,
       change: 'handover before turning analysis off',
       effect: `the live Canary is told to revert on deletion; tritonops adds its DestinationRule and ingress VirtualService beside Flagger's (its Service and VirtualService ${a.name} are Flagger's until then); Flux leaves the Deployment as it is`,
-      step: `next, remove \`canary.analysis\` and \`handover\` from ${file}`,
+      step: `next, remove \`canary.analysis\` from ${file}, keeping \`handover\``,
       at: { file, path: ['spec', 'handover'] },
     });
   } else if (a.analysis && b.analysis && b.handover && !a.handover) {
@@ -227,8 +283,40 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
       class: 'disruptive',
       subject,
       change: 'handover to Flagger finished',
-      effect: `Flux deletes tritonops' DestinationRule and ingress VirtualService of ${a.name}; Service and VirtualService ${a.name} stay, being Flagger's. Merge only once \`kubectl -n ${ns} get canary ${a.name}\` says Initialized: before that Flux would delete the Service`,
+      effect: `Flux deletes tritonops' DestinationRule and ingress VirtualService of ${a.name}; Service and VirtualService ${a.name} stay, being Flagger's. Merge only once ${canaryCheck} says Initialized: before that Flux would delete the Service`,
       at: { file, path: ['spec'] },
+    });
+  } else if (!a.analysis && !b.analysis && b.handover && !a.handover && !b.handoverFromReplicas) {
+    out.push({
+      class: 'disruptive',
+      subject,
+      change: 'handover after Flagger analysis finished',
+      effect: `Flux applies the Deployment again${a.autoscaling ? '' : ` with ${trackOf(a, 'stable')!.replicas} replica(s), and deletes the ScaledObject that held its size`}; Flagger is uninstalled when no model uses it. Merge only once ${canaryCheck} finds no Canary`,
+      at: { file, path: ['spec'] },
+    });
+  } else if (b.analysis && a.analysis && (b.autoscaling === undefined) !== (a.autoscaling === undefined)) {
+    out.push({
+      class: 'disruptive',
+      subject,
+      change: `autoscaling turned ${a.autoscaling ? 'on' : 'off'} under Flagger analysis`,
+      effect: `Flagger copies the target's ScaledObject to ${a.name}-primary only when it promotes: the model serves as before until the next release passes its analysis`,
+      at: { file, path: ['spec', 'autoscaling'] },
+    });
+  }
+
+  // A handover that hands nothing over would only stop Flux from updating the Deployment.
+  const handsOver =
+    (a.analysis !== undefined) !== (b.analysis !== undefined) ||
+    (a.analysis !== undefined && b.analysis !== undefined) ||
+    a.tracks.some((t) => t.autoscale && !trackOf(b, t.track)?.autoscale && trackOf(b, t.track) !== undefined);
+  if (a.handover && !b.handover && !handsOver) {
+    out.push({
+      class: 'two-steps',
+      subject,
+      change: '`handover` with nothing to hand over',
+      effect: 'a handover is the first step of turning autoscaling on or Flagger analysis on or off; here it would only stop Flux from updating the Deployment',
+      step: `remove \`handover\` from ${file}`,
+      at: { file, path: ['spec', 'handover'] },
     });
   }
 
@@ -257,6 +345,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
     // autoscaler must own it first (a handover) unless the default of 1 is what runs anyway.
     const replicasBefore = db.spec.replicas as number | undefined;
     const turnsOn = !bt.autoscale && track.autoscale !== undefined && !a.analysis && !b.analysis;
+    const fields = track.track === 'stable' ? { autoscaling: 'autoscaling', replicas: 'replicas' } : { autoscaling: 'canary.autoscaling', replicas: 'canary.replicas' };
     if (turnsOn && !ifNotPresent(da)) {
       if (replicasBefore !== undefined && replicasBefore > 1) {
         out.push({
@@ -264,11 +353,17 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
           subject,
           change: `autoscaling turned on for ${track.deploymentName}, which runs ${replicasBefore} replicas`,
           effect: `spec.replicas leaves Git, and under server-side apply a field its only owner drops is reset to its default: ${track.deploymentName} would go from ${replicasBefore} replicas to 1 until the autoscaler catches up`,
-          step: `merge \`autoscaling\` together with \`handover: true\` and \`replicas: ${replicasBefore}\` in ${file}; remove \`handover\` in the next pull request`,
-          at: { file, path: ['spec', 'autoscaling'] },
+          step: `merge \`${fields.autoscaling}\` together with \`handover: true\` and \`${fields.replicas}: ${replicasBefore}\` in ${file}; remove \`handover\` in the next pull request`,
+          at: { file, path: track.track === 'stable' ? ['spec', 'autoscaling'] : ['spec', 'canary', 'autoscaling'] },
         });
       } else {
-        out.push({ class: 'safe', subject, change: `autoscaling turned on for ${track.deploymentName}`, effect: `it runs ${replicasBefore ?? 1} replica, the count spec.replicas falls back to, until KEDA's autoscaler scales it between ${track.autoscale!.minReplicas} and ${track.autoscale!.maxReplicas}`, at: { file, path: ['spec', 'autoscaling'] } });
+        out.push({
+          class: 'safe',
+          subject,
+          change: `autoscaling turned on for ${track.deploymentName}`,
+          effect: `${replicasBefore === 0 ? 'a replica starts (spec.replicas falls back to 1)' : 'it keeps its one replica'} until KEDA's autoscaler scales it between ${track.autoscale!.minReplicas} and ${track.autoscale!.maxReplicas}`,
+          at: { file, path: ['spec', 'autoscaling'] },
+        });
       }
     } else if (turnsOn) {
       if (track.replicas !== bt.replicas) {
@@ -277,8 +372,8 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
           subject,
           change: `handover of ${track.deploymentName} from ${bt.replicas} replicas with \`replicas: ${track.replicas}\``,
           effect: `the autoscaler takes spec.replicas over only by writing a new count; it must start above what runs now (${bt.replicas})`,
-          step: `keep \`replicas: ${bt.replicas}\` in ${file} during the handover`,
-          at: { file, path: ['spec', 'replicas'] },
+          step: `keep \`${fields.replicas}: ${bt.replicas}\` in ${file} during the handover`,
+          at: { file, path: track.track === 'stable' ? ['spec', 'replicas'] : ['spec', 'canary', 'replicas'] },
         });
       } else {
         out.push({
@@ -286,7 +381,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
           subject,
           change: `autoscaling turned on for ${track.deploymentName} (handover)`,
           effect: `Flux leaves the Deployment as it is; KEDA's autoscaler starts at ${track.autoscale!.minReplicas} replicas (one more than the ${bt.replicas} that run), which makes it the owner of spec.replicas. The model never runs fewer than ${bt.replicas}`,
-          step: `when \`kubectl -n ${ns} get deployment ${track.deploymentName}\` shows ${track.autoscale!.minReplicas} replicas, remove \`handover\` (and \`replicas\`) from ${file}`,
+          step: `when \`kubectl -n ${ns} get deployment ${track.deploymentName}\` shows ${track.autoscale!.minReplicas} replicas, remove \`handover\` (and \`${fields.replicas}\`) from ${file}`,
           at: { file, path: ['spec', 'handover'] },
         });
       }
@@ -300,7 +395,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         step: `add \`handover: true\` to ${file} for one pull request`,
         at: { file, path: ['spec'] },
       });
-    } else if (ifNotPresent(db) && !ifNotPresent(da) && !a.analysis && !b.analysis) {
+    } else if (ifNotPresent(db) && !ifNotPresent(da) && !a.analysis && !b.analysis && b.handoverFromReplicas) {
       out.push({
         class: 'disruptive',
         subject,
@@ -309,9 +404,13 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         at: { file, path: ['spec'] },
       });
     } else if (bt.autoscale && !track.autoscale && !a.analysis) {
-      out.push({ class: 'disruptive', subject, change: `autoscaling turned off for ${track.deploymentName}`, effect: `Flux sets spec.replicas to ${track.replicas}, whatever the autoscaler had chosen; the autoscaler is deleted`, at });
+      out.push({ class: 'disruptive', subject, change: `autoscaling turned off for ${track.deploymentName}`, effect: `Flux sets spec.replicas to ${track.replicas}, whatever the autoscaler had chosen, then deletes the autoscaler (which may still write its own count in between; Flux's next sync sets ${track.replicas} again)`, at });
     } else if (!bt.autoscale && !track.autoscale && bt.replicas !== track.replicas && !a.analysis) {
-      out.push({ class: 'safe', subject, change: `replicas of ${track.deploymentName} ${bt.replicas} → ${track.replicas}`, effect: track.replicas > bt.replicas ? 'new replicas start and join once Ready' : 'replicas stop after finishing their in-flight requests', at });
+      if (track.replicas === 0) {
+        out.push({ class: 'disruptive', subject, change: `replicas of ${track.deploymentName} ${bt.replicas} → 0`, effect: `outage of ${track.track === 'stable' ? 'the model' : 'the canary'}: no replica serves, callers get 503`, at });
+      } else {
+        out.push({ class: 'safe', subject, change: `replicas of ${track.deploymentName} ${bt.replicas} → ${track.replicas}`, effect: track.replicas > bt.replicas ? 'new replicas start and join once Ready' : 'replicas stop after finishing their in-flight requests', at });
+      }
     }
 
     if (templateChanged) {
@@ -352,7 +451,7 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
     } else {
       out.push({ class: 'safe', subject, change: 'canary added', effect: `${ca.deploymentName} starts with ${ca.autoscale ? `${ca.autoscale.minReplicas}+` : ca.replicas} replica(s); it gets no weighted traffic yet`, at: { file, path: ['spec', 'canary'] } });
     }
-  } else if (cb && !ca && !a.analysis) {
+  } else if (cb && !ca) {
     const promoted = json(cb.release) === json(trackOf(a, 'stable')!.release);
     if (canaryRouted(b)) {
       out.push({

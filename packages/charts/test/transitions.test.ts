@@ -36,10 +36,29 @@ describe('transition rules', () => {
     expect(classes(judge({ m: '  replicas: 2\n' }, { m: `  replicas: 2\n${ANALYSIS}` }))).toEqual(['two-steps: Flagger analysis turned on']);
     expect(classes(judge({ m: '  replicas: 2\n' }, { m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }))).toEqual(['disruptive: Flagger analysis turned on (handover)']);
     expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: `  replicas: 2\n${ANALYSIS}` }))).toEqual(['disruptive: handover to Flagger finished']);
+    // Off: three steps; what Flagger's clean-up needs (its ScaledObject, Flagger itself) outlives the Canary.
     expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: '  replicas: 2\n' }))).toEqual(['two-steps: Flagger analysis turned off']);
     expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }))).toEqual(['safe: handover before turning analysis off']);
-    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: '  replicas: 2\n' }))).toEqual(['disruptive: Flagger analysis turned off (after a handover)']);
+    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: '  replicas: 2\n' }))).toEqual(['two-steps: Flagger analysis and the handover removed together']);
+    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: '  replicas: 2\n  handover: true\n' }))).toEqual(['disruptive: Flagger analysis turned off (handover)']);
+    expect(classes(judge({ m: '  replicas: 2\n  handover: true\n' }, { m: '  replicas: 2\n' }))).toEqual(['disruptive: handover after Flagger analysis finished']);
     expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `  replicas: 2\n  args: ["--log-verbose=1"]\n${ANALYSIS}` }))).toEqual(['disruptive: new release of m']);
+  });
+
+  it('during the step that switches analysis off, Flagger and the ScaledObject its clean-up resumes stay', () => {
+    const step2 = renderEnvironment(planOf({ m: '  replicas: 2\n  handover: true\n' })).flatMap((f) => f.objects as Record<string, any>[]);
+    expect(step2.find((o) => o.kind === 'ScaledObject')!.spec).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 2 });
+    expect(step2.some((o) => o.kind === 'HelmRelease' && o.metadata.name === 'flagger')).toBe(true);
+    expect(step2.some((o) => o.kind === 'Canary')).toBe(false);
+  });
+
+  it('autoscaling switched under analysis reaches the primary only at the next promotion', () => {
+    expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `${AUTO}${ANALYSIS}` }))).toEqual(['disruptive: autoscaling turned on under Flagger analysis']);
+  });
+
+  it('a handover with nothing to hand over is refused', () => {
+    expect(classes(judge({ m: '  replicas: 2\n' }, { m: '  replicas: 2\n  handover: true\n' }))).toEqual(['two-steps: `handover` with nothing to hand over']);
+    expect(classes(judge({ m: AUTO }, { m: `${AUTO}  handover: true\n` }))).toEqual(['two-steps: `handover` with nothing to hand over']);
   });
 
   it('static canaries: added without weight, weighted, drained, then removed or promoted', () => {
@@ -49,11 +68,14 @@ describe('transition rules', () => {
     expect(classes(judge({ m: canary(0) }, { m: canary(10) }))).toEqual(['safe: canary traffic 0% → 10%']);
     expect(classes(judge({ m: canary(10) }, { m: '' }))).toEqual(['two-steps: canary removed while it still gets traffic']);
     expect(classes(judge({ m: canary(0) }, { m: '' }))).toEqual(['safe: canary removed']);
+    // Replaced by Flagger analysis: the routed canary goes all the same.
+    expect(classes(judge({ m: canary(10) }, { m: `  handover: true\n${ANALYSIS}` }))).toContain('two-steps: canary removed while it still gets traffic');
   });
 
   it('pods that change restart one by one; a new pool is named; replicas alone are safe', () => {
     expect(classes(judge({ m: '  gpuPool: t4\n' }, { m: '  gpuPool: a100-mig\n' }))).toEqual(['disruptive: the pods of m change onto GPU pool a100-mig']);
     expect(classes(judge({ m: '  replicas: 2\n' }, { m: '  replicas: 4\n' }))).toEqual(['safe: replicas of m 2 → 4']);
+    expect(classes(judge({ m: '  replicas: 2\n' }, { m: '  replicas: 0\n' }))).toEqual(['disruptive: replicas of m 2 → 0']);
   });
 
   it('models added and removed; a model under analysis is refused removal until analysis is off', () => {
@@ -73,6 +95,12 @@ describe('transition rules', () => {
       'disruptive: the pods of m change',
     ]);
     expect(classes(judge({ m: '' }, { m: '' }, ENVIRONMENT, env(['domain: inference.example.com', 'domain: ml.example.com'])))).toEqual(['disruptive: gateway domain inference.example.com → ml.example.com']);
+    expect(classes(judge({ m: ANALYSIS }, { m: ANALYSIS }, ENVIRONMENT, env(['namespace: inference', 'namespace: inference-2'])))).toEqual([
+      'two-steps: namespace changed while m is under Flagger analysis',
+      'disruptive: namespace inference → inference-2',
+    ]);
+    const noJwt = ENVIRONMENT.replace(/  auth:\n    jwt: .*\n/, '');
+    expect(classes(judge({ m: '' }, { m: '' }, noJwt, ENVIRONMENT))).toEqual(['disruptive: JWT authentication turned on']);
   });
 
   it('a change the API server refuses is two steps whatever its cause', () => {

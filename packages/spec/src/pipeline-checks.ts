@@ -34,7 +34,7 @@ export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
     }
     out.push(...resolvePipeline(env, loaded).diagnostics);
     if (spec.autoscaling) out.push(...checkAutoscaling(file, spec.autoscaling, false, spec.handover === true));
-    out.push(...checkHandover(file, spec.handover === true, spec.autoscaling !== undefined, false));
+    out.push(...checkHandover(file, spec.handover === true, spec.autoscaling !== undefined, 'pipeline'));
     if (env.environment) out.push(...checkAuth(file, spec.auth, env.name, env.environment, `pipeline "${name}"`));
   }
   return out;

@@ -150,6 +150,8 @@ export interface ModelPlan {
    * tritonops' own Service and routes stay beside Flagger's.
    */
   readonly handover?: true;
+  /** A handover to the autoscaler from the count the spec writes (`replicas`): its bounds start above it. */
+  readonly handoverFromReplicas?: true;
   /** GPU memory one replica needs, in bytes, when the spec says. */
   readonly gpuMemoryBytes?: number;
   readonly slo: { readonly successRate: number; readonly queueTimeMs: number };
@@ -314,15 +316,17 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
       const auto = m.autoscaling;
       const handover = m.handover === true;
       // An autoscaler takes `spec.replicas` over only by writing a new value: during the handover
-      // from a fixed count it must want one more replica than runs now (never fewer).
-      const bounds = (replicas: number, b: { minReplicas: number; maxReplicas: number }) =>
-        handover && !canary?.analysis ? handoverBounds(replicas, b) : { minReplicas: b.minReplicas, maxReplicas: b.maxReplicas };
+      // from a fixed count (written in the spec) it must want one more replica than runs now,
+      // never fewer. A handover without a count in the spec hands over from Flagger instead.
+      const fromFixed = (path: string[]) => handover && !canary?.analysis && modelFile.has(path);
+      const bounds = (replicas: number, b: { minReplicas: number; maxReplicas: number }, path: string[]) =>
+        fromFixed(path) ? handoverBounds(replicas, b) : { minReplicas: b.minReplicas, maxReplicas: b.maxReplicas };
       const tracks: TrackPlan[] = [
         {
           track: 'stable',
           deploymentName: name,
           replicas: m.replicas,
-          ...(auto ? { autoscale: bounds(m.replicas, auto) } : {}),
+          ...(auto ? { autoscale: bounds(m.replicas, auto, ['spec', 'replicas']) } : {}),
           release: stable,
         },
       ];
@@ -333,7 +337,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
           track: 'canary',
           deploymentName: `${name}-canary`,
           replicas: canary.replicas,
-          ...(auto && canary.autoscaling ? { autoscale: bounds(canary.replicas, canary.autoscaling) } : {}),
+          ...(auto && canary.autoscaling ? { autoscale: bounds(canary.replicas, canary.autoscaling, ['spec', 'canary', 'replicas']) } : {}),
           release: release({ image: canary.image ?? m.image, repository: canary.repository ?? m.repository, ...(models ? { models } : {}), args: canary.args ?? m.args }),
         });
       }
@@ -358,6 +362,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
         traffic: trafficPlan(m.traffic),
         ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
         ...(handover ? { handover: true as const } : {}),
+        ...(auto && (fromFixed(['spec', 'replicas']) || (canary?.autoscaling && fromFixed(['spec', 'canary', 'replicas']))) ? { handoverFromReplicas: true as const } : {}),
         ...(m.gpuMemory !== undefined ? { gpuMemoryBytes: parseQuantity(m.gpuMemory) ?? 0 } : {}),
         slo: { successRate: m.slo.successRate, queueTimeMs: m.slo.queueTimeMs },
         ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } } : {}),
@@ -459,7 +464,7 @@ function planPipeline(
         track: 'stable',
         deploymentName: name,
         replicas: spec.replicas,
-        ...(auto ? { autoscale: spec.handover ? handoverBounds(spec.replicas, auto) : { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas } } : {}),
+        ...(auto ? { autoscale: spec.handover && file.has(['spec', 'replicas']) ? handoverBounds(spec.replicas, auto) : { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas } } : {}),
         release: {
           image: spec.image,
           ...(local ? { repository: local, repositoryUri: tritonUri(local, context.endpoint) } : {}),
@@ -472,6 +477,7 @@ function planPipeline(
     traffic: trafficPlan(spec.traffic),
     ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
     ...(spec.handover ? { handover: true as const } : {}),
+    ...(spec.handover && auto && file.has(['spec', 'replicas']) ? { handoverFromReplicas: true as const } : {}),
     slo: { successRate: spec.slo.successRate, queueTimeMs: spec.slo.queueTimeMs },
     ...(context.tracing ? { tracing: { ...context.tracing } } : {}),
     auth: { required: context.jwt && spec.auth.required, ...(spec.auth.roles ? { roles: spec.auth.roles } : {}) },

@@ -172,6 +172,9 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
         if (!differs) {
           error(file, ['spec', 'canary'], 'canary-same-release', 'the canary runs the same release as the stable track', 'give the canary its own `image`, `repository`, `models` or `args`', 'key');
         }
+        if ((canary.weight ?? 0) > 0 && canary.replicas === 0 && !canary.autoscaling) {
+          error(file, ['spec', 'canary', 'replicas'], 'canary-weight-without-replicas', `the canary gets ${canary.weight}% of the traffic but runs no replica: those requests would fail`, 'give the canary at least one replica, or set `weight: 0`');
+        }
         if (canary.weight === undefined && canary.header === undefined && canary.mirror === undefined) {
           warn(file, ['spec', 'canary'], 'canary-without-traffic', 'the canary receives no traffic: it has no weight, header or mirror', 'set `weight` (e.g. 10), a `header` for testers, or `mirror`');
         }
@@ -181,7 +184,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     // Autoscaling: KEDA triggers that make sense for this model.
     const auto = spec.autoscaling;
     if (auto) out.push(...checkAutoscaling(file, auto, spec.gpuPool !== undefined, spec.handover === true));
-    out.push(...checkHandover(file, spec.handover === true, auto !== undefined, spec.canary?.analysis !== undefined));
+    out.push(...checkHandover(file, spec.handover === true, auto !== undefined, 'model'));
     if (spec.canary?.analysis && !auto && spec.replicas === 0) {
       error(file, ['spec', 'replicas'], 'analysis-without-replicas', 'Flagger analyses a model that runs: `replicas: 0` under canary.analysis leaves nothing to serve', 'set `replicas` to 1 or more, or autoscale the model');
     }
@@ -257,11 +260,13 @@ export function checkAutoscaling(file: SourceFile, auto: AutoscalingSpec, hasGpu
  * A handover is one pull request of a two-step change: it must have something to hand over, and it
  * must not be forgotten (Flux leaves the Deployment alone while it is set).
  */
-export function checkHandover(file: SourceFile, handover: boolean, autoscales: boolean, analysis: boolean): Diagnostic[] {
+export function checkHandover(file: SourceFile, handover: boolean, autoscales: boolean, kind: 'model' | 'pipeline'): Diagnostic[] {
   if (!handover) return [];
   const at = { file: file.path, ...file.locate(['spec', 'handover'], 'key') };
-  if (!autoscales && !analysis) {
-    return [{ severity: 'error', code: 'handover-without-takeover', ...at, message: '`handover` has nothing to hand over: it is the first step of turning `autoscaling` on or `canary.analysis` on or off', hint: 'remove `handover`' }];
+  // A model's handover may also be the step that switches analysis off (then it has neither);
+  // `validate --base` judges whether it hands anything over. A pipeline only ever autoscales.
+  if (!autoscales && kind === 'pipeline') {
+    return [{ severity: 'error', code: 'handover-without-takeover', ...at, message: '`handover` has nothing to hand over: for a pipeline it is the first step of turning `autoscaling` on', hint: 'remove `handover`' }];
   }
   return [{
     severity: 'warning',

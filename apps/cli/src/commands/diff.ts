@@ -5,7 +5,7 @@
  * with a compact YAML diff. Text for terminals, Markdown for a PR comment, JSON for tools.
  */
 import { structuredPatch } from 'diff';
-import { classifyTransitions, renderEnvironment, toYaml, type RenderedFile, type Transition } from '@tritonops/charts';
+import { classifyTransitions, renderEnvironment, toYaml, type RenderedFile, type Transition, type TransitionOptions } from '@tritonops/charts';
 import { changedPipelines, compareStrings, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
 import { EXIT, type Io } from '../cli.ts';
 import { unrenderedChanges, type UnrenderedChange } from '../git.ts';
@@ -52,7 +52,7 @@ function compactDiff(before: string, after: string): string {
   return patch.hunks.map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join('\n')).join('\n');
 }
 
-export function diffEnvironment(name: string, before: EnvironmentPlan | undefined, after: EnvironmentPlan | undefined): EnvironmentDiff {
+export function diffEnvironment(name: string, before: EnvironmentPlan | undefined, after: EnvironmentPlan | undefined, options: TransitionOptions = {}): EnvironmentDiff {
   const [fb, fa] = [before ? renderEnvironment(before) : [], after ? renderEnvironment(after) : []];
   const [ob, oa] = [objectsOf(fb), objectsOf(fa)];
   const objects: ObjectChange[] = [];
@@ -66,7 +66,7 @@ export function diffEnvironment(name: string, before: EnvironmentPlan | undefine
     summary: summarizeChange(before, after),
     objects,
     pipelines: after ? changedPipelines(before, after).map((p) => ({ name: p.graph.name, mermaid: pipelineMermaid(after, p) })) : [],
-    transitions: classifyTransitions(before && { plan: before, files: fb }, after && { plan: after, files: fa }),
+    transitions: classifyTransitions(before && { plan: before, files: fb }, after && { plan: after, files: fa }, options),
   };
 }
 
@@ -127,7 +127,7 @@ export async function diffCommand(options: { root: string; envs?: string[]; base
   if (typeof base === 'number') return base;
   const afterPlans = new Map(after.plans.map((p) => [p.name, p] as const));
   const names = [...new Set([...base.plans.keys(), ...afterPlans.keys()])].sort(compareStrings);
-  const diffs = names.map((n) => diffEnvironment(n, base.plans.get(n), afterPlans.get(n))).filter((d) => d.summary.length > 0 || d.objects.length > 0 || d.transitions.length > 0);
+  const diffs = names.map((n) => diffEnvironment(n, base.plans.get(n), afterPlans.get(n), { firstPerModelSync: base.firstPerModelSync.has(n) })).filter((d) => d.summary.length > 0 || d.objects.length > 0 || d.transitions.length > 0);
   const unrendered = unrenderedChanges(options.root, base.commit, isRendered);
   const changes = diffs.length > 0 || unrendered.length > 0;
   const refused = diffs.some((d) => d.transitions.some((t) => t.class === 'two-steps'));

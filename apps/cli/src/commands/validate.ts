@@ -33,7 +33,7 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
       await reportDiagnostics(io, diagnostics, result.sources);
       return base;
     }
-    const transitions = transitionsFrom(base.plans, result.plans);
+    const transitions = transitionsFrom(base.plans, result.plans, base.firstPerModelSync);
     diagnostics = [...diagnostics, ...transitions.flatMap((t) => transitionDiagnostic(t, options.root, io.cwd, result.sources))];
   }
   await reportDiagnostics(io, diagnostics, result.sources);
@@ -47,11 +47,11 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
   return EXIT.ok;
 }
 
-function transitionsFrom(before: Map<string, EnvironmentPlan>, after: readonly EnvironmentPlan[]): Transition[] {
+function transitionsFrom(before: Map<string, EnvironmentPlan>, after: readonly EnvironmentPlan[], firstPerModelSync: ReadonlySet<string>): Transition[] {
   const heads = new Map(after.map((p) => [p.name, p] as const));
   return [...new Set([...before.keys(), ...heads.keys()])].sort(compareStrings).flatMap((name) => {
     const [b, a] = [before.get(name), heads.get(name)];
-    return classifyTransitions(b && { plan: b, files: renderEnvironment(b) }, a && { plan: a, files: renderEnvironment(a) });
+    return classifyTransitions(b && { plan: b, files: renderEnvironment(b) }, a && { plan: a, files: renderEnvironment(a) }, { firstPerModelSync: firstPerModelSync.has(name) });
   });
 }
 

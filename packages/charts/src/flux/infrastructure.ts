@@ -30,7 +30,9 @@ export const PROMETHEUS_URL = 'http://kube-prometheus-stack-prometheus.monitorin
 
 /** Whether Flagger joins the infrastructure: only when some model uses canary analysis. */
 export function usesFlagger(env: EnvironmentPlan): boolean {
-  return env.models.some((m) => m.analysis !== undefined);
+  // A handover may be the step that switches a model's analysis off: Flagger must outlive the
+  // last Canary by one step, or nothing would hand the model back (its Canary's finalizer).
+  return env.models.some((m) => m.analysis !== undefined || m.handover === true);
 }
 
 /** Whether the environment needs the GPU operator: only when it declares GPU pools. */

@@ -204,7 +204,7 @@ const Triggers = Type.Object(
 /** The first step of a change the cluster takes in two steps; see docs/transitions.md. */
 export const Handover = Type.Boolean({
   description:
-    'First step of a change the cluster must take in two pull requests: turning `autoscaling` on for a running model with more than one replica, or turning `canary.analysis` on or off. While it is set, Flux leaves the running Deployment as it is (and, for analysis, tritonops keeps its own Service and routes beside Flagger\'s) so that the autoscaler or Flagger can take over without a drop in replicas. Remove it in the next pull request, when `tritonops diff` says the takeover is done.',
+    'Marks the steps of a change the cluster must take in several pull requests: turning `autoscaling` on for a running model with more than one replica, or turning `canary.analysis` on or off. While it is set, Flux leaves the running Deployment as it is, tritonops keeps its own Service and routes beside Flagger\'s, and what Flagger needs to hand a model back stays, so that the autoscaler or Flagger can take over (or give back) without a drop in replicas. `tritonops diff` says which step is next and when to remove it; docs/transitions.md has the plans.',
   examples: [true],
 });
 
