@@ -385,6 +385,15 @@ describe('the integrity check cannot be fooled', () => {
     expect((await runCli(['diff', '--base', 'HEAD'], h.root)).stdout).toContain('files under flux/ that tritonops did not render changed; no spec describes them, so read them yourself:\n  added flux/bootstrap/dev/extra.yaml');
   });
 
+  it('diff does not take a newly rendered file, longer than what it reads of it, for one no spec renders', async () => {
+    const h = await repository();
+    write(h, 'environments/dev/models/tokenizer.yaml', read(h, M).replace('name: whisper', 'name: tokenizer'));
+    expect((await runCli(['synth'], h.root)).code).toBe(0);
+    const result = await runCli(['diff', '--base', 'HEAD'], h.root);
+    expect(result.stdout).toContain('model tokenizer: added');
+    expect(result.stdout).not.toContain('did not render');
+  });
+
   it("shows changes to where Flux fetches and sends its tokens, and to the environment's namespace and Secrets, first", async () => {
     const h = await repository();
     replace(h, E, 'url: ssh://git@git.example.com/acme/platform.git', 'url: ssh://git@git.attacker.example/acme/platform.git');

@@ -168,7 +168,7 @@ export function unrenderedChanges(root: string, commit: string, isRendered: (byt
   const working = new RepositoryFs(root);
   const now = (path: string) => {
     try {
-      return working.read(path, 1024);
+      return working.read(path, 1024, { firstBytesOnly: true });
     } catch {
       return undefined;
     }

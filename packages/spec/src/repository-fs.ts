@@ -176,9 +176,10 @@ export class RepositoryFs {
   /**
    * The bytes of regular file `rel`, at most `maxBytes` of them: the size is checked on the open
    * file before anything is read, so a 2 GiB file costs nothing. With `singleName`, a file with
-   * other names (hard links, which could be a file outside the repository) is refused.
+   * other names (hard links, which could be a file outside the repository) is refused. With
+   * `firstBytesOnly`, a larger file gives its first `maxBytes` instead of being refused.
    */
-  read(rel: string, maxBytes: number, options: { singleName?: boolean } = {}): Buffer {
+  read(rel: string, maxBytes: number, options: { singleName?: boolean; firstBytesOnly?: boolean } = {}): Buffer {
     const parts = segments(rel);
     this.checkFolder(parts.slice(0, -1).join('/'));
     let fd: number;
@@ -195,7 +196,7 @@ export class RepositoryFs {
       if (stats.isDirectory()) throw new FsProblem(rel, 'not-a-file');
       if (!stats.isFile()) throw new FsProblem(rel, 'special-file', specialKind(stats));
       if (options.singleName && stats.nlink > 1) throw new FsProblem(rel, 'hard-link', stats.nlink);
-      if (stats.size > maxBytes) throw new FsProblem(rel, 'too-large', stats.size);
+      if (stats.size > maxBytes && !options.firstBytesOnly) throw new FsProblem(rel, 'too-large', stats.size);
       // One byte more than the limit: a file that grows while we read is still caught.
       const buffer = Buffer.alloc(Math.min(maxBytes + 1, stats.size + 1));
       let length = 0;
@@ -205,8 +206,8 @@ export class RepositoryFs {
         length += n;
         if (length === buffer.length) break;
       }
-      if (length > maxBytes) throw new FsProblem(rel, 'too-large', length);
-      return buffer.subarray(0, length);
+      if (length > maxBytes && !options.firstBytesOnly) throw new FsProblem(rel, 'too-large', length);
+      return buffer.subarray(0, Math.min(length, maxBytes));
     } catch (error) {
       throw error instanceof FsProblem ? error : this.wrap(rel, error);
     } finally {
