@@ -48,8 +48,12 @@ describe('cross references between rendered objects hold', () => {
     for (const pm of modelMonitors) {
       const targets = podsOf(pm.metadata.namespace, envOf(pm)).filter((d) => matches(pm.spec.selector.matchLabels, d.spec.template.metadata.labels));
       expect(targets).not.toHaveLength(0);
+      // Istio injects its sidecar, with Envoy's metrics port, into the pods of namespaces labelled
+      // for injection, unless a pod opts out.
+      const injected = ofKind('Namespace').some((n) => n.metadata.name === pm.metadata.namespace && envOf(n) === envOf(pm) && n.metadata.labels['istio-injection'] === 'enabled');
       for (const d of targets) {
-        const portNames = d.spec.template.spec.containers.flatMap((c: Obj) => c.ports.map((p: Obj) => p.name));
+        const sidecar = injected && d.spec.template.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false' ? ['http-envoy-prom'] : [];
+        const portNames = [...d.spec.template.spec.containers.flatMap((c: Obj) => c.ports.map((p: Obj) => p.name)), ...sidecar];
         for (const endpoint of pm.spec.podMetricsEndpoints) expect(portNames).toContain(endpoint.port);
       }
     }

@@ -87,7 +87,7 @@ describe('ScaledObjects', () => {
     expect(so('production', 'stable-diffusion').spec.triggers.map((t: Obj) => t.name)).toEqual(['gpu-utilization']);
     const idle = so('dev', 'whisper');
     expect(idle.spec).toMatchObject({ minReplicaCount: 0, cooldownPeriod: 1800 });
-    expect(idle.spec.triggers.map((t: Obj) => t.name)).toContain('gateway-requests');
+    expect(idle.spec.triggers.map((t: Obj) => t.name)).toContain('incoming-requests');
     expect(idle.spec.triggers.every((t: Obj) => t.metadata.activationThreshold === '0')).toBe(true);
   });
 });

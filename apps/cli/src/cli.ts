@@ -125,10 +125,13 @@ Exit codes: 0 edited, 1 the edit is not possible or would be invalid, 2 usage er
 For each environment and GPU pool: the units of the pool's resource (whole GPUs, MIG slices or
 time-sliced shares) every model and track needs at minimum and at maximum scale, against
 maxNodes × gpusPerNode, and the memory of one unit. Models under Flagger analysis count twice
-at maximum (primary and canary run side by side during an analysis).
+at maximum (primary and canary run side by side during an analysis). Rollouts start a new
+replica before they stop an old one (maxSurge 1): the maximum includes one surge replica per
+Deployment that rolls, and "a rollout at min needs" is the minimum plus the largest one.
 
-validate and synth fail when a pool cannot fit its minimum demand, and warn when it cannot fit
-its maximum.
+validate and synth fail when a pool cannot fit its minimum demand, or its minimum and the
+largest rollout (no change to that model could ever roll out), and warn when it cannot fit
+its maximum with the surge.
 
 Exit codes: 0 report printed, 1 spec errors, 2 usage error.`,
   graph: `Usage: tritonops graph <pipeline> --env <name> [--format mermaid|dot] [--root <dir>]

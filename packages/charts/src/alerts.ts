@@ -60,8 +60,10 @@ function modelRules(env: EnvironmentCore, model: ModelPlan): Rule[] {
         },
       }),
     ),
+    // Only where autoscaling moves the count: a fixed-size ScaledObject (min = max, what a Flagger
+    // target that does not autoscale gets) is always at its maximum.
     ...servingTracks(model)
-      .filter((t) => t.autoscale || model.analysis)
+      .filter((t) => t.autoscale && t.autoscale.minReplicas < t.autoscale.maxReplicas)
       .map(
         (track): Rule => ({
           alert: 'TritonModelAtMaxReplicas',

@@ -2,26 +2,27 @@
  * Autoscaling on GPUs with KEDA: a ScaledObject per autoscaled track, its Prometheus triggers on
  * Triton's own metrics scoped to that track's pods. Scale-up is fast (a queue grows in seconds),
  * scale-down slow and stabilised (a GPU replica takes minutes to load its model again). Scale to
- * zero is opt-in; such a model is woken by the requests its ingress gateway sees.
+ * zero is opt-in; such a model is woken by the requests sent to it through the ingress gateway or
+ * by a pipeline (whose sidecars are scraped for them).
  */
 import type { Construct } from 'constructs';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import type { AutoscalingPlan, EnvironmentCore, ModelPlan, TrackName, TrackPlan } from '@tritonops/spec';
 import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { modelLabels, trackSelector } from './labels.ts';
-import { deploymentPods, gatewayRequestRate, triggerQueries, type TriggerQuery } from './promql.ts';
+import { deploymentPods, incomingRequestRate, triggerQueries, type TriggerQuery } from './promql.ts';
 import { typedObject } from './typed-api-object.ts';
 
 /** Name of the trigger that wakes a model scaled to zero. */
-export const WAKE_TRIGGER = 'gateway-requests';
+export const WAKE_TRIGGER = 'incoming-requests';
 
 /** The KEDA triggers of one Deployment's pods. */
 export function scaledObjectTriggers(env: EnvironmentCore, model: ModelPlan, autoscaling: AutoscalingPlan, deployment: string, track: TrackName): TriggerQuery[] {
   const queries = triggerQueries(autoscaling.triggers, deploymentPods(env.namespace, model.name, deployment, track));
   if (autoscaling.idleSeconds === undefined) return queries;
-  // Any request at the gateway activates the model (activationThreshold 0); the threshold is
+  // Any request sent to the model activates it (activationThreshold 0); the threshold is
   // high so that this trigger never asks for more than one replica on its own.
-  return [...queries, { name: WAKE_TRIGGER, query: gatewayRequestRate(env.namespace, model.name), threshold: 1_000_000, metricType: 'AverageValue' }];
+  return [...queries, { name: WAKE_TRIGGER, query: incomingRequestRate(env.namespace, model.name), threshold: 1_000_000, metricType: 'AverageValue' }];
 }
 
 export function addScaledObject(scope: Construct, env: EnvironmentCore, model: ModelPlan, track: TrackPlan): void {

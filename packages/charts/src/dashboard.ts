@@ -9,7 +9,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Dashboard, Panel, VariableModel } from '@grafana/schema';
 import type { EnvironmentPlan } from '@tritonops/spec';
 import { environmentLabels } from './labels.ts';
-import { PROM_MODEL_LABEL, PROM_TRACK_LABEL } from './promql.ts';
+import { PROM_APP_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL } from './promql.ts';
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
@@ -36,9 +36,11 @@ function timeseries(id: number, x: number, y: number, spec: PanelSpec): Panel {
 export function dashboardPanels(env: EnvironmentPlan): PanelSpec[] {
   const ns = env.namespace;
   const sel = `namespace="${ns}",${PROM_MODEL_LABEL}=~"$model"`;
-  const byTrack = `sum by (${PROM_MODEL_LABEL}, ${PROM_TRACK_LABEL})`;
+  // By Deployment: the app label tells Flagger's primary (`<model>-primary`) from the canary
+  // target it analyses, which share the stable track.
+  const byTrack = `sum by (${PROM_MODEL_LABEL}, ${PROM_TRACK_LABEL}, ${PROM_APP_LABEL})`;
   const rate = (metric: string) => `rate(${metric}{${sel}}[$__rate_interval])`;
-  const legend = `{{${PROM_MODEL_LABEL}}} {{${PROM_TRACK_LABEL}}}`;
+  const legend = `{{${PROM_APP_LABEL}}} {{${PROM_TRACK_LABEL}}}`;
   const panels: PanelSpec[] = [
     { title: 'Inferences per second', unit: 'reqps', targets: [{ expr: `${byTrack} (${rate('nv_inference_request_success')})`, legend }] },
     { title: 'Failed inferences per second', unit: 'reqps', targets: [{ expr: `${byTrack} (${rate('nv_inference_request_failure')})`, legend }] },
@@ -47,7 +49,8 @@ export function dashboardPanels(env: EnvironmentPlan): PanelSpec[] {
       unit: 'percentunit',
       targets: [
         {
-          expr: `${byTrack} (${rate('nv_inference_request_success')}) / clamp_min(${byTrack} (${rate('nv_inference_request_success')}) + ${byTrack} (${rate('nv_inference_request_failure')}), 1e-9)`,
+          // No request is no failure: an idle model reads 100 %, not 0 %.
+          expr: `1 - ${byTrack} (${rate('nv_inference_request_failure')}) / clamp_min(${byTrack} (${rate('nv_inference_request_success')}) + ${byTrack} (${rate('nv_inference_request_failure')}), 1e-9)`,
           legend,
         },
       ],

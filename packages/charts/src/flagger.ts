@@ -52,7 +52,7 @@ export interface FlaggerCanary {
       portDiscovery: boolean;
       gateways: string[];
       hosts?: string[];
-      timeout: string;
+      timeout?: string;
       retries: { attempts: number; perTryTimeout?: string; retryOn?: string };
       trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } };
     };
@@ -83,18 +83,26 @@ export const QUEUE_TIME_TEMPLATE = 'triton-queue-time';
  */
 const CANARY_PODS = `namespace="{{ namespace }}",${PROM_APP_LABEL}="{{ target }}"`;
 
-/** Percent of successful inferences (Triton counts both; failures include rejected requests). */
+/**
+ * Percent of successful inferences (Triton counts both; failures include rejected requests).
+ * Flagger counts a NaN as "no values" and a failed check, so a canary no request reached in the
+ * interval would be rolled back for being idle: no request is no failure, and reads 100. A canary
+ * whose Triton exports nothing (its model did not load) still returns no value, and fails.
+ */
 export const SUCCESS_RATE_QUERY = [
-  `100 * sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}]))`,
+  `100 - 100 * sum(rate(nv_inference_request_failure{${CANARY_PODS}}[{{ interval }}]))`,
   '/',
-  `(sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}])) + sum(rate(nv_inference_request_failure{${CANARY_PODS}}[{{ interval }}])))`,
+  `clamp_min(sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}])) + sum(rate(nv_inference_request_failure{${CANARY_PODS}}[{{ interval }}])), 1e-9)`,
 ].join('\n');
 
-/** Mean queue time per request in ms; Triton's `*_duration_us` are cumulative counters. */
+/**
+ * Mean queue time per request in ms; Triton's `*_duration_us` are cumulative counters. With no
+ * request in the interval, nothing waited: 0, not NaN.
+ */
 export const QUEUE_TIME_QUERY = [
   `sum(rate(nv_inference_queue_duration_us{${CANARY_PODS}}[{{ interval }}]))`,
   '/',
-  `sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}]))`,
+  `clamp_min(sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}])), 1e-9)`,
   '/ 1000',
 ].join('\n');
 
@@ -147,7 +155,8 @@ export function addCanary(scope: Construct, env: EnvironmentCore, model: ModelPl
         // gateway needs on a multi-port Service; see docs/architecture.md for what it costs gRPC.
         gateways: external ? [GATEWAY_REF, 'mesh'] : ['mesh'],
         ...(external ? { hosts: [external] } : {}),
-        timeout: model.traffic.timeout,
+        // Streams get none: Flagger then writes its routes without a timeout.
+        ...(model.traffic.timeout ? { timeout: model.traffic.timeout } : {}),
         retries: {
           attempts: retries.attempts,
           ...(retries.attempts > 0 ? { retryOn: retries.retryOn.join(','), ...(retries.perTryTimeout ? { perTryTimeout: retries.perTryTimeout } : {}) } : {}),

@@ -72,7 +72,8 @@ export function addVirtualServices(scope: Construct, env: EnvironmentCore, model
     name,
     ...(match ? { match } : {}),
     route: destinations,
-    timeout: model.traffic.timeout,
+    // None for streams: Istio's default is no route timeout (it refuses `0s`, under 1ms).
+    ...(model.traffic.timeout ? { timeout: model.traffic.timeout } : {}),
     retries,
     ...extra,
   });

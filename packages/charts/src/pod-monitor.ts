@@ -11,7 +11,16 @@ import { typedObject } from './typed-api-object.ts';
 
 export const SCRAPE_INTERVAL = '15s';
 
-export function addPodMonitor(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
+/** The port Istio's sidecar serves its own metrics on (15090), as injection names it. */
+export const ENVOY_METRICS_PORT = 'http-envoy-prom';
+
+/**
+ * `outboundRequests`: also scrape the pods' sidecars for the requests they send — a pipeline's
+ * calls to its steps' models, which is what wakes a step model scaled to zero (the ingress gateway
+ * counts only the requests that come from outside). Only `istio_requests_total` as the caller
+ * reports it is kept: the rest of Envoy's statistics would multiply the series for nothing.
+ */
+export function addPodMonitor(scope: Construct, env: EnvironmentCore, model: ModelPlan, options: { outboundRequests?: boolean } = {}): void {
   typedObject<IPodMonitor>(scope, 'pod-monitor', {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PodMonitor',
@@ -19,7 +28,23 @@ export function addPodMonitor(scope: Construct, env: EnvironmentCore, model: Mod
     spec: {
       selector: { matchLabels: modelSelector(model) },
       podTargetLabels: [MODEL_LABEL, TRACK_LABEL, APP_NAME_LABEL],
-      podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: SCRAPE_INTERVAL, scheme: 'http' }],
+      podMetricsEndpoints: [
+        { port: 'metrics', path: '/metrics', interval: SCRAPE_INTERVAL, scheme: 'http' },
+        ...(options.outboundRequests
+          ? [
+              {
+                port: ENVOY_METRICS_PORT,
+                path: '/stats/prometheus',
+                interval: SCRAPE_INTERVAL,
+                scheme: 'http' as const,
+                metricRelabelings: [
+                  { sourceLabels: ['__name__'], regex: 'istio_requests_total', action: 'keep' as const },
+                  { sourceLabels: ['reporter'], regex: 'source', action: 'keep' as const },
+                ],
+              },
+            ]
+          : []),
+      ],
     },
   });
 }

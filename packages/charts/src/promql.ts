@@ -93,7 +93,8 @@ export function triggerQueries(triggers: TriggersPlan, selection: DeploymentPods
   if (triggers.timeToFirstTokenMs !== undefined) {
     out.push({
       name: 'time-to-first-token',
-      query: `histogram_quantile(${triggers.timeToFirstTokenQuantile}, sum by (le) (rate(nv_inference_first_response_histogram_ms_bucket{${pods}}[${RATE_WINDOW}])))`,
+      // With no request in the window the quantile is NaN (0/0): the model is not slow, it is idle.
+      query: `(histogram_quantile(${triggers.timeToFirstTokenQuantile}, sum by (le) (rate(nv_inference_first_response_histogram_ms_bucket{${pods}}[${RATE_WINDOW}]))) >= 0) or on() vector(0)`,
       threshold: triggers.timeToFirstTokenMs,
       metricType: 'Value',
     });
@@ -102,10 +103,12 @@ export function triggerQueries(triggers: TriggersPlan, selection: DeploymentPods
 }
 
 /**
- * Requests the ingress gateway sent to a model, counted by the gateway's proxy even while the
- * model has no replica: what wakes a model scaled to zero.
+ * Requests sent to a model's Service, as the callers' proxies count them (`reporter="source"`):
+ * the ingress gateway's, and the sidecars of pipeline servers, which their PodMonitors scrape for
+ * this. Counted even while the model has no replica: what wakes a model scaled to zero. Callers
+ * elsewhere in the mesh are not scraped, and do not wake it (validate warns where they are declared).
  */
-export function gatewayRequestRate(namespace: string, service: string): string {
+export function incomingRequestRate(namespace: string, service: string): string {
   return `sum(rate(istio_requests_total{reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"}[${RATE_WINDOW}]))`;
 }
 

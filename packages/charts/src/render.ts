@@ -85,7 +85,7 @@ function outputFile<I extends { readonly sources: readonly string[] }>(path: str
 }
 
 /** Everything a served Triton needs around it, for models and pipeline servers alike. */
-function addServing(c: Construct, env: EnvironmentCore, model: ModelPlan): void {
+function addServing(c: Construct, env: EnvironmentCore, model: ModelPlan, options: { callsModels?: boolean } = {}): void {
   for (const track of model.tracks) addScaledObject(c, env, model, track);
   addFixedSizeScaledObject(c, env, model);
   if (model.analysis) addCanary(c, env, model);
@@ -95,7 +95,7 @@ function addServing(c: Construct, env: EnvironmentCore, model: ModelPlan): void 
     addVirtualServices(c, env, model);
   }
   addModelSecurity(c, env, model);
-  addPodMonitor(c, env, model);
+  addPodMonitor(c, env, model, { outboundRequests: options.callsModels === true });
   // Pipeline servers are Triton servers too: same metrics, same alerts.
   addModelAlerts(c, env, model);
 }
@@ -107,7 +107,7 @@ function renderModel(c: Construct, { env, model }: ServedInputs): void {
 
 function renderPipeline(c: Construct, { env, pipeline }: PipelineInputs): void {
   addPipelineServer(c, env, pipeline);
-  addServing(c, env, pipeline.server);
+  addServing(c, env, pipeline.server, { callsModels: pipeline.graph.steps.some((s) => s.model !== undefined) });
 }
 
 /** Every file tritonops writes for `env`, sorted by path, not yet rendered. */

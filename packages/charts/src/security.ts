@@ -3,7 +3,9 @@
  * validation against the environment's issuer, and a NetworkPolicy that admits only the ingress
  * gateway, the namespace itself and monitoring. Per model: an AuthorizationPolicy that requires a
  * valid token (a RequestAuthentication alone lets token-less requests through), optionally with
- * Keycloak roles, and the metrics port left open to Prometheus, which scrapes from outside the mesh.
+ * Keycloak roles, and the metrics port left open to Prometheus, which scrapes from outside the mesh;
+ * and, for the namespaces its spec lists as callers, a NetworkPolicy of its own that admits them
+ * on the serving ports (NetworkPolicies add up: a connection any of them allows is allowed).
  */
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -59,9 +61,15 @@ function addRequestAuthentication(scope: Construct, env: EnvironmentCore, jwt: J
   });
 }
 
+/** Name of the NetworkPolicy that admits a model's callers from other namespaces. */
+export function callersPolicyName(model: ModelPlan): string {
+  return `${model.name}-callers`;
+}
+
 export function addModelSecurity(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
   const labels = modelLabels(env, model);
   const selector = { matchLabels: modelSelector(model) };
+  if (model.callers) addCallersPolicy(scope, env, model);
   typedObject<IPeerAuthentication>(scope, 'peer-authentication', {
     apiVersion: 'security.istio.io/v1',
     kind: 'PeerAuthentication',
@@ -88,6 +96,26 @@ export function addModelSecurity(scope: Construct, env: EnvironmentCore, model: 
           ...(roles ? { when: [{ key: KEYCLOAK_ROLES_CLAIM, values: [...roles] }] } : {}),
         },
         { to: [{ operation: { ports: [String(PORTS.metrics)], methods: ['GET'], paths: ['/metrics'] } }] },
+      ],
+    },
+  });
+}
+
+/**
+ * The model's callers in other namespaces, on HTTP and gRPC only: metrics stay for monitoring.
+ * It selects by `tritonops.dev/model`, which Flagger copies onto its primary's pods unchanged.
+ */
+function addCallersPolicy(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
+  new k8s.KubeNetworkPolicy(scope, 'network-policy-callers', {
+    metadata: { name: callersPolicyName(model), namespace: env.namespace, labels: modelLabels(env, model) },
+    spec: {
+      podSelector: { matchLabels: modelSelector(model) },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...model.callers!] }] } }],
+          ports: [PORTS.http, PORTS.grpc].map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+        },
       ],
     },
   });

@@ -13,7 +13,9 @@
  * (for what the API server will see), so they hold whatever spec field caused the change.
  */
 import { compareStrings, type EnvironmentPlan, type ModelPlan, type TrackPlan } from '@tritonops/spec';
+import { INFRA_NAMESPACES, PROMETHEUS_CLAIM } from './flux/infrastructure.ts';
 import { FLUX_APPLY_IF_NOT_PRESENT } from './labels.ts';
+import { callersPolicyName } from './security.ts';
 import { modelCacheVolumeName } from './sfs-cache.ts';
 import type { RenderedFile } from './serialize.ts';
 
@@ -151,6 +153,8 @@ export function classifyTransitions(
     out.push({ class: 'disruptive', subject: 'environment', change: `JWT issuer ${b.jwt.issuer} → ${a.jwt.issuer}`, effect: 'tokens of the old issuer are refused (403) as soon as the policy changes', at: envAt(['auth', 'jwt', 'issuer']) });
   }
 
+  out.push(...prometheusTransitions(b, a, envAt));
+
   const [sb, sa] = [servedOf(b), servedOf(a)];
   for (const name of [...new Set([...sb.keys(), ...sa.keys()])].sort(compareStrings)) {
     const [was, is] = [sb.get(name), sa.get(name)];
@@ -177,6 +181,55 @@ export function classifyTransitions(
         at: envAt([]),
       });
     }
+  }
+  return out;
+}
+
+/**
+ * Prometheus' volume and retention, in the kube-prometheus-stack HelmRelease. prometheus-operator
+ * applies them to its StatefulSet: new flags roll its one pod; a new claim template cannot be
+ * applied in place (claim templates are immutable), so it deletes the StatefulSet and creates it
+ * again, and the claim it made before is kept as it was.
+ */
+function prometheusTransitions(b: EnvironmentPlan, a: EnvironmentPlan, envAt: (path: (string | number)[]) => Transition['at']): Transition[] {
+  const [pb, pa] = [b.monitoring.prometheus, a.monitoring.prometheus];
+  const at = (...path: string[]) => envAt(['monitoring', 'prometheus', ...path]);
+  const away =
+    'while it restarts (a minute or two) nothing is scraped, autoscalers keep their replica counts (or go to fallbackReplicas) and running Flagger analyses count failed checks: merge when no analysis runs';
+  const out: Transition[] = [];
+  const push = (change: string, effect: string, path: Transition['at']) => out.push({ class: 'disruptive', subject: 'environment', change, effect, at: path });
+  if (!pb.storage && pa.storage) {
+    push(
+      `Prometheus storage added (${pa.storage.size}${pa.storage.storageClass ? `, class ${pa.storage.storageClass}` : ''})`,
+      `prometheus-operator cannot add a volume to its StatefulSet in place: it deletes and recreates it, and Prometheus starts on an empty claim. The samples it held in its emptyDir and the pending state of alerts (their \`for\`) are lost this once; from then on they survive restarts. ${away}`,
+      at('storage'),
+    );
+  } else if (pb.storage && !pa.storage) {
+    push(
+      'Prometheus storage removed',
+      `prometheus-operator recreates its StatefulSet on an emptyDir: Prometheus starts with no history, and from then on every restart loses it. The claim ${PROMETHEUS_CLAIM} in ${INFRA_NAMESPACES.monitoring} stays with the old samples (it is never deleted): delete it once they are not needed. ${away}`,
+      at(),
+    );
+  } else if (pb.storage && pa.storage && pb.storage.size !== pa.storage.size) {
+    push(
+      `Prometheus storage size ${pb.storage.size} → ${pa.storage.size}`,
+      `prometheus-operator recreates its StatefulSet and Prometheus restarts, but the existing claim keeps its size: a StatefulSet never resizes its claims. To grow it, patch the claim where its StorageClass allows expansion (\`kubectl -n monitoring patch pvc ${PROMETHEUS_CLAIM} -p '{"spec":{"resources":{"requests":{"storage":"${pa.storage.size}"}}}}'\`); a claim never shrinks. ${away}`,
+      at('storage', 'size'),
+    );
+  } else if (pb.storage && pa.storage && pb.storage.storageClass !== pa.storage.storageClass) {
+    push(
+      `Prometheus storage class ${pb.storage.storageClass ?? '(default)'} → ${pa.storage.storageClass ?? '(default)'}`,
+      `prometheus-operator recreates its StatefulSet and Prometheus restarts on its existing claim, which keeps the old class (a claim's class cannot change). Only deleting the claim ${PROMETHEUS_CLAIM} (and the pod) moves it to the new class, with the history lost. ${away}`,
+      at('storage'),
+    );
+  }
+  if (pb.retention !== pa.retention || pb.retentionSize !== pa.retentionSize) {
+    const what = [pb.retention !== pa.retention ? `retention ${pb.retention} → ${pa.retention}` : '', pb.retentionSize !== pa.retentionSize ? `retentionSize ${pb.retentionSize ?? '(none)'} → ${pa.retentionSize ?? '(none)'}` : ''].filter(Boolean);
+    push(
+      `Prometheus ${what.join(', ')}`,
+      `Prometheus restarts with the new limits${pa.storage ? ' and keeps its samples on its volume' : ', and without storage loses its history and the pending state of alerts'}; samples past the new limits are deleted. ${away}`,
+      at(pb.retention !== pa.retention ? 'retention' : 'retentionSize'),
+    );
   }
   return out;
 }
@@ -320,6 +373,36 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
     });
   }
 
+  // Callers from other namespaces: NetworkPolicies add up, so a namespace taken out loses access.
+  const [cb0, ca0] = [new Set(b.callers ?? []), new Set(a.callers ?? [])];
+  const lost = [...cb0].filter((n) => !ca0.has(n));
+  const gained = [...ca0].filter((n) => !cb0.has(n));
+  if (lost.length > 0) {
+    out.push({
+      class: 'disruptive',
+      subject,
+      change: `callers from ${lost.join(', ')} removed`,
+      effect: `${a.callers ? `NetworkPolicy ${callersPolicyName(a)} no longer admits` : `NetworkPolicy ${callersPolicyName(a)} is deleted: nothing admits`} pods in ${lost.join(', ')}: their new connections to ${a.name} are dropped and their calls time out`,
+      at: { file, path: a.callers ? ['spec', 'callers', 'namespaces'] : ['spec'] },
+    });
+  }
+  if (gained.length > 0) {
+    out.push({ class: 'safe', subject, change: `callers from ${gained.join(', ')} added`, effect: `pods in ${gained.join(', ')} may call ${a.name} on ports 8000 and 8001 (in the mesh, with a token where auth is required)`, at: { file, path: ['spec', 'callers', 'namespaces'] } });
+  }
+  if (b.traffic.streaming !== a.traffic.streaming) {
+    out.push(
+      a.traffic.streaming
+        ? { class: 'safe', subject, change: 'streaming turned on', effect: `the routes of ${a.name} lose their timeout: responses and streams may last as long as they need`, at: { file, path: ['spec', 'traffic', 'streaming'] } }
+        : {
+            class: 'disruptive',
+            subject,
+            change: 'streaming turned off',
+            effect: `the routes of ${a.name} get a ${a.traffic.timeout} timeout: from then on a response or stream that lasts longer is cut (504, or a reset stream); streaming clients must reconnect within it`,
+            at: { file, path: ['spec', 'traffic'] },
+          },
+    );
+  }
+
   for (const track of a.tracks) {
     const bt = trackOf(b, track.track);
     if (!bt) continue;
@@ -425,11 +508,14 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
           at,
         });
       } else {
+        const disk = b.resources.ephemeralStorage !== a.resources.ephemeralStorage && a.resources.ephemeralStorage
+          ? `; each new replica requests ${a.resources.ephemeralStorage} of local disk (ephemeral-storage), which its node must have free`
+          : '';
         out.push({
           class: 'disruptive',
           subject,
           change: `the pods of ${track.deploymentName} change${pool}`,
-          effect: `pods restart one by one: each new replica must load its models and be Ready before an old one stops (room for one more replica${a.gpu ? ` on GPU pool ${a.gpu.pool}` : ''} is needed)`,
+          effect: `pods restart one by one: each new replica must load its models and be Ready before an old one stops (room for one more replica${a.gpu ? ` on GPU pool ${a.gpu.pool}` : ''} is needed)${disk}`,
           at,
         });
       }

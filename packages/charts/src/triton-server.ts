@@ -237,6 +237,10 @@ function podSpec(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan, g
     volumes.push({ name: 'generated-models', configMap: { name: generated.configMap, items: generated.items.map((i) => ({ key: i.key, path: i.path })) } });
   }
 
+  // Triton copies an S3 repository into a temp dir of the container (its writable layer, no
+  // volume: readOnlyRootFilesystem is off) before loading it. Requested, the scheduler picks a node
+  // with room; limited, a download that outgrows it evicts this pod rather than filling the node.
+  const disk: Record<string, k8s.Quantity> = model.resources.ephemeralStorage ? { 'ephemeral-storage': k8s.Quantity.fromString(model.resources.ephemeralStorage) } : {};
   const health = (path: string) => ({ path, port: k8s.IntOrString.fromString('http') });
   const triton: k8s.Container = {
     name: 'triton',
@@ -250,9 +254,9 @@ function podSpec(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan, g
       { name: 'metrics', containerPort: PORTS.metrics, protocol: 'TCP' },
     ],
     resources: {
-      requests: { cpu: k8s.Quantity.fromString(model.resources.cpu), memory: k8s.Quantity.fromString(model.resources.memory) },
+      requests: { cpu: k8s.Quantity.fromString(model.resources.cpu), memory: k8s.Quantity.fromString(model.resources.memory), ...disk },
       // No CPU limit: throttling a model server adds latency for nothing. Memory is capped.
-      limits: { memory: k8s.Quantity.fromString(model.resources.memory), ...placement.limits },
+      limits: { memory: k8s.Quantity.fromString(model.resources.memory), ...disk, ...placement.limits },
     },
     startupProbe: {
       httpGet: health('/v2/health/ready'),

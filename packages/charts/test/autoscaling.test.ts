@@ -70,7 +70,7 @@ describe('autoscaling with KEDA', () => {
   it('scales to zero only by opt-in, woken by the gateway request count', () => {
     const so = find('ScaledObject', 'idle');
     expect(so.spec).toMatchObject({ minReplicaCount: 0, cooldownPeriod: 600 });
-    expect(trigger(so, 'gateway-requests').metadata.query).toContain('istio_requests_total{reporter="source",destination_service_namespace="inference",destination_service_name="idle"}');
+    expect(trigger(so, 'incoming-requests').metadata.query).toContain('istio_requests_total{reporter="source",destination_service_namespace="inference",destination_service_name="idle"}');
     expect(so.spec.triggers.every((t: Obj) => t.metadata.activationThreshold === '0')).toBe(true);
     expect(find('ScaledObject', 'llm').spec.cooldownPeriod).toBeUndefined();
   });

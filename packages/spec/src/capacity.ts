@@ -1,8 +1,23 @@
 /**
  * GPU capacity planning: for each pool, the units of its resource (whole GPUs, MIG slices or
  * time-sliced shares) that every model and track demands at minimum and at maximum scale, against
- * what the pool can offer (`maxNodes × gpusPerNode`). A minimum that does not fit is an error (the
- * environment cannot even start); a maximum that does not fit is a warning (autoscaling will stall).
+ * what the pool can offer (`maxNodes × gpusPerNode`).
+ *
+ * Rollouts are counted too. Every Deployment rolls with `maxSurge: 1, maxUnavailable: 0`: it
+ * starts one new replica before it stops an old one, so while it rolls it needs one replica's
+ * units more, and when the pool has no room for them the new replica stays Pending and the
+ * rollout waits (old replicas keep serving; nothing fails over). What rolls: each track that runs
+ * a replica (the stable and a static canary track alike), and for a Flagger model the primary,
+ * which Flagger rolls the same way when it promotes, with the canary still running beside it.
+ * A track at 0 replicas rolls without starting anything.
+ *
+ * - A minimum that does not fit is an error (the environment cannot even start), and so is a
+ *   minimum that leaves no room for the largest single surge: no change to that model's pods
+ *   could ever roll out (for a Flagger model at minimum scale the room is its canary's minimum
+ *   plus the surge, or no release could pass its analysis).
+ * - A maximum that does not fit is a warning, and the maximum counts one surge replica per
+ *   rolling Deployment: an environment-wide change rolls every Deployment at once, and at peak
+ *   load those that find no room wait for the others (and may pass their progress deadline).
  */
 import { compareStrings, type Diagnostic } from './diagnostics.ts';
 import { parseQuantity } from './quantity.ts';
@@ -19,8 +34,16 @@ export interface TrackDemand {
   readonly gpuMemoryPerReplica?: string;
   readonly minReplicas: number;
   readonly maxReplicas: number;
+  /** Units at minimum and at maximum scale, steady (no rollout). */
   readonly min: number;
   readonly max: number;
+  /** Units of the one extra replica the track starts while it rolls at maximum scale (maxSurge 1); 0 when it runs none. */
+  readonly surge: number;
+  /**
+   * Units a rollout adds at minimum scale: the surge replica, and for a Flagger model also its
+   * canary at its minimum, which runs through the analysis and the promotion; 0 at 0 replicas.
+   */
+  readonly surgeAtMin: number;
 }
 
 export interface PoolCapacity {
@@ -34,9 +57,15 @@ export interface PoolCapacity {
   /** GPU memory of the whole pool, and what the models that declare theirs need at maximum. */
   readonly memoryCapacity: string;
   readonly maxMemoryDeclared: string;
+  /** Steady demand at minimum scale. */
   readonly min: number;
+  /** Demand at maximum scale with every Deployment rolling at once: the steady maximum plus `surge`. */
   readonly max: number;
-  readonly status: 'ok' | 'max-over-capacity' | 'min-over-capacity';
+  /** The part of `max` that is rollout surge: one replica per rolling Deployment. */
+  readonly surge: number;
+  /** The least the pool must hold for any one rollout at minimum scale: `min` plus the largest `surgeAtMin`. */
+  readonly minRollout: number;
+  readonly status: 'ok' | 'max-over-capacity' | 'rollout-over-capacity' | 'min-over-capacity';
   readonly demands: readonly TrackDemand[];
 }
 
@@ -65,12 +94,16 @@ export function planCapacity(env: EnvironmentPlan): EnvironmentCapacity {
           maxReplicas: flagger ? maxReplicas * 2 : maxReplicas,
           min: minReplicas * gpus,
           max: (flagger ? maxReplicas * 2 : maxReplicas) * gpus,
+          surge: maxReplicas > 0 ? gpus : 0,
+          surgeAtMin: minReplicas > 0 ? (flagger ? minReplicas + 1 : 1) * gpus : 0,
         });
       }
     }
     const capacity = pool.maxNodes * pool.gpusPerNode;
     const min = demands.reduce((n, d) => n + d.min, 0);
-    const max = demands.reduce((n, d) => n + d.max, 0);
+    const surge = demands.reduce((n, d) => n + d.surge, 0);
+    const max = demands.reduce((n, d) => n + d.max, 0) + surge;
+    const minRollout = min + Math.max(0, ...demands.map((d) => d.surgeAtMin));
     const unitBytes = (parseQuantity(pool.gpuMemory) ?? 0) / (pool.timeSlicingReplicas ?? 1);
     const declared = env.models
       .filter((m) => m.gpu?.pool === name && m.gpuMemoryBytes !== undefined)
@@ -86,7 +119,9 @@ export function planCapacity(env: EnvironmentPlan): EnvironmentCapacity {
       maxMemoryDeclared: formatBytes(declared),
       min,
       max,
-      status: min > capacity ? 'min-over-capacity' : max > capacity ? 'max-over-capacity' : 'ok',
+      surge,
+      minRollout,
+      status: min > capacity ? 'min-over-capacity' : minRollout > capacity ? 'rollout-over-capacity' : max > capacity ? 'max-over-capacity' : 'ok',
       demands: demands.sort((a, b) => compareStrings(a.model, b.model) || compareStrings(a.track, b.track)),
     };
   });
@@ -98,23 +133,46 @@ export function capacityDiagnostics(capacity: EnvironmentCapacity, environmentFi
   const out: Diagnostic[] = [];
   for (const pool of capacity.pools) {
     if (pool.status === 'ok') continue;
-    const atMin = pool.status === 'min-over-capacity';
-    const demand = atMin ? pool.min : pool.max;
-    const parts = pool.demands
-      .filter((d) => (atMin ? d.min : d.max) > 0)
-      .map((d) => `${d.model}${d.track === 'stable' ? '' : ` (${d.track})`} ${atMin ? d.minReplicas : d.maxReplicas}×${d.gpusPerReplica}`);
-    out.push({
-      severity: atMin ? 'error' : 'warning',
-      code: atMin ? 'capacity-min' : 'capacity-max',
-      file: environmentFile.path,
-      ...environmentFile.locate(['spec', 'gpuPools', pool.pool, 'maxNodes']),
-      message:
-        `GPU pool "${pool.pool}" ${atMin ? 'cannot fit the minimum demand' : 'cannot fit the demand at maximum scale'}: ` +
-        `${demand} ${pool.resource} (${parts.join(', ')}) but ${pool.nodes} nodes × ${pool.unitsPerNode} = ${pool.capacity}`,
-      hint: atMin
-        ? 'raise maxNodes, lower replicas or minReplicas, or move a model to another pool'
-        : 'autoscaling will stop short of maxReplicas: raise maxNodes or lower maxReplicas',
-    });
+    const at = { file: environmentFile.path, ...environmentFile.locate(['spec', 'gpuPools', pool.pool, 'maxNodes']) };
+    const label = (d: TrackDemand) => `${d.model}${d.track === 'stable' ? '' : ` (${d.track})`}`;
+    const offered = `${pool.nodes} nodes × ${pool.unitsPerNode} = ${pool.capacity}`;
+    if (pool.status === 'min-over-capacity') {
+      const parts = pool.demands.filter((d) => d.min > 0).map((d) => `${label(d)} ${d.minReplicas}×${d.gpusPerReplica}`);
+      out.push({
+        severity: 'error',
+        code: 'capacity-min',
+        ...at,
+        message: `GPU pool "${pool.pool}" cannot fit the minimum demand: ${pool.min} ${pool.resource} (${parts.join(', ')}) but ${offered}`,
+        hint: 'raise maxNodes, lower replicas or minReplicas, or move a model to another pool',
+      });
+    } else if (pool.status === 'rollout-over-capacity') {
+      const largest = pool.demands.reduce((a, d) => (d.surgeAtMin > a.surgeAtMin ? d : a));
+      const flagger = largest.track === 'primary+canary';
+      out.push({
+        severity: 'error',
+        code: 'capacity-rollout',
+        ...at,
+        message:
+          `GPU pool "${pool.pool}" has no room to roll out ${largest.model} at minimum scale: ${pool.min} ${pool.resource} run, and its rollout needs ${largest.surgeAtMin} more ` +
+          `(${flagger ? `its canary ${largest.minReplicas}×${largest.gpusPerReplica} through the analysis, then ` : ''}one surge replica of ${largest.gpusPerReplica}, maxSurge 1), but ${offered}`,
+        hint: 'rollouts start a new replica before stopping an old one (maxUnavailable 0): with no room for it, no change to its pods could ever roll out. Raise maxNodes, or lower replicas or minReplicas',
+      });
+    } else {
+      const parts = pool.demands.filter((d) => d.max > 0).map((d) => `${label(d)} ${d.maxReplicas}×${d.gpusPerReplica}`);
+      const steady = pool.max - pool.surge;
+      out.push({
+        severity: 'warning',
+        code: 'capacity-max',
+        ...at,
+        message:
+          `GPU pool "${pool.pool}" cannot fit the demand at maximum scale: ${pool.max} ${pool.resource} (${parts.join(', ')}, ` +
+          `and ${pool.surge} for rollout surge: one replica per rolling Deployment) but ${offered}`,
+        hint:
+          steady > pool.capacity
+            ? 'autoscaling will stop short of maxReplicas: raise maxNodes or lower maxReplicas'
+            : `the replicas fit (${steady}), but at peak load a change that rolls every model finds no room for their surge replicas: the rollouts queue one after another and may pass their progress deadlines. Raise maxNodes to ${Math.ceil(pool.max / pool.unitsPerNode)}, or lower maxReplicas`,
+      });
+    }
   }
   return out;
 }
@@ -126,13 +184,13 @@ export function formatCapacityTable(reports: readonly EnvironmentCapacity[]): st
     lines.push(`environment ${report.environment}`);
     if (report.pools.length === 0) lines.push('  (no GPU pools)');
     for (const pool of report.pools) {
-      const status = pool.status === 'ok' ? 'ok' : pool.status === 'max-over-capacity' ? 'WARNING: over capacity at max' : 'ERROR: over capacity at min';
       lines.push(
-        `  pool ${pool.pool}: ${pool.resource}, ${pool.nodes} nodes × ${pool.unitsPerNode} = ${pool.capacity}, ${pool.unitMemory} per unit; demand ${pool.min}..${pool.max}: ${status}`,
+        `  pool ${pool.pool}: ${pool.resource}, ${pool.nodes} nodes × ${pool.unitsPerNode} = ${pool.capacity}, ${pool.unitMemory} per unit; demand ${pool.min}..${pool.max}: ${statusText(pool.status)}`,
+        `    rollout surge (maxSurge 1): max includes ${pool.surge} (one replica per rolling Deployment); a rollout at min needs ${pool.minRollout}`,
         `    GPU memory: ${pool.memoryCapacity} in the pool, ${pool.maxMemoryDeclared} declared by its models at maximum`,
       );
-      const rows = pool.demands.map((d) => [d.model, d.track, `${d.gpusPerReplica}`, d.gpuMemoryPerReplica ?? '-', `${d.minReplicas}..${d.maxReplicas}`, `${d.min}..${d.max}`]);
-      const header = ['model', 'track', 'units/replica', 'memory/replica', 'replicas', 'units'];
+      const rows = pool.demands.map((d) => [d.model, d.track, `${d.gpusPerReplica}`, d.gpuMemoryPerReplica ?? '-', `${d.minReplicas}..${d.maxReplicas}`, `${d.min}..${d.max}`, d.surge > 0 ? `+${d.surge}` : '-']);
+      const header = ['model', 'track', 'units/replica', 'memory/replica', 'replicas', 'units', 'surge'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const row = (cells: string[]) => `    ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
       lines.push(row(header));
@@ -144,14 +202,30 @@ export function formatCapacityTable(reports: readonly EnvironmentCapacity[]): st
   return lines.join('\n');
 }
 
+function statusText(status: PoolCapacity['status']): string {
+  switch (status) {
+    case 'ok':
+      return 'ok';
+    case 'max-over-capacity':
+      return 'WARNING: over capacity at max';
+    case 'rollout-over-capacity':
+      return 'ERROR: no room for a rollout at min';
+    case 'min-over-capacity':
+      return 'ERROR: over capacity at min';
+  }
+}
+
 export function formatCapacityMarkdown(reports: readonly EnvironmentCapacity[]): string {
   const lines: string[] = [];
+  const status = { ok: 'ok', 'max-over-capacity': '⚠️ over at max', 'rollout-over-capacity': '❌ no room to roll out at min', 'min-over-capacity': '❌ over at min' } as const;
   for (const report of reports) {
     lines.push(`### ${report.environment}`, '');
-    lines.push('| Pool | Resource | Capacity | Unit memory | Min demand | Max demand | GPU memory (declared at max / pool) | Status |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '| Pool | Resource | Capacity | Unit memory | Min demand | Max demand (with rollout surge) | GPU memory (declared at max / pool) | Status |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const p of report.pools) {
-      const status = p.status === 'ok' ? 'ok' : p.status === 'max-over-capacity' ? '⚠️ over at max' : '❌ over at min';
-      lines.push(`| ${p.pool} | \`${p.resource}\` | ${p.nodes} × ${p.unitsPerNode} = ${p.capacity} | ${p.unitMemory} | ${p.min} | ${p.max} | ${p.maxMemoryDeclared} / ${p.memoryCapacity} | ${status} |`);
+      lines.push(`| ${p.pool} | \`${p.resource}\` | ${p.nodes} × ${p.unitsPerNode} = ${p.capacity} | ${p.unitMemory} | ${p.min} | ${p.max} (${p.surge} surge) | ${p.maxMemoryDeclared} / ${p.memoryCapacity} | ${status[p.status]} |`);
     }
     lines.push('');
   }

@@ -22,6 +22,8 @@ export * from './schema/reference-doc.ts';
 export * from './schema/defaults.ts';
 export * from './spec-edit.ts';
 export * from './capacity.ts';
+export * from './caller-checks.ts';
+export * from './monitoring-checks.ts';
 export * from './schema/tensor.ts';
 export * from './schema/pipeline.ts';
 export * from './pipeline-graph.ts';

@@ -10,8 +10,8 @@ import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
 import { NOT_A_SECRET } from './credentials.ts';
 import { PROMOTION_OVERRIDE } from './promotion-gate.ts';
 import type { Pipeline } from './schema/pipeline.ts';
-import type { EnvironmentSpec } from './schema/environment.ts';
-import type { AutoscalingSpec, ModelSpec } from './schema/model.ts';
+import type { EnvironmentSpec, MonitoringSpec } from './schema/environment.ts';
+import { S3_DOWNLOAD_EPHEMERAL_STORAGE, type AutoscalingSpec, type ModelSpec } from './schema/model.ts';
 import { parseQuantity, quantityString } from './quantity.ts';
 import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from './s3.ts';
 
@@ -125,8 +125,19 @@ export interface AnalysisPlan {
 }
 
 export interface TrafficPlan {
-  readonly timeout: string;
+  /** Route timeout; absent for streaming servers, whose routes carry none. */
+  readonly timeout?: string;
+  readonly streaming: boolean;
   readonly retries: { readonly attempts: number; readonly perTryTimeout?: string; readonly retryOn: readonly string[] };
+}
+
+/** CPU, memory and local disk of one replica, as quantities. */
+export interface ResourcesPlan {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly shm: string;
+  /** `ephemeral-storage` request and limit of the Triton container, when it gets one. */
+  readonly ephemeralStorage?: string;
 }
 
 export interface ModelPlan {
@@ -161,7 +172,9 @@ export interface ModelPlan {
   readonly env: Readonly<Record<string, string>>;
   /** Absent for CPU-only models. */
   readonly gpu?: GpuPlacement;
-  readonly resources: { readonly cpu: string; readonly memory: string; readonly shm: string };
+  readonly resources: ResourcesPlan;
+  /** Namespaces besides its own and the gateway's whose pods may call it over the mesh. */
+  readonly callers?: readonly string[];
   readonly startupTimeoutSeconds: number;
   readonly terminationGracePeriodSeconds: number;
 }
@@ -205,6 +218,16 @@ export interface SfsPlan {
   readonly syncImage: string;
 }
 
+/** The Prometheus of kube-prometheus-stack: how long it keeps samples, and on what. */
+export interface MonitoringPlan {
+  readonly prometheus: {
+    readonly retention: string;
+    readonly retentionSize?: string;
+    /** Absent: an emptyDir, lost on every restart. */
+    readonly storage?: { readonly size: string; readonly storageClass?: string };
+  };
+}
+
 export interface EnvironmentPlan {
   readonly name: string;
   readonly sourcePath: string;
@@ -228,6 +251,7 @@ export interface EnvironmentPlan {
   readonly gateway?: GatewayPlan;
   readonly jwt?: JwtPlan;
   readonly tracing?: TracingPlan;
+  readonly monitoring: MonitoringPlan;
   /** Sorted by name. */
   readonly models: readonly ModelPlan[];
   /** Sorted by name. */
@@ -369,11 +393,8 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
         auth: { required: spec.auth !== undefined && m.auth.required, ...(m.auth.roles ? { roles: m.auth.roles } : {}) },
         env: m.env,
         ...(gpu ? { gpu } : {}),
-        resources: {
-          cpu: quantityString(m.resources.cpu),
-          memory: quantityString(m.resources.memory),
-          shm: quantityString(m.resources.shm),
-        },
+        resources: resourcesPlan(m.resources, m.cache !== 'sfs'),
+        ...(m.callers ? { callers: m.callers.namespaces } : {}),
         startupTimeoutSeconds: m.startupTimeoutSeconds,
         terminationGracePeriodSeconds: m.terminationGracePeriodSeconds,
       };
@@ -413,6 +434,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
     ...(spec.sfs
       ? { sfs: { server: spec.sfs.server, path: spec.sfs.path, size: quantityString(spec.sfs.size), mountOptions: spec.sfs.mountOptions, syncImage: spec.sfs.syncImage } }
       : {}),
+    monitoring: monitoringPlan(spec.monitoring),
     models,
     pipelines,
   };
@@ -420,7 +442,37 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
 
 function trafficPlan(traffic: ModelSpec['traffic']): TrafficPlan {
   const r = traffic.retries;
-  return { timeout: traffic.timeout, retries: { attempts: r.attempts, ...(r.perTryTimeout ? { perTryTimeout: r.perTryTimeout } : {}), retryOn: r.retryOn } };
+  return {
+    // A route timeout ends any response that outlasts it: a stream gets none.
+    ...(traffic.streaming ? {} : { timeout: traffic.timeout }),
+    streaming: traffic.streaming,
+    retries: { attempts: r.attempts, ...(r.perTryTimeout ? { perTryTimeout: r.perTryTimeout } : {}), retryOn: r.retryOn },
+  };
+}
+
+/**
+ * A server that reads S3 itself downloads its whole repository into the container before loading
+ * it, so it asks for local disk by default; one loading from the SFS cache asks only when told.
+ */
+function resourcesPlan(resources: ModelSpec['resources'], downloadsFromS3: boolean): ResourcesPlan {
+  const disk = resources.ephemeralStorage ?? (downloadsFromS3 ? S3_DOWNLOAD_EPHEMERAL_STORAGE : undefined);
+  return {
+    cpu: quantityString(resources.cpu),
+    memory: quantityString(resources.memory),
+    shm: quantityString(resources.shm),
+    ...(disk !== undefined ? { ephemeralStorage: quantityString(disk) } : {}),
+  };
+}
+
+function monitoringPlan(monitoring: MonitoringSpec): MonitoringPlan {
+  const p = monitoring.prometheus;
+  return {
+    prometheus: {
+      retention: p.retention,
+      ...(p.retentionSize ? { retentionSize: p.retentionSize } : {}),
+      ...(p.storage ? { storage: { size: quantityString(p.storage.size), ...(p.storage.storageClass ? { storageClass: p.storage.storageClass } : {}) } } : {}),
+    },
+  };
 }
 
 /** Autoscaling bounds during a handover from `replicas`: at least one more, so the autoscaler writes. */
@@ -482,7 +534,9 @@ function planPipeline(
     ...(context.tracing ? { tracing: { ...context.tracing } } : {}),
     auth: { required: context.jwt && spec.auth.required, ...(spec.auth.roles ? { roles: spec.auth.roles } : {}) },
     env: {},
-    resources: { cpu: quantityString(spec.resources.cpu), memory: quantityString(spec.resources.memory), shm: quantityString(spec.resources.shm) },
+    // Its generated repository is a ConfigMap; only `localRepository` is downloaded from S3.
+    resources: resourcesPlan(spec.resources, local !== undefined),
+    ...(spec.callers ? { callers: spec.callers.namespaces } : {}),
     startupTimeoutSeconds: 600,
     // In-flight requests may wait on their slowest step.
     terminationGracePeriodSeconds: Math.min(3600, Math.max(60, longestStep + 20)),

@@ -12,6 +12,7 @@ import type { DataPath, SourceFile } from './source-file.ts';
 import type { AuthSpec, AutoscalingSpec } from './schema/model.ts';
 import type { Environment } from './schema/environment.ts';
 import { didYouMean } from './validate-shape.ts';
+import { checkGpuTriggers } from './gpu-trigger-checks.ts';
 
 /**
  * How KEDA treats each trigger. AverageValue: the query sums over replicas and the threshold is
@@ -140,6 +141,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     }
     if (parseQuantity(spec.resources.cpu) === 0) error(file, ['spec', 'resources', 'cpu'], 'invalid-quantity', 'cpu must be more than 0');
     if (memory === 0) error(file, ['spec', 'resources', 'memory'], 'invalid-quantity', 'memory must be more than 0');
+    out.push(...checkServingOptions(file, spec));
 
     // Cache on SFS needs the environment's share.
     const hasSfs = loadedEnv ? loadedEnv.value.spec.sfs !== undefined : env.partial?.sfs;
@@ -196,6 +198,12 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
       error(file, ['spec', 'canary', 'autoscaling'], 'analysis-with-canary-autoscaling', 'under analysis Flagger scales the canary with the model\'s own autoscaling', 'remove canary.autoscaling', 'key');
     }
 
+    // GPU-utilisation triggers read the physical GPU: not the model's own on MIG or time-sliced pools.
+    if (auto && pools && spec.gpuPool !== undefined) {
+      const pool = own(pools, spec.gpuPool);
+      if (pool) out.push(...checkGpuTriggers(file, auto, { name: spec.gpuPool, resource: pool.resource, timeSliced: pool.timeSlicing !== undefined }));
+    }
+
     // GPU memory: what one replica needs must fit in the units it gets.
     if (spec.gpuMemory !== undefined && pools && spec.gpuPool !== undefined) {
       const pool = own(pools, spec.gpuPool);
@@ -213,6 +221,28 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     if (spec.startupTimeoutSeconds < 120 && spec.cache === 'none') {
       warn(file, ['spec', 'startupTimeoutSeconds'], 'short-startup', `startupTimeoutSeconds: ${spec.startupTimeoutSeconds} leaves little time to download the repository from S3`, 'allow at least a few minutes for multi-GB models');
     }
+  }
+  return out;
+}
+
+/**
+ * Local disk and streaming, shared by models and pipelines. A stream has no route timeout, so a
+ * timeout written beside `streaming` would silently do nothing, and a per-try timeout would cut
+ * every stream at its age.
+ */
+export function checkServingOptions(file: SourceFile, spec: { resources: { ephemeralStorage?: string | number }; traffic: { streaming: boolean; retries: { perTryTimeout?: string } } }): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const error = (path: DataPath, code: string, message: string, hint: string, at: 'key' | 'value' = 'value') =>
+    out.push({ severity: 'error', code, file: file.path, ...file.locate(path, at), message, hint });
+  if (spec.resources.ephemeralStorage !== undefined && parseQuantity(spec.resources.ephemeralStorage) === 0) {
+    error(['spec', 'resources', 'ephemeralStorage'], 'invalid-quantity', 'ephemeralStorage must be more than 0', 'remove it for the default, or give the size of the repository and some room, e.g. `50Gi`');
+  }
+  if (!spec.traffic.streaming) return out;
+  if (file.has(['spec', 'traffic', 'timeout'])) {
+    error(['spec', 'traffic', 'timeout'], 'streaming-timeout', 'a streaming server\'s routes carry no timeout: `traffic.timeout` would do nothing', 'remove `timeout`, or `streaming` if responses must end within a time', 'key');
+  }
+  if (spec.traffic.retries.perTryTimeout !== undefined) {
+    error(['spec', 'traffic', 'retries', 'perTryTimeout'], 'streaming-per-try-timeout', `perTryTimeout ${spec.traffic.retries.perTryTimeout} would end every stream at that age`, 'remove `perTryTimeout` (retries still only retry what never reached Triton)', 'key');
   }
   return out;
 }

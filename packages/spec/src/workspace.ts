@@ -1,8 +1,10 @@
 /** The whole front half of the pipeline: load → shape → cross-file checks → plans → capacity. */
 import { capacityDiagnostics, planCapacity } from './capacity.ts';
+import { checkCallers } from './caller-checks.ts';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.ts';
 import { listEnvironments, loadSpecs, type LoadOptions } from './load.ts';
 import { planEnvironment, type EnvironmentPlan } from './plan.ts';
+import { checkPrometheusStorage, promotionSources } from './monitoring-checks.ts';
 import { checkPipelines } from './pipeline-checks.ts';
 import { checkPromotionGate } from './promotion-gate.ts';
 import { RepositoryFs } from './repository-fs.ts';
@@ -27,10 +29,13 @@ export function loadWorkspace(options: LoadOptions): WorkspaceResult {
   const all = listEnvironments(source);
   const gate = { source, ...(options.history ? { history: options.history } : {}) };
   bag.addAll(checkPromotionChains(loaded.environments));
+  const promotedFrom = promotionSources(all, loaded.environments, source);
   for (const env of loaded.environments) {
     bag.addAll(checkEnvironment(env, all));
     bag.addAll(checkSafety(env));
     bag.addAll(checkPipelines(env));
+    bag.addAll(checkCallers(env));
+    bag.addAll(checkPrometheusStorage(env, promotedFrom));
     bag.addAll(checkPromotionGate(env, loaded.environments, gate));
   }
   let plans: EnvironmentPlan[] = [];

@@ -28,6 +28,13 @@ export const INFRA_NAMESPACES = {
 /** The Prometheus of kube-prometheus-stack (release `kube-prometheus-stack` in `monitoring`). */
 export const PROMETHEUS_URL = 'http://kube-prometheus-stack-prometheus.monitoring:9090';
 
+/**
+ * The claim of Prometheus' volume, once it has one: prometheus-operator names it
+ * `<volume>-<pod>`, the volume `prometheus-<Prometheus>-db` and the pod `prometheus-<Prometheus>-0`,
+ * and the chart names its Prometheus `kube-prometheus-stack-prometheus`.
+ */
+export const PROMETHEUS_CLAIM = 'prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-0';
+
 /** Whether Flagger joins the infrastructure: only when some model uses canary analysis. */
 export function usesFlagger(env: EnvironmentPlan): boolean {
   // A handover may be the step that switches a model's analysis off: Flagger must outlive the
@@ -148,6 +155,7 @@ export function addKeda(scope: Construct, env: EnvironmentCore): void {
 }
 
 export function addMonitoring(scope: Construct, env: EnvironmentCore): void {
+  const prometheus = env.monitoring.prometheus;
   addHelmRelease(scope, env, {
     name: 'kube-prometheus-stack',
     namespace: INFRA_NAMESPACES.monitoring,
@@ -161,11 +169,31 @@ export function addMonitoring(scope: Construct, env: EnvironmentCore): void {
           podMonitorSelectorNilUsesHelmValues: false,
           serviceMonitorSelectorNilUsesHelmValues: false,
           ruleSelectorNilUsesHelmValues: false,
+          retention: prometheus.retention,
+          ...(prometheus.retentionSize ? { retentionSize: prometheus.retentionSize } : {}),
+          ...(prometheus.storage ? { storageSpec: prometheusStorage(prometheus.storage) } : {}),
         },
       },
       grafana: { sidecar: { dashboards: { enabled: true, searchNamespace: 'ALL' } } },
     },
   });
+}
+
+/**
+ * Prometheus' volume: prometheus-operator turns the template into its StatefulSet's claim
+ * template, one ReadWriteOnce claim for its one replica. Without it the samples live in an
+ * emptyDir and every restart loses them (see docs/transitions.md for what a change here does).
+ */
+function prometheusStorage(storage: NonNullable<EnvironmentCore['monitoring']['prometheus']['storage']>): Record<string, unknown> {
+  return {
+    volumeClaimTemplate: {
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        ...(storage.storageClass ? { storageClassName: storage.storageClass } : {}),
+        resources: { requests: { storage: storage.size } },
+      },
+    },
+  };
 }
 
 /** Device-plugin configurations of time-sliced pools, picked per node by its config label. */
@@ -203,8 +231,11 @@ export function addGpuOperator(scope: Construct, env: EnvironmentCore): void {
     values: {
       mig: { strategy: usesMig ? 'mixed' : 'single' },
       ...(timeSliced.length > 0 ? { devicePlugin: { config: { name: TIME_SLICING_CONFIG } } } : {}),
-      // Exposes DCGM GPU metrics for Prometheus (utilisation and memory per GPU).
-      dcgmExporter: { serviceMonitor: { enabled: true } },
+      // Exposes DCGM GPU metrics for Prometheus (utilisation and memory per GPU). dcgm-exporter
+      // labels each GPU's series with the namespace and pod that use it; honorLabels keeps those
+      // (the chart's default renames them exported_namespace / exported_pod), so that DCGM's
+      // series select like Triton's own, by the model's namespace and pods.
+      dcgmExporter: { serviceMonitor: { enabled: true, honorLabels: true } },
     },
   });
 }

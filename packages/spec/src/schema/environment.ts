@@ -84,6 +84,66 @@ export const GpuPool = Type.Object(
   },
 );
 
+/** Prometheus' own durations, in one unit: `15d`, `12h`, `2w`, `1y`. */
+export const RETENTION_PATTERN = '^[1-9][0-9]*(h|d|w|y)$';
+/** Prometheus byte sizes (`--storage.tsdb.retention.size`), as prometheus-operator takes them. */
+export const BYTE_SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|PiB)$';
+
+export const Monitoring = Type.Object(
+  {
+    prometheus: Defaulted(
+      Type.Object(
+        {
+          retention: Defaulted(
+            Type.String({
+              pattern: RETENTION_PATTERN,
+              default: '10d',
+              description: 'How long Prometheus keeps samples (the chart\'s own default). Alerts and autoscaling look back minutes; dashboards and capacity reviews look back days.',
+              examples: ['15d'],
+            }),
+          ),
+          retentionSize: Type.Optional(
+            Type.String({
+              pattern: BYTE_SIZE_PATTERN,
+              description:
+                'Most disk the samples may take before the oldest go, whatever `retention` says. With `storage`, keep it about 15% under `storage.size`: the write-ahead log and compactions need room beyond it.',
+              examples: ['85GB'],
+            }),
+          ),
+          storage: Type.Optional(
+            Type.Object(
+              {
+                size: Quantity('Size of the volume Prometheus keeps its samples on.', ['100Gi']),
+                storageClass: Type.Optional(
+                  Type.String({
+                    pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+                    maxLength: 253,
+                    description: "StorageClass of the volume (ReadWriteOnce; block storage suits Prometheus, NFS does not). The cluster's default class when absent.",
+                    examples: ['fast-ssd'],
+                  }),
+                ),
+              },
+              {
+                additionalProperties: false,
+                description:
+                  'A persistent volume for Prometheus (a claim from its StatefulSet\'s template). Without it Prometheus keeps its samples in an emptyDir: every restart loses the history and the pending state of alerts (their `for`). `validate` warns when the last environment of a promotion chain has none.',
+                examples: [{ size: '100Gi', storageClass: 'fast-ssd' }],
+              },
+            ),
+          ),
+        },
+        {
+          additionalProperties: false,
+          default: {},
+          description: 'The Prometheus of kube-prometheus-stack, which alerts, autoscaling, dashboards and Flagger read.',
+          examples: [{ retention: '15d', storage: { size: '100Gi' } }],
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'The monitoring stack of the cluster.', examples: [{ prometheus: { retention: '15d', storage: { size: '100Gi', storageClass: 'fast-ssd' } } }] },
+);
+
 export const EnvironmentSpec = Type.Object(
   {
     promotedFrom: Type.Optional(
@@ -291,6 +351,7 @@ export const EnvironmentSpec = Type.Object(
         },
       ),
     ),
+    monitoring: Defaulted(Monitoring),
     sfs: Type.Optional(
       Type.Object(
         {
@@ -343,4 +404,5 @@ export const EnvironmentSchema = Envelope('Environment', EnvironmentSpec, {
 /** Validated data, defaults filled in. */
 export type GpuPool = Filled<typeof GpuPool>;
 export type EnvironmentSpec = Filled<typeof EnvironmentSpec>;
+export type MonitoringSpec = Filled<typeof Monitoring>;
 export type Environment = Filled<typeof EnvironmentSchema>;

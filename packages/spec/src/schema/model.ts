@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
 import { Signatures } from './tensor.ts';
-import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, HEADER_VALUE_PATTERN, MODEL_NAME_MAX, QUANTITY_PATTERN } from './common.ts';
+import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, HEADER_VALUE_PATTERN, MODEL_NAME_MAX, Quantity, QUANTITY_PATTERN } from './common.ts';
 
 /** Triton model names: directory names inside the model repository. */
 export const TRITON_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
@@ -30,6 +30,12 @@ const TritonModels = Type.Array(Type.String({ pattern: TRITON_MODEL_NAME_PATTERN
   examples: [['densenet_onnx']],
 });
 
+/**
+ * Local disk a server that downloads its repository from S3 requests when the spec names none:
+ * Triton copies the whole repository into a temp dir of the container before loading it.
+ */
+export const S3_DOWNLOAD_EPHEMERAL_STORAGE = '20Gi';
+
 /** What a pipeline server that runs no GPU model gets by default. */
 export const Resources = (defaults: { cpu: string; memory: string; shm: string }) =>
   Type.Object(
@@ -41,11 +47,17 @@ export const Resources = (defaults: { cpu: string; memory: string; shm: string }
         ['2Gi'],
         defaults.shm,
       ),
+      ephemeralStorage: Type.Optional(
+        Quantity(
+          `Local disk of one replica (\`ephemeral-storage\` request and limit of the Triton container). A server that reads its repository from S3 itself (a model without \`cache: sfs\`, a pipeline server with a \`localRepository\`) downloads all of it into the container's temp dir first: it gets ${S3_DOWNLOAD_EPHEMERAL_STORAGE} unless this says otherwise, so that the scheduler picks a node with room and a download that outgrows it evicts the pod instead of filling the node. A server loading from the SFS cache gets none unless this sets it (its repository lives on the share). Make it larger than the repository.`,
+          ['50Gi'],
+        ),
+      ),
     },
     {
       additionalProperties: false,
       default: {},
-      description: 'CPU and memory of one replica.',
+      description: 'CPU, memory and local disk of one replica.',
       examples: [{ cpu: '4', memory: '24Gi', shm: '2Gi' }],
     },
   );
@@ -79,7 +91,15 @@ export const RETRY_CONDITIONS = [
 
 export const Traffic = Type.Object(
   {
-    timeout: Defaulted(Duration('Longest time a request may take, end to end, before the caller gets 504.', '120s', '60s')),
+    timeout: Defaulted(Duration('Longest time a request may take, end to end, before the caller gets 504. With `streaming` there is none, and writing one is an error.', '120s', '60s')),
+    streaming: Defaulted(
+      Type.Boolean({
+        default: false,
+        description:
+          "Long-lived responses: Triton's gRPC `ModelStreamInfer` (decoupled models, vLLM and TensorRT-LLM token streaming) and the HTTP `generate_stream` endpoint. The routes then carry no timeout, because a route timeout ends any response that lasts longer, stream or not; the proxies' stream idle timeout still ends a stream on which nothing moves. `retries.perTryTimeout` is refused with it (it would cut every stream at that age).",
+        examples: [true],
+      }),
+    ),
     retries: Defaulted(
       Type.Object(
         {
@@ -198,6 +218,25 @@ const Triggers = Type.Object(
     additionalProperties: false,
     description: 'What to scale on; at least one. Each becomes a KEDA Prometheus trigger scoped to the pods of one track; the replica count follows the most demanding.',
     examples: [{ queueTimeMs: 50 }],
+  },
+);
+
+/** Namespaces whose pods may call a model over the mesh, besides its own and the ingress gateway's. */
+export const Callers = Type.Object(
+  {
+    namespaces: Type.Array(Type.String({ pattern: DNS_LABEL_PATTERN, maxLength: 63 }), {
+      minItems: 1,
+      uniqueItems: true,
+      description:
+        'Namespaces whose pods may call this server on its HTTP and gRPC ports (8000, 8001). Their pods must be in the mesh (STRICT mTLS) and, when auth is required, send a token like any caller.',
+      examples: [['search', 'batch-jobs']],
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Who else inside the cluster may call this server. The environment's NetworkPolicy admits only the ingress gateway, the environment's own namespace and monitoring; each namespace listed here is admitted by a NetworkPolicy of this server's own (`<name>-callers`), on the serving ports only.",
+    examples: [{ namespaces: ['search'] }],
   },
 );
 
@@ -389,6 +428,7 @@ export const ModelSpec = Type.Object(
     tracing: Type.Optional(Tracing),
     traffic: Defaulted(Traffic),
     auth: Defaulted(Auth),
+    callers: Type.Optional(Callers),
     canary: Type.Optional(Canary),
     terminationGracePeriodSeconds: Defaulted(Type.Integer({
       minimum: 15,
@@ -417,4 +457,5 @@ export type ModelSpec = Filled<typeof ModelSpec>;
 export type CanarySpec = Filled<typeof Canary>;
 export type AutoscalingSpec = Filled<typeof Autoscaling>;
 export type AuthSpec = Filled<typeof Auth>;
+export type CallersSpec = Filled<typeof Callers>;
 export type Model = Filled<typeof ModelSchema>;

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
 import { Dictionary, DNS_LABEL_PATTERN, Envelope, MODEL_NAME_MAX } from './common.ts';
-import { Auth, Autoscaling, Handover, Image, Repository, Resources, Slo, Traffic } from './model.ts';
+import { Auth, Autoscaling, Callers, Handover, Image, Repository, Resources, Slo, Traffic } from './model.ts';
 import { Signatures, Tensor, TENSOR_NAME_PATTERN } from './tensor.ts';
 
 /** `input.<TENSOR>` (the pipeline's input) or `<step>.<TENSOR>` (an earlier step's output). */
@@ -68,6 +68,7 @@ export const PipelineSpec = Type.Object(
     handover: Type.Optional(Handover),
     resources: Defaulted(Resources({ cpu: '2', memory: '4Gi', shm: '1Gi' })),
     auth: Defaulted(Auth),
+    callers: Type.Optional(Callers),
     traffic: Defaulted(Traffic),
     slo: Defaulted(Slo),
   },

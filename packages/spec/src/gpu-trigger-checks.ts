@@ -1,0 +1,44 @@
+/**
+ * GPU-utilisation triggers read a physical GPU, which is not always the model's own:
+ * - dcgm-exporter reports no `DCGM_FI_DEV_GPU_UTIL` for MIG instances, so a DCGM trigger on a MIG
+ *   pool reads nothing, which KEDA takes for zero: the model never scales up (an error);
+ * - on a time-sliced pool several models share one GPU, and both Triton and DCGM report the whole
+ *   GPU: a model scales on its neighbours' load as much as on its own (a warning).
+ * Request-based triggers (queue time, inference rate, pending requests) are the model's own.
+ */
+import type { Diagnostic } from './diagnostics.ts';
+import type { SourceFile } from './source-file.ts';
+import type { AutoscalingSpec } from './schema/model.ts';
+
+export interface PoolKind {
+  readonly name: string;
+  readonly resource: string;
+  readonly timeSliced: boolean;
+}
+
+const REQUEST_TRIGGERS = 'queueTimeMs, inferencesPerSecond or pendingRequests';
+
+export function checkGpuTriggers(file: SourceFile, auto: AutoscalingSpec, pool: PoolKind): Diagnostic[] {
+  const triggers = auto.triggers;
+  if (triggers.gpuUtilization === undefined) return [];
+  const at = (key: string) => ({ file: file.path, ...file.locate(['spec', 'autoscaling', 'triggers', key], 'key') });
+  if (pool.resource.startsWith('nvidia.com/mig-') && triggers.gpuUtilizationSource === 'dcgm') {
+    return [{
+      severity: 'error',
+      code: 'dcgm-utilization-on-mig',
+      ...at('gpuUtilizationSource'),
+      message: `pool "${pool.name}" hands out MIG instances (${pool.resource}), for which DCGM reports no GPU utilisation: the trigger would read 0 and never scale the model up`,
+      hint: `scale a model on a MIG slice on ${REQUEST_TRIGGERS}`,
+    }];
+  }
+  if (pool.timeSliced) {
+    return [{
+      severity: 'warning',
+      code: 'gpu-utilization-time-sliced',
+      ...at('gpuUtilization'),
+      message: `pool "${pool.name}" is time-sliced: the GPU utilisation this trigger reads is the whole GPU's, shared with other models, so their load scales this model too`,
+      hint: `scale on ${REQUEST_TRIGGERS}, which count this model's own requests`,
+    }];
+  }
+  return [];
+}

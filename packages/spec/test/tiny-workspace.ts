@@ -1,0 +1,51 @@
+/** Small repositories written to a temp folder and run through the whole front half (loadWorkspace). */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadWorkspace, type WorkspaceResult } from '../src/index.ts';
+
+export const environment = (name: string, extra = '', pools = 't4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 4, gpuMemory: 16Gi }') => `apiVersion: tritonops.dev/v1alpha1
+kind: Environment
+metadata: { name: ${name} }
+spec:
+  namespace: inference
+  git: { url: ssh://git@git.example.com/acme/platform.git }
+  gpuPools:
+    ${pools}
+  s3: { endpoint: "https://s3.example.com:443", region: ru-1, credentialsSecret: s3-model-reader }
+  gateway: { domain: inference.example.com, tlsSecret: inference-tls }
+  sfs: { server: 10.0.0.2, path: /shares/cache, size: 100Gi }
+${extra}`;
+
+export const model = (name: string, spec: string) => `apiVersion: tritonops.dev/v1alpha1
+kind: Model
+metadata: { name: ${name} }
+spec:
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/${name}/v1
+${spec}`;
+
+/** Writes `files` (repository-relative path → text) and loads the workspace; paths in diagnostics are repository-relative. */
+export function workspace(files: Record<string, string>, only?: string[]): WorkspaceResult {
+  const root = mkdtempSync(join(tmpdir(), 'tritonops-spec-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    return loadWorkspace({ root, displayBase: root, ...(only ? { only } : {}) });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** One environment `test` with these models. */
+export function withModels(models: Record<string, string>, env = environment('test')): WorkspaceResult {
+  return workspace({
+    'environments/test/environment.yaml': env,
+    ...Object.fromEntries(Object.entries(models).map(([name, spec]) => [`environments/test/models/${name}.yaml`, model(name, spec)])),
+  });
+}
+
+/** `file:line:col: severity: message` of every diagnostic, with its hint. */
+export const shown = (r: WorkspaceResult) => r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`);
