@@ -12,7 +12,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';
 import { loadWorkspace, type EnvironmentPlan } from '@tritonops/spec';
-import { alertGroups, expressionCases, factsOf, firingAlerts, type ExpressionCase, type Facts, type Sample } from './support/feedback-loops.ts';
+import { alertGroups, earlierFactsOf, expressionCases, factsOf, firingAlerts, type ExpressionCase, type Facts, type Sample } from './support/feedback-loops.ts';
 import { writeFleet } from './support/fleet.ts';
 import { NO_LOAD, seriesOf, seriesText, SCRAPE_SECONDS, worldOf, type Call, type Labels, type PodLoad, type Scenario, type World, type Workload, type WorkloadState } from './support/prometheus-world.ts';
 import { promtoolCheckRules, promtoolTest, promtoolUnavailable, type AlertTest, type ExprTest } from './support/promtool.ts';
@@ -32,9 +32,9 @@ function worldsOf(root: string, label: string): { label: string; world: World }[
 
 // ---- scenarios -------------------------------------------------------------------------------
 
-const STEADY: PodLoad = { successPerSecond: 8, failurePerSecond: 0, queueMs: 5, computeMs: 20, pending: 1, gpuUtilization: 0.25, gpuMemoryUsedBytes: 4 * 2 ** 30, firstResponseBucketMs: 500 };
-const OVERLOAD: PodLoad = { successPerSecond: 40, failurePerSecond: 4, queueMs: 5000, computeMs: 80, pending: 50, gpuUtilization: 1, gpuMemoryUsedBytes: 15.5 * 2 ** 30, firstResponseBucketMs: 5000 };
-const FAILING: PodLoad = { ...STEADY, failurePerSecond: 8 };
+const STEADY: PodLoad = { successPerSecond: 8, failurePerSecond: 0, canceledPerSecond: 0.5, batchSize: 2, queueMs: 5, computeMs: 20, pending: 1, gpuUtilization: 0.25, gpuMemoryUsedBytes: 4 * 2 ** 30, firstResponseBucketMs: 500 };
+const OVERLOAD: PodLoad = { successPerSecond: 40, failurePerSecond: 4, canceledPerSecond: 2, batchSize: 4, queueMs: 5000, computeMs: 80, pending: 50, gpuUtilization: 1, gpuMemoryUsedBytes: 15.5 * 2 ** 30, firstResponseBucketMs: 5000 };
+const FAILING: PodLoad = { ...STEADY, failurePerSecond: 8, queueMs: 40 };
 
 function planOf(world: World, w: Workload) {
   const env = world.environment;
@@ -49,26 +49,72 @@ function planned(world: World, w: Workload, at: 'min' | 'max' = 'min'): number {
   return at === 'max' ? track.autoscale.maxReplicas : Math.max(1, track.autoscale.minReplicas);
 }
 
+/**
+ * No two neighbouring Deployments read alike: each scales the scenario's traffic, queue, compute
+ * and GPU share by its own factor (1.0 … 1.6, by its place in the world), so that a query that
+ * reads the wrong Deployment — stable for canary, primary for target — returns the wrong number.
+ */
+function varied(world: World, w: Workload, load: PodLoad): PodLoad {
+  const k = 1 + (world.workloads.indexOf(w) % 7) / 10;
+  return { ...load, successPerSecond: load.successPerSecond * k, failurePerSecond: load.failurePerSecond * k, canceledPerSecond: load.canceledPerSecond * k, queueMs: load.queueMs * k, computeMs: load.computeMs * k, pending: load.pending * k, gpuUtilization: Math.min(1, load.gpuUtilization * k) };
+}
+
+/**
+ * Errors and queue time at `factor` times each model's SLO budget, and cancellations at five times
+ * the error budget: an alert must fire above its budget, stay silent below it, and never count
+ * what clients cancelled.
+ */
+function atSlo(world: World, w: Workload, factor: number): PodLoad {
+  const slo = planOf(world, w).slo;
+  const ratio = (factor * (100 - slo.successRate)) / 100;
+  const success = 8 * (1 + (world.workloads.indexOf(w) % 7) / 10);
+  return { ...STEADY, successPerSecond: success, failurePerSecond: (success * ratio) / (1 - ratio), canceledPerSecond: success * 5 * ((100 - slo.successRate) / 100), queueMs: factor * slo.queueTimeMs };
+}
+
 function scenarios(world: World): Scenario[] {
   const scaledToZero = (w: Workload) => planOf(world, w).autoscaling?.idleSeconds !== undefined;
+  // The gateway's requests to each Flagger canary, `failed` of 10 a second answered 503 by a proxy.
+  const proxyCalls = (failed: number): Call[] => world.workloads.filter((w) => w.flagger === 'target').map((w) => ({ from: 'gateway', service: `${w.model}-canary`, perSecond: 10, failedPerSecond: failed }));
+  const steady = (w: Workload): WorkloadState => ({ pods: planned(world, w), load: varied(world, w, STEADY) });
+  // At the maximum throughout; autoscaling pinned there only since the change.
+  const overloadSince = (minutesAgo: number): Scenario => ({
+    name: `overload for the last ${minutesAgo} minutes, after steady load`,
+    state: (w) => ({ pods: planned(world, w, 'max'), load: varied(world, w, OVERLOAD) }),
+    earlier: { minutesAgo, state: (w) => ({ pods: planned(world, w, 'max'), specReplicas: Math.max(0, planned(world, w, 'max') - 1), load: varied(world, w, STEADY) }) },
+  });
   return [
-    { name: 'steady load', state: (w) => ({ pods: planned(world, w), load: STEADY }) },
+    { name: 'steady load', state: steady },
     { name: 'idle: replicas up, no request', state: (w) => ({ pods: planned(world, w), load: NO_LOAD }) },
-    {
-      name: 'overload: queues grow, autoscaling at its maximum, 10% errors',
-      state: (w) => ({ pods: planned(world, w, 'max'), load: OVERLOAD }),
-    },
+    { name: 'overload: queues grow, autoscaling at its maximum, 10% errors', state: (w) => ({ pods: planned(world, w, 'max'), load: varied(world, w, OVERLOAD) }) },
+    overloadSince(3),
+    overloadSince(20),
+    overloadSince(35),
+    { name: "errors and queue time at twice each model's SLO", state: (w) => ({ pods: planned(world, w), load: atSlo(world, w, 2) }) },
+    { name: "errors and queue time at half each model's SLO", state: (w) => ({ pods: planned(world, w), load: atSlo(world, w, 0.5) }) },
     {
       name: 'a failing canary: Flagger analyses a canary that fails half its requests',
-      state: (w) => (w.flagger === 'target' ? { pods: 1, load: FAILING } : w.podLabels['tritonops.dev/track'] === 'canary' ? { pods: planned(world, w), load: FAILING } : { pods: planned(world, w), load: STEADY }),
+      state: (w) => (w.flagger === 'target' || w.podLabels['tritonops.dev/track'] === 'canary' ? { pods: Math.max(1, planned(world, w)), load: varied(world, w, FAILING) } : steady(w)),
+    },
+    {
+      // Called from outside the scraped proxies: Triton is the only witness.
+      name: 'a canary that started failing 2 minutes ago, called by clients no scraped proxy sees',
+      state: (w) => (w.flagger === 'target' ? { pods: 1, load: varied(world, w, FAILING) } : steady(w)),
+      gatewayCalls: (): Call[] => [],
+      earlier: { minutesAgo: 2, state: (w) => (w.flagger === 'target' ? { pods: 1, load: varied(world, w, STEADY) } : steady(w)) },
     },
     {
       name: 'a canary with no traffic: Flagger analyses a canary no request reaches',
-      state: (w) => (w.flagger === 'target' ? { pods: 1, load: NO_LOAD } : { pods: planned(world, w), load: STEADY }),
+      state: (w) => (w.flagger === 'target' ? { pods: 1, load: NO_LOAD } : steady(w)),
     },
     {
-      name: "a Flagger primary down: no replica of the primary is ready, the target at zero",
-      state: (w): WorkloadState => (w.flagger === 'primary' ? { pods: 0, specReplicas: planned(world, w), load: STEADY } : { pods: planned(world, w), load: STEADY }),
+      name: "a canary failing at the proxy for 2 minutes: callers get 503s that never reach the canary's Triton",
+      state: (w) => (w.flagger === 'target' ? { pods: 1, load: NO_LOAD } : steady(w)),
+      gatewayCalls: () => proxyCalls(10),
+      earlier: { minutesAgo: 2, state: (w) => (w.flagger === 'target' ? { pods: 1, load: NO_LOAD } : steady(w)), gatewayCalls: () => proxyCalls(0) },
+    },
+    {
+      name: 'a Flagger primary down: no replica of the primary is ready, the target at zero',
+      state: (w): WorkloadState => (w.flagger === 'primary' ? { pods: 0, specReplicas: planned(world, w), load: STEADY } : steady(w)),
     },
     {
       name: 'an outage: every Deployment keeps its replicas, none of them ready',
@@ -76,7 +122,7 @@ function scenarios(world: World): Scenario[] {
     },
     {
       name: 'scaled to zero, called from the mesh: a pipeline calls a model that has no replica',
-      state: (w) => ({ pods: scaledToZero(w) ? 0 : planned(world, w), load: STEADY }),
+      state: (w) => (scaledToZero(w) ? { pods: 0, load: STEADY } : steady(w)),
       gatewayCalls: (): Call[] => [],
     },
   ];
@@ -113,7 +159,7 @@ function evaluate(world: World, label: string, scenario: Scenario): string[] {
     }
     exprTests.push(...valueTests(c.expr, samples));
   }
-  const firing = firingAlerts(facts, rules);
+  const firing = firingAlerts(facts, earlierFactsOf(world, scenario), rules);
   const alertTests: AlertTest[] = [...new Set(rules.map((r) => r.alert))].map((alertname) => ({
     alertname,
     evalTime: EVAL_TIME,
@@ -220,6 +266,22 @@ describe.skipIf(skip)(`feedback loops, evaluated by promtool${skip ? ` (skipped:
         // activationThreshold is 0: any request activates the ScaledObject.
         expect(value === 'reads-zero' ? 0 : (value as Sample[])[0]!.value > 0 ? 1 : 0, c.where).toBe(called ? 1 : 0);
       }
+    });
+
+    it("every trigger has the threshold its spec sets and the metric type its meaning calls for", () => {
+      const triggers = expressionCases(world).filter((c) => c.trigger && !c.trigger.wake);
+      expect(triggers.filter((c) => c.trigger!.rendered.metricType !== c.trigger!.metricType || c.trigger!.rendered.threshold !== c.trigger!.threshold).map((c) => c.where)).toEqual([]);
+    });
+
+    it('an idle model scaled to zero reads no trigger above its activation threshold, so it goes back to zero', () => {
+      const idle = factsOf(world, scenarios(world).find((s) => s.name.startsWith('idle'))!);
+      const awake = expressionCases(world)
+        .filter((c) => c.trigger?.scaleToZero && idle.pods.some((p) => p.workload.deployment === c.trigger!.deployment))
+        .filter((c) => {
+          const value = c.expect(idle);
+          return value !== 'reads-zero' && value !== 'not-asked' && value[0]!.value > (c.trigger!.rendered.activationThreshold ?? 0);
+        });
+      expect(awake.map((c) => c.where)).toEqual([]);
     });
 
     it('the alerting rules pass `promtool check rules`, annotations and all', () => {

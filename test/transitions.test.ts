@@ -345,4 +345,31 @@ describe('what a change does to the cluster, on the real API server', () => {
     expect(await names('t-ns-a', 'v1', 'PersistentVolumeClaim')).toHaveLength(1);
     expect(await names('t-ns-b', 'v1', 'PersistentVolumeClaim')).toHaveLength(1);
   });
+
+  it(title("callers and streaming: a namespace taken out narrows the model's policy, the last deletes it; streaming takes the routes' timeout off, and back"), async (ctx) => {
+    if (skip) return ctx.skip(skip);
+    const env: EnvironmentOptions = { namespace: 't-serving' };
+    const c = new TransitionCase(api);
+    const policy = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'asr-callers', namespace: env.namespace } };
+    const admitted = async () => (await stored(api, policy))?.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values as string[] | undefined;
+    const timeouts = async () => ((await stored(api, virtualServiceRef(env.namespace, 'asr')))!.spec.http as Record<string, any>[]).map((r) => r.timeout as string | undefined);
+
+    expect((await c.step(env, { asr: model('  callers: { namespaces: [search, batch] }\n') })).sync.refused).toEqual([]);
+    expect(await admitted()).toEqual(['search', 'batch']);
+    expect(await timeouts()).toEqual(['60s']);
+
+    const narrower = await c.step(env, { asr: model('  callers: { namespaces: [search] }\n  traffic: { streaming: true }\n') });
+    expect(classes(narrower.transitions)).toEqual(['disruptive: model asr: callers from batch removed', 'safe: model asr: streaming turned on']);
+    expect(narrower.sync.refused).toEqual([]);
+    expect(await admitted()).toEqual(['search']);
+    // Server-side apply removes a field its only owner dropped: the stored routes have no timeout left.
+    expect(await timeouts()).toEqual([undefined]);
+
+    const none = await c.step(env, { asr: model('') });
+    expect(classes(none.transitions)).toEqual(['disruptive: model asr: callers from search removed', 'disruptive: model asr: streaming turned off']);
+    expect(none.sync.refused).toEqual([]);
+    expect(none.sync.pruned).toContain('networking.k8s.io/NetworkPolicy/t-serving/asr-callers');
+    expect(await admitted()).toBeUndefined();
+    expect(await timeouts()).toEqual(['60s']);
+  });
 });

@@ -5,7 +5,7 @@
  * the scenario's load, never from the query text. promtool then evaluates the rendered text over
  * the series a real cluster would hold (prometheus-world.ts) and the two must agree.
  */
-import { defaultGatewayCalls, FIRST_RESPONSE_BUCKETS, meshCalls, podsOf, type Call, type Labels, type Pod, type Scenario, type World, type Workload, type WorkloadState } from './prometheus-world.ts';
+import { callsOf, FIRST_RESPONSE_BUCKETS, gpuUse, podsOf, type Call, type Labels, type Pod, type Scenario, type World, type Workload, type WorkloadState } from './prometheus-world.ts';
 import { PROM_APP_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL } from '@tritonops/charts';
 
 type Obj = Record<string, any>;
@@ -28,8 +28,18 @@ export interface ExpressionCase {
   /** The expression as its consumer sends it to Prometheus (templates filled in). */
   readonly expr: string;
   readonly expect: (facts: Facts) => Expectation;
-  /** For a KEDA trigger: its threshold and how KEDA compares the value with it. */
-  readonly trigger?: { readonly deployment: string; readonly threshold: number; readonly metricType: 'Value' | 'AverageValue'; readonly wake: boolean };
+  /**
+   * For a KEDA trigger: the threshold the spec sets and the metric type its meaning calls for (a
+   * mean is a Value, a total an AverageValue), next to what was rendered.
+   */
+  readonly trigger?: {
+    readonly deployment: string;
+    readonly threshold: number;
+    readonly metricType: 'Value' | 'AverageValue';
+    readonly rendered: { readonly threshold: number; readonly metricType: string; readonly activationThreshold?: number };
+    readonly scaleToZero: boolean;
+    readonly wake: boolean;
+  };
 }
 
 /** What the scenario makes true in the cluster, from which expectations are computed. */
@@ -37,17 +47,27 @@ export interface Facts {
   readonly world: World;
   readonly state: (w: Workload) => WorkloadState;
   readonly pods: readonly Pod[];
-  /** Busy fraction of each physical GPU: the sum of its tenants' shares. */
+  /** Busy fraction and memory in use of each physical GPU: the sums of its tenants'. */
   readonly gpuBusy: ReadonlyMap<string, number>;
+  readonly gpuMemory: ReadonlyMap<string, number>;
   readonly calls: readonly Call[];
+  /** How long the current state has held: a rate over a longer window mixes in the earlier one. */
+  readonly heldSeconds: number;
 }
 
 export function factsOf(world: World, scenario: Scenario): Facts {
   const pods = podsOf(world, scenario.state);
-  const gpuBusy = new Map<string, number>();
-  for (const pod of pods) for (const uuid of pod.gpuUuids) gpuBusy.set(uuid, Math.min(1, (gpuBusy.get(uuid) ?? 0) + scenario.state(pod.workload).load.gpuUtilization));
-  const calls = [...(scenario.gatewayCalls ? scenario.gatewayCalls(world, pods) : defaultGatewayCalls(world, scenario.state)), ...meshCalls(world, scenario.state)];
-  return { world, state: scenario.state, pods, gpuBusy, calls };
+  const { busy, memory } = gpuUse(pods, scenario.state);
+  const calls = callsOf(world, pods, scenario, scenario.state);
+  return { world, state: scenario.state, pods, gpuBusy: busy, gpuMemory: memory, calls, heldSeconds: scenario.earlier ? scenario.earlier.minutesAgo * 60 : Infinity };
+}
+
+/** The facts of a scenario's earlier state, when it has one. */
+export function earlierFactsOf(world: World, scenario: Scenario): Facts | undefined {
+  const earlier = scenario.earlier;
+  if (!earlier) return undefined;
+  const gatewayCalls = earlier.gatewayCalls ?? scenario.gatewayCalls;
+  return factsOf(world, { name: `${scenario.name} (earlier)`, state: earlier.state, ...(gatewayCalls ? { gatewayCalls } : {}) });
 }
 
 /** Sums over a set of pods, each pod serving every Triton model of its workload. */
@@ -71,6 +91,7 @@ function totals(facts: Facts, pods: readonly Pod[]): Totals {
     const load = facts.state(pod.workload).load;
     const n = pod.workload.tritonModels.length;
     success += n * load.successPerSecond;
+    // Cancelled requests are no failure of the model.
     failure += n * load.failurePerSecond;
     queueMs += n * load.successPerSecond * load.queueMs;
     computeMs += n * load.successPerSecond * load.computeMs;
@@ -78,7 +99,7 @@ function totals(facts: Facts, pods: readonly Pod[]): Totals {
     if (pod.workload.gpuMetrics) {
       for (const uuid of pod.gpuUuids) {
         gpuBusy.push(facts.gpuBusy.get(uuid)!);
-        gpuMemoryUsed += load.gpuMemoryUsedBytes;
+        gpuMemoryUsed += facts.gpuMemory.get(uuid)!;
         gpuMemoryTotal += pod.workload.gpuMemoryTotalBytes;
       }
     }
@@ -128,6 +149,28 @@ function triggerExpectation(name: string, deployment: string, service: string, q
   };
 }
 
+/**
+ * What each trigger is for: the spec setting it reads its threshold from (none for the wake-up,
+ * whose threshold only keeps it from sizing) and how the HPA must compare it — a mean or a
+ * quantile is a Value (desired = current × value ÷ target), a total an AverageValue (per replica).
+ */
+const TRIGGER_MEANINGS: Record<string, { setting?: 'queueTimeMs' | 'gpuUtilization' | 'inferencesPerSecond' | 'pendingRequests' | 'gpuMemoryUtilization' | 'timeToFirstTokenMs'; metricType: 'Value' | 'AverageValue' }> = {
+  'queue-time': { setting: 'queueTimeMs', metricType: 'Value' },
+  'gpu-utilization': { setting: 'gpuUtilization', metricType: 'Value' },
+  'gpu-memory': { setting: 'gpuMemoryUtilization', metricType: 'Value' },
+  'time-to-first-token': { setting: 'timeToFirstTokenMs', metricType: 'Value' },
+  'inference-rate': { setting: 'inferencesPerSecond', metricType: 'AverageValue' },
+  'pending-requests': { setting: 'pendingRequests', metricType: 'AverageValue' },
+  'incoming-requests': { metricType: 'AverageValue' },
+};
+
+/** Seconds of a Prometheus duration such as `30s` or `2m`. */
+function seconds(duration: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(duration);
+  if (!m) throw new Error(`unknown duration ${duration}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
+}
+
 /** Flagger's template variables, filled in as Flagger does for a Canary's metric. */
 export function fillFlaggerTemplate(query: string, vars: { namespace: string; target: string; interval: string }): string {
   return query.replace(/\{\{\s*(namespace|target|interval)\s*\}\}/g, (_, k: keyof typeof vars) => vars[k]);
@@ -150,19 +193,31 @@ export function expressionCases(world: World): ExpressionCase[] {
   const planOf = (model: string) => [...env.models, ...env.pipelines.map((p) => p.server)].find((m) => m.name === model)!;
 
   // KEDA: every trigger of every ScaledObject, and the primary copies Flagger makes.
-  const addTriggers = (where: string, deployment: string, model: string, triggers: readonly { name: string; query: string; threshold: number; metricType: 'Value' | 'AverageValue' }[]) => {
-    const quantile = planOf(model).autoscaling?.triggers.timeToFirstTokenQuantile ?? 0.95;
+  const addTriggers = (where: string, deployment: string, model: string, triggers: readonly { name: string; query: string; threshold: number; metricType: string; activationThreshold?: number }[]) => {
+    const plan = planOf(model);
+    const quantile = plan.autoscaling?.triggers.timeToFirstTokenQuantile ?? 0.95;
+    const scaleToZero = plan.autoscaling?.idleSeconds !== undefined;
     for (const t of triggers) {
+      const meaning = TRIGGER_MEANINGS[t.name];
+      if (!meaning) throw new Error(`${where}: no meaning known for trigger "${t.name}"`);
       out.push({
         where: `${where} ${t.name}`,
         expr: t.query,
         expect: triggerExpectation(t.name, deployment, model, quantile),
-        trigger: { deployment, threshold: t.threshold, metricType: t.metricType, wake: t.name === 'incoming-requests' },
+        trigger: {
+          deployment,
+          // A model that does not autoscale has a fixed-size ScaledObject on its SLO's queue time.
+          threshold: meaning.setting ? (plan.autoscaling ? (plan.autoscaling.triggers[meaning.setting] as number) : plan.slo.queueTimeMs) : t.threshold,
+          metricType: meaning.metricType,
+          rendered: { threshold: t.threshold, metricType: t.metricType, ...(t.activationThreshold !== undefined ? { activationThreshold: t.activationThreshold } : {}) },
+          scaleToZero,
+          wake: t.name === 'incoming-requests',
+        },
       });
     }
   };
   for (const so of of('ScaledObject')) {
-    const triggers = (so.spec.triggers as Obj[]).map((t) => ({ name: t.name, query: t.metadata.query, threshold: Number(t.metadata.threshold), metricType: t.metricType }));
+    const triggers = (so.spec.triggers as Obj[]).map((t) => ({ name: t.name, query: t.metadata.query, threshold: Number(t.metadata.threshold), metricType: t.metricType, ...(t.metadata.activationThreshold !== undefined ? { activationThreshold: Number(t.metadata.activationThreshold) } : {}) }));
     addTriggers(`${env.name} ScaledObject/${so.metadata.name}`, so.spec.scaleTargetRef.name, so.metadata.labels['tritonops.dev/model'], triggers);
     const canary = of('Canary').find((c) => c.spec.autoscalerRef?.name === so.metadata.name);
     if (canary) {
@@ -183,9 +238,18 @@ export function expressionCases(world: World): ExpressionCase[] {
         expr,
         expect: (facts) => {
           const pods = podsOfDeployment(facts, target);
-          if (pods.length === 0) return 'not-asked';
+          // Flagger asks only during an analysis; a window longer than the state mixes in the last.
+          if (pods.length === 0 || seconds(metric.interval) > facts.heldSeconds) return 'not-asked';
           const t = totals(facts, pods);
-          if (template.metadata.name === 'triton-success-rate') return one(t.success + t.failure > 0 ? (100 * t.success) / (t.success + t.failure) : 100);
+          if (template.metadata.name === 'triton-success-rate') {
+            // The stricter of two witnesses: Triton's counters, and the callers' proxies (5xx,
+            // including what never reached Triton). No request is no failure for either.
+            const triton = t.success + t.failure > 0 ? (100 * t.success) / (t.success + t.failure) : 100;
+            const calls = facts.calls.filter((c) => c.service === `${target}-canary`);
+            const sent = calls.reduce((n, c) => n + c.perSecond, 0);
+            const failed = calls.reduce((n, c) => n + (c.failedPerSecond ?? 0), 0);
+            return one(Math.min(triton, sent > 0 ? 100 - (100 * failed) / sent : 100));
+          }
           if (template.metadata.name === 'triton-queue-time') return one(t.success > 0 ? t.queueMs / t.success : 0);
           throw new Error(`no expectation for MetricTemplate ${template.metadata.name}`);
         },
@@ -273,29 +337,65 @@ export function alertGroups(world: World): { groups: Obj[]; rules: AlertRule[]; 
 }
 
 /**
- * The alerts that must be firing in a scenario's steady state (held longer than any `for`): by the
- * model's SLO, and by the state of the Deployments that serve — Flagger's primary, not the target
- * it keeps at zero.
+ * How long each alert's condition must hold (`for`) and the rate window that delays its onset:
+ * the contract docs/feedback-loops.md states, not read from the rules.
  */
-export function firingAlerts(facts: Facts, rules: readonly AlertRule[]): AlertRule[] {
+export const ALERT_TIMING: Readonly<Record<string, { forMinutes: number; windowMinutes: number }>> = {
+  TritonModelErrorRatioHigh: { forMinutes: 5, windowMinutes: 5 },
+  TritonModelQueueTimeHigh: { forMinutes: 10, windowMinutes: 1 },
+  TritonModelNoReadyReplicas: { forMinutes: 5, windowMinutes: 0 },
+  TritonModelAtMaxReplicas: { forMinutes: 30, windowMinutes: 0 },
+};
+
+/**
+ * The rules whose condition holds in a state: by the model's SLO, and by the state of the
+ * Deployments that serve — Flagger's primary, not the target it keeps at zero.
+ */
+function conditions(facts: Facts, rules: readonly AlertRule[]): AlertRule[] {
   const env = facts.world.environment;
   const out: AlertRule[] = [];
-  const fire = (alert: string, model: string, track?: string) => {
+  const hold = (alert: string, model: string, track?: string) => {
     const rule = rules.find((r) => r.alert === alert && r.labels.model === model && (track === undefined || r.labels.track === track));
     if (!rule) throw new Error(`${env.name}: ${alert} should watch ${model}${track ? ` (${track})` : ''}, but no rule does`);
     out.push(rule);
   };
   for (const model of [...env.models, ...env.pipelines.map((p) => p.server)]) {
     const t = totals(facts, facts.pods.filter((p) => p.workload.model === model.name && p.workload.namespace === env.namespace));
-    if (t.success + t.failure > 0 && t.failure / (t.success + t.failure) > (100 - model.slo.successRate) / 100) fire('TritonModelErrorRatioHigh', model.name);
-    if (t.success > 0 && t.queueMs / t.success > model.slo.queueTimeMs) fire('TritonModelQueueTimeHigh', model.name);
+    if (t.success + t.failure > 0 && t.failure / (t.success + t.failure) > (100 - model.slo.successRate) / 100) hold('TritonModelErrorRatioHigh', model.name);
+    if (t.success > 0 && t.queueMs / t.success > model.slo.queueTimeMs) hold('TritonModelQueueTimeHigh', model.name);
     for (const w of facts.world.workloads.filter((w) => w.model === model.name && w.flagger !== 'target')) {
       const s = facts.state(w);
-      if ((s.ready ?? s.pods) < 1 && (s.specReplicas ?? s.pods) > 0) fire('TritonModelNoReadyReplicas', model.name, trackOf(w));
-      // Pinned at the maximum means something only where the count can move: autoscaled tracks.
+      if ((s.ready ?? s.pods) < 1 && (s.specReplicas ?? s.pods) > 0) hold('TritonModelNoReadyReplicas', model.name, trackOf(w));
+      // Pinned at the maximum means something only where the HPA can move the count: KEDA's HPA
+      // runs between max(1, minReplicas) and maxReplicas.
       const track = model.tracks.find((tr) => tr.track === trackOf(w))!;
-      if (w.scaledObject && track.autoscale && track.autoscale.minReplicas < track.autoscale.maxReplicas && (s.specReplicas ?? s.pods) >= w.scaledObject.maxReplicas) fire('TritonModelAtMaxReplicas', model.name, trackOf(w));
+      if (w.scaledObject && track.autoscale && Math.max(1, track.autoscale.minReplicas) < track.autoscale.maxReplicas && (s.specReplicas ?? s.pods) >= w.scaledObject.maxReplicas) {
+        hold('TritonModelAtMaxReplicas', model.name, trackOf(w));
+      }
     }
   }
   return out;
+}
+
+/**
+ * The alerts that must be firing at the evaluation: those whose condition holds, and has held for
+ * their `for` — throughout a steady scenario, or since the change for as long as the scenario says.
+ * A scenario whose change is too recent to tell (within a rule's rate window) is refused.
+ */
+export function firingAlerts(now: Facts, earlier: Facts | undefined, rules: readonly AlertRule[]): AlertRule[] {
+  const current = conditions(now, rules);
+  if (!earlier) return current;
+  const before = new Set(conditions(earlier, rules));
+  const minutes = now.heldSeconds / 60;
+  const timing = (r: AlertRule) => ALERT_TIMING[r.alert] ?? (() => { throw new Error(`no timing known for ${r.alert}`); })();
+  for (const r of before) {
+    if (!current.includes(r) && minutes < timing(r).windowMinutes) throw new Error(`${r.alert} ${r.labels.model}: the change ${minutes} minutes ago is within its rate window`);
+  }
+  return current.filter((r) => {
+    if (before.has(r)) return true;
+    const t = timing(r);
+    if (minutes < t.forMinutes) return false;
+    if (minutes >= t.forMinutes + t.windowMinutes) return true;
+    throw new Error(`${r.alert} ${r.labels.model}: ${minutes} minutes after the change is too close to its \`for\` to tell`);
+  });
 }

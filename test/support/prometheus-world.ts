@@ -16,8 +16,9 @@
  *   `honorLabels` false (the default) an exposed label that clashes with a target label is kept
  *   as `exported_<name>`.
  * - dcgm-exporter, through the GPU operator's ServiceMonitor (`honorLabels` from the chart
- *   values, false by default): one series per whole GPU, attributed to the pod using it by
- *   `namespace`/`pod`/`container`; none of `DCGM_FI_DEV_GPU_UTIL` for MIG instances.
+ *   values, false by default): one series per GPU, attributed to the pod using it by
+ *   `namespace`/`pod`/`container` — a time-shared GPU to one of its pods only (no
+ *   `--kubernetes-virtual-gpus`); none of `DCGM_FI_DEV_GPU_UTIL` for MIG instances.
  * - Envoy (`istio-proxy`, port `http-envoy-prom`): `istio_requests_total` as the ingress
  *   gateway and any scraped sidecar report their outbound requests (`reporter="source"`), counted
  *   even when the destination has no replica.
@@ -36,7 +37,12 @@ export const SCRAPE_SECONDS = 15;
 /** What one pod does, per Triton model it serves, while a scenario runs. */
 export interface PodLoad {
   readonly successPerSecond: number;
+  /** Failures of the model (Triton's `reason="BACKEND"`). */
   readonly failurePerSecond: number;
+  /** Requests their clients cancelled (`reason="CANCELED"`): no failure of the model. */
+  readonly canceledPerSecond: number;
+  /** Requests per execution: Triton's dynamic batcher runs several at once. */
+  readonly batchSize: number;
   /** Mean time a successful request waits in Triton's queue. */
   readonly queueMs: number;
   /** Mean compute time of one execution (one request per execution: no batching). */
@@ -49,7 +55,7 @@ export interface PodLoad {
   readonly firstResponseBucketMs: number;
 }
 
-export const NO_LOAD: PodLoad = { successPerSecond: 0, failurePerSecond: 0, queueMs: 0, computeMs: 0, pending: 0, gpuUtilization: 0, gpuMemoryUsedBytes: 2 ** 30, firstResponseBucketMs: 500 };
+export const NO_LOAD: PodLoad = { successPerSecond: 0, failurePerSecond: 0, canceledPerSecond: 0, batchSize: 1, queueMs: 0, computeMs: 0, pending: 0, gpuUtilization: 0, gpuMemoryUsedBytes: 2 ** 30, firstResponseBucketMs: 500 };
 
 /** Triton's default bucket bounds of the first-response histogram (ms). */
 export const FIRST_RESPONSE_BUCKETS = [100, 500, 2000, 5000];
@@ -91,6 +97,8 @@ export interface WorkloadState {
 
 export interface Pod {
   readonly workload: Workload;
+  /** Its place among its Deployment's pods. */
+  readonly index: number;
   readonly name: string;
   readonly ip: string;
   readonly node: string;
@@ -215,7 +223,7 @@ export function podsOf(world: World, state: (w: Workload) => WorkloadState): Pod
         }
       }
       ip++;
-      pods.push({ workload, name: podName(workload.deployment, i), ip: `10.1.${Math.floor(ip / 250)}.${ip % 250}`, node: `node-${gpuUuids[0] ?? 'cpu'}`, gpuUuids });
+      pods.push({ workload, index: i, name: podName(workload.deployment, i), ip: `10.1.${Math.floor(ip / 250)}.${ip % 250}`, node: `node-${gpuUuids[0] ?? 'cpu'}`, gpuUuids });
     }
   }
   return pods;
@@ -302,102 +310,129 @@ export interface Call {
   readonly from: 'gateway' | string;
   readonly service: string;
   readonly perSecond: number;
+  /** Of those, answered with a 5xx (by Triton, or by a proxy: no endpoint, reset, timeout). */
+  readonly failedPerSecond?: number;
 }
 
 export interface Scenario {
   readonly name: string;
+  /** The state at the time of evaluation. */
   readonly state: (w: Workload) => WorkloadState;
   /** Requests the ingress gateway sends to each exposed Service; by default what its pods serve. */
   readonly gatewayCalls?: (world: World, pods: readonly Pod[]) => Call[];
+  /** A state that held until `minutesAgo` before the evaluation (same pods); otherwise `state` held throughout. */
+  readonly earlier?: { readonly minutesAgo: number; readonly state: (w: Workload) => WorkloadState; readonly gatewayCalls?: Scenario['gatewayCalls'] };
 }
 
 /** Requests each pipeline server sends its steps' models: one per request it serves. */
 export function meshCalls(world: World, state: (w: Workload) => WorkloadState): Call[] {
   return world.workloads.flatMap((w) => {
     const s = state(w);
-    const perSecond = s.pods * s.load.successPerSecond;
+    const perSecond = s.pods * w.tritonModels.length * s.load.successPerSecond;
     return w.calls.map((service) => ({ from: w.deployment, service, perSecond }));
   });
 }
 
 /** The gateway's requests by default: what the pods behind each model's Service serve. */
 export function defaultGatewayCalls(world: World, state: (w: Workload) => WorkloadState): Call[] {
-  const byService = new Map<string, number>();
+  const byService = new Map<string, [number, number]>();
   for (const w of world.workloads) {
     const s = state(w);
     // Flagger's routes go to `<model>-primary` and `<model>-canary`; otherwise to the model's Service.
     const service = w.flagger === 'primary' ? w.deployment : w.flagger === 'target' ? `${w.model}-canary` : w.model;
-    byService.set(service, (byService.get(service) ?? 0) + s.pods * (s.load.successPerSecond + s.load.failurePerSecond));
+    const n = s.pods * w.tritonModels.length;
+    const [total, failed] = byService.get(service) ?? [0, 0];
+    // Triton answers a failed inference with a 5xx, which the proxy reports as such.
+    byService.set(service, [total + n * (s.load.successPerSecond + s.load.failurePerSecond), failed + n * s.load.failurePerSecond]);
   }
-  return [...byService].map(([service, perSecond]) => ({ from: 'gateway', service, perSecond }));
+  return [...byService].map(([service, [perSecond, failedPerSecond]]) => ({ from: 'gateway', service, perSecond, failedPerSecond }));
 }
 
-/** A counter growing at `perSecond` from 0, sampled every scrape for `samples` scrapes. */
-function counter(perSecond: number, samples: number): string {
-  return `0+${perSecond * SCRAPE_SECONDS}x${samples}`;
+/** One series at one state: a counter's rate per second, or a gauge's value. */
+interface FrameEntry {
+  readonly metric: string;
+  readonly labels: Labels;
+  readonly kind: 'counter' | 'gauge';
+  readonly value: number;
 }
 
-function gauge(value: number, samples: number): string {
-  return `${value}+0x${samples}`;
-}
-
-/** Every series Prometheus would hold after `samples` scrapes of the scenario's steady state. */
-export function seriesOf(world: World, scenario: Scenario, samples: number): InputSeries[] {
-  const out: InputSeries[] = [];
-  const pods = podsOf(world, scenario.state);
-  const add = (scrape: Scrape, metric: string, exposed: Labels, values: string) => {
-    if (!kept(scrape, metric, exposed)) return;
-    out.push({ metric, labels: storedLabels(scrape.target, exposed, scrape.honorLabels), values });
-  };
-  // Physical GPU utilisation: the sum of its tenants' shares, as every tenant's Triton reports it.
-  const gpuBusy = new Map<string, number>();
+/**
+ * Busy fraction and memory in use of each physical GPU: the sums of its tenants'. The pods of one
+ * Deployment do not keep their GPUs equally busy (each 10 % less than the one before), so that a
+ * mean over them differs from their maximum or their sum.
+ */
+export function gpuUse(pods: readonly Pod[], state: (w: Workload) => WorkloadState): { busy: Map<string, number>; memory: Map<string, number> } {
+  const busy = new Map<string, number>();
+  const memory = new Map<string, number>();
   for (const pod of pods) {
-    for (const uuid of pod.gpuUuids) gpuBusy.set(uuid, Math.min(1, (gpuBusy.get(uuid) ?? 0) + scenario.state(pod.workload).load.gpuUtilization));
+    const load = state(pod.workload).load;
+    const share = load.gpuUtilization * (1 - 0.1 * (pod.index % 5));
+    for (const uuid of pod.gpuUuids) {
+      busy.set(uuid, Math.min(1, (busy.get(uuid) ?? 0) + share));
+      memory.set(uuid, (memory.get(uuid) ?? 0) + load.gpuMemoryUsedBytes);
+    }
   }
-  const calls = [...(scenario.gatewayCalls ? scenario.gatewayCalls(world, pods) : defaultGatewayCalls(world, scenario.state)), ...meshCalls(world, scenario.state)];
+  return { busy, memory };
+}
+
+type AddSeries = (scrape: Scrape, metric: string, exposed: Labels, kind: 'counter' | 'gauge', value: number) => void;
+
+/** Every series Prometheus would hold while `state` lasts, keyed by metric and labels. */
+function frameOf(world: World, pods: readonly Pod[], state: (w: Workload) => WorkloadState, calls: readonly Call[]): Map<string, FrameEntry> {
+  const out = new Map<string, FrameEntry>();
+  const add: AddSeries = (scrape, metric, exposed, kind, value) => {
+    if (!kept(scrape, metric, exposed)) return;
+    const labels = storedLabels(scrape.target, exposed, scrape.honorLabels);
+    out.set(seriesText({ metric, labels, values: '' }), { metric, labels, kind, value });
+  };
+  const { busy, memory } = gpuUse(pods, state);
 
   for (const pod of pods) {
     const w = pod.workload;
-    const load = scenario.state(w).load;
+    const load = state(w).load;
     for (const scrape of podMonitorScrapes(world, pod, 'triton', 'metrics')) {
       for (const model of w.tritonModels) {
         const m = { model, version: '1' };
-        add(scrape, 'nv_inference_request_success', m, counter(load.successPerSecond, samples));
-        add(scrape, 'nv_inference_request_failure', { ...m, reason: 'BACKEND' }, counter(load.failurePerSecond, samples));
-        add(scrape, 'nv_inference_count', m, counter(load.successPerSecond, samples));
-        add(scrape, 'nv_inference_exec_count', m, counter(load.successPerSecond, samples));
-        add(scrape, 'nv_inference_queue_duration_us', m, counter(load.successPerSecond * load.queueMs * 1000, samples));
-        add(scrape, 'nv_inference_compute_infer_duration_us', m, counter(load.successPerSecond * load.computeMs * 1000, samples));
-        add(scrape, 'nv_inference_request_duration_us', m, counter(load.successPerSecond * (load.queueMs + load.computeMs) * 1000, samples));
-        add(scrape, 'nv_inference_pending_request_count', m, gauge(load.pending, samples));
+        add(scrape, 'nv_inference_request_success', m, 'counter', load.successPerSecond);
+        // Triton creates a failure counter per reason when it loads the model.
+        for (const [reason, perSecond] of [['REJECTED', 0], ['CANCELED', load.canceledPerSecond], ['BACKEND', load.failurePerSecond], ['OTHER', 0]] as const) {
+          add(scrape, 'nv_inference_request_failure', { ...m, reason }, 'counter', perSecond);
+        }
+        add(scrape, 'nv_inference_count', m, 'counter', load.successPerSecond);
+        add(scrape, 'nv_inference_exec_count', m, 'counter', load.successPerSecond / load.batchSize);
+        // Durations are summed over requests: a batch's time counts once per request in it.
+        add(scrape, 'nv_inference_queue_duration_us', m, 'counter', load.successPerSecond * load.queueMs * 1000);
+        add(scrape, 'nv_inference_compute_infer_duration_us', m, 'counter', load.successPerSecond * load.computeMs * 1000);
+        add(scrape, 'nv_inference_request_duration_us', m, 'counter', load.successPerSecond * (load.queueMs + load.computeMs) * 1000);
+        add(scrape, 'nv_inference_pending_request_count', m, 'gauge', load.pending);
         if (w.histogram) {
           for (const le of [...FIRST_RESPONSE_BUCKETS.map(String), '+Inf']) {
             const inBucket = le === '+Inf' || Number(le) >= load.firstResponseBucketMs;
-            add(scrape, 'nv_inference_first_response_histogram_ms_bucket', { ...m, le }, counter(inBucket ? load.successPerSecond : 0, samples));
+            add(scrape, 'nv_inference_first_response_histogram_ms_bucket', { ...m, le }, 'counter', inBucket ? load.successPerSecond : 0);
           }
-          add(scrape, 'nv_inference_first_response_histogram_ms_count', m, counter(load.successPerSecond, samples));
+          add(scrape, 'nv_inference_first_response_histogram_ms_count', m, 'counter', load.successPerSecond);
         }
       }
       if (w.gpuMetrics) {
+        // Per device, as the driver reports it: a time-shared GPU's use is all its tenants'.
         for (const uuid of pod.gpuUuids) {
           const g = { gpu_uuid: uuid };
-          add(scrape, 'nv_gpu_utilization', g, gauge(gpuBusy.get(uuid)!, samples));
-          add(scrape, 'nv_gpu_memory_total_bytes', g, gauge(w.gpuMemoryTotalBytes, samples));
-          add(scrape, 'nv_gpu_memory_used_bytes', g, gauge(load.gpuMemoryUsedBytes, samples));
+          add(scrape, 'nv_gpu_utilization', g, 'gauge', busy.get(uuid)!);
+          add(scrape, 'nv_gpu_memory_total_bytes', g, 'gauge', w.gpuMemoryTotalBytes);
+          add(scrape, 'nv_gpu_memory_used_bytes', g, 'gauge', memory.get(uuid)!);
         }
       }
     }
     // A scraped sidecar reports the requests its pod sends.
     for (const scrape of podMonitorScrapes(world, pod, 'istio-proxy', 'http-envoy-prom')) {
-      const share = 1 / scenario.state(w).pods;
-      for (const call of calls.filter((c) => c.from === w.deployment)) {
-        add(scrape, 'istio_requests_total', envoyLabels(world, w.deployment, w.namespace, call.service), counter(call.perSecond * share, samples));
-      }
+      const share = 1 / state(w).pods;
+      for (const call of calls.filter((c) => c.from === w.deployment)) addCalls(add, scrape, world, w.deployment, w.namespace, call, share);
     }
   }
 
   // The ingress gateway's proxy, scraped by the PodMonitor tritonops renders in its namespace.
   const gatewayPod: Pod = {
+    index: 0,
     workload: { namespace: GATEWAY_POD.namespace, deployment: 'istio-ingressgateway', model: '', podLabels: GATEWAY_POD.labels, ports: { 'istio-proxy': [{ name: 'http-envoy-prom', containerPort: 15090 }] }, tritonModels: [], gpus: 0, mig: false, podsPerGpu: 1, gpuMemoryTotalBytes: 0, gpuMetrics: false, histogram: false, calls: [] },
     name: GATEWAY_POD.name,
     ip: GATEWAY_POD.ip,
@@ -405,20 +440,21 @@ export function seriesOf(world: World, scenario: Scenario, samples: number): Inp
     gpuUuids: [],
   };
   for (const scrape of podMonitorScrapes(world, gatewayPod, 'istio-proxy', 'http-envoy-prom')) {
-    for (const call of calls.filter((c) => c.from === 'gateway')) {
-      add(scrape, 'istio_requests_total', envoyLabels(world, 'istio-ingressgateway', GATEWAY_POD.namespace, call.service), counter(call.perSecond, samples));
-    }
+    for (const call of calls.filter((c) => c.from === 'gateway')) addCalls(add, scrape, world, 'istio-ingressgateway', GATEWAY_POD.namespace, call, 1);
   }
 
-  // dcgm-exporter on each GPU node, through the GPU operator's ServiceMonitor.
+  // dcgm-exporter on each GPU node, through the GPU operator's ServiceMonitor. It maps a device to
+  // one pod: a time-shared GPU to the first of its tenants, the others get no series.
   const honor = dcgmHonorLabels(world);
   if (honor !== undefined) {
+    const attributed = new Set<string>();
     for (const pod of pods.filter((p) => p.gpuUuids.length > 0 && !p.workload.mig)) {
       pod.gpuUuids.forEach((uuid, i) => {
+        if (attributed.has(uuid)) return;
+        attributed.add(uuid);
         const target: Labels = { namespace: 'gpu-operator', service: 'nvidia-dcgm-exporter', endpoint: 'gpu-metrics', job: 'nvidia-dcgm-exporter', pod: `nvidia-dcgm-exporter-${uuid.slice(4, 9)}`, container: 'nvidia-dcgm-exporter', instance: `${pod.ip.replace(/\.\d+$/, '.1')}:9400` };
         const exposed: Labels = { gpu: String(i), UUID: uuid, device: `nvidia${i}`, modelName: 'Tesla T4', Hostname: pod.node, namespace: pod.workload.namespace, pod: pod.name, container: 'triton' };
-        const scrape: Scrape = { target, honorLabels: honor, keep: [] };
-        add(scrape, 'DCGM_FI_DEV_GPU_UTIL', exposed, gauge(100 * gpuBusy.get(uuid)!, samples));
+        add({ target, honorLabels: honor, keep: [] }, 'DCGM_FI_DEV_GPU_UTIL', exposed, 'gauge', 100 * busy.get(uuid)!);
       });
     }
   }
@@ -430,21 +466,71 @@ export function seriesOf(world: World, scenario: Scenario, samples: number): Inp
     keep: [],
   };
   for (const w of world.workloads) {
-    const s = scenario.state(w);
+    const s = state(w);
     const d = { namespace: w.namespace, deployment: w.deployment };
-    add(ksm, 'kube_deployment_spec_replicas', d, gauge(s.specReplicas ?? s.pods, samples));
-    add(ksm, 'kube_deployment_status_replicas_available', d, gauge(s.ready ?? s.pods, samples));
+    add(ksm, 'kube_deployment_spec_replicas', d, 'gauge', s.specReplicas ?? s.pods);
+    add(ksm, 'kube_deployment_status_replicas_available', d, 'gauge', s.ready ?? s.pods);
     if (w.scaledObject) {
       const h = { namespace: w.namespace, horizontalpodautoscaler: `keda-hpa-${w.scaledObject.name}` };
-      add(ksm, 'kube_horizontalpodautoscaler_spec_max_replicas', h, gauge(w.scaledObject.maxReplicas, samples));
-      add(ksm, 'kube_horizontalpodautoscaler_status_current_replicas', h, gauge(s.specReplicas ?? s.pods, samples));
+      add(ksm, 'kube_horizontalpodautoscaler_spec_max_replicas', h, 'gauge', w.scaledObject.maxReplicas);
+      add(ksm, 'kube_horizontalpodautoscaler_status_current_replicas', h, 'gauge', s.specReplicas ?? s.pods);
     }
   }
   return out;
 }
 
+/** A caller's requests to a Service, split by response code as its proxy reports them. */
+function addCalls(add: AddSeries, scrape: Scrape, world: World, source: string, sourceNamespace: string, call: Call, share: number): void {
+  const failed = call.failedPerSecond ?? 0;
+  add(scrape, 'istio_requests_total', envoyLabels(world, source, sourceNamespace, call.service, '200'), 'counter', (call.perSecond - failed) * share);
+  if (failed > 0) add(scrape, 'istio_requests_total', envoyLabels(world, source, sourceNamespace, call.service, '503'), 'counter', failed * share);
+}
+
+/** The calls of a scenario state: the gateway's and the pipelines'. */
+export function callsOf(world: World, pods: readonly Pod[], scenario: Pick<Scenario, 'gatewayCalls'>, state: (w: Workload) => WorkloadState): Call[] {
+  return [...(scenario.gatewayCalls ? scenario.gatewayCalls(world, pods) : defaultGatewayCalls(world, state)), ...meshCalls(world, state)];
+}
+
+/**
+ * Every series Prometheus would hold after `samples` scrapes: the scenario's earlier state, then
+ * its state for the last `minutesAgo` minutes. Counters continue across the change.
+ */
+export function seriesOf(world: World, scenario: Scenario, samples: number): InputSeries[] {
+  const pods = podsOf(world, scenario.state);
+  const now = frameOf(world, pods, scenario.state, callsOf(world, pods, scenario, scenario.state));
+  const earlier = scenario.earlier;
+  if (!earlier) return [...now.values()].map((e) => ({ metric: e.metric, labels: e.labels, values: segments(e.kind, [[e.value, samples + 1]]) }));
+  const before = frameOf(world, podsOf(world, earlier.state), earlier.state, callsOf(world, pods, earlier.gatewayCalls ? earlier : scenario, earlier.state));
+  const last = (earlier.minutesAgo * 60) / SCRAPE_SECONDS;
+  const out: InputSeries[] = [];
+  for (const key of new Set([...before.keys(), ...now.keys()])) {
+    const e = (now.get(key) ?? before.get(key))!;
+    const first = before.get(key)?.value ?? (e.kind === 'counter' ? 0 : e.value);
+    const then = now.get(key)?.value ?? (e.kind === 'counter' ? 0 : first);
+    out.push({ metric: e.metric, labels: e.labels, values: segments(e.kind, [[first, samples + 1 - last], [then, last]]) });
+  }
+  return out;
+}
+
+/**
+ * promtool's expanding notation for consecutive stretches of `count` samples: a counter growing at
+ * each stretch's rate per second from 0, or a gauge holding each stretch's value.
+ */
+function segments(kind: 'counter' | 'gauge', stretches: readonly [value: number, count: number][]): string {
+  let at = 0;
+  return stretches
+    .map(([value, count], i) => {
+      if (kind === 'gauge') return `${value}+0x${count - 1}`;
+      const step = value * SCRAPE_SECONDS;
+      const start = i === 0 ? 0 : at + step;
+      at = start + step * (count - 1);
+      return `${start}+${step}x${count - 1}`;
+    })
+    .join(' ');
+}
+
 /** Istio's standard request labels, as the caller's proxy reports them. */
-function envoyLabels(world: World, sourceWorkload: string, sourceNamespace: string, service: string): Labels {
+function envoyLabels(world: World, sourceWorkload: string, sourceNamespace: string, service: string, responseCode: string): Labels {
   const ns = world.environment.namespace;
   return {
     reporter: 'source',
@@ -457,7 +543,7 @@ function envoyLabels(world: World, sourceWorkload: string, sourceNamespace: stri
     destination_workload: 'unknown',
     destination_workload_namespace: 'unknown',
     request_protocol: 'http',
-    response_code: '200',
+    response_code: responseCode,
     connection_security_policy: 'unknown',
   };
 }

@@ -9,12 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
+/** The promtool to run: `PROMTOOL` names another binary (the tests' skip path is tried with it). */
+const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
+
 export function promtoolUnavailable(): string | undefined {
   try {
-    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
+    execFileSync(PROMTOOL, ['--version'], { stdio: 'ignore' });
     return undefined;
   } catch {
-    const why = 'promtool is not installed (Debian package `prometheus`; .ci/run installs it)';
+    const why = `${PROMTOOL} is not installed (Debian package \`prometheus\`; .ci/run installs it)`;
     if (process.env.CI) throw new Error(`${why}, and CI must not skip these tests`);
     return why;
   }
@@ -63,7 +66,7 @@ export function promtoolTest(file: RuleTestFile): PromtoolResult {
       ],
     };
     writeFileSync(join(dir, 'test.yaml'), stringify(test, { lineWidth: 0 }));
-    const run = spawnSync('promtool', ['test', 'rules', 'test.yaml'], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const run = spawnSync(PROMTOOL, ['test', 'rules', 'test.yaml'], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -75,7 +78,7 @@ export function promtoolCheckRules(ruleGroups: readonly unknown[]): PromtoolResu
   const dir = mkdtempSync(join(tmpdir(), 'tritonops-promtool-'));
   try {
     writeFileSync(join(dir, 'rules.yaml'), stringify({ groups: ruleGroups }));
-    const run = spawnSync('promtool', ['check', 'rules', 'rules.yaml'], { cwd: dir, encoding: 'utf8' });
+    const run = spawnSync(PROMTOOL, ['check', 'rules', 'rules.yaml'], { cwd: dir, encoding: 'utf8' });
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -126,12 +126,15 @@ For each environment and GPU pool: the units of the pool's resource (whole GPUs,
 time-sliced shares) every model and track needs at minimum and at maximum scale, against
 maxNodes × gpusPerNode, and the memory of one unit. Models under Flagger analysis count twice
 at maximum (primary and canary run side by side during an analysis). Rollouts start a new
-replica before they stop an old one (maxSurge 1): the maximum includes one surge replica per
-Deployment that rolls, and "a rollout at min needs" is the minimum plus the largest one.
+replica before they stop an old one (maxSurge 1): the maximum (also "max" in --format json)
+includes one surge replica per Deployment that rolls, and "a rollout at min needs"
+("minRollout") is the minimum plus the largest rollout. A replica of several units needs them
+on one node: for it, the rollout also counts the free units pods of other sizes may strand on
+other nodes (gpus - 1 on each but one). Minimum and maximum are sums of units, not per node.
 
-validate and synth fail when a pool cannot fit its minimum demand, or its minimum and the
-largest rollout (no change to that model could ever roll out), and warn when it cannot fit
-its maximum with the surge.
+validate and synth fail when a pool cannot fit its minimum demand (status min-over-capacity),
+or its minimum and the largest rollout (rollout-over-capacity: no change to that model could
+ever roll out), and warn when it cannot fit its maximum with the surge (max-over-capacity).
 
 Exit codes: 0 report printed, 1 spec errors, 2 usage error.`,
   graph: `Usage: tritonops graph <pipeline> --env <name> [--format mermaid|dot] [--root <dir>]

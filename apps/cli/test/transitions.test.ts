@@ -149,4 +149,20 @@ describe('changes a live cluster takes in two steps', () => {
     expect(r.stderr).toContain(`${MODEL}:9:3: error: model whisper: \`handover\` with nothing to hand over`);
     expect(r.stderr).toContain('= hint: first: remove `handover` from environments/production/models/whisper.yaml');
   });
+
+  it("validate --base warns when a larger Prometheus volume comes with a retentionSize the claim as it is cannot hold", async () => {
+    const root = repository();
+    const file = join(root, 'environments/production/environment.yaml');
+    const monitoring = (size: string, retentionSize: string) => `  monitoring:\n    prometheus:\n      retentionSize: ${retentionSize}\n      storage: { size: ${size}, storageClass: fast-ssd }\n`;
+    writeFileSync(file, ENVIRONMENT + monitoring('100Gi', '85GB'));
+    git(root, 'commit', '-q', '-am', 'Prometheus on a volume');
+    writeFileSync(file, ENVIRONMENT + monitoring('200Gi', '170GB'));
+    // On its own the new declaration is consistent: retentionSize fits the new size.
+    expect((await cli(root, 'validate')).stderr).not.toContain('retentionSize');
+    const r = await cli(root, 'validate', '--base', 'main');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('environments/production/environment.yaml:14:18: warning: environment: Prometheus storage size 100Gi → 200Gi: ');
+    expect(r.stderr).toContain('Until then Prometheus has only 100Gi, which retentionSize 170GB does not fit (at most 85GB leaves room for compactions)');
+    expect(r.stderr).toContain('Expand the claim before merging, or keep retentionSize at 85GB and raise it once the claim has grown.');
+  });
 });

@@ -53,6 +53,16 @@ function fixedSizeScaling(model: ModelPlan): AutoscalingPlan {
   };
 }
 
+/**
+ * Above what a trigger keeps a scale-to-zero model awake (KEDA: active when any trigger reads more
+ * than its activation threshold). Requests, queues and latencies are 0 when idle: any of them wakes
+ * it. GPU memory is what the loaded model holds, never 0, and GPU utilisation may be a co-tenant's:
+ * they keep it awake only above their scaling target, or it would never go to zero.
+ */
+function activationThreshold(trigger: TriggerQuery): number {
+  return trigger.name === 'gpu-memory' || trigger.name === 'gpu-utilization' ? trigger.threshold : 0;
+}
+
 /** The scaling Flagger copies to its primary: the model's own, or the fixed size. */
 export function flaggerScaling(model: ModelPlan): AutoscalingPlan {
   return model.autoscaling ?? fixedSizeScaling(model);
@@ -100,7 +110,7 @@ function scaledObject(scope: Construct, env: EnvironmentCore, model: ModelPlan, 
           serverAddress: PROMETHEUS_URL,
           query: t.query,
           threshold: String(t.threshold),
-          ...(scaleToZero ? { activationThreshold: '0' } : {}),
+          ...(scaleToZero ? { activationThreshold: String(activationThreshold(t)) } : {}),
           // No series (no replica yet, no traffic yet) means zero, not an error.
           ignoreNullValues: 'true',
         },

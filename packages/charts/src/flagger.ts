@@ -18,7 +18,7 @@ import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { GATEWAY_REF } from './gateway.ts';
 import { environmentLabels, modelLabels } from './labels.ts';
 import { publicHost } from './istio-routing.ts';
-import { PROM_APP_LABEL } from './promql.ts';
+import { COUNTED_FAILURES, PROM_APP_LABEL } from './promql.ts';
 import { PORTS } from './triton-server.ts';
 
 interface ObjectMeta {
@@ -83,17 +83,22 @@ export const QUEUE_TIME_TEMPLATE = 'triton-queue-time';
  */
 const CANARY_PODS = `namespace="{{ namespace }}",${PROM_APP_LABEL}="{{ target }}"`;
 
+/** The requests callers sent the canary's Service, as their proxies count them (`<target>-canary`). */
+const CANARY_CALLS = `reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"`;
+
 /**
- * Percent of successful inferences (Triton counts both; failures include rejected requests).
+ * Percent of successful requests, by the stricter of two witnesses:
+ * - Triton's counters on the canary's pods (failures include rejected requests, not cancelled ones);
+ * - the callers' proxies (the ingress gateway's, pipelines' sidecars), whose 5xx include what never
+ *   reached Triton: no healthy endpoint, resets, route timeouts.
  * Flagger counts a NaN as "no values" and a failed check, so a canary no request reached in the
- * interval would be rolled back for being idle: no request is no failure, and reads 100. A canary
- * whose Triton exports nothing (its model did not load) still returns no value, and fails.
+ * interval would be rolled back for being idle: no request is no failure, and each witness reads
+ * 100. A canary whose Triton exports nothing (its model did not load) still returns no value, and
+ * fails. `(A <= B) or (B < A)` is the smaller of two one-sample results, and nothing if A is absent.
  */
-export const SUCCESS_RATE_QUERY = [
-  `100 - 100 * sum(rate(nv_inference_request_failure{${CANARY_PODS}}[{{ interval }}]))`,
-  '/',
-  `clamp_min(sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}])) + sum(rate(nv_inference_request_failure{${CANARY_PODS}}[{{ interval }}])), 1e-9)`,
-].join('\n');
+const TRITON_SUCCESS = `(100 - 100 * sum(rate(nv_inference_request_failure{${CANARY_PODS},${COUNTED_FAILURES}}[{{ interval }}])) / clamp_min(sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}])) + sum(rate(nv_inference_request_failure{${CANARY_PODS},${COUNTED_FAILURES}}[{{ interval }}])), 1e-9))`;
+const CALLER_SUCCESS = `(100 - 100 * (sum(rate(istio_requests_total{${CANARY_CALLS},response_code=~"5.."}[{{ interval }}])) or on() vector(0)) / clamp_min(sum(rate(istio_requests_total{${CANARY_CALLS}}[{{ interval }}])) or on() vector(0), 1e-9))`;
+export const SUCCESS_RATE_QUERY = [`${TRITON_SUCCESS} <= on() ${CALLER_SUCCESS}`, 'or on()', `${CALLER_SUCCESS} < on() ${TRITON_SUCCESS}`].join('\n');
 
 /**
  * Mean queue time per request in ms; Triton's `*_duration_us` are cumulative counters. With no
@@ -116,6 +121,18 @@ export function addMetricTemplates(scope: Construct, env: EnvironmentCore): void
   const add = (id: string, body: FlaggerMetricTemplate) => new ApiObject(scope, id, body);
   add('success-rate', template(SUCCESS_RATE_TEMPLATE, SUCCESS_RATE_QUERY));
   add('queue-time', template(QUEUE_TIME_TEMPLATE, QUEUE_TIME_QUERY));
+}
+
+/**
+ * The window a check's rates look back over (`{{ interval }}`): the analysis interval, but at least
+ * a minute — four scrapes at 15 s. `rate()` needs two samples in its window: a 10 s window holds at
+ * most one, and even 30 s holds only two under Prometheus 3's left-open ranges, one missed scrape
+ * from "no values" and a rollback.
+ */
+export function metricWindow(interval: string): string {
+  const m = /^(\d+)(s|m)$/.exec(interval);
+  const seconds = m ? Number(m[1]) * (m[2] === 'm' ? 60 : 1) : 0;
+  return seconds >= 60 ? interval : '1m';
 }
 
 export function addCanary(scope: Construct, env: EnvironmentCore, model: ModelPlan): void {
@@ -169,8 +186,8 @@ export function addCanary(scope: Construct, env: EnvironmentCore, model: ModelPl
         maxWeight: analysis.maxWeight,
         stepWeight: analysis.stepWeight,
         metrics: [
-          { name: 'success-rate', interval: analysis.interval, templateRef: { name: SUCCESS_RATE_TEMPLATE, namespace: env.namespace }, thresholdRange: { min: analysis.successRate } },
-          { name: 'queue-time', interval: analysis.interval, templateRef: { name: QUEUE_TIME_TEMPLATE, namespace: env.namespace }, thresholdRange: { max: analysis.maxQueueTimeMs } },
+          { name: 'success-rate', interval: metricWindow(analysis.interval), templateRef: { name: SUCCESS_RATE_TEMPLATE, namespace: env.namespace }, thresholdRange: { min: analysis.successRate } },
+          { name: 'queue-time', interval: metricWindow(analysis.interval), templateRef: { name: QUEUE_TIME_TEMPLATE, namespace: env.namespace }, thresholdRange: { max: analysis.maxQueueTimeMs } },
         ],
       },
     },

@@ -17,6 +17,13 @@ export const PROM_TRACK_LABEL = 'tritonops_dev_track';
 /** `app.kubernetes.io/name`: the model's name, or `<model>-primary` on the copy Flagger makes. */
 export const PROM_APP_LABEL = 'app_kubernetes_io_name';
 
+/**
+ * Failures that count against a model: Triton also counts requests its client cancelled
+ * (`reason="CANCELED"`, routine for streams), which say nothing about the model. Series of a Triton
+ * without the `reason` label match too.
+ */
+export const COUNTED_FAILURES = 'reason!="CANCELED"';
+
 /** Rate window: four scrapes at the 15 s interval of the PodMonitors. */
 export const RATE_WINDOW = '1m';
 

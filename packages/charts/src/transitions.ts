@@ -9,10 +9,10 @@
  * - two steps: refused; the exact first pull request to merge is named.
  *
  * Every class is proven on a real API server by test/transitions.test.ts, and docs/transitions.md
- * has the table. The rules read the plans (for the words of the spec) and the rendered objects
+ * has the table (it names the rows proven elsewhere: callers, streaming, Prometheus' storage). The rules read the plans (for the words of the spec) and the rendered objects
  * (for what the API server will see), so they hold whatever spec field caused the change.
  */
-import { compareStrings, type EnvironmentPlan, type ModelPlan, type TrackPlan } from '@tritonops/spec';
+import { compareStrings, parseQuantity, retentionSizeFits, retentionSizeFor, type EnvironmentPlan, type ModelPlan, type TrackPlan } from '@tritonops/spec';
 import { INFRA_NAMESPACES, PROMETHEUS_CLAIM } from './flux/infrastructure.ts';
 import { FLUX_APPLY_IF_NOT_PRESENT } from './labels.ts';
 import { callersPolicyName } from './security.ts';
@@ -195,7 +195,7 @@ function prometheusTransitions(b: EnvironmentPlan, a: EnvironmentPlan, envAt: (p
   const [pb, pa] = [b.monitoring.prometheus, a.monitoring.prometheus];
   const at = (...path: string[]) => envAt(['monitoring', 'prometheus', ...path]);
   const away =
-    'while it restarts (a minute or two) nothing is scraped, autoscalers keep their replica counts (or go to fallbackReplicas) and running Flagger analyses count failed checks: merge when no analysis runs';
+    'While it restarts (a minute or two) nothing is scraped, autoscalers keep their replica counts (or go to fallbackReplicas) and running Flagger analyses count failed checks: merge when no analysis runs';
   const out: Transition[] = [];
   const push = (change: string, effect: string, path: Transition['at']) => out.push({ class: 'disruptive', subject: 'environment', change, effect, at: path });
   if (!pb.storage && pa.storage) {
@@ -210,18 +210,18 @@ function prometheusTransitions(b: EnvironmentPlan, a: EnvironmentPlan, envAt: (p
       `prometheus-operator recreates its StatefulSet on an emptyDir: Prometheus starts with no history, and from then on every restart loses it. The claim ${PROMETHEUS_CLAIM} in ${INFRA_NAMESPACES.monitoring} stays with the old samples (it is never deleted): delete it once they are not needed. ${away}`,
       at(),
     );
-  } else if (pb.storage && pa.storage && pb.storage.size !== pa.storage.size) {
-    push(
-      `Prometheus storage size ${pb.storage.size} → ${pa.storage.size}`,
-      `prometheus-operator recreates its StatefulSet and Prometheus restarts, but the existing claim keeps its size: a StatefulSet never resizes its claims. To grow it, patch the claim where its StorageClass allows expansion (\`kubectl -n monitoring patch pvc ${PROMETHEUS_CLAIM} -p '{"spec":{"resources":{"requests":{"storage":"${pa.storage.size}"}}}}'\`); a claim never shrinks. ${away}`,
-      at('storage', 'size'),
-    );
-  } else if (pb.storage && pa.storage && pb.storage.storageClass !== pa.storage.storageClass) {
-    push(
-      `Prometheus storage class ${pb.storage.storageClass ?? '(default)'} → ${pa.storage.storageClass ?? '(default)'}`,
-      `prometheus-operator recreates its StatefulSet and Prometheus restarts on its existing claim, which keeps the old class (a claim's class cannot change). Only deleting the claim ${PROMETHEUS_CLAIM} (and the pod) moves it to the new class, with the history lost. ${away}`,
-      at('storage'),
-    );
+  } else if (pb.storage && pa.storage) {
+    // Size and class are separate changes with separate remedies: both are reported.
+    if (pb.storage.size !== pa.storage.size) {
+      push(`Prometheus storage size ${pb.storage.size} → ${pa.storage.size}`, `${claimKeepsSize(pb.storage.size, pa.storage.size, pa.retentionSize)} ${away}`, at('storage', 'size'));
+    }
+    if (pb.storage.storageClass !== pa.storage.storageClass) {
+      push(
+        `Prometheus storage class ${pb.storage.storageClass ?? '(default)'} → ${pa.storage.storageClass ?? '(default)'}`,
+        `prometheus-operator recreates its StatefulSet and Prometheus restarts on its existing claim, which keeps the old class (a claim's class cannot change). Only deleting the claim ${PROMETHEUS_CLAIM} (and the pod) moves it to the new class, with the history lost. ${away}`,
+        at('storage', 'storageClass'),
+      );
+    }
   }
   if (pb.retention !== pa.retention || pb.retentionSize !== pa.retentionSize) {
     const what = [pb.retention !== pa.retention ? `retention ${pb.retention} → ${pa.retention}` : '', pb.retentionSize !== pa.retentionSize ? `retentionSize ${pb.retentionSize ?? '(none)'} → ${pa.retentionSize ?? '(none)'}` : ''].filter(Boolean);
@@ -232,6 +232,25 @@ function prometheusTransitions(b: EnvironmentPlan, a: EnvironmentPlan, envAt: (p
     );
   }
   return out;
+}
+
+/**
+ * A new size reaches only the claim template: a StatefulSet never resizes the claims it made, so
+ * Prometheus keeps the old size until someone expands the claim, and a retentionSize sized for
+ * the new volume overfills the old one (validate checks retentionSize against the new size only).
+ */
+function claimKeepsSize(before: string, after: string, retentionSize: string | undefined): string {
+  const [old, next] = [parseQuantity(before) ?? 0, parseQuantity(after) ?? 0];
+  const base = 'prometheus-operator recreates its StatefulSet and Prometheus restarts, but the existing claim keeps its size: a StatefulSet never resizes its claims.';
+  if (next < old) return `${base} A claim never shrinks: Prometheus keeps the ${before} volume.`;
+  const patch = `\`kubectl -n ${INFRA_NAMESPACES.monitoring} patch pvc ${PROMETHEUS_CLAIM} -p '{"spec":{"resources":{"requests":{"storage":"${after}"}}}}'\``;
+  const retention =
+    retentionSize === undefined
+      ? ''
+      : retentionSizeFits(retentionSize, old)
+        ? ` Until then retentionSize ${retentionSize} still fits the ${before} claim.`
+        : ` Until then Prometheus has only ${before}, which retentionSize ${retentionSize} does not fit (at most ${retentionSizeFor(old)} leaves room for compactions): the volume fills before old samples go, and Prometheus stops ingesting. Expand the claim before merging, or keep retentionSize at ${retentionSizeFor(old)} and raise it once the claim has grown.`;
+  return `${base} To grow it, patch the claim where its StorageClass allows expansion (${patch}).${retention}`;
 }
 
 function removal(was: Served, env: EnvironmentPlan): Transition {
@@ -382,7 +401,10 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
       class: 'disruptive',
       subject,
       change: `callers from ${lost.join(', ')} removed`,
-      effect: `${a.callers ? `NetworkPolicy ${callersPolicyName(a)} no longer admits` : `NetworkPolicy ${callersPolicyName(a)} is deleted: nothing admits`} pods in ${lost.join(', ')}: their new connections to ${a.name} are dropped and their calls time out`,
+      effect:
+        `${a.callers ? `NetworkPolicy ${callersPolicyName(a)} no longer admits` : `NetworkPolicy ${callersPolicyName(a)} is deleted: nothing admits`} pods in ${lost.join(', ')}: their new connections to ${a.name} are dropped and their calls time out. ` +
+        // NetworkPolicies are enforced on new connections; the callers' proxies pool HTTP/2 ones.
+        'Connections already open (their Envoy proxies keep HTTP/2 connections and reuse them) may carry calls until they close',
       at: { file, path: a.callers ? ['spec', 'callers', 'namespaces'] : ['spec'] },
     });
   }
@@ -508,14 +530,17 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
           at,
         });
       } else {
-        const disk = b.resources.ephemeralStorage !== a.resources.ephemeralStorage && a.resources.ephemeralStorage
-          ? `; each new replica requests ${a.resources.ephemeralStorage} of local disk (ephemeral-storage), which its node must have free`
-          : '';
+        const [diskBefore, disk] = [b.resources.ephemeralStorage, a.resources.ephemeralStorage];
+        const diskNote =
+          disk && json(diskBefore) !== json(disk)
+            ? `; each new replica requests ${disk.request} of local disk (ephemeral-storage), which its node must have free` +
+              (disk.limit ? `, and is evicted when the disk use of its whole pod (the download, logs, the Istio proxy's volume) passes ${disk.limit}` : '')
+            : '';
         out.push({
           class: 'disruptive',
           subject,
           change: `the pods of ${track.deploymentName} change${pool}`,
-          effect: `pods restart one by one: each new replica must load its models and be Ready before an old one stops (room for one more replica${a.gpu ? ` on GPU pool ${a.gpu.pool}` : ''} is needed)${disk}`,
+          effect: `pods restart one by one: each new replica must load its models and be Ready before an old one stops (room for one more replica${a.gpu ? ` on GPU pool ${a.gpu.pool}` : ''} is needed)${diskNote}`,
           at,
         });
       }

@@ -239,8 +239,11 @@ function podSpec(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan, g
 
   // Triton copies an S3 repository into a temp dir of the container (its writable layer, no
   // volume: readOnlyRootFilesystem is off) before loading it. Requested, the scheduler picks a node
-  // with room; limited, a download that outgrows it evicts this pod rather than filling the node.
-  const disk: Record<string, k8s.Quantity> = model.resources.ephemeralStorage ? { 'ephemeral-storage': k8s.Quantity.fromString(model.resources.ephemeralStorage) } : {};
+  // with room. Limited (only when the spec sets the size), the kubelet evicts the pod once the whole
+  // pod's disk use, the proxy's logs and istio-data included, passes the sum of its limits.
+  const disk = model.resources.ephemeralStorage;
+  const diskRequest: Record<string, k8s.Quantity> = disk ? { 'ephemeral-storage': k8s.Quantity.fromString(disk.request) } : {};
+  const diskLimit: Record<string, k8s.Quantity> = disk?.limit ? { 'ephemeral-storage': k8s.Quantity.fromString(disk.limit) } : {};
   const health = (path: string) => ({ path, port: k8s.IntOrString.fromString('http') });
   const triton: k8s.Container = {
     name: 'triton',
@@ -254,9 +257,9 @@ function podSpec(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan, g
       { name: 'metrics', containerPort: PORTS.metrics, protocol: 'TCP' },
     ],
     resources: {
-      requests: { cpu: k8s.Quantity.fromString(model.resources.cpu), memory: k8s.Quantity.fromString(model.resources.memory), ...disk },
+      requests: { cpu: k8s.Quantity.fromString(model.resources.cpu), memory: k8s.Quantity.fromString(model.resources.memory), ...diskRequest },
       // No CPU limit: throttling a model server adds latency for nothing. Memory is capped.
-      limits: { memory: k8s.Quantity.fromString(model.resources.memory), ...disk, ...placement.limits },
+      limits: { memory: k8s.Quantity.fromString(model.resources.memory), ...diskLimit, ...placement.limits },
     },
     startupProbe: {
       httpGet: health('/v2/health/ready'),

@@ -18,17 +18,22 @@ describe('ephemeral storage for S3 downloads', () => {
     big: '  resources: { ephemeralStorage: 80Gi }\n  canary:\n    repository: s3://models/big/v2\n',
   });
 
-  it('requests and limits local disk on the Triton container of a model that reads S3 itself', () => {
+  it('requests local disk on the Triton container of a model that reads S3 itself, without a limit by default', () => {
+    // The kubelet holds the whole pod's disk use (the proxy's logs and istio-data too) against the
+    // sum of its limits: a default limit would evict, in a loop, a pod whose repository outgrows it.
     expect(triton(objects, 'direct').resources).toEqual({
       requests: { cpu: '2', memory: '8Gi', 'ephemeral-storage': '20Gi' },
-      limits: { memory: '8Gi', 'ephemeral-storage': '20Gi' },
+      limits: { memory: '8Gi' },
     });
   });
 
-  it('gives a model on the SFS cache none, and every track the size the spec sets', () => {
+  it('gives a model on the SFS cache none, and every track the size the spec sets as request and limit', () => {
     expect(triton(objects, 'cached').resources.requests['ephemeral-storage']).toBeUndefined();
     expect(triton(objects, 'cached').resources.limits['ephemeral-storage']).toBeUndefined();
-    for (const name of ['big', 'big-canary']) expect(triton(objects, name).resources.limits['ephemeral-storage']).toBe('80Gi');
+    for (const name of ['big', 'big-canary']) {
+      expect(triton(objects, name).resources.requests['ephemeral-storage']).toBe('80Gi');
+      expect(triton(objects, name).resources.limits['ephemeral-storage']).toBe('80Gi');
+    }
   });
 
   it('downloads into the container itself: no volume, and Pod Security "restricted" unchanged', () => {

@@ -17,6 +17,8 @@ describe('callers', () => {
     const gone = judge({ m: '  callers: { namespaces: [search] }\n' }, { m: '' });
     expect(classes(gone)).toEqual(['disruptive: callers from search removed']);
     expect(gone[0]!.effect).toContain('NetworkPolicy m-callers is deleted');
+    // A NetworkPolicy stops new connections; the callers' proxies pool HTTP/2 ones.
+    expect(gone[0]!.effect).toContain('Connections already open (their Envoy proxies keep HTTP/2 connections and reuse them) may carry calls until they close');
   });
 });
 
@@ -30,10 +32,18 @@ describe('streaming', () => {
 });
 
 describe('local disk', () => {
-  it('rolls the pods, and says each new replica needs the disk on its node', () => {
+  it('rolls the pods, and says each new replica needs the disk on its node, and what its limit evicts', () => {
     const ts = judge({ m: '' }, { m: '  resources: { ephemeralStorage: 50Gi }\n' });
     expect(classes(ts)).toEqual(['disruptive: the pods of m change']);
     expect(ts[0]!.effect).toContain('each new replica requests 50Gi of local disk (ephemeral-storage), which its node must have free');
+    expect(ts[0]!.effect).toContain("and is evicted when the disk use of its whole pod (the download, logs, the Istio proxy's volume) passes 50Gi");
+  });
+
+  it('speaks of no limit for the default, which is a request only', () => {
+    const ts = judge({ m: '  cache: sfs\n' }, { m: '' });
+    expect(classes(ts)).toEqual(['disruptive: the pods of m change']);
+    expect(ts[0]!.effect).toContain('each new replica requests 20Gi of local disk (ephemeral-storage), which its node must have free');
+    expect(ts[0]!.effect).not.toContain('evicted');
   });
 });
 
@@ -52,6 +62,44 @@ describe("Prometheus' volume and retention", () => {
     expect(size[0]!.effect).toContain('kubectl -n monitoring patch pvc prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-0');
     const cls = judge({}, {}, prometheus('{ storage: { size: 100Gi } }'), prometheus('{ storage: { size: 100Gi, storageClass: fast-ssd } }'));
     expect(classes(cls)).toEqual(['disruptive: Prometheus storage class (default) → fast-ssd']);
+  });
+
+  it('a new size and a new class together are two changes, each with its own remedy', () => {
+    const both = judge({}, {}, prometheus('{ storage: { size: 100Gi } }'), prometheus('{ storage: { size: 200Gi, storageClass: fast-ssd } }'));
+    expect(classes(both)).toEqual(['disruptive: Prometheus storage size 100Gi → 200Gi', 'disruptive: Prometheus storage class (default) → fast-ssd']);
+    expect(both[0]!.effect).toContain('patch pvc');
+    expect(both[1]!.effect).toContain("a claim's class cannot change");
+    expect(both.map((t) => t.at.path)).toEqual([
+      ['spec', 'monitoring', 'prometheus', 'storage', 'size'],
+      ['spec', 'monitoring', 'prometheus', 'storage', 'storageClass'],
+    ]);
+  });
+
+  it('a larger volume with a retentionSize for it: the old claim must hold that retentionSize until it is expanded', () => {
+    const grown = judge({}, {}, prometheus('{ retentionSize: 85GB, storage: { size: 100Gi } }'), prometheus('{ retentionSize: 170GB, storage: { size: 200Gi } }'));
+    expect(classes(grown)).toEqual(['disruptive: Prometheus storage size 100Gi → 200Gi', 'disruptive: Prometheus retentionSize 85GB → 170GB']);
+    expect(grown[0]!.effect).toContain(
+      'Until then Prometheus has only 100Gi, which retentionSize 170GB does not fit (at most 85GB leaves room for compactions): the volume fills before old samples go, and Prometheus stops ingesting. ' +
+        'Expand the claim before merging, or keep retentionSize at 85GB and raise it once the claim has grown.',
+    );
+    const kept = judge({}, {}, prometheus('{ retentionSize: 85GB, storage: { size: 100Gi } }'), prometheus('{ retentionSize: 85GB, storage: { size: 200Gi } }'));
+    expect(kept[0]!.effect).toContain('Until then retentionSize 85GB still fits the 100Gi claim.');
+    const shrunk = judge({}, {}, prometheus('{ storage: { size: 200Gi } }'), prometheus('{ storage: { size: 100Gi } }'));
+    expect(shrunk[0]!.effect).toContain('A claim never shrinks: Prometheus keeps the 200Gi volume.');
+    expect(shrunk[0]!.effect).not.toContain('patch pvc');
+  });
+
+  it('writes its sentences as sentences', () => {
+    const all = [
+      ...judge({}, {}, ENVIRONMENT, prometheus('{ storage: { size: 100Gi } }')),
+      ...judge({}, {}, prometheus('{ storage: { size: 100Gi } }'), prometheus('{ retention: 30d, storage: { size: 200Gi, storageClass: fast-ssd } }')),
+      ...judge({}, {}, prometheus('{ storage: { size: 100Gi } }'), ENVIRONMENT),
+    ];
+    expect(all).toHaveLength(5);
+    for (const t of all) {
+      expect(t.effect).toContain('. While it restarts');
+      expect(t.effect, t.change).not.toMatch(/\. [a-z]/);
+    }
   });
 
   it('removing storage leaves the claim behind; retention restarts Prometheus', () => {

@@ -97,8 +97,9 @@ describe('a model served by Triton', () => {
 
   it('places GPU models on their pool: resource in limits, nodeSelector, GPU toleration', () => {
     const pod = podOf('whisper');
-    // whisper reads S3 directly: the repository lands on the node's disk, 20Gi by default.
-    expect(triton('whisper').resources.limits).toEqual({ memory: '16Gi', 'nvidia.com/gpu': 1, 'ephemeral-storage': '20Gi' });
+    // whisper reads S3 directly: the repository lands on the node's disk, 20Gi requested by default (no limit).
+    expect(triton('whisper').resources.limits).toEqual({ memory: '16Gi', 'nvidia.com/gpu': 1 });
+    expect(triton('whisper').resources.requests['ephemeral-storage']).toBe('20Gi');
     expect(pod.nodeSelector).toEqual({ 'gpu.example.com/model': 'tesla-t4' });
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(triton('whisper').args).toContain('--allow-gpu-metrics=true');
@@ -111,7 +112,7 @@ describe('a model served by Triton', () => {
 
   it('runs CPU-only models without GPU, toleration or node selector', () => {
     const pod = podOf('tokenizer');
-    expect(triton('tokenizer').resources).toEqual({ requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '20Gi' }, limits: { memory: '1Gi', 'ephemeral-storage': '20Gi' } });
+    expect(triton('tokenizer').resources).toEqual({ requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '20Gi' }, limits: { memory: '1Gi' } });
     expect(pod.tolerations).toBeUndefined();
     expect(pod.nodeSelector).toBeUndefined();
     expect(triton('tokenizer').args).toContain('--allow-gpu-metrics=false');

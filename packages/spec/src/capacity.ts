@@ -15,6 +15,8 @@
  *   minimum that leaves no room for the largest single surge: no change to that model's pods
  *   could ever roll out (for a Flagger model at minimum scale the room is its canary's minimum
  *   plus the surge, or no release could pass its analysis).
+ * - Room is counted per node for that rollout: a replica of `g` units needs them on one node, and
+ *   free units spread over nodes may add up without any node holding `g`. See `strandedUnits`.
  * - A maximum that does not fit is a warning, and the maximum counts one surge replica per
  *   rolling Deployment: an environment-wide change rolls every Deployment at once, and at peak
  *   load those that find no room wait for the others (and may pass their progress deadline).
@@ -44,6 +46,12 @@ export interface TrackDemand {
    * canary at its minimum, which runs through the analysis and the promotion; 0 at 0 replicas.
    */
   readonly surgeAtMin: number;
+  /**
+   * Free units of the pool that rollout may be unable to use at minimum scale, so that it needs
+   * them on top of `surgeAtMin`: its replicas need `gpusPerReplica` units on one node, and other
+   * pods can leave fewer than that free on a node. 0 for replicas of one unit.
+   */
+  readonly stranded: number;
 }
 
 export interface PoolCapacity {
@@ -63,7 +71,7 @@ export interface PoolCapacity {
   readonly max: number;
   /** The part of `max` that is rollout surge: one replica per rolling Deployment. */
   readonly surge: number;
-  /** The least the pool must hold for any one rollout at minimum scale: `min` plus the largest `surgeAtMin`. */
+  /** The least the pool must hold for any one rollout at minimum scale: `min` plus the largest `surgeAtMin + stranded`. */
   readonly minRollout: number;
   readonly status: 'ok' | 'max-over-capacity' | 'rollout-over-capacity' | 'min-over-capacity';
   readonly demands: readonly TrackDemand[];
@@ -74,9 +82,25 @@ export interface EnvironmentCapacity {
   readonly pools: readonly PoolCapacity[];
 }
 
+/**
+ * Free units a rollout of replicas of `gpus` units may find stranded: a node's free units that are
+ * fewer than `gpus`. A node strands at most `gpus − 1`, and only where something leaves a remainder:
+ * a pod whose size is not a multiple of `gpus`, or a node size that is not. So with `m` such nodes,
+ * k replicas of `gpus` fit however the free units lie when the pool has
+ * `k × gpus + (gpus − 1) × (m − 1)` free: spread `gpus − 1` on each of m − 1 nodes, the rest still
+ * holds k replicas (with one fewer free, some spread may leave it short). The scheduler
+ * spreads pods (least-allocated scoring), so that spread is no corner case. Counted against the
+ * minimum, as the rollout check is; the maximum stays a sum of units.
+ */
+export function strandedUnits(gpus: number, pool: { readonly maxNodes: number; readonly gpusPerNode: number }, replicaSizes: readonly number[]): number {
+  if (gpus <= 1) return 0;
+  const odd = pool.gpusPerNode % gpus !== 0 ? pool.maxNodes : Math.min(pool.maxNodes, replicaSizes.filter((units) => units % gpus !== 0).length);
+  return (gpus - 1) * Math.max(0, odd - 1);
+}
+
 export function planCapacity(env: EnvironmentPlan): EnvironmentCapacity {
   const pools = Object.entries(env.gpuPools).map(([name, pool]): PoolCapacity => {
-    const demands: TrackDemand[] = [];
+    const demands: Omit<TrackDemand, 'stranded'>[] = [];
     for (const model of env.models) {
       if (model.gpu?.pool !== name) continue;
       const gpus = model.gpu.count;
@@ -99,15 +123,18 @@ export function planCapacity(env: EnvironmentPlan): EnvironmentCapacity {
         });
       }
     }
+    // Every replica running at minimum scale, by its size: what may leave remainders on nodes.
+    const sizes = demands.flatMap((d) => Array<number>(d.minReplicas).fill(d.gpusPerReplica));
+    const tracks: TrackDemand[] = demands.map((d) => ({ ...d, stranded: d.surgeAtMin > 0 ? strandedUnits(d.gpusPerReplica, pool, sizes) : 0 }));
     const capacity = pool.maxNodes * pool.gpusPerNode;
-    const min = demands.reduce((n, d) => n + d.min, 0);
-    const surge = demands.reduce((n, d) => n + d.surge, 0);
-    const max = demands.reduce((n, d) => n + d.max, 0) + surge;
-    const minRollout = min + Math.max(0, ...demands.map((d) => d.surgeAtMin));
+    const min = tracks.reduce((n, d) => n + d.min, 0);
+    const surge = tracks.reduce((n, d) => n + d.surge, 0);
+    const max = tracks.reduce((n, d) => n + d.max, 0) + surge;
+    const minRollout = min + Math.max(0, ...tracks.map((d) => d.surgeAtMin + d.stranded));
     const unitBytes = (parseQuantity(pool.gpuMemory) ?? 0) / (pool.timeSlicingReplicas ?? 1);
     const declared = env.models
       .filter((m) => m.gpu?.pool === name && m.gpuMemoryBytes !== undefined)
-      .reduce((n, m) => n + m.gpuMemoryBytes! * demands.filter((d) => d.model === m.name).reduce((r, d) => r + d.maxReplicas, 0), 0);
+      .reduce((n, m) => n + m.gpuMemoryBytes! * tracks.filter((d) => d.model === m.name).reduce((r, d) => r + d.maxReplicas, 0), 0);
     return {
       pool: name,
       resource: pool.resource,
@@ -122,7 +149,7 @@ export function planCapacity(env: EnvironmentPlan): EnvironmentCapacity {
       surge,
       minRollout,
       status: min > capacity ? 'min-over-capacity' : minRollout > capacity ? 'rollout-over-capacity' : max > capacity ? 'max-over-capacity' : 'ok',
-      demands: demands.sort((a, b) => compareStrings(a.model, b.model) || compareStrings(a.track, b.track)),
+      demands: tracks.sort((a, b) => compareStrings(a.model, b.model) || compareStrings(a.track, b.track)),
     };
   });
   return { environment: env.name, pools: pools.sort((a, b) => compareStrings(a.pool, b.pool)) };
@@ -146,7 +173,7 @@ export function capacityDiagnostics(capacity: EnvironmentCapacity, environmentFi
         hint: 'raise maxNodes, lower replicas or minReplicas, or move a model to another pool',
       });
     } else if (pool.status === 'rollout-over-capacity') {
-      const largest = pool.demands.reduce((a, d) => (d.surgeAtMin > a.surgeAtMin ? d : a));
+      const largest = largestRollout(pool);
       const flagger = largest.track === 'primary+canary';
       out.push({
         severity: 'error',
@@ -154,7 +181,8 @@ export function capacityDiagnostics(capacity: EnvironmentCapacity, environmentFi
         ...at,
         message:
           `GPU pool "${pool.pool}" has no room to roll out ${largest.model} at minimum scale: ${pool.min} ${pool.resource} run, and its rollout needs ${largest.surgeAtMin} more ` +
-          `(${flagger ? `its canary ${largest.minReplicas}×${largest.gpusPerReplica} through the analysis, then ` : ''}one surge replica of ${largest.gpusPerReplica}, maxSurge 1), but ${offered}`,
+          `(${flagger ? `its canary ${largest.minReplicas}×${largest.gpusPerReplica} through the analysis, then ` : ''}one surge replica of ${largest.gpusPerReplica}, maxSurge 1)` +
+          `${largest.stranded > 0 ? `, each replica's ${largest.gpusPerReplica} on one node, where pods of other sizes may leave up to ${largest.stranded} free units stranded on other nodes` : ''}, but ${offered}`,
         hint: 'rollouts start a new replica before stopping an old one (maxUnavailable 0): with no room for it, no change to its pods could ever roll out. Raise maxNodes, or lower replicas or minReplicas',
       });
     } else {
@@ -177,6 +205,11 @@ export function capacityDiagnostics(capacity: EnvironmentCapacity, environmentFi
   return out;
 }
 
+/** The rollout that needs the most room at minimum scale. */
+function largestRollout(pool: PoolCapacity): TrackDemand {
+  return pool.demands.reduce((a, d) => (d.surgeAtMin + d.stranded > a.surgeAtMin + a.stranded ? d : a));
+}
+
 /** The capacity report as text, one block per environment and pool. */
 export function formatCapacityTable(reports: readonly EnvironmentCapacity[]): string {
   const lines: string[] = [];
@@ -186,7 +219,7 @@ export function formatCapacityTable(reports: readonly EnvironmentCapacity[]): st
     for (const pool of report.pools) {
       lines.push(
         `  pool ${pool.pool}: ${pool.resource}, ${pool.nodes} nodes × ${pool.unitsPerNode} = ${pool.capacity}, ${pool.unitMemory} per unit; demand ${pool.min}..${pool.max}: ${statusText(pool.status)}`,
-        `    rollout surge (maxSurge 1): max includes ${pool.surge} (one replica per rolling Deployment); a rollout at min needs ${pool.minRollout}`,
+        `    rollout surge (maxSurge 1): max includes ${pool.surge} (one replica per rolling Deployment); a rollout at min needs ${pool.minRollout}${strandedNote(pool)}`,
         `    GPU memory: ${pool.memoryCapacity} in the pool, ${pool.maxMemoryDeclared} declared by its models at maximum`,
       );
       const rows = pool.demands.map((d) => [d.model, d.track, `${d.gpusPerReplica}`, d.gpuMemoryPerReplica ?? '-', `${d.minReplicas}..${d.maxReplicas}`, `${d.min}..${d.max}`, d.surge > 0 ? `+${d.surge}` : '-']);
@@ -200,6 +233,11 @@ export function formatCapacityTable(reports: readonly EnvironmentCapacity[]): st
     lines.push('');
   }
   return lines.join('\n');
+}
+
+function strandedNote(pool: PoolCapacity): string {
+  const largest = pool.demands.length > 0 ? largestRollout(pool) : undefined;
+  return largest && largest.stranded > 0 ? ` (${largest.stranded} of them free units a replica of ${largest.gpusPerReplica} may find stranded on other nodes)` : '';
 }
 
 function statusText(status: PoolCapacity['status']): string {

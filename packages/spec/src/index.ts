@@ -24,6 +24,7 @@ export * from './spec-edit.ts';
 export * from './capacity.ts';
 export * from './caller-checks.ts';
 export * from './monitoring-checks.ts';
+export * from './serving-checks.ts';
 export * from './schema/tensor.ts';
 export * from './schema/pipeline.ts';
 export * from './pipeline-graph.ts';

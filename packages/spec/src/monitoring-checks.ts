@@ -2,13 +2,15 @@
  * The Prometheus every alert, autoscaler, dashboard and Flagger analysis reads. Without a volume
  * it keeps its samples in an emptyDir, and every restart (a node drain, an upgrade of the chart)
  * loses the history and the pending state of alerts (`for`). The last environment of a promotion
- * chain is the one that serves (production): it is warned when it declares no storage.
+ * chain is the one that serves (production): it is warned when it declares no storage. Limits
+ * Prometheus would not start with (a retention past its int64 durations) or would read otherwise
+ * (a retentionSize of 0 is none) are errors, and a retentionSize that leaves the volume no room
+ * for compactions a warning.
  */
 import { parse } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 import { ENVIRONMENT_FILE, ENVIRONMENTS_DIR, type LoadedEnvironment, type SpecSource } from './load.ts';
 import { parseQuantity } from './quantity.ts';
-import { formatBytes } from './semantic.ts';
 import { MAX_FILE_BYTES } from './source-file.ts';
 
 /**
@@ -44,8 +46,41 @@ export function parseByteSize(text: string): number | undefined {
   return m && unit !== undefined ? Number(m[1]) * unit : undefined;
 }
 
-/** Room the write-ahead log and compactions need beyond `retentionSize` on the volume. */
-const HEADROOM = 0.1;
+/**
+ * Free room Prometheus' volume needs beyond `retentionSize`. Prometheus counts its blocks, the
+ * write-ahead log and the head chunks inside retention.size, but a compaction writes each new
+ * block before it deletes the blocks it replaces: that is what the volume must hold on top.
+ */
+export const PROMETHEUS_HEADROOM = 0.15;
+
+/** The largest `retentionSize` a volume of `volumeBytes` takes, as Prometheus writes sizes (`85GB`), rounded down. */
+export function retentionSizeFor(volumeBytes: number): string {
+  const room = volumeBytes * (1 - PROMETHEUS_HEADROOM);
+  for (const [unit, size] of [['TB', 2 ** 40], ['GB', 2 ** 30], ['MB', 2 ** 20]] as const) {
+    if (room >= size) return `${Math.floor((room / size) * 10) / 10}${unit}`;
+  }
+  return `${Math.floor(room)}B`;
+}
+
+/** Whether `retentionSize` leaves a volume of `volumeBytes` its headroom; undefined when it is not a size. */
+export function retentionSizeFits(retentionSize: string, volumeBytes: number): boolean | undefined {
+  const limit = parseByteSize(retentionSize);
+  return limit === undefined ? undefined : limit <= volumeBytes * (1 - PROMETHEUS_HEADROOM);
+}
+
+/** Prometheus' duration units in hours (its year is 365 days). */
+const RETENTION_HOURS: Record<string, number> = { h: 1, d: 24, w: 24 * 7, y: 24 * 365 };
+/**
+ * The longest retention tritonops renders. Prometheus refuses a duration beyond about 292 years
+ * (int64 nanoseconds) and then does not start at all, which blinds every trigger, alert and
+ * analysis; ten years is already past any history a cluster keeps.
+ */
+export const MAX_RETENTION = '10y';
+
+export function retentionHours(retention: string): number | undefined {
+  const m = /^([0-9]+)([hdwy])$/.exec(retention);
+  return m ? Number(m[1]) * RETENTION_HOURS[m[2]!]! : undefined;
+}
 
 export function checkPrometheusStorage(env: LoadedEnvironment, promotedFrom: ReadonlyMap<string, string | undefined>): Diagnostic[] {
   const loaded = env.environment;
@@ -54,21 +89,36 @@ export function checkPrometheusStorage(env: LoadedEnvironment, promotedFrom: Rea
   const spec = value.spec;
   const prometheus = spec.monitoring.prometheus;
   const out: Diagnostic[] = [];
-  const warn = (path: (string | number)[], code: string, message: string, hint: string, at: 'key' | 'value' = 'value') =>
-    out.push({ severity: 'warning', code, file: file.path, ...file.locate(path, at), message, hint });
+  const locate = (path: (string | number)[]) => ({ file: file.path, ...file.locate(['spec', 'monitoring', 'prometheus', ...path]) });
+  const error = (path: (string | number)[], code: string, message: string, hint: string) => out.push({ severity: 'error', code, ...locate(path), message, hint });
+  const warn = (path: (string | number)[], code: string, message: string, hint: string) => out.push({ severity: 'warning', code, ...locate(path), message, hint });
+
+  const hours = retentionHours(prometheus.retention);
+  if (hours !== undefined && hours > retentionHours(MAX_RETENTION)!) {
+    error(
+      ['retention'],
+      'retention-too-long',
+      `retention ${prometheus.retention} is longer than ${MAX_RETENTION}, the most tritonops renders: Prometheus refuses durations beyond about 292 years and then does not start, leaving every autoscaler, alert and canary analysis without metrics`,
+      'keep it within `10y` (`3650d`, `521w`, `87600h`), e.g. `15d`; `retentionSize` bounds the disk',
+    );
+  }
+  const limit = prometheus.retentionSize !== undefined ? parseByteSize(prometheus.retentionSize) : undefined;
+  if (limit === 0) {
+    error(['retentionSize'], 'retention-size-zero', `retentionSize ${prometheus.retentionSize} is 0, which Prometheus reads as no size limit at all`, 'remove `retentionSize` for no size limit, or give one, e.g. `85GB`');
+  }
 
   const storage = prometheus.storage;
   if (storage && parseQuantity(storage.size) === 0) {
-    out.push({ severity: 'error', code: 'invalid-quantity', file: file.path, ...file.locate(['spec', 'monitoring', 'prometheus', 'storage', 'size']), message: 'the size of Prometheus\' volume must be more than 0', hint: 'for example `100Gi`' });
+    error(['storage', 'size'], 'invalid-quantity', 'the size of Prometheus\' volume must be more than 0', 'for example `100Gi`');
   }
   const volume = storage ? parseQuantity(storage.size) : undefined;
-  const limit = prometheus.retentionSize !== undefined ? parseByteSize(prometheus.retentionSize) : undefined;
-  if (volume && limit !== undefined && limit > volume * (1 - HEADROOM)) {
+  if (volume && limit && retentionSizeFits(prometheus.retentionSize!, volume) === false) {
+    const percent = Math.round(PROMETHEUS_HEADROOM * 100);
     warn(
-      ['spec', 'monitoring', 'prometheus', 'retentionSize'],
+      ['retentionSize'],
       'retention-size-over-volume',
-      `retentionSize ${prometheus.retentionSize} leaves less than ${HEADROOM * 100}% of the ${storage!.size} volume for the write-ahead log and compactions: the volume fills up before old samples go, and Prometheus stops ingesting`,
-      `set retentionSize to about 85% of storage.size, e.g. ${formatBytes(volume * 0.85).replace(/i$/, '')}B`,
+      `retentionSize ${prometheus.retentionSize} leaves less than ${percent}% of the ${storage!.size} volume free: Prometheus counts its write-ahead log and head chunks within retentionSize, but a compaction writes its new block before it deletes the old ones, and on a full volume Prometheus stops ingesting`,
+      `set retentionSize to at most ${100 - percent}% of storage.size: ${retentionSizeFor(volume)}`,
     );
   }
 
@@ -79,13 +129,14 @@ export function checkPrometheusStorage(env: LoadedEnvironment, promotedFrom: Rea
     const chain = [env.name];
     for (let at: string | undefined = from; at !== undefined && !chain.includes(at) && chain.length < 10; at = promotedFrom.get(at)) chain.unshift(at);
     const path = ['spec', 'monitoring', 'prometheus'].filter((_, i, all) => file.has(all.slice(0, i + 1)));
-    warn(
-      ['spec', ...path.slice(1)],
-      'prometheus-without-storage',
-      `environment "${env.name}" ends its promotion chain (${chain.join(' → ')}) but keeps Prometheus on an emptyDir: every restart of Prometheus loses the metrics history and the pending state of alerts`,
-      'declare `monitoring: { prometheus: { storage: { size: 100Gi, storageClass: <a block-storage class> } } }`',
-      'key',
-    );
+    out.push({
+      severity: 'warning',
+      code: 'prometheus-without-storage',
+      file: file.path,
+      ...file.locate(path, 'key'),
+      message: `environment "${env.name}" ends its promotion chain (${chain.join(' → ')}) but keeps Prometheus on an emptyDir: every restart of Prometheus loses the metrics history and the pending state of alerts`,
+      hint: 'declare `monitoring: { prometheus: { storage: { size: 100Gi, storageClass: <a block-storage class> } } }`',
+    });
   }
   return out;
 }

@@ -3,7 +3,8 @@ import type { Diagnostic } from './diagnostics.ts';
 import type { LoadedEnvironment } from './load.ts';
 import { resolvePipeline } from './pipeline-graph.ts';
 import { parseS3Uri } from './s3.ts';
-import { checkAuth, checkAutoscaling, checkHandover, checkServingOptions } from './semantic.ts';
+import { checkAuth, checkAutoscaling, checkHandover } from './semantic.ts';
+import { checkServingOptions } from './serving-checks.ts';
 
 export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -36,7 +37,7 @@ export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
     if (spec.autoscaling) out.push(...checkAutoscaling(file, spec.autoscaling, false, spec.handover === true));
     out.push(...checkHandover(file, spec.handover === true, spec.autoscaling !== undefined, 'pipeline'));
     if (env.environment) out.push(...checkAuth(file, spec.auth, env.name, env.environment, `pipeline "${name}"`));
-    out.push(...checkServingOptions(file, spec));
+    out.push(...checkServingOptions(file, spec, { kind: 'pipeline', remoteSteps: spec.steps.filter((s) => s.model !== undefined).map((s) => s.name) }));
   }
   return out;
 }

@@ -136,8 +136,12 @@ export interface ResourcesPlan {
   readonly cpu: string;
   readonly memory: string;
   readonly shm: string;
-  /** `ephemeral-storage` request and limit of the Triton container, when it gets one. */
-  readonly ephemeralStorage?: string;
+  /**
+   * `ephemeral-storage` of the Triton container, when it gets any: always a request (the
+   * scheduler's room), a limit only when the spec sets the size, since the kubelet holds a pod's
+   * whole disk use (the Istio proxy's logs and volume too) against the sum of its limits.
+   */
+  readonly ephemeralStorage?: { readonly request: string; readonly limit?: string };
 }
 
 export interface ModelPlan {
@@ -453,14 +457,18 @@ function trafficPlan(traffic: ModelSpec['traffic']): TrafficPlan {
 /**
  * A server that reads S3 itself downloads its whole repository into the container before loading
  * it, so it asks for local disk by default; one loading from the SFS cache asks only when told.
+ * The default is a request only: a default limit would evict, in a loop, every pod whose
+ * repository (with the proxy's logs beside it) outgrows a size nobody chose. A size the spec
+ * sets is also the limit.
  */
 function resourcesPlan(resources: ModelSpec['resources'], downloadsFromS3: boolean): ResourcesPlan {
-  const disk = resources.ephemeralStorage ?? (downloadsFromS3 ? S3_DOWNLOAD_EPHEMERAL_STORAGE : undefined);
+  const set = resources.ephemeralStorage !== undefined ? quantityString(resources.ephemeralStorage) : undefined;
+  const disk = set ? { request: set, limit: set } : downloadsFromS3 ? { request: S3_DOWNLOAD_EPHEMERAL_STORAGE } : undefined;
   return {
     cpu: quantityString(resources.cpu),
     memory: quantityString(resources.memory),
     shm: quantityString(resources.shm),
-    ...(disk !== undefined ? { ephemeralStorage: quantityString(disk) } : {}),
+    ...(disk ? { ephemeralStorage: disk } : {}),
   };
 }
 

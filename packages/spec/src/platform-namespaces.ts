@@ -20,3 +20,17 @@ export function reservedNamespace(namespace: string): string | undefined {
   if (namespace === 'default' || namespace.startsWith('kube-')) return 'it belongs to Kubernetes';
   return undefined;
 }
+
+const PLATFORM_OWNERS: Record<string, string> = {
+  [PLATFORM_NAMESPACES.flux]: 'Flux',
+  [PLATFORM_NAMESPACES.istio]: "Istio's control plane",
+  [PLATFORM_NAMESPACES.ingress]: 'the ingress gateway',
+  [PLATFORM_NAMESPACES.keda]: 'KEDA',
+  [PLATFORM_NAMESPACES.monitoring]: 'the monitoring stack',
+  [PLATFORM_NAMESPACES.gpuOperator]: 'the GPU operator',
+};
+
+/** What runs in `namespace` when it is the platform's or Kubernetes' own (`kube-*`), else undefined. */
+export function platformOwner(namespace: string): string | undefined {
+  return PLATFORM_OWNERS[namespace] ?? (namespace.startsWith('kube-') ? 'Kubernetes' : undefined);
+}

@@ -13,6 +13,7 @@ import type { AuthSpec, AutoscalingSpec } from './schema/model.ts';
 import type { Environment } from './schema/environment.ts';
 import { didYouMean } from './validate-shape.ts';
 import { checkGpuTriggers } from './gpu-trigger-checks.ts';
+import { checkServingOptions } from './serving-checks.ts';
 
 /**
  * How KEDA treats each trigger. AverageValue: the query sums over replicas and the threshold is
@@ -141,7 +142,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     }
     if (parseQuantity(spec.resources.cpu) === 0) error(file, ['spec', 'resources', 'cpu'], 'invalid-quantity', 'cpu must be more than 0');
     if (memory === 0) error(file, ['spec', 'resources', 'memory'], 'invalid-quantity', 'memory must be more than 0');
-    out.push(...checkServingOptions(file, spec));
+    out.push(...checkServingOptions(file, spec, { kind: 'model', analysis: spec.canary?.analysis !== undefined }));
 
     // Cache on SFS needs the environment's share.
     const hasSfs = loadedEnv ? loadedEnv.value.spec.sfs !== undefined : env.partial?.sfs;
@@ -190,6 +191,11 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     if (spec.canary?.analysis && !auto && spec.replicas === 0) {
       error(file, ['spec', 'replicas'], 'analysis-without-replicas', 'Flagger analyses a model that runs: `replicas: 0` under canary.analysis leaves nothing to serve', 'set `replicas` to 1 or more, or autoscale the model');
     }
+    // Under Flagger the callers' requests go to `<model>-primary` and `<model>-canary`, and the
+    // primary's wake-up trigger is Flagger's copy: nothing would wake a primary at zero.
+    if (spec.canary?.analysis && auto?.scaleToZero) {
+      error(file, ['spec', 'autoscaling', 'scaleToZero'], 'analysis-with-scale-to-zero', 'a model under canary.analysis cannot scale to zero: Flagger serves it from `<model>-primary`, which no request would wake', 'keep `minReplicas: 1` and remove scaleToZero, or remove canary.analysis', 'key');
+    }
 
     if (spec.canary?.autoscaling && !auto) {
       error(file, ['spec', 'canary', 'autoscaling'], 'canary-autoscaling-alone', 'canary.autoscaling needs the model to autoscale: the canary uses its triggers', 'add `autoscaling` to the model, or give the canary a fixed `replicas`', 'key');
@@ -221,28 +227,6 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
     if (spec.startupTimeoutSeconds < 120 && spec.cache === 'none') {
       warn(file, ['spec', 'startupTimeoutSeconds'], 'short-startup', `startupTimeoutSeconds: ${spec.startupTimeoutSeconds} leaves little time to download the repository from S3`, 'allow at least a few minutes for multi-GB models');
     }
-  }
-  return out;
-}
-
-/**
- * Local disk and streaming, shared by models and pipelines. A stream has no route timeout, so a
- * timeout written beside `streaming` would silently do nothing, and a per-try timeout would cut
- * every stream at its age.
- */
-export function checkServingOptions(file: SourceFile, spec: { resources: { ephemeralStorage?: string | number }; traffic: { streaming: boolean; retries: { perTryTimeout?: string } } }): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const error = (path: DataPath, code: string, message: string, hint: string, at: 'key' | 'value' = 'value') =>
-    out.push({ severity: 'error', code, file: file.path, ...file.locate(path, at), message, hint });
-  if (spec.resources.ephemeralStorage !== undefined && parseQuantity(spec.resources.ephemeralStorage) === 0) {
-    error(['spec', 'resources', 'ephemeralStorage'], 'invalid-quantity', 'ephemeralStorage must be more than 0', 'remove it for the default, or give the size of the repository and some room, e.g. `50Gi`');
-  }
-  if (!spec.traffic.streaming) return out;
-  if (file.has(['spec', 'traffic', 'timeout'])) {
-    error(['spec', 'traffic', 'timeout'], 'streaming-timeout', 'a streaming server\'s routes carry no timeout: `traffic.timeout` would do nothing', 'remove `timeout`, or `streaming` if responses must end within a time', 'key');
-  }
-  if (spec.traffic.retries.perTryTimeout !== undefined) {
-    error(['spec', 'traffic', 'retries', 'perTryTimeout'], 'streaming-per-try-timeout', `perTryTimeout ${spec.traffic.retries.perTryTimeout} would end every stream at that age`, 'remove `perTryTimeout` (retries still only retry what never reached Triton)', 'key');
   }
   return out;
 }

@@ -21,12 +21,32 @@ describe('GPU-utilisation triggers and the pool they read', () => {
     ]);
   });
 
-  it('warns about GPU utilisation on a time-sliced pool, whatever its source', () => {
-    for (const triggers of ['{ gpuUtilization: 70 }', '{ gpuUtilization: 70, gpuUtilizationSource: dcgm }']) {
-      const result = withModels({ embedder: scaled('shared', triggers) }, environment('test', '', pools));
-      expect(result.hasErrors).toBe(false);
-      expect(result.diagnostics.map((d) => [d.severity, d.code, d.line, d.col])).toEqual([['warning', 'gpu-utilization-time-sliced', 11, 17]]);
-    }
+  it("warns about GPU utilisation and memory on a time-sliced pool: they are the whole GPU's", () => {
+    const result = withModels({ embedder: scaled('shared', '{ gpuUtilization: 70, gpuMemoryUtilization: 80 }') }, environment('test', '', pools));
+    expect(result.hasErrors).toBe(false);
+    expect(result.diagnostics.map((d) => [d.severity, d.code, d.line, d.col])).toEqual([
+      ['warning', 'gpu-utilization-time-sliced', 11, 17],
+      ['warning', 'gpu-memory-time-sliced', 11, 37],
+    ]);
+  });
+
+  it('refuses DCGM utilisation on a time-sliced pool: dcgm-exporter gives a shared GPU to one pod only', () => {
+    const result = withModels({ embedder: scaled('shared', '{ gpuUtilization: 70, gpuUtilizationSource: dcgm }') }, environment('test', '', pools));
+    expect(result.diagnostics.map((d) => [d.severity, d.code, d.line, d.col])).toEqual([['error', 'dcgm-utilization-time-sliced', 11, 37]]);
+  });
+
+  it('refuses scale to zero under Flagger analysis: nothing would wake the primary', () => {
+    const spec = `  gpuPool: t4
+  autoscaling:
+    minReplicas: 0
+    maxReplicas: 2
+    triggers: { queueTimeMs: 50 }
+    scaleToZero: { idleSeconds: 900 }
+  canary:
+    analysis: {}
+`;
+    const result = withModels({ ranker: spec }, environment('test', '', pools));
+    expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col])).toEqual([['analysis-with-scale-to-zero', 12, 5]]);
   });
 
   it('says nothing where the GPU is the model\'s own, or where it scales on its own requests', () => {

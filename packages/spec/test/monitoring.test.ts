@@ -46,12 +46,37 @@ describe('Prometheus storage', () => {
     expect(workspace({ 'environments/lab/environment.yaml': environment('lab') }).diagnostics).toEqual([]);
   });
 
-  it('warns when retentionSize leaves the volume no room for the write-ahead log', () => {
-    const result = workspace({ 'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus:\n      retentionSize: 98GiB\n      storage: { size: 100Gi }\n') });
+  it('warns when retentionSize leaves the volume less than 15% for compactions, and names the most it may be', () => {
+    const result = workspace({ 'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus:\n      retentionSize: 90GiB\n      storage: { size: 100Gi }\n') });
     expect(shown(result)).toEqual([
-      'environments/dev/environment.yaml:14:22: warning: retentionSize 98GiB leaves less than 10% of the 100Gi volume for the write-ahead log and compactions: the volume fills up before old samples go, and Prometheus stops ingesting ' +
-        '[set retentionSize to about 85% of storage.size, e.g. 85GB]',
+      'environments/dev/environment.yaml:14:22: warning: retentionSize 90GiB leaves less than 15% of the 100Gi volume free: Prometheus counts its write-ahead log and head chunks within retentionSize, but a compaction writes its new block before it deletes the old ones, and on a full volume Prometheus stops ingesting ' +
+        '[set retentionSize to at most 85% of storage.size: 85GB]',
     ]);
+    // The recommendation itself passes: the hint and the check agree.
+    expect(workspace({ 'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus: { retentionSize: 85GB, storage: { size: 100Gi } }\n') }).diagnostics).toEqual([]);
+    expect(workspace({ 'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus: { retentionSize: 127.5GB, storage: { size: 150Gi } }\n') }).diagnostics).toEqual([]);
+  });
+
+  it('refuses a retention longer than 10y at the value, however it is written', () => {
+    const retention = (value: string) => workspace({ 'environments/dev/environment.yaml': environment('dev', `  monitoring:\n    prometheus:\n      retention: ${value}\n`) });
+    for (const value of ['300y', '99999999999999999999d', '11y', '3651d', '522w', '87601h']) {
+      const result = retention(value);
+      expect(result.diagnostics.map((d) => [d.severity, d.code, d.line, d.col]), value).toEqual([['error', 'retention-too-long', 14, 18]]);
+    }
+    expect(shown(retention('300y'))).toEqual([
+      'environments/dev/environment.yaml:14:18: error: retention 300y is longer than 10y, the most tritonops renders: Prometheus refuses durations beyond about 292 years and then does not start, leaving every autoscaler, alert and canary analysis without metrics ' +
+        '[keep it within `10y` (`3650d`, `521w`, `87600h`), e.g. `15d`; `retentionSize` bounds the disk]',
+    ]);
+    for (const value of ['10y', '3650d', '521w', '87600h', '1h']) expect(retention(value).diagnostics, value).toEqual([]);
+  });
+
+  it('refuses a retentionSize of 0, which Prometheus reads as no limit', () => {
+    for (const value of ['0B', '0GB', '0.0TiB']) {
+      const result = workspace({ 'environments/dev/environment.yaml': environment('dev', `  monitoring:\n    prometheus:\n      retentionSize: ${value}\n`) });
+      expect(shown(result), value).toEqual([
+        `environments/dev/environment.yaml:14:22: error: retentionSize ${value} is 0, which Prometheus reads as no size limit at all [remove \`retentionSize\` for no size limit, or give one, e.g. \`85GB\`]`,
+      ]);
+    }
   });
 
   it('refuses durations and sizes Prometheus does not take', () => {

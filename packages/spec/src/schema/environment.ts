@@ -98,7 +98,7 @@ export const Monitoring = Type.Object(
             Type.String({
               pattern: RETENTION_PATTERN,
               default: '10d',
-              description: 'How long Prometheus keeps samples (the chart\'s own default). Alerts and autoscaling look back minutes; dashboards and capacity reviews look back days.',
+              description: 'How long Prometheus keeps samples (the chart\'s own default), in one of Prometheus\' units (`h`, `d`, `w`, `y` of 365 days); at most `10y`, beyond which Prometheus itself would refuse to start from about 292 years. Alerts and autoscaling look back minutes; dashboards and capacity reviews look back days.',
               examples: ['15d'],
             }),
           ),
@@ -106,7 +106,7 @@ export const Monitoring = Type.Object(
             Type.String({
               pattern: BYTE_SIZE_PATTERN,
               description:
-                'Most disk the samples may take before the oldest go, whatever `retention` says. With `storage`, keep it about 15% under `storage.size`: the write-ahead log and compactions need room beyond it.',
+                'Most disk the samples may take before the oldest go, whatever `retention` says; Prometheus counts its blocks, write-ahead log and head chunks within it. More than 0 (0 would mean no limit). With `storage`, keep it at least 15% under `storage.size` (`validate` warns otherwise): a compaction writes its new block before it deletes the old ones, and needs that room beyond it. When a change raises `storage.size`, the claim keeps its old size until it is expanded by hand: until then `retentionSize` must fit the old size.',
               examples: ['85GB'],
             }),
           ),

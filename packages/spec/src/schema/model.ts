@@ -49,7 +49,7 @@ export const Resources = (defaults: { cpu: string; memory: string; shm: string }
       ),
       ephemeralStorage: Type.Optional(
         Quantity(
-          `Local disk of one replica (\`ephemeral-storage\` request and limit of the Triton container). A server that reads its repository from S3 itself (a model without \`cache: sfs\`, a pipeline server with a \`localRepository\`) downloads all of it into the container's temp dir first: it gets ${S3_DOWNLOAD_EPHEMERAL_STORAGE} unless this says otherwise, so that the scheduler picks a node with room and a download that outgrows it evicts the pod instead of filling the node. A server loading from the SFS cache gets none unless this sets it (its repository lives on the share). Make it larger than the repository.`,
+          `Local disk of one replica (\`ephemeral-storage\` of the Triton container), at least 1Gi (write it in Gi, e.g. \`50Gi\`; a bare number counts bytes). A server that reads its repository from S3 itself (a model without \`cache: sfs\`, a pipeline server with a \`localRepository\`) downloads all of it into the container's temp dir first: unless this is set it requests ${S3_DOWNLOAD_EPHEMERAL_STORAGE}, a request only, so that the scheduler picks a node with room. Setting it makes it the request and also the limit: the kubelet evicts the pod when the disk use of the whole pod (the download, the logs, the Istio proxy's volume) passes it, so leave room beyond the repository. A server loading from the SFS cache requests none unless this sets it (its repository lives on the share).`,
           ['50Gi'],
         ),
       ),
@@ -96,7 +96,7 @@ export const Traffic = Type.Object(
       Type.Boolean({
         default: false,
         description:
-          "Long-lived responses: Triton's gRPC `ModelStreamInfer` (decoupled models, vLLM and TensorRT-LLM token streaming) and the HTTP `generate_stream` endpoint. The routes then carry no timeout, because a route timeout ends any response that lasts longer, stream or not; the proxies' stream idle timeout still ends a stream on which nothing moves. `retries.perTryTimeout` is refused with it (it would cut every stream at that age).",
+          "Long-lived responses: Triton's gRPC `ModelStreamInfer` (decoupled models, vLLM and TensorRT-LLM token streaming) and the HTTP `generate_stream` endpoint. The routes then carry no timeout, because a route timeout ends any response that lasts longer, stream or not; the proxies' stream idle timeout still ends a stream on which nothing moves. `retries.perTryTimeout` is refused with it (it would cut every stream at that age). A stream still open when its replica stops (a rollout, a scale-in, a node drain) is cut when Triton's exit timeout, inside `terminationGracePeriodSeconds`, runs out: raise that for streams that must not be cut, and have clients reconnect. Under `canary.analysis` only HTTP is routed (no gRPC `ModelStreamInfer`), and a pipeline with steps that call models answers once: `validate` warns about both.",
         examples: [true],
       }),
     ),
@@ -228,7 +228,7 @@ export const Callers = Type.Object(
       minItems: 1,
       uniqueItems: true,
       description:
-        'Namespaces whose pods may call this server on its HTTP and gRPC ports (8000, 8001). Their pods must be in the mesh (STRICT mTLS) and, when auth is required, send a token like any caller.',
+        'Namespaces whose pods may call this server on its HTTP and gRPC ports (8000, 8001). Their pods must be in the mesh (STRICT mTLS) and, when auth is required, send a token like any caller; when none is (no `auth.jwt` in the environment, or `auth.required: false`), any of their pods may call it, which `validate` warns about (an error in production). The platform\'s namespaces (`kube-*`, `flux-system`, `istio-system`, `keda`, `gpu-operator`) run no callers in the mesh and are warned about.',
       examples: [['search', 'batch-jobs']],
     }),
   },
