@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { EnvironmentCore, ModelPlan, TrackPlan } from '@tritonops/spec';
 import { environmentLabels, modelLabels } from './labels.ts';
-import { COUNTED_FAILURES, modelSeries, RATE_WINDOW } from './promql.ts';
+import { modelSeries, RATE_WINDOW, selectSeries } from './promql.ts';
 import { typedObject } from './typed-api-object.ts';
 
 type Rule = NonNullable<NonNullable<IPrometheusRule['spec']['groups']>[number]['rules']>[number];
@@ -26,7 +26,7 @@ function servingTracks(model: ModelPlan): TrackPlan[] {
 function modelRules(env: EnvironmentCore, model: ModelPlan): Rule[] {
   const series = modelSeries(env.namespace, model.name);
   const labels = { severity: 'warning', model: model.name, environment: env.name };
-  const rate = (metric: string) => `sum(rate(${metric}{${series}${metric === 'nv_inference_request_failure' ? `,${COUNTED_FAILURES}` : ''}}[5m]))`;
+  const rate = (metric: string) => `sum(rate(${selectSeries(metric, series)}[5m]))`;
   const rules: Rule[] = [
     {
       alert: 'TritonModelErrorRatioHigh',

@@ -9,7 +9,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Dashboard, Panel, VariableModel } from '@grafana/schema';
 import type { EnvironmentPlan } from '@tritonops/spec';
 import { environmentLabels } from './labels.ts';
-import { COUNTED_FAILURES, PROM_APP_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL } from './promql.ts';
+import { PROM_APP_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL, selectSeries } from './promql.ts';
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
@@ -39,7 +39,7 @@ export function dashboardPanels(env: EnvironmentPlan): PanelSpec[] {
   // By Deployment: the app label tells Flagger's primary (`<model>-primary`) from the canary
   // target it analyses, which share the stable track.
   const byTrack = `sum by (${PROM_MODEL_LABEL}, ${PROM_TRACK_LABEL}, ${PROM_APP_LABEL})`;
-  const rate = (metric: string) => `rate(${metric}{${sel}${metric === 'nv_inference_request_failure' ? `,${COUNTED_FAILURES}` : ''}}[$__rate_interval])`;
+  const rate = (metric: string) => `rate(${selectSeries(metric, sel)}[$__rate_interval])`;
   const legend = `{{${PROM_APP_LABEL}}} {{${PROM_TRACK_LABEL}}}`;
   const panels: PanelSpec[] = [
     { title: 'Inferences per second', unit: 'reqps', targets: [{ expr: `${byTrack} (${rate('nv_inference_request_success')})`, legend }] },

@@ -18,7 +18,7 @@ import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { GATEWAY_REF } from './gateway.ts';
 import { environmentLabels, modelLabels } from './labels.ts';
 import { publicHost } from './istio-routing.ts';
-import { COUNTED_FAILURES, PROM_APP_LABEL } from './promql.ts';
+import { PROM_APP_LABEL, selectSeries } from './promql.ts';
 import { PORTS } from './triton-server.ts';
 
 interface ObjectMeta {
@@ -96,7 +96,8 @@ const CANARY_CALLS = `reporter="source",destination_service_namespace="{{ namesp
  * 100. A canary whose Triton exports nothing (its model did not load) still returns no value, and
  * fails. `(A <= B) or (B < A)` is the smaller of two one-sample results, and nothing if A is absent.
  */
-const TRITON_SUCCESS = `(100 - 100 * sum(rate(nv_inference_request_failure{${CANARY_PODS},${COUNTED_FAILURES}}[{{ interval }}])) / clamp_min(sum(rate(nv_inference_request_success{${CANARY_PODS}}[{{ interval }}])) + sum(rate(nv_inference_request_failure{${CANARY_PODS},${COUNTED_FAILURES}}[{{ interval }}])), 1e-9))`;
+const canaryRate = (metric: string) => `sum(rate(${selectSeries(metric, CANARY_PODS)}[{{ interval }}]))`;
+const TRITON_SUCCESS = `(100 - 100 * ${canaryRate('nv_inference_request_failure')} / clamp_min(${canaryRate('nv_inference_request_success')} + ${canaryRate('nv_inference_request_failure')}, 1e-9))`;
 const CALLER_SUCCESS = `(100 - 100 * (sum(rate(istio_requests_total{${CANARY_CALLS},response_code=~"5.."}[{{ interval }}])) or on() vector(0)) / clamp_min(sum(rate(istio_requests_total{${CANARY_CALLS}}[{{ interval }}])) or on() vector(0), 1e-9))`;
 export const SUCCESS_RATE_QUERY = [`${TRITON_SUCCESS} <= on() ${CALLER_SUCCESS}`, 'or on()', `${CALLER_SUCCESS} < on() ${TRITON_SUCCESS}`].join('\n');
 

@@ -24,6 +24,11 @@ export const PROM_APP_LABEL = 'app_kubernetes_io_name';
  */
 export const COUNTED_FAILURES = 'reason!="CANCELED"';
 
+/** `metric{selection}`, narrowed to the failures that count when `metric` is Triton's failure counter. */
+export function selectSeries(metric: string, selection: string): string {
+  return `${metric}{${selection}${metric === 'nv_inference_request_failure' ? `,${COUNTED_FAILURES}` : ''}}`;
+}
+
 /** Rate window: four scrapes at the 15 s interval of the PodMonitors. */
 export const RATE_WINDOW = '1m';
 
