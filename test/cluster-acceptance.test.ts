@@ -18,7 +18,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/spec';
+import { loadWorkspace } from '@tritonops/planner';
 import { apiServer, type KubeObject } from './support/apiserver.ts';
 import { writeFleet } from './support/fleet.ts';
 import { REPO_ROOT, tempDir } from './support/workspace.ts';

@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderEnvironment } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/spec';
+import { loadWorkspace } from '@tritonops/planner';
 import { apiServer, type KubeObject } from './support/apiserver.ts';
 import { writeFleet } from './support/fleet.ts';
 import { parsedObjects, runCli, snapshotDir, tempDir } from './support/workspace.ts';

@@ -11,7 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';
-import { loadWorkspace, type EnvironmentPlan } from '@tritonops/spec';
+import { loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
 import { alertGroups, earlierFactsOf, expressionCases, factsOf, firingAlerts, type ExpressionCase, type Facts, type Sample } from './support/feedback-loops.ts';
 import { writeFleet } from './support/fleet.ts';
 import { NO_LOAD, seriesOf, seriesText, SCRAPE_SECONDS, worldOf, type Call, type Labels, type PodLoad, type Scenario, type World, type Workload, type WorkloadState } from './support/prometheus-world.ts';

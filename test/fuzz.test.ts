@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/spec';
+import { loadWorkspace } from '@tritonops/planner';
 import { parsedObjects, REPO_ROOT, runCli, snapshotDir, tempDir } from './support/workspace.ts';
 import { validateUpstream } from './support/upstream-schemas.ts';
 

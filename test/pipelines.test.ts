@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRepository } from '@tritonops/charts';
-import { loadWorkspace, pipelineDot, pipelineMermaid, type EnvironmentPlan } from '@tritonops/spec';
+import { loadWorkspace, pipelineDot, pipelineMermaid, type EnvironmentPlan } from '@tritonops/planner';
 import { findPython, hasCommand } from './support/python.ts';
 import { parsedObjects, renderBundled, REPO_ROOT, SHARED_DIR } from './support/workspace.ts';
 

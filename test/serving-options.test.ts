@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Prometheus } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Prometheus';
 import { renderEnvironment } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/spec';
+import { loadWorkspace } from '@tritonops/planner';
 import { apiServer, type KubeObject } from './support/apiserver.ts';
 import { needsSharedSchema, sharedSchemasAvailable, validateUpstream } from './support/upstream-schemas.ts';
 import { tempDir } from './support/workspace.ts';

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { renderEnvironment } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/spec';
+import { loadWorkspace } from '@tritonops/planner';
 import { ApiClient, apiServerUnavailable, startApiServer, type KubeObject } from '../support/apiserver.ts';
 import { FluxSync } from '../support/flux-sync.ts';
 

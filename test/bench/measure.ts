@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { renderAll } from '@tritonops/charts';
 import { run } from '@tritonops/cli';
-import { loadWorkspace } from '@tritonops/spec';
+import { loadWorkspace } from '@tritonops/planner';
 
 const root = process.env.ROOT!;
 if (process.env.PHASE === 'floor') {

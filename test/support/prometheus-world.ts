@@ -26,7 +26,7 @@
  *   Deployment and HPA state; KEDA names a ScaledObject's HPA `keda-hpa-<name>`.
  */
 import { createHash } from 'node:crypto';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentPlan } from '@tritonops/planner';
 
 type Obj = Record<string, any>;
 export type Labels = Record<string, string>;

@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyTransitions, fluxPaths, renderEnvironment, type RenderedFile, type Transition } from '@tritonops/charts';
-import { loadWorkspace, type EnvironmentPlan } from '@tritonops/spec';
+import { loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
 import type { ApiClient, KubeObject } from './apiserver.ts';
 import { FluxSync, type SyncResult } from './flux-sync.ts';
 import { tempDir } from './workspace.ts';

@@ -5,7 +5,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { renderAll, type RenderedFile } from '@tritonops/charts';
 import { run } from '@tritonops/cli';
-import { loadWorkspace } from '@tritonops/spec';
+import { loadWorkspace } from '@tritonops/planner';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const SHARED_DIR = resolve(REPO_ROOT, '../shared');

@@ -2,7 +2,7 @@
  * The plans at a base revision, read from Git objects in memory (never a checkout): what `diff`
  * and `validate --base` compare the working tree with.
  */
-import { listEnvironments, loadWorkspace, type EnvironmentPlan } from '@tritonops/spec';
+import { listEnvironments, loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
 import { EXIT, type Io } from './cli.ts';
 import { fluxPaths } from '@tritonops/charts';
 import { committedFile, fileHistory, GitError, GitSpecTree, resolveBase } from './git.ts';

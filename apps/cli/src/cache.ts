@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 // The fingerprint alone, not the charts: `validate` needs no cdk8s.
 import { rendererFingerprint } from '@tritonops/charts/fingerprint';
-import { FsProblem, RepositoryFs, type CheckedContent, type SpecCache } from '@tritonops/spec';
+import { FsProblem, RepositoryFs, type CheckedContent, type SpecCache } from '@tritonops/planner';
 
 export const GIT_DIR = '.git';
 export const CACHE_DIR = `${GIT_DIR}/tritonops-cache`;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { didYouMean, listEnvironments, own } from '@tritonops/spec';
+import { didYouMean, listEnvironments, own } from '@tritonops/planner';
 import { canaryCommand } from './commands/canary.ts';
 import { CAPACITY_FORMATS, capacityCommand, type CapacityFormat } from './commands/capacity.ts';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './commands/graph.ts';

@@ -5,7 +5,7 @@
  * code of its own, and says truthfully whether anything was changed.
  */
 import { join, relative, sep } from 'node:path';
-import { formatDiagnostic, FsProblem, type Diagnostic } from '@tritonops/spec';
+import { formatDiagnostic, FsProblem, type Diagnostic } from '@tritonops/planner';
 import { EXIT, type Io } from './cli.ts';
 import { ForeignFiles, ForeignJournal, OUTPUT_DIR, SwapFailed, TreeProblems } from './output-tree.ts';
 import { LockBusy, LOCK_FILE } from './repository-lock.ts';

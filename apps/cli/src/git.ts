@@ -4,7 +4,7 @@
  * the committed versions of a file for the promotion gate.
  */
 import { spawnSync } from 'node:child_process';
-import { FsProblem, RepositoryFs, type FolderEntry, type SpecSource } from '@tritonops/spec';
+import { FsProblem, RepositoryFs, type FolderEntry, type SpecSource } from '@tritonops/planner';
 
 export class GitError extends Error {}
 

@@ -3,7 +3,7 @@
  * changed since it was rendered (see cache.ts). Without a cache, everything is rendered.
  */
 import { environmentFiles } from '@tritonops/charts';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentPlan } from '@tritonops/planner';
 import { sha256, type WorkspaceCache } from './cache.ts';
 import { parseObjects } from './output-tree.ts';
 

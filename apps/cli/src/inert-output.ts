@@ -12,7 +12,7 @@
  *
  * Messages escape and name such characters themselves (reveal.ts); this is the net under them.
  */
-import { escapeHidden } from '@tritonops/spec';
+import { escapeHidden } from '@tritonops/planner';
 import type { Io } from './cli.ts';
 
 const LINE_COMMAND = /^([ \t]*)::/gm;

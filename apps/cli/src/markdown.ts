@@ -11,7 +11,7 @@
  *   code spans are read.
  */
 import type { Transition } from '@tritonops/charts';
-import type { SummaryItem } from '@tritonops/spec';
+import type { SummaryItem } from '@tritonops/planner';
 
 function longestRun(text: string, char: string): number {
   let longest = 0;

@@ -15,7 +15,7 @@
  */
 import { accessSync, constants, linkSync, lstatSync, statSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { FsProblem, RepositoryFs } from '@tritonops/spec';
+import { FsProblem, RepositoryFs } from '@tritonops/planner';
 
 export const OUTPUT_DIR = 'flux';
 export const RENDERED_HEADER = '# Rendered by tritonops.';

@@ -6,7 +6,7 @@
  * it — is refused outright: drain it first (`tritonops canary weight <model> 0`), then remove it.
  * Promotion removes the canary too, but its release lives on in the stable Deployment.
  */
-import { isProduction } from '@tritonops/spec';
+import { isProduction } from '@tritonops/planner';
 import { isRendered, parseObjects } from './output-tree.ts';
 
 export const REMOVAL_SHARE_LIMIT = 0.2;

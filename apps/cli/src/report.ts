@@ -1,5 +1,5 @@
 /** Printing diagnostics: all of them, sorted, each with its source line, then a one-line tally. */
-import { formatDiagnostic, needsReveal, type CharacterNamer, type Diagnostic, type SourceFile } from '@tritonops/spec';
+import { formatDiagnostic, needsReveal, type CharacterNamer, type Diagnostic, type SourceFile } from '@tritonops/planner';
 import type { Io } from './cli.ts';
 
 /**

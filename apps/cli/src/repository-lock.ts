@@ -9,7 +9,7 @@
  * TRITONOPS_LOCK_WAIT_SECONDS (10 minutes by default) with its own exit code.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { FsProblem, RepositoryFs, isOsError } from '@tritonops/spec';
+import { FsProblem, RepositoryFs, isOsError } from '@tritonops/planner';
 import type { Io } from './cli.ts';
 import { interruption } from './interruption.ts';
 

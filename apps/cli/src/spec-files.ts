@@ -1,5 +1,5 @@
 /** Spec files as the editing commands (canary, promote, new) find, read and write them: inside the repository only. */
-import { ENVIRONMENTS_DIR, FsProblem, MAX_FILE_BYTES, MODELS_DIR, type RepositoryFs } from '@tritonops/spec';
+import { ENVIRONMENTS_DIR, FsProblem, MAX_FILE_BYTES, MODELS_DIR, type RepositoryFs } from '@tritonops/planner';
 
 /**
  * `environments/<env>/models/<model>.yaml` (or `.yml`); undefined when there is none. A link, a

@@ -1,5 +1,5 @@
 /** The specs of the working tree as every command reads them: confined to the repository, with Git history for the promotion gate. */
-import { loadWorkspace, type LoadOptions, type WorkspaceResult } from '@tritonops/spec';
+import { loadWorkspace, type LoadOptions, type WorkspaceResult } from '@tritonops/planner';
 import type { Io } from './cli.ts';
 import { fileHistory } from './git.ts';
 

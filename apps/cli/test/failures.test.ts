@@ -1,6 +1,6 @@
 /** What the CLI says when the repository or the machine refuses: the path, the cause, and whether anything changed. */
 import { describe, expect, it } from 'vitest';
-import { FsProblem } from '@tritonops/spec';
+import { FsProblem } from '@tritonops/planner';
 import { reportFailure } from '../src/failures.ts';
 import { SwapFailed, TreeProblems } from '../src/output-tree.ts';
 import { LockBusy } from '../src/repository-lock.ts';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FsProblem, RepositoryFs } from '@tritonops/spec';
+import { FsProblem, RepositoryFs } from '@tritonops/planner';
 import { changedRoots, desiredTree, diffTrees, foreignFiles, ForeignJournal, readTree, recoverInterruptedSwap, RENDERED_HEADER, SwapFailed, writeTree } from '../src/output-tree.ts';
 
 const roots: string[] = [];

@@ -8,7 +8,7 @@
  */
 import type { Construct } from 'constructs';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
-import type { EnvironmentCore, ModelPlan, TrackPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan, TrackPlan } from '@tritonops/planner';
 import { environmentLabels, modelLabels } from './labels.ts';
 import { modelSeries, RATE_WINDOW, selectSeries } from './promql.ts';
 import { typedObject } from './typed-api-object.ts';

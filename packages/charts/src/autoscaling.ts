@@ -7,7 +7,7 @@
  */
 import type { Construct } from 'constructs';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
-import type { AutoscalingPlan, EnvironmentCore, ModelPlan, TrackName, TrackPlan } from '@tritonops/spec';
+import type { AutoscalingPlan, EnvironmentCore, ModelPlan, TrackName, TrackPlan } from '@tritonops/planner';
 import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { modelLabels, trackSelector } from './labels.ts';
 import { deploymentPods, incomingRequestRate, triggerQueries, type TriggerQuery } from './promql.ts';

@@ -7,7 +7,7 @@
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Dashboard, Panel, VariableModel } from '@grafana/schema';
-import type { EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentPlan } from '@tritonops/planner';
 import { environmentLabels } from './labels.ts';
 import { PROM_APP_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL, selectSeries } from './promql.ts';
 

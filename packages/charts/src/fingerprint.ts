@@ -1,6 +1,6 @@
 /**
- * A fingerprint of the code that turns specs into YAML: the sources of this package and of the
- * spec package, the versions of the libraries they render with, and Node's. Anything cached from
+ * A fingerprint of the code that turns specs into YAML: the sources of this package, of the
+ * planner and of the spec language, the versions of the libraries they render with, and Node's. Anything cached from
  * a render is valid only under the same fingerprint, so editing a renderer (or upgrading cdk8s)
  * invalidates every cached result without anyone having to remember to.
  */
@@ -15,10 +15,11 @@ const RENDERING_LIBRARIES = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml', 'aj
 /** What the fingerprint covers: source files (absolute paths, sorted) and library versions. */
 export function fingerprintInputs(): { files: string[]; libraries: Record<string, string> } {
   const chartsRoot = dirname(import.meta.dirname);
+  const plannerRoot = dirname(dirname(fileURLToPath(import.meta.resolve('@tritonops/planner'))));
   const specRoot = dirname(dirname(fileURLToPath(import.meta.resolve('@tritonops/spec'))));
-  const files = [join(chartsRoot, 'src'), join(chartsRoot, 'python'), join(specRoot, 'src')].flatMap(filesUnder);
-  // Resolved from the spec package too: ajv and typebox are its dependencies, not ours.
-  const requires = [createRequire(import.meta.url), createRequire(join(specRoot, 'package.json'))];
+  const files = [join(chartsRoot, 'src'), join(chartsRoot, 'python'), join(plannerRoot, 'src'), join(specRoot, 'src')].flatMap(filesUnder);
+  // Resolved from the planner and the spec package too: ajv and typebox are theirs, not ours.
+  const requires = [createRequire(import.meta.url), createRequire(join(plannerRoot, 'package.json')), createRequire(join(specRoot, 'package.json'))];
   const libraries = Object.fromEntries(RENDERING_LIBRARIES.map((l) => [l, libraryVersion(requires, l)]));
   return { files, libraries: { ...libraries, node: process.version } };
 }

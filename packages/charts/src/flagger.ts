@@ -12,7 +12,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/planner';
 import { flaggerScaling, scaledObjectTriggers } from './autoscaling.ts';
 import { PROMETHEUS_URL } from './flux/infrastructure.ts';
 import { GATEWAY_REF } from './gateway.ts';

@@ -6,7 +6,7 @@
 import type { Construct } from 'constructs';
 import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
 import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
-import { PLATFORM_NAMESPACES, type EnvironmentCore, type GatewayPlan } from '@tritonops/spec';
+import { PLATFORM_NAMESPACES, type EnvironmentCore, type GatewayPlan } from '@tritonops/planner';
 import { environmentLabels } from './labels.ts';
 import { typedObject } from './typed-api-object.ts';
 

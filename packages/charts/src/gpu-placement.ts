@@ -3,7 +3,7 @@
  * for the taints GPU nodes carry. CPU-only models get none of these and stay off GPU nodes.
  */
 import { k8s } from 'cdk8s-plus-28';
-import type { ModelPlan } from '@tritonops/spec';
+import type { ModelPlan } from '@tritonops/planner';
 
 export interface Placement {
   readonly nodeSelector?: Record<string, string>;

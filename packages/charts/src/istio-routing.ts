@@ -8,7 +8,7 @@
 import type { Construct } from 'constructs';
 import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
 import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
-import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/planner';
 import { modelLabels, TRACK_LABEL } from './labels.ts';
 import { GATEWAY_REF } from './gateway.ts';
 import { PORTS } from './triton-server.ts';

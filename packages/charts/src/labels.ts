@@ -2,7 +2,7 @@
  * Label conventions. Selectors use only the `tritonops.dev/*` labels, which never change for the
  * life of a Deployment (selectors are immutable); everything else is informational.
  */
-import type { EnvironmentCore, ModelPlan, TrackName } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan, TrackName } from '@tritonops/planner';
 
 export const MODEL_LABEL = 'tritonops.dev/model';
 export const TRACK_LABEL = 'tritonops.dev/track';

@@ -5,7 +5,7 @@
  * graph always gives the same bytes; the tests parse it back with protobuf's own text-format reader
  * against Triton's model_config.proto.
  */
-import { own, type GraphStep, type PipelinePlan, type TensorRef, type TypedTensor } from '@tritonops/spec';
+import { own, type GraphStep, type PipelinePlan, type TensorRef, type TypedTensor } from '@tritonops/planner';
 
 /** Triton's config spells KServe v2 datatypes with a TYPE_ prefix, and BYTES as STRING. */
 export function configDataType(datatype: string): string {

@@ -1,7 +1,7 @@
 /** The namespace an environment's models run in: sidecar injection and Pod Security "restricted". */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentCore } from '@tritonops/spec';
+import type { EnvironmentCore } from '@tritonops/planner';
 import { environmentLabels, FLUX_PRUNE_DISABLED } from './labels.ts';
 
 export class InferenceNamespace extends Construct {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentCore, PipelinePlan } from '@tritonops/spec';
+import type { EnvironmentCore, PipelinePlan } from '@tritonops/planner';
 import { modelLabels } from './labels.ts';
 import { ensembleConfig, remoteStepConfig, remoteStepModel } from './model-config.ts';
 import { TritonServer, type GeneratedRepository } from './triton-server.ts';

@@ -5,7 +5,7 @@
  */
 import type { Construct } from 'constructs';
 import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
-import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/planner';
 import { APP_NAME_LABEL, MODEL_LABEL, modelLabels, modelSelector, TRACK_LABEL } from './labels.ts';
 import { typedObject } from './typed-api-object.ts';
 

@@ -9,7 +9,7 @@
  * names: Kubernetes truncates long pod names, which would make such a pattern match nothing.
  * Triton's `*_duration_us` metrics are cumulative counters: always through `rate()`.
  */
-import type { TriggersPlan } from '@tritonops/spec';
+import type { TriggersPlan } from '@tritonops/planner';
 
 /** Prometheus' spelling of the PodMonitor target labels. */
 export const PROM_MODEL_LABEL = 'tritonops_dev_model';

@@ -8,7 +8,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { compareStrings, environmentCore, type EnvironmentCore, type EnvironmentPlan, type ModelPlan, type PipelinePlan } from '@tritonops/spec';
+import { compareStrings, environmentCore, type EnvironmentCore, type EnvironmentPlan, type ModelPlan, type PipelinePlan } from '@tritonops/planner';
 import { addPipelineServer } from './pipeline-server.ts';
 import {
   addClusterKustomization,

@@ -3,7 +3,7 @@
  * reference (never from Git), the region from the environment.
  */
 import type { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentCore } from '@tritonops/spec';
+import type { EnvironmentCore } from '@tritonops/planner';
 
 /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the Secret, AWS_DEFAULT_REGION from the spec. */
 export function s3CredentialEnv(env: EnvironmentCore): k8s.EnvVar[] {

@@ -12,7 +12,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { IAuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import type { IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import type { IRequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
-import type { EnvironmentCore, JwtPlan, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, JwtPlan, ModelPlan } from '@tritonops/planner';
 import { INFRA_NAMESPACES } from './flux/infrastructure.ts';
 import { GATEWAY_NAMESPACE } from './gateway.ts';
 import { environmentLabels, modelLabels, modelSelector } from './labels.ts';

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentCore, ModelCachePlan, SfsPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelCachePlan, SfsPlan } from '@tritonops/planner';
 import { environmentLabels, FLUX_PRUNE_DISABLED } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT } from './pod-security.ts';
 import { s3CredentialEnv } from './s3-source.ts';

@@ -6,7 +6,7 @@
  */
 import type { Construct } from 'constructs';
 import type { ITelemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
-import type { EnvironmentCore, TracingPlan } from '@tritonops/spec';
+import type { EnvironmentCore, TracingPlan } from '@tritonops/planner';
 import { environmentLabels } from './labels.ts';
 import { typedObject } from './typed-api-object.ts';
 

@@ -12,7 +12,7 @@
  * has the table (it names the rows proven elsewhere: callers, streaming, Prometheus' storage). The rules read the plans (for the words of the spec) and the rendered objects
  * (for what the API server will see), so they hold whatever spec field caused the change.
  */
-import { compareStrings, parseQuantity, retentionSizeFits, retentionSizeFor, type EnvironmentPlan, type ModelPlan, type TrackPlan } from '@tritonops/spec';
+import { compareStrings, parseQuantity, retentionSizeFits, retentionSizeFor, type EnvironmentPlan, type ModelPlan, type TrackPlan } from '@tritonops/planner';
 import { INFRA_NAMESPACES, PROMETHEUS_CLAIM } from './flux/infrastructure.ts';
 import { FLUX_APPLY_IF_NOT_PRESENT } from './labels.ts';
 import { callersPolicyName } from './security.ts';

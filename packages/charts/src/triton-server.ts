@@ -7,7 +7,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { kubernetesExpansion, type EnvironmentCore, type ModelPlan, type ReleasePlan, type TrackPlan } from '@tritonops/spec';
+import { kubernetesExpansion, type EnvironmentCore, type ModelPlan, type ReleasePlan, type TrackPlan } from '@tritonops/planner';
 import { gpuPlacement } from './gpu-placement.ts';
 import { deploymentSelector, FLUX_APPLY_IF_NOT_PRESENT, modelLabels, modelSelector, trackSelector } from './labels.ts';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './pod-security.ts';

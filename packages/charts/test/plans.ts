@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadWorkspace, type EnvironmentPlan } from '@tritonops/spec';
+import { loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
 
 export const ENVIRONMENT = `apiVersion: tritonops.dev/v1alpha1
 kind: Environment

@@ -4,7 +4,7 @@
  * Rendering stays a separate, reviewable step (`tritonops synth`).
  */
 import { join, relative, sep } from 'node:path';
-import { didYouMean, promoteCanary, RepositoryFs, setCanaryWeight, type EditResult } from '@tritonops/spec';
+import { didYouMean, promoteCanary, RepositoryFs, setCanaryWeight, type EditResult } from '@tritonops/planner';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { modelFile, modelNames, readSpecText } from '../spec-files.ts';
 import { EXIT, type Io } from '../cli.ts';

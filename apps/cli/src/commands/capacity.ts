@@ -1,5 +1,5 @@
 /** `tritonops capacity`: GPU demand at minimum and maximum scale against each pool's capacity. */
-import { formatCapacityMarkdown, formatCapacityTable, planCapacity } from '@tritonops/spec';
+import { formatCapacityMarkdown, formatCapacityTable, planCapacity } from '@tritonops/planner';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';

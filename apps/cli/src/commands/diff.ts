@@ -6,7 +6,7 @@
  */
 import { structuredPatch } from 'diff';
 import { classifyTransitions, renderEnvironment, toYaml, type RenderedFile, type Transition, type TransitionOptions } from '@tritonops/charts';
-import { changedPipelines, compareStrings, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/spec';
+import { changedPipelines, compareStrings, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/planner';
 import { EXIT, type Io } from '../cli.ts';
 import { unrenderedChanges, type UnrenderedChange } from '../git.ts';
 import { loadBasePlans } from '../base-plans.ts';

@@ -1,5 +1,5 @@
 /** `tritonops graph`: a pipeline drawn as a Mermaid flowchart or Graphviz DOT. */
-import { didYouMean, pipelineDot, pipelineMermaid } from '@tritonops/spec';
+import { didYouMean, pipelineDot, pipelineMermaid } from '@tritonops/planner';
 import { EXIT, type Io } from '../cli.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';

@@ -3,7 +3,8 @@
  * first PR of a new model starts from something that renders.
  */
 import { join, relative, sep } from 'node:path';
-import { DNS_LABEL_PATTERN, didYouMean, MODEL_NAME_MAX, own, RepositoryFs, type EnvironmentPlan, type SignatureSpec } from '@tritonops/spec';
+import { didYouMean, own, RepositoryFs, type EnvironmentPlan } from '@tritonops/planner';
+import { DNS_LABEL_PATTERN, MODEL_NAME_MAX, type SignatureSpec } from '@tritonops/spec';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { EXIT, type Io } from '../cli.ts';
 import { loadRepository } from '../workspace.ts';

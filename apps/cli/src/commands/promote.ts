@@ -7,7 +7,7 @@
  * and body are printed.
  */
 import { join, relative } from 'node:path';
-import { copyRelease, didYouMean, listEnvironments, PROMOTED_FIELDS, RepositoryFs, summarizeChange } from '@tritonops/spec';
+import { copyRelease, didYouMean, listEnvironments, PROMOTED_FIELDS, RepositoryFs, summarizeChange } from '@tritonops/planner';
 import { code, summaryTable } from '../markdown.ts';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { modelFile, readSpecText } from '../spec-files.ts';

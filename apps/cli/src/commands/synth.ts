@@ -4,7 +4,7 @@
  * written unless every environment rendered.
  */
 import { environmentRoots } from '@tritonops/charts';
-import { listEnvironments, RepositoryFs } from '@tritonops/spec';
+import { listEnvironments, RepositoryFs } from '@tritonops/planner';
 import { EXIT, type CommonOptions, type Io } from '../cli.ts';
 import { changedRoots, desiredTree, diffTrees, foreignFiles, ForeignFiles, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';

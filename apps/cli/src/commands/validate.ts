@@ -5,7 +5,7 @@
  */
 import { join, relative, sep } from 'node:path';
 import { classifyTransitions, renderEnvironment, type Transition } from '@tritonops/charts';
-import { compareStrings, type Diagnostic, type EnvironmentPlan, type SourceFile } from '@tritonops/spec';
+import { compareStrings, type Diagnostic, type EnvironmentPlan, type SourceFile } from '@tritonops/planner';
 import { loadBasePlans } from '../base-plans.ts';
 import { WorkspaceCache } from '../cache.ts';
 import { refuseCommittedState } from '../committed-state.ts';

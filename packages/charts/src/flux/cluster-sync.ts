@@ -3,11 +3,11 @@
  * Kustomizations that apply the platform's infrastructure first, then the environment's own
  * objects, then each model and pipeline server by a Kustomization of its own.
  */
-import { PLATFORM_NAMESPACES } from '@tritonops/spec';
+import { PLATFORM_NAMESPACES } from '@tritonops/planner';
 import type { Construct } from 'constructs';
 import type { IGitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository';
 import type { IKustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization';
-import type { EnvironmentCore, ModelPlan } from '@tritonops/spec';
+import type { EnvironmentCore, ModelPlan } from '@tritonops/planner';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 

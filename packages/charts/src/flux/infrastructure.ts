@@ -9,13 +9,13 @@ import { stringify } from 'yaml';
 import { k8s } from 'cdk8s-plus-28';
 import type { IHelmRelease } from '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2/HelmRelease';
 import type { IHelmRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/HelmRepository';
-import type { EnvironmentCore, EnvironmentPlan } from '@tritonops/spec';
+import type { EnvironmentCore, EnvironmentPlan } from '@tritonops/planner';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 import { tracingExtensionProvider } from '../tracing.ts';
 import { CHART_VERSIONS, HELM_REPOSITORIES, type HelmRepositoryName } from './chart-versions.ts';
 import { FLUX_NAMESPACE } from './cluster-sync.ts';
-import { PLATFORM_NAMESPACES } from '@tritonops/spec';
+import { PLATFORM_NAMESPACES } from '@tritonops/planner';
 
 export const INFRA_NAMESPACES = {
   istio: PLATFORM_NAMESPACES.istio,

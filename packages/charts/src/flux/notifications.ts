@@ -6,7 +6,7 @@
 import type { Construct } from 'constructs';
 import type { IAlert } from '@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3/Alert';
 import type { IProvider } from '@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3/Provider';
-import type { EnvironmentCore } from '@tritonops/spec';
+import type { EnvironmentCore } from '@tritonops/planner';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 import { FLUX_NAMESPACE } from './cluster-sync.ts';

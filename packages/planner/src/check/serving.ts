@@ -11,9 +11,9 @@
  *   unary HTTP requests, so it answers once. A pipeline whose steps are all local may stream (a
  *   decoupled local model in its ensemble), so this is a warning, not an error.
  */
-import type { Diagnostic } from './diagnostics.ts';
-import { parseQuantity } from './quantity.ts';
-import type { DataPath, SourceFile } from './source-file.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import { parseQuantity } from '../values/quantity.ts';
+import type { DataPath, SourceFile } from '../load/source-file.ts';
 
 /** The least local disk a size may give: a model repository is gigabytes. */
 const MIN_EPHEMERAL_STORAGE = 2 ** 30;

@@ -3,7 +3,7 @@
  * data (`spec.resources.memory`) can be traced back to `file:line:col`.
  */
 import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
-import type { Diagnostic, Position } from './diagnostics.ts';
+import type { Diagnostic, Position } from '../diagnostics.ts';
 import { firstHidden } from './reveal.ts';
 
 /** A spec is a page of YAML; anything this large is a mistake or an attack, and is not read. */

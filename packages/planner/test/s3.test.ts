@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsCliUri, parseEndpoint, parseS3Uri, tritonUri } from '../src/s3.ts';
+import { awsCliUri, parseEndpoint, parseS3Uri, tritonUri } from '../src/values/s3.ts';
 
 describe('S3 locations Triton can load', () => {
   it('reads s3://bucket/path and resolves it against a custom endpoint, keeping the port', () => {

@@ -3,14 +3,14 @@
  * that model's signature, every input fed by a tensor of the right datatype and shape, the graph
  * acyclic and ordered. Problems come back as positioned diagnostics; a graph only when there are none.
  */
-import { own } from './records.ts';
-import { compareStrings, type Diagnostic } from './diagnostics.ts';
-import type { Loaded, LoadedEnvironment } from './load.ts';
-import type { Model } from './schema/model.ts';
-import type { Pipeline } from './schema/pipeline.ts';
-import type { Datatype, SignatureSpec, TensorSpec } from './schema/tensor.ts';
-import type { DataPath } from './source-file.ts';
-import { didYouMean } from './validate-shape.ts';
+import { own } from '../values/records.ts';
+import { compareStrings, type Diagnostic } from '../diagnostics.ts';
+import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
+import type { Model } from '@tritonops/spec';
+import type { Pipeline } from '@tritonops/spec';
+import type { Datatype, SignatureSpec, TensorSpec } from '@tritonops/spec';
+import type { DataPath } from '../load/source-file.ts';
+import { didYouMean } from '../load/validate-shape.ts';
 
 /** Source name of the pipeline's own inputs in `inputs:` wiring (`input.AUDIO`). */
 export const PIPELINE_INPUT = 'input';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { promoteCanary, setCanaryWeight } from '../src/spec-edit.ts';
+import { promoteCanary, setCanaryWeight } from '../src/edit/spec-edit.ts';
 
 const SPEC = `kind: Model
 spec:

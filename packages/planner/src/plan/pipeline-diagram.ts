@@ -3,7 +3,7 @@
  * Graphviz DOT. Steps are nodes annotated with the model and the GPU pool they run on; edges carry
  * the tensors.
  */
-import type { EnvironmentPlan, PipelinePlan } from './plan.ts';
+import type { EnvironmentPlan, PipelinePlan } from './environment.ts';
 import type { TypedTensor } from './pipeline-graph.ts';
 
 interface Diagram {

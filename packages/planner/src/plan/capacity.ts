@@ -21,11 +21,11 @@
  *   rolling Deployment: an environment-wide change rolls every Deployment at once, and at peak
  *   load those that find no room wait for the others (and may pass their progress deadline).
  */
-import { compareStrings, type Diagnostic } from './diagnostics.ts';
-import { parseQuantity } from './quantity.ts';
-import type { EnvironmentPlan } from './plan.ts';
-import { formatBytes } from './semantic.ts';
-import type { SourceFile } from './source-file.ts';
+import { compareStrings, type Diagnostic } from '../diagnostics.ts';
+import { parseQuantity } from '../values/quantity.ts';
+import type { EnvironmentPlan } from './environment.ts';
+import { formatBytes } from '../check/environment.ts';
+import type { SourceFile } from '../load/source-file.ts';
 
 export interface TrackDemand {
   readonly model: string;

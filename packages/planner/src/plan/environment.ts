@@ -2,18 +2,18 @@
  * The plan: a validated environment and its models with every default applied and every
  * reference resolved, so that the charts render without making decisions of their own.
  */
-import { own } from './records.ts';
+import { own } from '../values/records.ts';
 import { createHash } from 'node:crypto';
-import { compareStrings } from './diagnostics.ts';
-import type { Loaded, LoadedEnvironment } from './load.ts';
+import { compareStrings } from '../diagnostics.ts';
+import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
 import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
-import { NOT_A_SECRET } from './credentials.ts';
-import { PROMOTION_OVERRIDE } from './promotion-gate.ts';
-import type { Pipeline } from './schema/pipeline.ts';
-import type { EnvironmentSpec, MonitoringSpec } from './schema/environment.ts';
-import { S3_DOWNLOAD_EPHEMERAL_STORAGE, type AutoscalingSpec, type ModelSpec } from './schema/model.ts';
-import { parseQuantity, quantityString } from './quantity.ts';
-import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from './s3.ts';
+import { NOT_A_SECRET } from '../load/credentials.ts';
+import { PROMOTION_OVERRIDE } from '../check/promotion-gate.ts';
+import type { Pipeline } from '@tritonops/spec';
+import type { EnvironmentSpec, MonitoringSpec } from '@tritonops/spec';
+import { S3_DOWNLOAD_EPHEMERAL_STORAGE, type AutoscalingSpec, type ModelSpec } from '@tritonops/spec';
+import { parseQuantity, quantityString } from '../values/quantity.ts';
+import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from '../values/s3.ts';
 
 export interface Toleration {
   readonly key: string;

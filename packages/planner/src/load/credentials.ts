@@ -17,7 +17,7 @@
  * `tritonops diff` shows to reviewers.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
-import type { Diagnostic } from './diagnostics.ts';
+import type { Diagnostic } from '../diagnostics.ts';
 import type { DataPath, SourceFile } from './source-file.ts';
 
 export const NOT_A_SECRET = 'tritonops.dev/not-a-secret';

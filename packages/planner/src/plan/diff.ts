@@ -4,8 +4,8 @@
  * plans (before and after), independent of how the YAML happens to change.
  */
 import { planCapacity } from './capacity.ts';
-import { compareStrings } from './diagnostics.ts';
-import type { EnvironmentPlan, ModelPlan, PipelinePlan, TrackPlan } from './plan.ts';
+import { compareStrings } from '../diagnostics.ts';
+import type { EnvironmentPlan, ModelPlan, PipelinePlan, TrackPlan } from './environment.ts';
 
 export interface SummaryItem {
   /** What changed: `whisper: release`, `pool a100: GPU demand`, … */

@@ -10,16 +10,16 @@
  * - make objects the cluster rejects or misreads: names, hosts and label values past their
  *   limits once tritonops has derived them, sampling rates that do not survive arithmetic.
  */
-import { own } from './records.ts';
-import type { Diagnostic } from './diagnostics.ts';
-import type { Loaded, LoadedEnvironment } from './load.ts';
-import type { DataPath, SourceFile } from './source-file.ts';
-import type { Environment, GpuPool } from './schema/environment.ts';
-import type { Model } from './schema/model.ts';
-import type { Pipeline } from './schema/pipeline.ts';
+import { own } from '../values/records.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
+import type { DataPath, SourceFile } from '../load/source-file.ts';
+import type { Environment, GpuPool } from '@tritonops/spec';
+import type { Model } from '@tritonops/spec';
+import type { Pipeline } from '@tritonops/spec';
 import { reservedNamespace } from './platform-namespaces.ts';
 import { MANAGED_FLAGS, parseTritonArgs } from './triton-flags.ts';
-import { didYouMean } from './validate-shape.ts';
+import { didYouMean } from '../load/validate-shape.ts';
 
 /** Environment variables tritonops sets itself. */
 export const MANAGED_ENV: Readonly<Record<string, string>> = {

@@ -1,10 +1,10 @@
 /** Checks of an environment's pipelines: names, local repository, the graph, scaling and auth. */
-import type { Diagnostic } from './diagnostics.ts';
-import type { LoadedEnvironment } from './load.ts';
-import { resolvePipeline } from './pipeline-graph.ts';
-import { parseS3Uri } from './s3.ts';
-import { checkAuth, checkAutoscaling, checkHandover } from './semantic.ts';
-import { checkServingOptions } from './serving-checks.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { LoadedEnvironment } from '../load/read-specs.ts';
+import { resolvePipeline } from '../plan/pipeline-graph.ts';
+import { parseS3Uri } from '../values/s3.ts';
+import { checkAuth, checkAutoscaling, checkHandover } from './environment.ts';
+import { checkServingOptions } from './serving.ts';
 
 export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
   const out: Diagnostic[] = [];

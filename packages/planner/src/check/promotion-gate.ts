@@ -6,9 +6,9 @@
  * A model may override the gate with the annotation `tritonops.dev/promotion-override: "<reason>"`.
  */
 import { parse } from 'yaml';
-import type { Diagnostic } from './diagnostics.ts';
-import type { LoadedEnvironment, SpecSource } from './load.ts';
-import { MAX_FILE_BYTES } from './source-file.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { LoadedEnvironment, SpecSource } from '../load/read-specs.ts';
+import { MAX_FILE_BYTES } from '../load/source-file.ts';
 
 export const PROMOTION_OVERRIDE = 'tritonops.dev/promotion-override';
 

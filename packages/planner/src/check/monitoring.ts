@@ -8,10 +8,10 @@
  * for compactions a warning.
  */
 import { parse } from 'yaml';
-import type { Diagnostic } from './diagnostics.ts';
-import { ENVIRONMENT_FILE, ENVIRONMENTS_DIR, type LoadedEnvironment, type SpecSource } from './load.ts';
-import { parseQuantity } from './quantity.ts';
-import { MAX_FILE_BYTES } from './source-file.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import { ENVIRONMENT_FILE, ENVIRONMENTS_DIR, type LoadedEnvironment, type SpecSource } from '../load/read-specs.ts';
+import { parseQuantity } from '../values/quantity.ts';
+import { MAX_FILE_BYTES } from '../load/source-file.ts';
 
 /**
  * `promotedFrom` of every environment of the repository, by name: from the specs this run loaded,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MANAGED_FLAGS, parseTritonArgs, TRITON_OPTIONS } from '../src/triton-flags.ts';
+import { MANAGED_FLAGS, parseTritonArgs, TRITON_OPTIONS } from '../src/check/triton-flags.ts';
 
 const picked = (args: string[]) => parseTritonArgs(args).map((p) => (p.ok ? `${p.option}=${p.value ?? ''}` : `! ${p.problem}`));
 

@@ -1,16 +1,16 @@
 /** The whole front half of the pipeline: load → shape → cross-file checks → plans → capacity. */
-import { capacityDiagnostics, planCapacity } from './capacity.ts';
-import { checkCallers } from './caller-checks.ts';
+import { capacityDiagnostics, planCapacity } from './plan/capacity.ts';
+import { checkCallers } from './check/callers.ts';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.ts';
-import { listEnvironments, loadSpecs, type LoadOptions } from './load.ts';
-import { planEnvironment, type EnvironmentPlan } from './plan.ts';
-import { checkPrometheusStorage, promotionSources } from './monitoring-checks.ts';
-import { checkPipelines } from './pipeline-checks.ts';
-import { checkPromotionGate } from './promotion-gate.ts';
-import { RepositoryFs } from './repository-fs.ts';
-import { checkPromotionChains, checkSafety } from './safety-checks.ts';
-import { checkEnvironment } from './semantic.ts';
-import type { SourceFile } from './source-file.ts';
+import { listEnvironments, loadSpecs, type LoadOptions } from './load/read-specs.ts';
+import { planEnvironment, type EnvironmentPlan } from './plan/environment.ts';
+import { checkPrometheusStorage, promotionSources } from './check/monitoring.ts';
+import { checkPipelines } from './check/pipelines.ts';
+import { checkPromotionGate } from './check/promotion-gate.ts';
+import { RepositoryFs } from './load/repository-fs.ts';
+import { checkPromotionChains, checkSafety } from './check/safety.ts';
+import { checkEnvironment } from './check/environment.ts';
+import type { SourceFile } from './load/source-file.ts';
 
 export interface WorkspaceResult {
   /** One plan per environment, sorted by name; empty when there are errors. */

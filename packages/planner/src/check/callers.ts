@@ -12,12 +12,12 @@
  *   ingress gateway, and from the environment's own pipeline servers): a caller from another
  *   namespace would get 503 until someone else wakes it.
  */
-import type { Diagnostic } from './diagnostics.ts';
-import type { Loaded, LoadedEnvironment } from './load.ts';
-import { isProduction } from './plan.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
+import { isProduction } from '../plan/environment.ts';
 import { PLATFORM_NAMESPACES, platformOwner } from './platform-namespaces.ts';
-import type { AuthSpec, AutoscalingSpec, CallersSpec } from './schema/model.ts';
-import type { SourceFile } from './source-file.ts';
+import type { AuthSpec, AutoscalingSpec, CallersSpec } from '@tritonops/spec';
+import type { SourceFile } from '../load/source-file.ts';
 
 interface Served {
   readonly metadata: { readonly name: string };

@@ -4,7 +4,7 @@
  * one run, sorted by file and position.
  */
 
-import { reveal, type CharacterNamer } from './reveal.ts';
+import { reveal, type CharacterNamer } from './load/reveal.ts';
 
 export type Severity = 'error' | 'warning';
 

@@ -8,9 +8,9 @@
  *   the GPU operator's default), so the other tenants' DCGM triggers read nothing (an error).
  * Request-based triggers (queue time, inference rate, pending requests) are the model's own.
  */
-import type { Diagnostic } from './diagnostics.ts';
-import type { SourceFile } from './source-file.ts';
-import type { AutoscalingSpec } from './schema/model.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { SourceFile } from '../load/source-file.ts';
+import type { AutoscalingSpec } from '@tritonops/spec';
 
 export interface PoolKind {
   readonly name: string;

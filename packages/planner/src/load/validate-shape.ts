@@ -4,8 +4,8 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
-import type { Diagnostic } from './diagnostics.ts';
-import { DNS_LABEL_PATTERN, QUANTITY_PATTERN } from './schema/common.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import { DNS_LABEL_PATTERN, QUANTITY_PATTERN } from '@tritonops/spec';
 import type { DataPath, SourceFile } from './source-file.ts';
 
 type Schema = Record<string, unknown>;

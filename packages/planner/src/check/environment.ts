@@ -2,18 +2,18 @@
  * Checks across files that a schema cannot express: references between an environment and its
  * models, GPU fit, S3 locations Triton can load, memory arithmetic, flags tritonops owns.
  */
-import { own } from './records.ts';
-import type { Diagnostic } from './diagnostics.ts';
-import type { Loaded, LoadedEnvironment } from './load.ts';
-import { parseQuantity } from './quantity.ts';
-import { isProduction, TIME_SLICED_RESOURCE } from './plan.ts';
-import { parseEndpoint, parseS3Uri, sameEndpoint, formatEndpoint, type S3Endpoint } from './s3.ts';
-import type { DataPath, SourceFile } from './source-file.ts';
-import type { AuthSpec, AutoscalingSpec } from './schema/model.ts';
-import type { Environment } from './schema/environment.ts';
-import { didYouMean } from './validate-shape.ts';
-import { checkGpuTriggers } from './gpu-trigger-checks.ts';
-import { checkServingOptions } from './serving-checks.ts';
+import { own } from '../values/records.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
+import { parseQuantity } from '../values/quantity.ts';
+import { isProduction, TIME_SLICED_RESOURCE } from '../plan/environment.ts';
+import { parseEndpoint, parseS3Uri, sameEndpoint, formatEndpoint, type S3Endpoint } from '../values/s3.ts';
+import type { DataPath, SourceFile } from '../load/source-file.ts';
+import type { AuthSpec, AutoscalingSpec } from '@tritonops/spec';
+import type { Environment } from '@tritonops/spec';
+import { didYouMean } from '../load/validate-shape.ts';
+import { checkGpuTriggers } from './gpu-triggers.ts';
+import { checkServingOptions } from './serving.ts';
 
 /**
  * How KEDA treats each trigger. AverageValue: the query sums over replicas and the threshold is

@@ -4,13 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
-import { compareStrings, type Diagnostic } from './diagnostics.ts';
+import { compareStrings, type Diagnostic } from '../diagnostics.ts';
 import { findInlineCredentials } from './credentials.ts';
-import { EnvironmentSchema, EnvironmentSpec, type Environment, type GpuPool } from './schema/environment.ts';
-import { ModelSchema, type Model } from './schema/model.ts';
-import { PipelineSchema, type Pipeline } from './schema/pipeline.ts';
+import { EnvironmentSchema, EnvironmentSpec, type Environment, type GpuPool } from '@tritonops/spec';
+import { ModelSchema, type Model } from '@tritonops/spec';
+import { PipelineSchema, type Pipeline } from '@tritonops/spec';
 import { FsProblem, osErrorText, RepositoryFs, type EntryKind, type FolderEntry } from './repository-fs.ts';
-import { DNS_LABEL_PATTERN } from './schema/common.ts';
+import { DNS_LABEL_PATTERN } from '@tritonops/spec';
 import { MAX_FILE_BYTES, SourceFile, type CheckedContent } from './source-file.ts';
 import { isValid, validateShape } from './validate-shape.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findInlineCredentials } from '../src/credentials.ts';
-import { SourceFile } from '../src/source-file.ts';
+import { findInlineCredentials } from '../src/load/credentials.ts';
+import { SourceFile } from '../src/load/source-file.ts';
 
 const scan = (yaml: string) => findInlineCredentials(SourceFile.parse('spec.yaml', Buffer.from(yaml)));
 
