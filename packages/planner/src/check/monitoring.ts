@@ -8,7 +8,7 @@
  * for compactions a warning.
  */
 import { parse } from 'yaml';
-import type { Diagnostic } from '../diagnostics.ts';
+import { reporter, type Diagnostic } from '../diagnostics.ts';
 import { ENVIRONMENT_FILE, ENVIRONMENTS_DIR, type LoadedEnvironment, type SpecSource } from '../load/read-specs.ts';
 import { parseQuantity } from '../values/quantity.ts';
 import { MAX_FILE_BYTES } from '../load/source-file.ts';
@@ -89,9 +89,10 @@ export function checkPrometheusStorage(env: LoadedEnvironment, promotedFrom: Rea
   const spec = value.spec;
   const prometheus = spec.monitoring.prometheus;
   const out: Diagnostic[] = [];
-  const locate = (path: (string | number)[]) => ({ file: file.path, ...file.locate(['spec', 'monitoring', 'prometheus', ...path]) });
-  const error = (path: (string | number)[], code: string, message: string, hint: string) => out.push({ severity: 'error', code, ...locate(path), message, hint });
-  const warn = (path: (string | number)[], code: string, message: string, hint: string) => out.push({ severity: 'warning', code, ...locate(path), message, hint });
+  // Every problem here is under spec.monitoring.prometheus.
+  const report = reporter(file, out);
+  const error = (path: (string | number)[], code: string, message: string, hint: string) => report.error(['spec', 'monitoring', 'prometheus', ...path], code, message, hint);
+  const warn = (path: (string | number)[], code: string, message: string, hint: string) => report.warn(['spec', 'monitoring', 'prometheus', ...path], code, message, hint);
 
   const hours = retentionHours(prometheus.retention);
   if (hours !== undefined && hours > retentionHours(MAX_RETENTION)!) {

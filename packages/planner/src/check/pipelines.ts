@@ -1,9 +1,10 @@
 /** Checks of an environment's pipelines: names, local repository, the graph, scaling and auth. */
-import type { Diagnostic } from '../diagnostics.ts';
+import { reporter, type Diagnostic } from '../diagnostics.ts';
 import type { LoadedEnvironment } from '../load/read-specs.ts';
 import { resolvePipeline } from '../plan/pipeline-graph.ts';
 import { parseS3Uri } from '../values/s3.ts';
-import { checkAuth, checkAutoscaling, checkHandover } from './environment.ts';
+import { checkAuth } from './auth.ts';
+import { checkAutoscaling, checkHandover } from './autoscaling.ts';
 import { checkServingOptions } from './serving.ts';
 
 export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
@@ -14,8 +15,7 @@ export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
     const { file, value: pipeline } = loaded;
     const name = pipeline.metadata.name;
     const spec = pipeline.spec;
-    const error = (path: (string | number)[], code: string, message: string, hint?: string) =>
-      out.push({ severity: 'error', code, file: file.path, ...file.locate(path), message, ...(hint ? { hint } : {}) });
+    const { error } = reporter(file, out);
 
     const fileName = file.path.split('/').pop() ?? '';
     if (fileName !== `${name}.yaml` && fileName !== `${name}.yml`) {

@@ -11,7 +11,7 @@
  *   limits once tritonops has derived them, sampling rates that do not survive arithmetic.
  */
 import { own } from '../values/records.ts';
-import type { Diagnostic } from '../diagnostics.ts';
+import { reporter, type Diagnostic } from '../diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
 import type { DataPath, SourceFile } from '../load/source-file.ts';
 import type { Environment, GpuPool } from '@tritonops/spec';
@@ -168,8 +168,7 @@ function problem(file: SourceFile, path: DataPath, at: 'key' | 'value' = 'value'
 }
 
 function collector(file: SourceFile, out: Diagnostic[]) {
-  return (path: DataPath, code: string, message: string, hint: string, at: 'key' | 'value' = 'value') =>
-    out.push({ severity: 'error', code, ...problem(file, path, at), message, hint });
+  return reporter(file, out).error;
 }
 
 function checkEnvironmentFile({ file, value }: Loaded<Environment>): Diagnostic[] {

@@ -24,7 +24,7 @@
 import { compareStrings, type Diagnostic } from '../diagnostics.ts';
 import { parseQuantity } from '../values/quantity.ts';
 import type { EnvironmentPlan } from './environment.ts';
-import { formatBytes } from '../check/environment.ts';
+import { formatBytes } from '../values/quantity.ts';
 import type { SourceFile } from '../load/source-file.ts';
 
 export interface TrackDemand {

@@ -4,7 +4,7 @@
  * acyclic and ordered. Problems come back as positioned diagnostics; a graph only when there are none.
  */
 import { own } from '../values/records.ts';
-import { compareStrings, type Diagnostic } from '../diagnostics.ts';
+import { compareStrings, reporter, type Diagnostic } from '../diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
 import type { Model } from '@tritonops/spec';
 import type { Pipeline } from '@tritonops/spec';
@@ -59,8 +59,7 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
   const { file, value: pipeline } = loaded;
   const spec = pipeline.spec;
   const diagnostics: Diagnostic[] = [];
-  const error = (path: DataPath, code: string, message: string, hint?: string, at: 'key' | 'value' = 'value') =>
-    diagnostics.push({ severity: 'error', code, file: file.path, ...file.locate(path, at), message, ...(hint ? { hint } : {}) });
+  const { error } = reporter(file, diagnostics);
   const models = new Map(env.models.map((m) => [m.value.metadata.name, m] as const));
 
   // Names: steps unique, `input` reserved; pipeline inputs and outputs unique.
