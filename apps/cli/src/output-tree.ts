@@ -15,10 +15,12 @@
  */
 import { accessSync, constants, linkSync, lstatSync, statSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { RENDERED_HEADER } from '@tritonops/charts';
 import { FsProblem, RepositoryFs } from '@tritonops/planner';
 
 export const OUTPUT_DIR = 'flux';
-export const RENDERED_HEADER = '# Rendered by tritonops.';
+/** Re-exported for the tests and tools that plant or recognise rendered files. */
+export { RENDERED_HEADER };
 const STAGING_PREFIX = '.tritonops-tmp-';
 /** A file under flux/ is YAML for Flux; anything larger is not something tritonops will carry. */
 export const MAX_OUTPUT_FILE_BYTES = 64 * 1024 * 1024;

@@ -6,6 +6,7 @@
  * it — is refused outright: drain it first (`tritonops canary weight <model> 0`), then remove it.
  * Promotion removes the canary too, but its release lives on in the stable Deployment.
  */
+import { environmentOf, MODEL_LABEL, TRACK_LABEL } from '@tritonops/charts';
 import { isProduction } from '@tritonops/planner';
 import { isRendered, parseObjects } from './output-tree.ts';
 
@@ -26,10 +27,6 @@ export interface RemovalReport {
   readonly refused: string[];
 }
 
-/** `flux/<area>/<env>/…` → env. */
-function environmentOf(path: string): string | undefined {
-  return /^flux\/(?:clusters|infrastructure|models)\/([^/]+)\//.exec(path)?.[1];
-}
 
 /** Adds `found` to `objects` by kind, namespace and name (objects without a kind are not Kubernetes'). */
 function addObjects(objects: Map<string, ObjectRef>, found: readonly Record<string, unknown>[]): void {
@@ -70,8 +67,8 @@ function countByEnvironment(tree: ReadonlyMap<string, Buffer>): Map<string, numb
 /** Percent of traffic current routes send to `deployment`'s track (the subset named after its track label). */
 function liveShare(current: Map<string, ObjectRef>, deployment: ObjectRef): number {
   const labels = ((deployment.object.spec as { template?: { metadata?: { labels?: Record<string, string> } } })?.template?.metadata?.labels ?? {}) as Record<string, string>;
-  const model = labels['tritonops.dev/model'];
-  const track = labels['tritonops.dev/track'];
+  const model = labels[MODEL_LABEL];
+  const track = labels[TRACK_LABEL];
   if (!model || track !== 'canary') return 0;
   let share = 0;
   for (const ref of current.values()) {
@@ -94,12 +91,12 @@ function releaseOf(deployment: ObjectRef): string {
 }
 
 function promotedInto(remaining: Map<string, ObjectRef>, canary: ObjectRef): boolean {
-  const model = ((canary.object.metadata as { labels?: Record<string, string> })?.labels ?? {})['tritonops.dev/model'];
+  const model = ((canary.object.metadata as { labels?: Record<string, string> })?.labels ?? {})[MODEL_LABEL];
   return [...remaining.values()].some(
     (o) =>
       o.kind === 'Deployment' &&
       o.namespace === canary.namespace &&
-      ((o.object.metadata as { labels?: Record<string, string> })?.labels ?? {})['tritonops.dev/model'] === model &&
+      ((o.object.metadata as { labels?: Record<string, string> })?.labels ?? {})[MODEL_LABEL] === model &&
       releaseOf(o) === releaseOf(canary),
   );
 }

@@ -9,7 +9,7 @@
  * names: Kubernetes truncates long pod names, which would make such a pattern match nothing.
  * Triton's `*_duration_us` metrics are cumulative counters: always through `rate()`.
  */
-import type { TriggersPlan } from '@tritonops/planner';
+import { TRIGGER_METRIC_TYPES, type TriggersPlan } from '@tritonops/planner';
 
 /** Prometheus' spelling of the PodMonitor target labels. */
 export const PROM_MODEL_LABEL = 'tritonops_dev_model';
@@ -77,7 +77,7 @@ export function triggerQueries(triggers: TriggersPlan, selection: DeploymentPods
       // Mean queue time per request in ms; 0 when there are no requests rather than NaN.
       query: `${rate('nv_inference_queue_duration_us')} / clamp_min(${rate('nv_inference_request_success')}, 1e-9) / 1000`,
       threshold: triggers.queueTimeMs,
-      metricType: 'Value',
+      metricType: TRIGGER_METRIC_TYPES.queueTimeMs,
     });
   }
   if (triggers.gpuUtilization !== undefined) {
@@ -85,21 +85,21 @@ export function triggerQueries(triggers: TriggersPlan, selection: DeploymentPods
       name: 'gpu-utilization',
       query: triggers.gpuUtilizationSource === 'dcgm' ? `avg(DCGM_FI_DEV_GPU_UTIL{${selection.names}})` : `100 * avg(nv_gpu_utilization{${pods}})`,
       threshold: triggers.gpuUtilization,
-      metricType: 'Value',
+      metricType: TRIGGER_METRIC_TYPES.gpuUtilization,
     });
   }
   if (triggers.inferencesPerSecond !== undefined) {
-    out.push({ name: 'inference-rate', query: rate('nv_inference_request_success'), threshold: triggers.inferencesPerSecond, metricType: 'AverageValue' });
+    out.push({ name: 'inference-rate', query: rate('nv_inference_request_success'), threshold: triggers.inferencesPerSecond, metricType: TRIGGER_METRIC_TYPES.inferencesPerSecond });
   }
   if (triggers.pendingRequests !== undefined) {
-    out.push({ name: 'pending-requests', query: `sum(nv_inference_pending_request_count{${pods}})`, threshold: triggers.pendingRequests, metricType: 'AverageValue' });
+    out.push({ name: 'pending-requests', query: `sum(nv_inference_pending_request_count{${pods}})`, threshold: triggers.pendingRequests, metricType: TRIGGER_METRIC_TYPES.pendingRequests });
   }
   if (triggers.gpuMemoryUtilization !== undefined) {
     out.push({
       name: 'gpu-memory',
       query: `100 * sum(nv_gpu_memory_used_bytes{${pods}}) / clamp_min(sum(nv_gpu_memory_total_bytes{${pods}}), 1)`,
       threshold: triggers.gpuMemoryUtilization,
-      metricType: 'Value',
+      metricType: TRIGGER_METRIC_TYPES.gpuMemoryUtilization,
     });
   }
   if (triggers.timeToFirstTokenMs !== undefined) {
@@ -108,7 +108,7 @@ export function triggerQueries(triggers: TriggersPlan, selection: DeploymentPods
       // With no request in the window the quantile is NaN (0/0): the model is not slow, it is idle.
       query: `(histogram_quantile(${triggers.timeToFirstTokenQuantile}, sum by (le) (rate(nv_inference_first_response_histogram_ms_bucket{${pods}}[${RATE_WINDOW}]))) >= 0) or on() vector(0)`,
       threshold: triggers.timeToFirstTokenMs,
-      metricType: 'Value',
+      metricType: TRIGGER_METRIC_TYPES.timeToFirstTokenMs,
     });
   }
   return out;

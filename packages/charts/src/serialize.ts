@@ -13,9 +13,15 @@ export interface RenderedFile {
   readonly content: string;
 }
 
+/**
+ * How every rendered file begins: what makes a file under flux/ tritonops' own (the CLI replaces
+ * such files and refuses to touch others).
+ */
+export const RENDERED_HEADER = '# Rendered by tritonops.';
+
 export function renderFile(path: string, sources: readonly string[], objects: readonly Record<string, unknown>[]): RenderedFile {
   const header = [
-    '# Rendered by tritonops. Do not edit: change the spec and run `tritonops synth`.',
+    `${RENDERED_HEADER} Do not edit: change the spec and run \`tritonops synth\`.`,
     ...(sources.length ? [`# Source: ${sources.join(', ')}`] : []),
   ].join('\n');
   const body = objects.map((o) => toYaml(o)).join('---\n');

@@ -15,11 +15,19 @@ export const FLUX_NAMESPACE = PLATFORM_NAMESPACES.flux;
 /** Name of the GitRepository every Kustomization of the cluster reads from. */
 export const GIT_SOURCE = 'tritonops';
 
+/** The areas of flux/, each with a folder per environment. */
+export const FLUX_AREAS = ['clusters', 'infrastructure', 'models'] as const;
+
 export const fluxPaths = (env: string) => ({
   cluster: `flux/clusters/${env}`,
   infrastructure: `flux/infrastructure/${env}`,
   models: `flux/models/${env}`,
 });
+
+/** The environment a path under flux/ belongs to: `flux/<area>/<env>/…` → env. */
+export function environmentOf(path: string): string | undefined {
+  return new RegExp(`^flux/(?:${FLUX_AREAS.join('|')})/([^/]+)/`).exec(path)?.[1];
+}
 
 export function addGitRepository(scope: Construct, env: EnvironmentCore): void {
   typedObject<IGitRepository>(scope, 'git-repository', {
