@@ -3,7 +3,7 @@
  * Flagger's analysis of every release, never both; a static canary must run something new and
  * be reachable.
  */
-import type { ModelSpec } from '@tritonops/spec';
+import { RELEASE_FIELDS, type ModelSpec } from '@tritonops/spec';
 import { reporter, type Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/source-file.ts';
 
@@ -13,7 +13,7 @@ export function checkCanary(file: SourceFile, spec: ModelSpec): Diagnostic[] {
   // Canary: either static routing of a second release, or Flagger analysis of every release.
   const canary = spec.canary;
   if (canary) {
-    const releaseKeys = (['image', 'repository', 'models', 'args'] as const).filter((k) => canary[k] !== undefined);
+    const releaseKeys = RELEASE_FIELDS.filter((k) => canary[k] !== undefined);
     const routingKeys = (['weight', 'header', 'mirror'] as const).filter((k) => canary[k] !== undefined);
     if (canary.analysis) {
       for (const key of routingKeys) {

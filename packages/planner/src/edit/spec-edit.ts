@@ -4,9 +4,7 @@
  * or block style and spacing elsewhere stay byte for byte as they were.
  */
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-
-/** Fields a canary may change and promotion copies into the stable release. */
-export const RELEASE_FIELDS = ['image', 'repository', 'models', 'args'] as const;
+import { RELEASE_FIELDS } from '@tritonops/spec';
 
 export type EditResult = { ok: true; text: string; changes: string[] } | { ok: false; problem: string; hint: string };
 

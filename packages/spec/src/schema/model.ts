@@ -454,6 +454,9 @@ export const ModelSchema = Envelope('Model', ModelSpec, {
 
 /** Validated data, defaults filled in. */
 export type ModelSpec = Filled<typeof ModelSpec>;
+
+/** The fields of a model that make its release: what a canary may change and a promotion moves. */
+export const RELEASE_FIELDS = ['image', 'repository', 'models', 'args'] as const;
 export type CanarySpec = Filled<typeof Canary>;
 export type AutoscalingSpec = Filled<typeof Autoscaling>;
 export type AuthSpec = Filled<typeof Auth>;
