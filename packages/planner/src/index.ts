@@ -1,4 +1,5 @@
 export * from './diagnostics.ts';
+export * from './did-you-mean.ts';
 export * from './load/source-file.ts';
 export * from './load/repository-fs.ts';
 export * from './load/reveal.ts';

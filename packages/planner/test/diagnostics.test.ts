@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiagnosticBag, formatDiagnostic, type Diagnostic } from '../src/diagnostics.ts';
-import { didYouMean } from '../src/load/validate-shape.ts';
+import { didYouMean } from '../src/did-you-mean.ts';
 
 const d = (file: string, line: number, col: number, message = 'm'): Diagnostic => ({ severity: 'error', code: 'x', file, line, col, length: 3, message });
 

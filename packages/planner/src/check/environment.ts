@@ -3,7 +3,7 @@
  * endpoint, its GPU pools, what production must have; then each of its models (check/model.ts),
  * and that no two model files declare the same model.
  */
-import { didYouMean } from '../load/validate-shape.ts';
+import { didYouMeanHint } from '../did-you-mean.ts';
 import { reporter, type Diagnostic } from '../diagnostics.ts';
 import type { LoadedEnvironment } from '../load/read-specs.ts';
 import type { SourceFile } from '../load/source-file.ts';
@@ -29,8 +29,7 @@ export function checkEnvironment(env: LoadedEnvironment, allEnvironments: readon
       if (from === env.name) {
         report(file).error(['spec', 'promotedFrom'], 'promotion-cycle', `environment "${env.name}" cannot be promoted from itself`, 'name the environment releases come from, e.g. staging');
       } else if (!allEnvironments.includes(from)) {
-        const guess = didYouMean(from, [...allEnvironments]);
-        report(file).error(['spec', 'promotedFrom'], 'unknown-environment', `promotedFrom names environment "${from}", which does not exist`, guess ? `did you mean "${guess}"?` : `environments: ${allEnvironments.join(', ')}`);
+        report(file).error(['spec', 'promotedFrom'], 'unknown-environment', `promotedFrom names environment "${from}", which does not exist`, didYouMeanHint(from, [...allEnvironments], `environments: ${allEnvironments.join(', ')}`));
       }
     }
     if (value.spec.s3.endpoint !== undefined) {

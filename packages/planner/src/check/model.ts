@@ -5,7 +5,7 @@
  */
 import type { LoadedEnvironment, Loaded } from '../load/read-specs.ts';
 import type { DataPath } from '../load/source-file.ts';
-import { didYouMean } from '../load/validate-shape.ts';
+import { didYouMeanHint } from '../did-you-mean.ts';
 import type { Model } from '@tritonops/spec';
 import { reporter, type Diagnostic } from '../diagnostics.ts';
 import { own } from '../values/records.ts';
@@ -58,8 +58,7 @@ export function checkModel(env: LoadedEnvironment, { file, value: model }: Loade
       const pool = own(pools, spec.gpuPool);
       if (!pool) {
         const names = Object.keys(pools).sort();
-        const guess = didYouMean(spec.gpuPool, names);
-        const hint = guess ? `did you mean "${guess}"?` : names.length ? `pools of ${env.name}: ${names.join(', ')}` : `environment "${env.name}" declares no gpuPools; remove \`gpuPool\` for a CPU-only model or add the pool to ${envFile.path}`;
+        const hint = didYouMeanHint(spec.gpuPool, names, names.length ? `pools of ${env.name}: ${names.join(', ')}` : `environment "${env.name}" declares no gpuPools; remove \`gpuPool\` for a CPU-only model or add the pool to ${envFile.path}`);
         report.error(['spec', 'gpuPool'], 'unknown-gpu-pool', `gpuPool "${spec.gpuPool}" is not a pool of environment "${env.name}"`, hint);
       } else if ((spec.gpus ?? 1) > pool.gpusPerNode) {
         report.error(['spec', 'gpus'], 'gpus-over-pool', `gpus: ${spec.gpus} does not fit pool "${spec.gpuPool}", whose nodes offer ${pool.gpusPerNode} ${pool.resource} each`, `request at most ${pool.gpusPerNode}, or use a pool with bigger nodes`);

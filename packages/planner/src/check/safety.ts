@@ -19,7 +19,7 @@ import type { Model } from '@tritonops/spec';
 import type { Pipeline } from '@tritonops/spec';
 import { reservedNamespace } from './platform-namespaces.ts';
 import { MANAGED_FLAGS, parseTritonArgs } from './triton-flags.ts';
-import { didYouMean } from '../load/validate-shape.ts';
+import { didYouMean, didYouMeanHint } from '../did-you-mean.ts';
 
 /** Environment variables tritonops sets itself. */
 export const MANAGED_ENV: Readonly<Record<string, string>> = {
@@ -262,8 +262,7 @@ function checkKeyPrefix(error: ReturnType<typeof collector>, path: DataPath, key
 function checkAnnotations(error: ReturnType<typeof collector>, annotations: Record<string, string> | undefined): void {
   for (const key of Object.keys(annotations ?? {})) {
     if (!key.startsWith('tritonops.dev/') || KNOWN_ANNOTATIONS.includes(key)) continue;
-    const guess = didYouMean(key, KNOWN_ANNOTATIONS);
-    error(['metadata', 'annotations', key], 'unknown-annotation', `tritonops reads no annotation "${key}"`, guess ? `did you mean "${guess}"?` : `its annotations: ${KNOWN_ANNOTATIONS.join(', ')}`, 'key');
+    error(['metadata', 'annotations', key], 'unknown-annotation', `tritonops reads no annotation "${key}"`, didYouMeanHint(key, KNOWN_ANNOTATIONS, `its annotations: ${KNOWN_ANNOTATIONS.join(', ')}`), 'key');
   }
 }
 

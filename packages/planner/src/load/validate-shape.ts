@@ -3,8 +3,8 @@
  * with plain-language messages and did-you-mean hints. Fills in schema defaults as it goes.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { closest, distance } from 'fastest-levenshtein';
 import type { Diagnostic } from '../diagnostics.ts';
+import { didYouMean } from '../did-you-mean.ts';
 import { DNS_LABEL_PATTERN, QUANTITY_PATTERN } from '@tritonops/spec';
 import type { DataPath, SourceFile } from './source-file.ts';
 
@@ -198,20 +198,6 @@ function quantityDiagnostic(file: SourceFile, path: DataPath, value: unknown): D
 
 function binarySuffix(unit: string): string {
   return `${unit.charAt(0).toUpperCase()}i`;
-}
-
-/** The closest candidate if it is close enough to be what was meant. */
-export function didYouMean(input: string, candidates: string[]): string | undefined {
-  if (candidates.length === 0) return undefined;
-  const lower = input.toLowerCase();
-  const exactCase = candidates.find((c) => c.toLowerCase() === lower);
-  if (exactCase) return exactCase;
-  // An abbreviation (`prod` for `production`) when exactly one candidate starts with it.
-  const prefixed = candidates.filter((c) => input.length >= 3 && c.toLowerCase().startsWith(lower));
-  if (prefixed.length === 1) return prefixed[0];
-  const best = closest(input, candidates);
-  const limit = Math.max(2, Math.floor(input.length / 3));
-  return distance(input, best) <= limit ? best : undefined;
 }
 
 function formatHint(pattern: string, schema: Schema | undefined): string | undefined {

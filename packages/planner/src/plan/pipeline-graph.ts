@@ -10,7 +10,7 @@ import type { Model } from '@tritonops/spec';
 import type { Pipeline } from '@tritonops/spec';
 import type { Datatype, SignatureSpec, TensorSpec } from '@tritonops/spec';
 import type { DataPath } from '../load/source-file.ts';
-import { didYouMean } from '../load/validate-shape.ts';
+import { didYouMeanHint } from '../did-you-mean.ts';
 
 /** Source name of the pipeline's own inputs in `inputs:` wiring (`input.AUDIO`). */
 export const PIPELINE_INPUT = 'input';
@@ -101,8 +101,7 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
     }
     const model = models.get(step.model!);
     if (!model) {
-      const guess = didYouMean(step.model!, [...models.keys()]);
-      error([...at, 'model'], 'unknown-model', `step "${step.name}" calls model "${step.model}", which environment "${env.name}" does not have`, guess ? `did you mean "${guess}"?` : `models of ${env.name}: ${[...models.keys()].sort(compareStrings).join(', ') || '(none)'}`);
+      error([...at, 'model'], 'unknown-model', `step "${step.name}" calls model "${step.model}", which environment "${env.name}" does not have`, didYouMeanHint(step.model!, [...models.keys()], `models of ${env.name}: ${[...models.keys()].sort(compareStrings).join(', ') || '(none)'}`));
       return;
     }
     const tritonModel = step.tritonModel ?? defaultTritonModel(model);
@@ -112,8 +111,7 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
     }
     const loaded = model.value.spec.models;
     if (step.tritonModel !== undefined && loaded && !loaded.includes(step.tritonModel)) {
-      const guess = didYouMean(step.tritonModel, [...loaded]);
-      error([...at, 'tritonModel'], 'unknown-triton-model', `model "${step.model}" does not load Triton model "${step.tritonModel}"`, guess ? `did you mean "${guess}"?` : `it loads ${loaded.join(', ')}`);
+      error([...at, 'tritonModel'], 'unknown-triton-model', `model "${step.model}" does not load Triton model "${step.tritonModel}"`, didYouMeanHint(step.tritonModel, [...loaded], `it loads ${loaded.join(', ')}`));
       return;
     }
     const signature = own(model.value.spec.signatures, tritonModel);
@@ -131,16 +129,14 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
   const checkSource = (path: DataPath, source: string, consumer: TensorSpec, what: string): boolean => {
     const ref = parseTensorRef(source);
     if (ref.step !== PIPELINE_INPUT && !stepIndex.has(ref.step)) {
-      const guess = didYouMean(ref.step, [PIPELINE_INPUT, ...stepIndex.keys()]);
-      error(path, 'unknown-step', `${what} reads from "${source}", but the pipeline has no step "${ref.step}"`, guess ? `did you mean "${guess}.${ref.tensor}"?` : `write \`${PIPELINE_INPUT}.<NAME>\` for a pipeline input or \`<step>.<NAME>\` for a step output`);
+      error(path, 'unknown-step', `${what} reads from "${source}", but the pipeline has no step "${ref.step}"`, didYouMeanHint(ref.step, [PIPELINE_INPUT, ...stepIndex.keys()], `write \`${PIPELINE_INPUT}.<NAME>\` for a pipeline input or \`<step>.<NAME>\` for a step output`, (step) => `${step}.${ref.tensor}`));
       return false;
     }
     if (ref.step !== PIPELINE_INPUT && !signatures.has(ref.step)) return false; // its own error is reported
     const produced = producer(ref);
     if (!produced) {
       const names = ref.step === PIPELINE_INPUT ? spec.inputs.map((t) => t.name) : (signatures.get(ref.step)?.outputs ?? []).map((t) => t.name);
-      const guess = didYouMean(ref.tensor, names);
-      error(path, 'unknown-tensor', `${what} reads from "${source}", but ${ref.step === PIPELINE_INPUT ? 'the pipeline has no input' : `step "${ref.step}" has no output`} "${ref.tensor}"`, guess ? `did you mean "${ref.step}.${guess}"?` : `${ref.step === PIPELINE_INPUT ? 'inputs' : 'outputs'}: ${names.join(', ')}`);
+      error(path, 'unknown-tensor', `${what} reads from "${source}", but ${ref.step === PIPELINE_INPUT ? 'the pipeline has no input' : `step "${ref.step}" has no output`} "${ref.tensor}"`, didYouMeanHint(ref.tensor, names, `${ref.step === PIPELINE_INPUT ? 'inputs' : 'outputs'}: ${names.join(', ')}`, (tensor) => `${ref.step}.${tensor}`));
       return false;
     }
     if (produced.datatype !== consumer.datatype) {
@@ -161,8 +157,7 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
     for (const [name, source] of Object.entries(step.inputs)) {
       const consumer = signature.inputs.find((t) => t.name === name);
       if (!consumer) {
-        const guess = didYouMean(name, signature.inputs.map((t) => t.name));
-        error([...at, name], 'unknown-input', `step "${step.name}" feeds "${name}", which ${describeTarget(targets.get(step.name))} does not take`, guess ? `did you mean "${guess}"?` : `its inputs: ${signature.inputs.map((t) => t.name).join(', ')}`, 'key');
+        error([...at, name], 'unknown-input', `step "${step.name}" feeds "${name}", which ${describeTarget(targets.get(step.name))} does not take`, didYouMeanHint(name, signature.inputs.map((t) => t.name), `its inputs: ${signature.inputs.map((t) => t.name).join(', ')}`), 'key');
         continue;
       }
       checkSource([...at, name], source, consumer, `input "${name}" of step "${step.name}"`);
