@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { renderAll, type RenderedFile } from '@tritonops/charts';
-import { run } from '@tritonops/cli';
 import { loadWorkspace } from '@tritonops/planner';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -27,19 +26,8 @@ export function parsedObjects(files: readonly RenderedFile[]): { file: string; o
   );
 }
 
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI in-process with `cwd`. */
-export async function runCli(args: string[], cwd: string): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+/** Runs the CLI in-process with `cwd`: the runner apps/cli's own tests use. */
+export { runCli, type CliResult } from '@tritonops/cli/testing';
 
 /** A temporary directory removed by the returned function. */
 export function tempDir(prefix: string): { path: string; remove: () => void } {

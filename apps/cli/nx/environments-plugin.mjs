@@ -89,7 +89,7 @@ function environmentProject(file, workspaceRoot) {
         inputs: [
           '{projectRoot}/**/*',
           ...source,
-          { input: 'production', projects: ['spec', 'charts', 'cli'] },
+          { input: 'production', projects: ['spec', 'planner', 'charts', 'cli'] },
           '{workspaceRoot}/package-lock.json',
           { runtime: 'node --version' },
           ...AREAS.map((area) => `{workspaceRoot}/flux/${area}/${env}/**/*`),

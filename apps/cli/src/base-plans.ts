@@ -3,9 +3,9 @@
  * and `validate --base` compare the working tree with.
  */
 import { listEnvironments, loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
-import { EXIT, type Io } from './cli.ts';
+import { EXIT, type Io } from './io.ts';
 import { fluxPaths } from '@tritonops/charts';
-import { committedFile, fileHistory, GitError, GitSpecTree, resolveBase } from './git.ts';
+import { committedFile, GitError, GitSpecTree, releaseHistory, resolveBase } from './git.ts';
 import { tally } from './report.ts';
 
 export interface BasePlans {
@@ -42,7 +42,7 @@ export function loadBasePlans(options: { root: string; base?: string; envs?: str
   const known = listEnvironments(tree).filter((e) => !options.envs || options.envs.includes(e));
   // With no environment of its own, a base that holds environments/ (as a link, say) is still loaded, to be reported.
   const loadBase = known.length > 0 || (tree.exists && !options.envs);
-  const before = loadBase ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, ...(known.length > 0 ? { only: known } : {}), history: fileHistory(options.root, base.commit) }) : undefined;
+  const before = loadBase ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, ...(known.length > 0 ? { only: known } : {}), history: releaseHistory(options.root, base.commit) }) : undefined;
   if (before?.hasErrors) {
     io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); comparing with an empty base (every object shows as added)`);
   }

@@ -20,9 +20,8 @@
  * CI's verdict rests on a fresh render alone (see docs/security.md).
  */
 import { createHash } from 'node:crypto';
-// The fingerprint alone, not the charts: `validate` needs no cdk8s.
-import { rendererFingerprint } from '@tritonops/charts/fingerprint';
 import { FsProblem, RepositoryFs, type CheckedContent, type SpecCache } from '@tritonops/planner';
+import { rendererFingerprint } from './fingerprint.ts';
 
 export const GIT_DIR = '.git';
 export const CACHE_DIR = `${GIT_DIR}/tritonops-cache`;

@@ -5,17 +5,16 @@
  * request can still force-add it, so the commands that CI runs refuse a repository where Git
  * tracks any of it.
  */
-import { spawnSync } from 'node:child_process';
 import { Refusal } from './failures.ts';
+import { trackedFiles } from './git.ts';
 
 /** Local state, as Git pathspecs. */
 const LOCAL_STATE = ['.tritonops-lock', '.tritonops-tmp-*', '.nx'];
 
 /** Throws Refusal when Git tracks local state (nothing to check outside a Git repository). */
 export function refuseCommittedState(root: string): void {
-  const run = spawnSync('git', ['ls-files', '-z', '--', ...LOCAL_STATE], { cwd: root, encoding: 'utf8' });
-  if (run.status !== 0 || run.stdout === '') return;
-  const files = run.stdout.split('\0').filter(Boolean);
+  const files = trackedFiles(root, LOCAL_STATE);
+  if (files.length === 0) return;
   const shown = files.slice(0, 5).join(', ') + (files.length > 5 ? `, and ${files.length - 5} more` : '');
   throw new Refusal(
     files[0]!,

@@ -6,7 +6,7 @@
  */
 import { join, relative, sep } from 'node:path';
 import { formatDiagnostic, FsProblem, type Diagnostic } from '@tritonops/planner';
-import { EXIT, type Io } from './cli.ts';
+import { EXIT, type Io } from './io.ts';
 import { ForeignFiles, ForeignJournal, OUTPUT_DIR, SwapFailed, TreeProblems } from './output-tree.ts';
 import { LockBusy, LOCK_FILE } from './repository-lock.ts';
 

@@ -1,10 +1,11 @@
 /**
  * Reading Git without touching the working tree or the index: the commit to compare with, the
- * specs of a commit (straight from Git's objects, into memory: nothing is unpacked to disk), and
- * the committed versions of a file for the promotion gate.
+ * specs of a commit (straight from Git's objects, into memory: nothing is unpacked to disk), the
+ * committed versions of a file for the promotion gate, and what Git tracks. The one place the
+ * CLI runs Git: the planner asks for history through `ReleaseHistory` and runs nothing itself.
  */
 import { spawnSync } from 'node:child_process';
-import { FsProblem, RepositoryFs, type FolderEntry, type SpecSource } from '@tritonops/planner';
+import { FsProblem, RepositoryFs, type FolderEntry, type ReleaseHistory, type SpecSource } from '@tritonops/planner';
 
 export class GitError extends Error {}
 
@@ -120,25 +121,36 @@ export class GitSpecTree implements SpecSource {
  * The promotion gate's "has run": every committed version of a file, newest first, from `commit`
  * (the working tree's history when absent). Empty outside a Git repository.
  */
-export function fileHistory(root: string, commit?: string): (rel: string) => string[] {
-  return (rel) => {
-    let log: string;
-    try {
-      log = git(root, ['log', '--format=%H', ...(commit ? [commit] : []), '--', rel]).toString('utf8');
-    } catch {
-      return [];
-    }
-    return log
-      .split('\n')
-      .filter(Boolean)
-      .flatMap((sha) => {
-        try {
-          return [git(root, ['show', `${sha}:${rel}`]).toString('utf8')];
-        } catch {
-          return [];
-        }
-      });
+export function releaseHistory(root: string, commit?: string): ReleaseHistory {
+  return {
+    versions(rel) {
+      let log: string;
+      try {
+        log = git(root, ['log', '--format=%H', ...(commit ? [commit] : []), '--', rel]).toString('utf8');
+      } catch {
+        return [];
+      }
+      return log
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((sha) => {
+          try {
+            return [git(root, ['show', `${sha}:${rel}`]).toString('utf8')];
+          } catch {
+            return [];
+          }
+        });
+    },
   };
+}
+
+/** The files Git tracks that match `pathspecs`; none outside a Git repository. */
+export function trackedFiles(root: string, pathspecs: readonly string[]): string[] {
+  try {
+    return git(root, ['ls-files', '-z', '--', ...pathspecs]).toString('utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 /** The first `max` bytes of a file as committed at `commit`, or undefined when it has none there. */

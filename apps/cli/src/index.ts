@@ -1,2 +1,3 @@
-export { run, EXIT, type Io } from './cli.ts';
+export { run } from './cli.ts';
+export { EXIT, EXIT_CODES, type Io } from './io.ts';
 export * from './output-tree.ts';

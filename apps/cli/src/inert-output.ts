@@ -13,7 +13,7 @@
  * Messages escape and name such characters themselves (reveal.ts); this is the net under them.
  */
 import { escapeHidden } from '@tritonops/planner';
-import type { Io } from './cli.ts';
+import type { Io } from './io.ts';
 
 const LINE_COMMAND = /^([ \t]*)::/gm;
 /** `##[…]` (GitHub's old syntax) and `##vso[…]` (Azure Pipelines), both matched anywhere in a line. */

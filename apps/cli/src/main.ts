@@ -1,7 +1,8 @@
 /** Process entry point: runs the command, maps crashes to exit code 70 without a stack trace. */
-import { EXIT, run } from './cli.ts';
+import { run } from './cli.ts';
 import { inertText } from './inert-output.ts';
 import { interruption } from './interruption.ts';
+import { EXIT } from './io.ts';
 
 const io = {
   out: (text: string) => process.stdout.write(`${text}\n`),
@@ -13,14 +14,14 @@ const io = {
 // (before it starts writing) or finish its atomic swap. See output-tree.ts.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interruption.signal) process.exit(signal === 'SIGINT' ? 130 : 143); // a second one: give up now
+    if (interruption.signal) process.exit(signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated); // a second one: give up now
     interruption.signal = signal;
   });
 }
 
 try {
   process.exitCode = await run(process.argv.slice(2), io);
-  if (interruption.signal) process.exitCode = interruption.signal === 'SIGINT' ? 130 : 143;
+  if (interruption.signal) process.exitCode = interruption.signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
 } catch (error) {
   // Spec problems are reported as diagnostics by the commands; anything thrown is our bug.
   // Inert like all output: a message may quote what a spec held.

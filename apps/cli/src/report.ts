@@ -1,6 +1,6 @@
 /** Printing diagnostics: all of them, sorted, each with its source line, then a one-line tally. */
 import { formatDiagnostic, needsReveal, type CharacterNamer, type Diagnostic, type SourceFile } from '@tritonops/planner';
-import type { Io } from './cli.ts';
+import type { Io } from './io.ts';
 
 /**
  * Unicode names for the characters a message reveals (`U+200B ZERO WIDTH SPACE`). The table is

@@ -10,7 +10,7 @@
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { FsProblem, RepositoryFs, isOsError } from '@tritonops/planner';
-import type { Io } from './cli.ts';
+import type { Io } from './io.ts';
 import { interruption } from './interruption.ts';
 
 export const LOCK_FILE = '.tritonops-lock';

@@ -1,24 +1,18 @@
-/** Shared helpers of the CLI tests: run the CLI in-process, and throw-away copies of the specs. */
+/** Shared helpers of the CLI tests: run the CLI in-process (run-cli.ts), and throw-away copies of the specs. */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
-import { run } from '../src/cli.ts';
+import { runCli, type CliResult } from './run-cli.ts';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 export const GOLDEN = resolve(import.meta.dirname, 'golden');
 
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { CliResult };
 
-export async function cli(cwd: string, ...args: string[]): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+/** `runCli` with the folder first, as these tests read best. */
+export function cli(cwd: string, ...args: string[]): Promise<CliResult> {
+  return runCli(args, cwd);
 }
 
 /** A temporary folder with a copy of the bundled environments; `cleanup()` removes them all. */

@@ -25,5 +25,4 @@ export * from './tracing.ts';
 export * from './model-config.ts';
 export * from './pipeline-server.ts';
 export * from './render.ts';
-export * from './fingerprint.ts';
 export * from './transitions.ts';

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadWorkspace, type WorkspaceResult } from '../src/index.ts';
+import { loadWorkspace, type LoadOptions, type WorkspaceResult } from '../src/index.ts';
 
 export const environment = (name: string, extra = '', pools = 't4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 4, gpuMemory: 16Gi }') => `apiVersion: tritonops.dev/v1alpha1
 kind: Environment
@@ -26,14 +26,14 @@ spec:
 ${spec}`;
 
 /** Writes `files` (repository-relative path → text) and loads the workspace; paths in diagnostics are repository-relative. */
-export function workspace(files: Record<string, string>, only?: string[]): WorkspaceResult {
+export function workspace(files: Record<string, string>, only?: string[], options: Pick<LoadOptions, 'history'> = {}): WorkspaceResult {
   const root = mkdtempSync(join(tmpdir(), 'tritonops-spec-'));
   try {
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);
     }
-    return loadWorkspace({ root, displayBase: root, ...(only ? { only } : {}) });
+    return loadWorkspace({ ...options, root, displayBase: root, ...(only ? { only } : {}) });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

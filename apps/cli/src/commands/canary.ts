@@ -7,9 +7,50 @@ import { join, relative, sep } from 'node:path';
 import { didYouMean, promoteCanary, RepositoryFs, setCanaryWeight, type EditResult } from '@tritonops/planner';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { modelFile, modelNames, readSpecText } from '../spec-files.ts';
-import { EXIT, type Io } from '../cli.ts';
+import { EXIT, type Io } from '../io.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
+import { defineCommand, UsageError } from './command.ts';
+
+export const command = defineCommand({
+  name: 'canary',
+  summary: "Promote a model's canary, or set its traffic weight (edits the spec in place)",
+  usage: ['canary promote <model> --env <name> [--root <dir>]', 'canary weight <model> <percent> --env <name> [--root <dir>]'],
+  positionals: true,
+  description: `promote  Makes the canary's release (image, repository, models, args) the stable release of the
+         model and removes the canary block. The stable Deployment keeps its name, so applying
+         the result is a rolling update, never a delete-and-create.
+weight   Sets the percent of traffic the canary receives (0-100); the stable track gets the rest.
+
+Both edit environments/<env>/models/<model>.yaml in place, keeping comments and formatting, and
+write nothing if the edited specs would not validate. Render and commit afterwards:
+  tritonops synth --env <name>`,
+  options: {},
+  exits: [
+    ['ok', 'edited'],
+    ['problems', 'the edit is not possible or would be invalid'],
+    ['usage', 'usage error'],
+  ],
+  run: async ({ root, env, positionals }, io) => {
+    const [action, model, weightText, ...extra] = positionals;
+    if (action !== 'promote' && action !== 'weight') {
+      throw new UsageError(action === undefined ? 'canary needs an action' : `unknown canary action "${action}"`, ['promote', 'weight'], action);
+    }
+    if (model === undefined) throw new UsageError(`canary ${action} needs a model name`);
+    if (env.length !== 1) throw new UsageError(`canary ${action} needs exactly one --env`);
+    let weight: number | undefined;
+    if (action === 'weight') {
+      if (weightText === undefined || !/^\d+$/.test(weightText) || Number(weightText) > 100) {
+        throw new UsageError(`canary weight needs a percent from 0 to 100${weightText === undefined ? '' : `, not "${weightText}"`}`);
+      }
+      weight = Number(weightText);
+    }
+    if (extra.length > 0 || (action === 'promote' && weightText !== undefined)) {
+      throw new UsageError(`unexpected argument "${action === 'promote' ? weightText : extra[0]}"`);
+    }
+    return canaryCommand({ root, env: env[0]!, action, model, ...(weight !== undefined ? { weight } : {}) }, io);
+  },
+});
 
 export interface CanaryOptions {
   readonly root: string;

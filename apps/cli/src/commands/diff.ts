@@ -7,18 +7,42 @@
 import { structuredPatch } from 'diff';
 import { classifyTransitions, renderEnvironment, toYaml, type RenderedFile, type Transition, type TransitionOptions } from '@tritonops/charts';
 import { changedPipelines, compareStrings, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/planner';
-import { EXIT, type Io } from '../cli.ts';
+import { EXIT, type Io } from '../io.ts';
 import { unrenderedChanges, type UnrenderedChange } from '../git.ts';
 import { loadBasePlans } from '../base-plans.ts';
 import { isRendered } from '../output-tree.ts';
 import { code, fenced, summaryTable, transitionTable, TRANSITION_LABELS } from '../markdown.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
+import { defineCommand } from './command.ts';
 
 /** The formats `diff` writes (text for people, markdown for a PR comment, json for tools). */
-export type DiffFormat = 'text' | 'markdown' | 'json';
-/** Exit code when the change touches at least one environment (like `git diff --exit-code`, but distinct from errors). */
-export const EXIT_CHANGES = 3;
+export const DIFF_FORMATS = ['text', 'markdown', 'json'] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+
+export const command = defineCommand({
+  name: 'diff',
+  summary: 'What a change does to each environment, against a Git revision',
+  usage: ['diff [--base <git-ref>] [--env <name>]... [--format text|markdown|json] [--root <dir>]'],
+  positionals: false,
+  description: `Renders the specs at <git-ref> (read from Git objects: the working tree and the index are not
+touched) and in the working tree, and reports per environment first what each change does to the
+live cluster (safe; disruptive, saying what happens; or needs two steps, naming the first one to
+merge), then what matters to a reviewer (releases, canary traffic, replicas and autoscaling
+bounds, GPU demand per pool, auth, models and pipelines added or removed), then every Kubernetes
+object added, removed or changed, with a compact YAML diff.`,
+  options: {
+    base: { type: 'string', value: 'git-ref', description: 'The revision to compare with; default: the merge base of HEAD with\norigin/main (or main)' },
+    format: { type: 'string', allowed: DIFF_FORMATS, default: 'text', description: 'Text for a terminal, Markdown for a PR comment,\nJSON for tools' },
+  },
+  exits: [
+    ['ok', 'no changes'],
+    ['changes', 'changes present'],
+    ['problems', 'spec errors or a change that needs two steps'],
+    ['usage', 'usage error (e.g. unknown ref)'],
+  ],
+  run: ({ root, envs, values }, io) => diffCommand({ root, ...(envs ? { envs } : {}), ...(values.base !== undefined ? { base: values.base } : {}), format: values.format }, io),
+});
 
 interface ObjectChange {
   readonly key: string;
@@ -134,5 +158,5 @@ export async function diffCommand(options: { root: string; envs?: string[]; base
   if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes, refused, unrendered, environments: diffs }, null, 2));
   else if (options.format === 'markdown') io.out(formatMarkdown(diffs, base.label, unrendered).trimEnd());
   else io.out(formatText(diffs, base.label, unrendered));
-  return refused ? EXIT.problems : changes ? EXIT_CHANGES : EXIT.ok;
+  return refused ? EXIT.problems : changes ? EXIT.changes : EXIT.ok;
 }

@@ -6,9 +6,37 @@ import { join, relative, sep } from 'node:path';
 import { didYouMean, own, RepositoryFs, type EnvironmentPlan } from '@tritonops/planner';
 import { DNS_LABEL_PATTERN, MODEL_NAME_MAX, type SignatureSpec } from '@tritonops/spec';
 import { withRepositoryLock } from '../repository-lock.ts';
-import { EXIT, type Io } from '../cli.ts';
+import { EXIT, type Io } from '../io.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
+import { defineCommand, UsageError } from './command.ts';
+
+export const command = defineCommand({
+  name: 'new',
+  summary: 'Write a commented model or pipeline spec, valid as written',
+  usage: ['new model <name> --env <name> [--pool <gpu-pool>] [--root <dir>]', 'new pipeline <name> --env <name> [--root <dir>]'],
+  positionals: true,
+  description: `Writes environments/<env>/models/<name>.yaml (or pipelines/<name>.yaml): a commented spec with
+the schema line for editors, valid as written (checked with the rest of the environment before it
+is written). A pipeline starts with one step calling a model that declares \`signatures\`.`,
+  options: {
+    pool: { type: 'string', value: 'gpu-pool', description: "The model's GPU pool (gpuPools in environment.yaml); without it the model\nruns on CPU" },
+  },
+  exits: [
+    ['ok', 'written'],
+    ['problems', 'the environment does not validate'],
+    ['usage', 'usage error (bad name, unknown pool, file exists)'],
+  ],
+  run: ({ root, env, values, positionals }, io) => {
+    const [kind, name, ...extra] = positionals;
+    if (kind !== 'model' && kind !== 'pipeline') throw new UsageError(kind === undefined ? 'new needs what to create: model or pipeline' : `cannot create "${kind}"`, ['model', 'pipeline'], kind);
+    if (name === undefined) throw new UsageError(`new ${kind} needs a name`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (env.length !== 1) throw new UsageError(`new ${kind} needs exactly one --env`);
+    if (kind === 'pipeline' && values.pool !== undefined) throw new UsageError('a pipeline server runs on CPU: --pool is for models');
+    return newCommand({ root, kind, name, env: env[0]!, ...(values.pool !== undefined ? { pool: values.pool } : {}) }, io);
+  },
+});
 
 export interface NewOptions {
   readonly root: string;

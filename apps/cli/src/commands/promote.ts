@@ -11,10 +11,38 @@ import { copyRelease, didYouMean, listEnvironments, PROMOTED_FIELDS, RepositoryF
 import { code, summaryTable } from '../markdown.ts';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { modelFile, readSpecText } from '../spec-files.ts';
-import { EXIT, type Io } from '../cli.ts';
+import { EXIT, type Io } from '../io.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
+import { defineCommand, UsageError } from './command.ts';
 import { synthCommand } from './synth.ts';
+
+export const command = defineCommand({
+  name: 'promote',
+  summary: "Copy models' releases from one environment to the next, and render it",
+  usage: ['promote <model>... --from <env> --to <env> [--root <dir>]', 'promote --all --from <env> --to <env>'],
+  positionals: true,
+  description: `Copies the release of each model - image, repository, models, args, signatures and the canary
+block - from the --from environment's spec into the --to environment's, keeping everything else
+there (GPU pool, gpus, replicas, autoscaling, resources, cache, env, traffic, auth, slo) and
+every comment. --to must be promoted from --from (promotedFrom). Writes nothing unless the
+result validates; then renders --to and prints a pull-request title and body.`,
+  options: {
+    from: { type: 'string', value: 'env', description: 'The environment whose releases are copied' },
+    to: { type: 'string', value: 'env', description: 'The environment that receives them' },
+    all: { type: 'boolean', description: 'Every model both environments have, instead of naming them' },
+  },
+  exits: [
+    ['ok', 'promoted'],
+    ['problems', 'spec errors or invalid result'],
+    ['usage', 'usage error (unknown model or environment)'],
+  ],
+  run: ({ root, values, positionals }, io) => {
+    if (!values.from || !values.to) throw new UsageError('promote needs --from <env> and --to <env>');
+    if (values.all === (positionals.length > 0)) throw new UsageError('name the models to promote, or pass --all (not both)');
+    return promoteCommand({ root, from: values.from, to: values.to, models: positionals, all: values.all }, io);
+  },
+});
 
 export interface PromoteOptions {
   readonly root: string;

@@ -5,7 +5,7 @@
  */
 import { environmentRoots } from '@tritonops/charts';
 import { listEnvironments, RepositoryFs } from '@tritonops/planner';
-import { EXIT, type CommonOptions, type Io } from '../cli.ts';
+import { EXIT, type Io } from '../io.ts';
 import { changedRoots, desiredTree, diffTrees, foreignFiles, ForeignFiles, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
@@ -15,6 +15,38 @@ import { withRepositoryLock } from '../repository-lock.ts';
 import { renderPlans } from '../incremental-render.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
+import { defineCommand, type CommonOptions } from './command.ts';
+
+export const command = defineCommand({
+  name: 'synth',
+  summary: 'Render environments/ into flux/ (or check that flux/ is up to date)',
+  usage: ['synth [--env <name>]... [--check] [--root <dir>]'],
+  positionals: false,
+  description: `Validates the specs, renders them and replaces flux/ with the result, all or nothing: on any
+error nothing under flux/ changes. Files tritonops did not render are kept outside the folders
+Flux applies (flux/<area>/<env>/) and refused inside them.`,
+  options: {
+    check: { type: 'boolean', description: 'Write nothing; exit 1 and list the files that differ from a fresh render (for CI).' },
+    'allow-removal': {
+      type: 'boolean',
+      description: `Write even when the render removes any Deployment of a production environment
+or more than 20% of another environment's objects (Flux would delete them).
+Removing a canary that still receives traffic is refused regardless: drain it.`,
+    },
+    'no-cache': {
+      type: 'boolean',
+      description: `Neither read nor write .git/tritonops-cache/ (the record of earlier runs that lets
+a one-model change re-check and re-render only that model); the output is the
+same. --check never reads it: its verdict rests on a fresh render alone.`,
+    },
+  },
+  exits: [
+    ['ok', 'written or up to date'],
+    ['problems', 'spec errors or (with --check) flux/ out of date'],
+    ['usage', 'usage error'],
+  ],
+  run: ({ root, envs, values }, io) => synthCommand({ root, ...(envs ? { envs } : {}), check: values.check, allowRemoval: values['allow-removal'], noCache: values['no-cache'] }, io),
+});
 
 export interface SynthOptions extends CommonOptions {
   readonly check: boolean;

@@ -9,9 +9,44 @@ import { compareStrings, type Diagnostic, type EnvironmentPlan, type SourceFile 
 import { loadBasePlans } from '../base-plans.ts';
 import { WorkspaceCache } from '../cache.ts';
 import { refuseCommittedState } from '../committed-state.ts';
-import { EXIT, type CommonOptions, type Io } from '../cli.ts';
+import { EXIT, type Io } from '../io.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
+import { defineCommand, type CommonOptions } from './command.ts';
+
+export const command = defineCommand({
+  name: 'validate',
+  summary: 'Check the specs under environments/ and report every problem',
+  usage: ['validate [--env <name>]... [--base <git-ref>] [--root <dir>]'],
+  positionals: false,
+  description: `Reads environments/<env>/environment.yaml and environments/<env>/models/*.yaml, checks their
+shape against the JSON Schemas and the references between them, and prints every problem as
+  file:line:col: error: message
+with the offending line and a hint. Warnings do not fail the command.`,
+  options: {
+    base: {
+      type: 'string',
+      value: 'git-ref',
+      description: `Also judge every change since <git-ref> as the live cluster takes it: a change
+that needs two steps (autoscaling or Flagger analysis switched on without a
+handover, a weighted canary added or removed at once, a field the API server
+cannot change) is an error naming the first step to merge; a disruptive one
+(pods restart, Flagger starts, an outage) a warning saying what happens.
+CI runs it on every pull request; see docs/transitions.md.`,
+    },
+    'no-cache': {
+      type: 'boolean',
+      description: `Neither read nor write .git/tritonops-cache/ (the record of earlier runs that
+lets a one-model change re-check only that model); the verdict is the same.`,
+    },
+  },
+  exits: [
+    ['ok', 'no errors'],
+    ['problems', 'errors found'],
+    ['usage', 'usage error (e.g. unknown ref)'],
+  ],
+  run: ({ root, envs, values }, io) => validateCommand({ root, ...(envs ? { envs } : {}), noCache: values['no-cache'], ...(values.base !== undefined ? { base: values.base } : {}) }, io),
+});
 
 export interface ValidateOptions extends CommonOptions {
   /** Ignore and do not write the workspace cache (.git/tritonops-cache/). */

@@ -1,13 +1,14 @@
 /**
  * The promotion gate: an environment promoted from another (`promotedFrom`) may only run releases
- * that its source environment runs or has run — checked against the source's spec now and, through
- * Git, in its history — so a release reaches production only through staging. "Has run" rather than
- * "runs": otherwise every change to staging would break production's validation until promoted.
+ * that its source environment runs or has run — checked against the source's spec now and in the
+ * history the caller passes (a `ReleaseHistory`; the CLI's reads Git) — so a release reaches
+ * production only through staging. "Has run" rather than "runs": otherwise every change to
+ * staging would break production's validation until promoted.
  * A model may override the gate with the annotation `tritonops.dev/promotion-override: "<reason>"`.
  */
 import { parse } from 'yaml';
 import type { Diagnostic } from '../diagnostics.ts';
-import type { LoadedEnvironment, SpecSource } from '../load/read-specs.ts';
+import type { LoadedEnvironment, ReleaseHistory, SpecSource } from '../load/read-specs.ts';
 import { MAX_FILE_BYTES } from '../load/source-file.ts';
 
 export const PROMOTION_OVERRIDE = 'tritonops.dev/promotion-override';
@@ -40,8 +41,8 @@ function specReleases(text: string): string[] {
 export interface GateContext {
   /** Where the source environment's specs are read when this run did not load them. */
   readonly source: SpecSource;
-  /** Every committed version of a file (repository-relative), for "has run"; none without Git. */
-  readonly history?: (rel: string) => string[];
+  /** Earlier versions of the source's specs, for "has run"; without it only what the source runs now counts. */
+  readonly history?: ReleaseHistory;
 }
 
 export function checkPromotionGate(env: LoadedEnvironment, loaded: readonly LoadedEnvironment[], context: GateContext): Diagnostic[] {
@@ -80,7 +81,7 @@ export function checkPromotionGate(env: LoadedEnvironment, loaded: readonly Load
     const current = inMemory ? releasesOf(inMemory.value.spec) : sourcePath ? specReleases(readText(context.source, sourcePath)) : [];
     const missing = mine.filter((r) => !current.includes(r));
     if (missing.length === 0) continue;
-    const history = sourcePath && context.history ? context.history(sourcePath).flatMap(specReleases) : [];
+    const history = sourcePath && context.history ? context.history.versions(sourcePath).flatMap(specReleases) : [];
     const unproven = missing.filter((r) => !history.includes(r));
     if (unproven.length === 0) continue;
     const isCanary = !mine.slice(0, 1).some((r) => unproven.includes(r));

@@ -84,10 +84,19 @@ export interface LoadOptions {
   /** Results of earlier runs: a file whose exact bytes passed every per-file check is not parsed again. */
   readonly cache?: SpecCache;
   /**
-   * Every committed version of a spec file (repository-relative path), for the promotion gate's
-   * "has run" rule; without it only the source environment's current specs count.
+   * The committed versions of spec files, for the promotion gate's "has run" rule; without it
+   * only the source environment's current specs count.
    */
-  readonly history?: (rel: string) => string[];
+  readonly history?: ReleaseHistory;
+}
+
+/**
+ * Earlier versions of spec files, as the caller's version control keeps them (the CLI reads them
+ * from Git). The planner only asks: it runs no process and reads no repository history itself.
+ */
+export interface ReleaseHistory {
+  /** Every committed version of the file `rel` (repository-relative), newest first; none when it has no history. */
+  versions(rel: string): string[];
 }
 
 /**

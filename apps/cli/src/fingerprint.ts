@@ -1,8 +1,9 @@
 /**
- * A fingerprint of the code that turns specs into YAML: the sources of this package, of the
- * planner and of the spec language, the versions of the libraries they render with, and Node's. Anything cached from
- * a render is valid only under the same fingerprint, so editing a renderer (or upgrading cdk8s)
- * invalidates every cached result without anyone having to remember to.
+ * A fingerprint of the code that turns specs into YAML: the sources of the charts (with the
+ * embedded Python), of the planner and of the spec language, the versions of the libraries they
+ * render with, and Node's. Anything in the render cache (`cache.ts`) is valid only under the same
+ * fingerprint, so editing a renderer (or upgrading cdk8s) invalidates every cached result without
+ * anyone having to remember to. The packages are located, never imported: `validate` loads no cdk8s.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,12 +15,10 @@ const RENDERING_LIBRARIES = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml', 'aj
 
 /** What the fingerprint covers: source files (absolute paths, sorted) and library versions. */
 export function fingerprintInputs(): { files: string[]; libraries: Record<string, string> } {
-  const chartsRoot = dirname(import.meta.dirname);
-  const plannerRoot = dirname(dirname(fileURLToPath(import.meta.resolve('@tritonops/planner'))));
-  const specRoot = dirname(dirname(fileURLToPath(import.meta.resolve('@tritonops/spec'))));
+  const [chartsRoot, plannerRoot, specRoot] = ['@tritonops/charts', '@tritonops/planner', '@tritonops/spec'].map(packageRoot) as [string, string, string];
   const files = [join(chartsRoot, 'src'), join(chartsRoot, 'python'), join(plannerRoot, 'src'), join(specRoot, 'src')].flatMap(filesUnder);
-  // Resolved from the planner and the spec package too: ajv and typebox are theirs, not ours.
-  const requires = [createRequire(import.meta.url), createRequire(join(plannerRoot, 'package.json')), createRequire(join(specRoot, 'package.json'))];
+  // Resolved as each package resolves them: cdk8s is the charts', ajv and typebox the planner's and the spec's.
+  const requires = [chartsRoot, plannerRoot, specRoot].map((root) => createRequire(join(root, 'package.json')));
   const libraries = Object.fromEntries(RENDERING_LIBRARIES.map((l) => [l, libraryVersion(requires, l)]));
   return { files, libraries: { ...libraries, node: process.version } };
 }
@@ -34,6 +33,11 @@ export function rendererFingerprint(): string {
   for (const [library, version] of Object.entries(libraries)) hash.update(`${library}@${version}\0`);
   memo = hash.digest('hex');
   return memo;
+}
+
+/** A workspace package's folder: its entry point is `src/index.ts`. */
+function packageRoot(name: string): string {
+  return dirname(dirname(fileURLToPath(import.meta.resolve(name))));
 }
 
 function libraryVersion(requires: NodeRequire[], library: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintInputs, rendererFingerprint } from '../src/index.ts';
+import { fingerprintInputs, rendererFingerprint } from '../src/fingerprint.ts';
 
 describe('the renderer fingerprint', () => {
   it('covers the renderers, the spec checks, the embedded Python and every rendering library', () => {
