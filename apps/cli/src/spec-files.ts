@@ -1,12 +1,12 @@
 /** Spec files as the editing commands (canary, promote, new) find, read and write them: inside the repository only. */
-import { ENVIRONMENTS_DIR, FsProblem, MAX_FILE_BYTES, MODELS_DIR, type RepositoryFs } from '@tritonops/planner';
+import { ENVIRONMENTS_DIR, FsProblem, MAX_FILE_BYTES, MODELS_DIR, specFileNames, specNameOf, type RepositoryFs } from '@tritonops/planner';
 
 /**
  * `environments/<env>/models/<model>.yaml` (or `.yml`); undefined when there is none. A link, a
  * folder or a special file in its place is refused (FsProblem), never followed or taken for absent.
  */
 export function modelFile(fs: RepositoryFs, env: string, model: string): string | undefined {
-  for (const rel of ['yaml', 'yml'].map((ext) => `${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}/${model}.${ext}`)) {
+  for (const rel of specFileNames(model).map((file) => `${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}/${file}`)) {
     const kind = fs.kind(rel);
     if (kind === 'file') return rel;
     if (kind !== undefined) throw new FsProblem(rel, kind === 'symlink' ? 'symlink' : kind === 'folder' ? 'not-a-file' : 'special-file');
@@ -17,8 +17,7 @@ export function modelFile(fs: RepositoryFs, env: string, model: string): string 
 /** The models of an environment, by file name. */
 export function modelNames(fs: RepositoryFs, env: string): string[] {
   return (fs.list(`${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}`) ?? [])
-    .filter((e) => e.kind === 'file' && /\.ya?ml$/.test(e.name))
-    .map((e) => e.name.replace(/\.ya?ml$/, ''))
+    .flatMap((e) => (e.kind === 'file' ? (specNameOf(e.name) ?? []) : []))
     .sort();
 }
 

@@ -3,6 +3,7 @@
  * a GPU pool, its resources and serving options, the SFS cache, and — each in its own module —
  * its canary, autoscaling, GPU triggers and auth.
  */
+import { specFileNames } from '../load/read-specs.ts';
 import type { LoadedEnvironment, Loaded } from '../load/read-specs.ts';
 import type { DataPath } from '../load/source-file.ts';
 import { didYouMeanHint } from '../did-you-mean.ts';
@@ -32,7 +33,7 @@ export function checkModel(env: LoadedEnvironment, { file, value: model }: Loade
     const name = model.metadata.name;
     const expectedFile = `${name}.yaml`;
     const fileName = file.path.split('/').pop() ?? '';
-    if (fileName !== expectedFile && fileName !== `${name}.yml`) {
+    if (!specFileNames(name).includes(fileName)) {
       report.error(['metadata', 'name'], 'name-mismatch', `model "${name}" is declared in ${fileName}; a model's file is named after it`, `rename the file to ${expectedFile} or the model to "${fileName.replace(/\.ya?ml$/, '')}"`);
     }
     // S3 repository: a location Triton can load, on the environment's endpoint.

@@ -1,4 +1,5 @@
 /** Checks of an environment's pipelines: names, local repository, the graph, scaling and auth. */
+import { specFileNames } from '../load/read-specs.ts';
 import { reporter, type Diagnostic } from '../diagnostics.ts';
 import type { LoadedEnvironment } from '../load/read-specs.ts';
 import { resolvePipeline } from '../plan/pipeline-graph.ts';
@@ -18,7 +19,7 @@ export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
     const { error } = reporter(file, out);
 
     const fileName = file.path.split('/').pop() ?? '';
-    if (fileName !== `${name}.yaml` && fileName !== `${name}.yml`) {
+    if (!specFileNames(name).includes(fileName)) {
       error(['metadata', 'name'], 'name-mismatch', `pipeline "${name}" is declared in ${fileName}; a pipeline's file is named after it`, `rename the file to ${name}.yaml`);
     }
     const model = modelFiles.get(name);

@@ -6,6 +6,7 @@
  * staging would break production's validation until promoted.
  * A model may override the gate with the annotation `tritonops.dev/promotion-override: "<reason>"`.
  */
+import { specFileNames } from '../load/read-specs.ts';
 import { parse } from 'yaml';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { LoadedEnvironment, ReleaseHistory, SpecSource } from '../load/read-specs.ts';
@@ -74,7 +75,7 @@ export function checkPromotionGate(env: LoadedEnvironment, loaded: readonly Load
   for (const { file, value: model } of env.models) {
     if (model.metadata.annotations?.[PROMOTION_OVERRIDE]) continue;
     const name = model.metadata.name;
-    const sourceName = [`${name}.yaml`, `${name}.yml`].find((f) => sourceFiles.has(f));
+    const sourceName = specFileNames(name).find((f) => sourceFiles.has(f));
     const sourcePath = sourceName ? `environments/${source}/models/${sourceName}` : undefined;
     const mine = releasesOf(model.spec);
     const inMemory = sourceModels.get(name);

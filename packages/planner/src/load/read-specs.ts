@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import { compareStrings, type Diagnostic } from '../diagnostics.ts';
+import type { DiagnosticCode } from '../diagnostic-codes.ts';
 import { findInlineCredentials } from './credentials.ts';
 import { EnvironmentSchema, EnvironmentSpec, type Environment, type GpuPool } from '@tritonops/spec';
 import { ModelSchema, type Model } from '@tritonops/spec';
@@ -129,6 +130,16 @@ export function listEnvironments(root: string | SpecSource): string[] {
 
 /** Spec files are `*.yaml` (or `*.yml`); names that look meant as specs but would not be read. */
 const SPEC_FILE = /\.ya?ml$/;
+
+/** The file names a spec named `name` may have, the preferred one first. */
+export function specFileNames(name: string): [string, string] {
+  return [`${name}.yaml`, `${name}.yml`];
+}
+
+/** The spec name of a spec file's name (`whisper.yaml` → `whisper`), or undefined for other files. */
+export function specNameOf(fileName: string): string | undefined {
+  return SPEC_FILE.test(fileName) ? fileName.replace(SPEC_FILE, '') : undefined;
+}
 const MISNAMED_SPEC = /\.(ya?ml|json)$/i;
 
 export function loadSpecs(options: LoadOptions): LoadResult {
@@ -301,7 +312,7 @@ export function loadSpecs(options: LoadOptions): LoadResult {
 }
 
 /** A diagnostic at the start of a file or folder. */
-function located(file: string, code: string, message: string, severity: 'error' | 'warning' = 'error'): Diagnostic {
+function located(file: string, code: DiagnosticCode, message: string, severity: 'error' | 'warning' = 'error'): Diagnostic {
   return { severity, code, file, line: 1, col: 1, length: 1, message };
 }
 
