@@ -33,14 +33,18 @@ const CASES: Record<string, Expected[]> = {
       hint: 'give each model a unique name',
     },
   ],
-  's3-bucket-uppercase': [{ error: `${M}:7:15: error: "Models" in "s3://Models/whisper/2024-11-02" is not a valid bucket name`, hint: 'bucket names are lowercase: models' }],
+  's3-bucket-uppercase': [
+    { error: `${M}:7:15: error: "Models" in "s3://Models/whisper/2024-11-02" is not a valid bucket name`, hint: 'bucket names are lowercase: models' },
+  ],
   's3-endpoint-without-port': [
     {
       error: `${M}:7:15: error: S3 URI "s3://https://s3.example.com/models/whisper/2024-11-02" names a custom endpoint without a port; Triton needs the port to tell the endpoint from the bucket`,
       hint: 'write s3://https://s3.example.com:443/models/whisper/2024-11-02',
     },
   ],
-  's3-path-traversal': [{ error: `${M}:7:15: error: path segment ".." of "s3://models/whisper/../../private" is not one Triton can load`, hint: '"." and ".." are not allowed' }],
+  's3-path-traversal': [
+    { error: `${M}:7:15: error: path segment ".." of "s3://models/whisper/../../private" is not one Triton can load`, hint: '"." and ".." are not allowed' },
+  ],
   'inline-secret-env': [
     {
       error: `${M}:10:28: error: this looks like a credential (a value under "AWS_SECRET_ACCESS_KEY"); specs are committed to Git and must not carry secrets`,
@@ -65,19 +69,31 @@ const CASES: Record<string, Expected[]> = {
     { error: 'environments/dev/models/Whisper_Large.yaml:4:9: error: metadata.name "Whisper_Large" is not in the expected format', hint: 'DNS-1123 label' },
   ],
   'invalid-quantity': [{ error: `${M}:11:13: error: spec.resources.memory "16GB" is not a valid Kubernetes quantity`, hint: 'write 16Gi' }],
-  'shm-over-memory': [{ error: `${M}:12:10: error: shm (32Gi) must be less than memory (16Gi): /dev/shm counts toward the memory limit`, hint: 'raise `memory` or lower `shm`' }],
-  'cache-without-sfs': [{ error: `${M}:9:10: error: cache: sfs needs an SFS share, but environment "dev" declares no \`sfs\``, hint: 'add `sfs: { server, path, size }`' }],
+  'shm-over-memory': [
+    { error: `${M}:12:10: error: shm (32Gi) must be less than memory (16Gi): /dev/shm counts toward the memory limit`, hint: 'raise `memory` or lower `shm`' },
+  ],
+  'cache-without-sfs': [
+    { error: `${M}:9:10: error: cache: sfs needs an SFS share, but environment "dev" declares no \`sfs\``, hint: 'add `sfs: { server, path, size }`' },
+  ],
   'managed-flag': [{ error: `${M}:10:7: error: --model-repository is set by tritonops`, hint: 'set `repository`' }],
   'misspelled-kind': [{ error: `${M}:2:7: error: kind must be "Model", not "Modle"`, hint: 'did you mean "Model"?' }],
-  'missing-required-key': [{ error: `${M}:5:1: error: missing required key "image" in spec`, hint: 'for example `image: nvcr.io/nvidia/tritonserver:24.10-py3`' }],
+  'missing-required-key': [
+    { error: `${M}:5:1: error: missing required key "image" in spec`, hint: 'for example `image: nvcr.io/nvidia/tritonserver:24.10-py3`' },
+  ],
   'endpoint-without-port': [
-    { error: `${E}:16:15: error: S3 endpoint "https://s3.example.com" has no port; Triton needs it to tell the endpoint from the bucket`, hint: 'write https://s3.example.com:443' },
+    {
+      error: `${E}:16:15: error: S3 endpoint "https://s3.example.com" has no port; Triton needs it to tell the endpoint from the bucket`,
+      hint: 'write https://s3.example.com:443',
+    },
   ],
   'empty-model-file': [{ error: 'environments/dev/models/empty.yaml:1:1: error: the file is empty', hint: 'delete the file' }],
   'not-utf8': [{ error: `${M}:10:18: error: the file is not valid UTF-8`, hint: 'save the file as UTF-8' }],
   'alias-bomb': [{ error: `${M}:1:1: error: YAML aliases expand to too much data (more than 100 expansions)`, hint: 'write the values out' }],
   'file-name-mismatch': [
-    { error: 'environments/dev/models/speech.yaml:4:9: error: model "whisper" is declared in speech.yaml; a model\'s file is named after it', hint: 'rename the file to whisper.yaml' },
+    {
+      error: 'environments/dev/models/speech.yaml:4:9: error: model "whisper" is declared in speech.yaml; a model\'s file is named after it',
+      hint: 'rename the file to whisper.yaml',
+    },
   ],
   'time-slicing-shares': [
     {
@@ -86,7 +102,12 @@ const CASES: Record<string, Expected[]> = {
     },
   ],
   'canary-weight-over-100': [{ error: `${M}:15:13: error: spec.canary.weight must be <= 100, not 150` }],
-  'canary-same-release': [{ error: `${M}:13:3: error: the canary runs the same release as the stable track`, hint: 'give the canary its own `image`, `repository`, `models` or `args`' }],
+  'canary-same-release': [
+    {
+      error: `${M}:13:3: error: the canary runs the same release as the stable track`,
+      hint: 'give the canary its own `image`, `repository`, `models` or `args`',
+    },
+  ],
   'analysis-with-weight': [
     { error: `${M}:14:5: error: canary.weight cannot be combined with canary.analysis: Flagger sets the weights`, hint: 'remove one of the two' },
   ],
@@ -97,7 +118,10 @@ const CASES: Record<string, Expected[]> = {
     },
   ],
   'roles-without-jwt': [
-    { error: `${M}:14:5: error: roles are checked on JWT claims, but environment "dev" configures no \`auth.jwt\``, hint: 'add `auth: { jwt: { issuer, jwksUri } }`' },
+    {
+      error: `${M}:14:5: error: roles are checked on JWT claims, but environment "dev" configures no \`auth.jwt\``,
+      hint: 'add `auth: { jwt: { issuer, jwksUri } }`',
+    },
   ],
   'canary-header-uppercase': [{ error: `${M}:16:7: error: invalid key "X-Canary" in spec.canary.header`, hint: 'write it in lowercase: "x-canary"' }],
   'retry-on-typo': [
@@ -108,7 +132,10 @@ const CASES: Record<string, Expected[]> = {
   ],
   'invalid-timeout': [{ error: `${M}:14:14: error: spec.traffic.timeout "1 minute" is not in the expected format`, hint: 'For example: 120s' }],
   'invalid-gateway-domain': [
-    { error: `${E}:16:13: error: spec.gateway.domain "https://inference.example.com" is not in the expected format`, hint: 'each model is served at `<model>.<domain>`' },
+    {
+      error: `${E}:16:13: error: spec.gateway.domain "https://inference.example.com" is not in the expected format`,
+      hint: 'each model is served at `<model>.<domain>`',
+    },
   ],
   'capacity-min-over': [
     { error: `${E}:13:17: error: GPU pool "t4" cannot fit the minimum demand: 3 nvidia.com/gpu (whisper 3×1) but 2 nodes × 1 = 2`, hint: 'raise maxNodes' },
@@ -117,14 +144,25 @@ const CASES: Record<string, Expected[]> = {
   'autoscaling-without-trigger': [{ error: `${M}:16:5: error: autoscaling needs at least one trigger`, hint: 'e.g. `queueTimeMs: 50`' }],
   'autoscaling-min-over-max': [{ error: `${M}:14:18: error: minReplicas (3) is larger than maxReplicas (2)` }],
   'scale-to-zero-without-opt-in': [
-    { error: `${M}:14:18: error: minReplicas: 0 scales the model to zero, which needs an explicit \`scaleToZero\``, hint: 'add `scaleToZero: { idleSeconds: 900 }`' },
+    {
+      error: `${M}:14:18: error: minReplicas: 0 scales the model to zero, which needs an explicit \`scaleToZero\``,
+      hint: 'add `scaleToZero: { idleSeconds: 900 }`',
+    },
   ],
   'fallback-with-ratio-trigger': [
-    { error: `${M}:16:5: error: fallbackReplicas works only with per-replica triggers, but queueTimeMs is a ratio (Value) trigger`, hint: 'KEDA falls back only for AverageValue triggers' },
+    {
+      error: `${M}:16:5: error: fallbackReplicas works only with per-replica triggers, but queueTimeMs is a ratio (Value) trigger`,
+      hint: 'KEDA falls back only for AverageValue triggers',
+    },
   ],
-  'gpu-trigger-on-cpu-model': [{ error: `${M}:16:7: error: gpuUtilization needs a GPU, but the model has no gpuPool`, hint: 'scale a CPU-only model on queueTimeMs' }],
+  'gpu-trigger-on-cpu-model': [
+    { error: `${M}:16:7: error: gpuUtilization needs a GPU, but the model has no gpuPool`, hint: 'scale a CPU-only model on queueTimeMs' },
+  ],
   'pipeline-unknown-model': [
-    { error: 'environments/dev/pipelines/speech-to-image.yaml:16:14: error: step "draw" calls model "sdxll", which environment "dev" does not have', hint: 'did you mean "sdxl"?' },
+    {
+      error: 'environments/dev/pipelines/speech-to-image.yaml:16:14: error: step "draw" calls model "sdxll", which environment "dev" does not have',
+      hint: 'did you mean "sdxl"?',
+    },
   ],
   'pipeline-cycle': [
     {
@@ -133,11 +171,20 @@ const CASES: Record<string, Expected[]> = {
     },
   ],
   'pipeline-unfed-input': [
-    { error: 'environments/dev/pipelines/speech-to-image.yaml:17:7: error: step "draw" leaves "PROMPT" of sdxl/sdxl unfed', hint: 'feed it: `PROMPT: input.<NAME>`' },
-    { error: 'environments/dev/pipelines/speech-to-image.yaml:18:9: error: step "draw" feeds "NEGATIVE_PROMPT", which sdxl/sdxl does not take', hint: 'its inputs: PROMPT' },
+    {
+      error: 'environments/dev/pipelines/speech-to-image.yaml:17:7: error: step "draw" leaves "PROMPT" of sdxl/sdxl unfed',
+      hint: 'feed it: `PROMPT: input.<NAME>`',
+    },
+    {
+      error: 'environments/dev/pipelines/speech-to-image.yaml:18:9: error: step "draw" feeds "NEGATIVE_PROMPT", which sdxl/sdxl does not take',
+      hint: 'its inputs: PROMPT',
+    },
   ],
   'pipeline-dtype-mismatch': [
-    { error: 'environments/dev/pipelines/speech-to-image.yaml:18:17: error: input "PROMPT" of step "draw" is BYTES, but "input.AUDIO" is FP32', hint: 'convert in a pre- or post-processing step' },
+    {
+      error: 'environments/dev/pipelines/speech-to-image.yaml:18:17: error: input "PROMPT" of step "draw" is BYTES, but "input.AUDIO" is FP32',
+      hint: 'convert in a pre- or post-processing step',
+    },
   ],
   'huge-file': [{ error: `${M}:1:1: error: the file is 1.2 MiB; a spec file is at most 1.0 MiB`, hint: 'one model or pipeline per file' }],
   'name-path-traversal': [{ error: `${M}:4:9: error: metadata.name "../../etc/passwd" is not in the expected format`, hint: 'DNS-1123 label' }],
@@ -146,15 +193,21 @@ const CASES: Record<string, Expected[]> = {
   'wrong-type-list': [{ error: `${M}:9:11: error: spec.models must be a list, not "whisper"`, hint: 'for example: ["densenet_onnx"]' }],
   'gpus-zero': [{ error: `${M}:9:9: error: spec.gpus must be >= 1, not 0` }],
   'promoted-from-unknown': [{ error: `${E}:6:17: error: promotedFrom names environment "stagin", which does not exist`, hint: 'environments: dev' }],
-  'environment-name-mismatch': [{ error: `${E}:4:9: error: environment is named "develop" but lives in environments/dev/`, hint: 'name it "dev" or rename the folder' }],
+  'environment-name-mismatch': [
+    { error: `${E}:4:9: error: environment is named "develop" but lives in environments/dev/`, hint: 'name it "dev" or rename the folder' },
+  ],
   'pipeline-unknown-step': [
-    { error: `${PIPE}:18:17: error: input "PROMPT" of step "draw" reads from "transcribe2.TEXT", but the pipeline has no step "transcribe2"`, hint: 'did you mean "transcribe.TEXT"?' },
+    {
+      error: `${PIPE}:18:17: error: input "PROMPT" of step "draw" reads from "transcribe2.TEXT", but the pipeline has no step "transcribe2"`,
+      hint: 'did you mean "transcribe.TEXT"?',
+    },
   ],
   'pipeline-reserved-step-name': [{ error: `${PIPE}:15:13: error: "input" is reserved for the pipeline's inputs`, hint: 'rename the step' }],
   'pipeline-duplicate-step': [{ error: `${PIPE}:15:13: error: step "transcribe" is declared twice`, hint: 'give each step a unique name' }],
   'pipeline-missing-signature': [
     {
-      error: 'environments/dev/pipelines/speech.yaml:12:14: error: model "whisper" declares no signature for Triton model "whisper", so the tensors of step "transcribe" cannot be checked',
+      error:
+        'environments/dev/pipelines/speech.yaml:12:14: error: model "whisper" declares no signature for Triton model "whisper", so the tensors of step "transcribe" cannot be checked',
       hint: 'add `signatures: { whisper: { inputs: [...], outputs: [...] } }` to environments/dev/models/whisper.yaml',
     },
   ],
@@ -188,7 +241,9 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()));
 describe('bad input: clear errors, exit code 1, flux/ untouched', () => {
   it('covers at least 60 cases, across environments, models and pipelines', () => {
     expect(Object.keys(CASES).length).toBeGreaterThanOrEqual(60);
-    const files = Object.values(CASES).flat().map((e) => e.error.split(':')[0]!);
+    const files = Object.values(CASES)
+      .flat()
+      .map((e) => e.error.split(':')[0]!);
     expect(files.some((f) => f.endsWith('environment.yaml'))).toBe(true);
     expect(files.some((f) => f.includes('/models/'))).toBe(true);
     expect(files.some((f) => f.includes('/pipelines/'))).toBe(true);
@@ -253,7 +308,10 @@ describe('warnings: reported with positions, but the render goes ahead', () => {
     writeFileSync(file, `${readFileSync(file, 'utf8')}  auth:\n    required: false\n`);
     const result = await runCli(['validate'], dir.path);
     expect(result.code).toBe(0);
-    const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('required: false')) + 1;
+    const line =
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('required: false')) + 1;
     expect(result.stderr).toContain(
       `environments/production/models/densenet.yaml:${line}:15: warning: model "densenet" opts out of authentication in production: anyone who reaches the gateway can call it`,
     );

@@ -18,7 +18,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/planner';
+import { planRepository } from '@tritonops/planner';
 import { apiServer, type KubeObject } from './support/apiserver.ts';
 import { writeFleet } from './support/fleet.ts';
 import { REPO_ROOT, tempDir } from './support/workspace.ts';
@@ -26,8 +26,9 @@ import { REPO_ROOT, tempDir } from './support/workspace.ts';
 const EVERY_FEATURE = join(REPO_ROOT, 'test/fixtures/every-feature');
 
 function rendered(root: string): KubeObject[] {
-  const result = loadWorkspace({ root, displayBase: root });
-  if (result.hasErrors) throw new Error(`the specs of ${root} do not validate: ${result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('; ')}`);
+  const result = planRepository({ root, displayBase: root });
+  if (result.hasErrors)
+    throw new Error(`the specs of ${root} do not validate: ${result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('; ')}`);
   return renderAll(result.plans).flatMap((f) => f.objects) as KubeObject[];
 }
 
@@ -51,7 +52,32 @@ describe('the real API server accepts everything tritonops renders', () => {
     const objects = rendered(EVERY_FEATURE);
     const kinds = new Set(objects.map((o) => o.kind));
     // The fixture must keep covering what it claims to.
-    for (const kind of ['Deployment', 'Service', 'ScaledObject', 'Canary', 'MetricTemplate', 'VirtualService', 'DestinationRule', 'AuthorizationPolicy', 'RequestAuthentication', 'PeerAuthentication', 'PodMonitor', 'PrometheusRule', 'Telemetry', 'PersistentVolume', 'PersistentVolumeClaim', 'ConfigMap', 'HelmRelease', 'Kustomization', 'GitRepository', 'Provider', 'Alert', 'Gateway', 'NetworkPolicy', 'PodDisruptionBudget']) {
+    for (const kind of [
+      'Deployment',
+      'Service',
+      'ScaledObject',
+      'Canary',
+      'MetricTemplate',
+      'VirtualService',
+      'DestinationRule',
+      'AuthorizationPolicy',
+      'RequestAuthentication',
+      'PeerAuthentication',
+      'PodMonitor',
+      'PrometheusRule',
+      'Telemetry',
+      'PersistentVolume',
+      'PersistentVolumeClaim',
+      'ConfigMap',
+      'HelmRelease',
+      'Kustomization',
+      'GitRepository',
+      'Provider',
+      'Alert',
+      'Gateway',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+    ]) {
       expect(kinds, kind).toContain(kind);
     }
     expect(await refusals(objects)).toEqual([]);
@@ -75,9 +101,9 @@ describe('the real API server accepts everything tritonops renders', () => {
     const copy = tempDir('repository-acceptance');
     try {
       cpSync(join(REPO_ROOT, 'environments'), join(copy.path, 'environments'), { recursive: true });
-      const result = loadWorkspace({ root: copy.path, displayBase: copy.path });
+      const result = planRepository({ root: copy.path, displayBase: copy.path });
       // Specs that do not validate are `tritonops validate`'s to report, not this test's.
-      if (result.hasErrors) return ctx.skip('the repository\'s environments do not validate (tritonops validate says why)');
+      if (result.hasErrors) return ctx.skip("the repository's environments do not validate (tritonops validate says why)");
       expect(await refusals(renderAll(result.plans).flatMap((f) => f.objects) as KubeObject[])).toEqual([]);
     } finally {
       copy.remove();

@@ -10,12 +10,11 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderEnvironment } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/planner';
+import { planRepository } from '@tritonops/planner';
 import { apiServer, type KubeObject } from './support/apiserver.ts';
 import { writeFleet } from './support/fleet.ts';
 import { parsedObjects, runCli, snapshotDir, tempDir } from './support/workspace.ts';
 import { HOSTILE_FIXTURE } from './support/hostile.ts';
-
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -27,8 +26,10 @@ let problems: string[] = [];
 const check = (ok: boolean, what: string) => {
   if (!ok) problems.push(what);
 };
-const subdomain = (s: string, what: string) => check(s.length <= 253 && DNS1123_SUBDOMAIN.test(s), `${what}: "${s}" is not a DNS-1123 subdomain of at most 253 characters`);
-const label1035 = (s: string, what: string) => check(s.length <= 63 && DNS1035_LABEL.test(s), `${what}: "${s}" is not a DNS-1035 label of at most 63 characters`);
+const subdomain = (s: string, what: string) =>
+  check(s.length <= 253 && DNS1123_SUBDOMAIN.test(s), `${what}: "${s}" is not a DNS-1123 subdomain of at most 253 characters`);
+const label1035 = (s: string, what: string) =>
+  check(s.length <= 63 && DNS1035_LABEL.test(s), `${what}: "${s}" is not a DNS-1035 label of at most 63 characters`);
 const labelKey = (k: string, what: string) => {
   const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : [undefined, k];
   if (prefix !== undefined) subdomain(prefix, `${what} prefix`);
@@ -43,7 +44,8 @@ const labels = (map: unknown, what: string) => {
 };
 const host = (h: string, what: string) => {
   check(h.length <= 253, `${what}: host "${h}" is longer than 253 characters`);
-  for (const part of h.replace(/^\*\./, '').split('.')) check(part.length <= 63 && DNS1123_LABEL.test(part), `${what}: "${part}" of host "${h}" is not a DNS label of at most 63 characters`);
+  for (const part of h.replace(/^\*\./, '').split('.'))
+    check(part.length <= 63 && DNS1123_LABEL.test(part), `${what}: "${part}" of host "${h}" is not a DNS label of at most 63 characters`);
 };
 
 /** Every problem Kubernetes' validation would find in the names, labels and hosts of `objects`. */
@@ -108,8 +110,17 @@ function writeLimits(root: string): void {
   const model = (name: string, extra: string) =>
     `apiVersion: tritonops.dev/v1alpha1\nkind: Model\nmetadata:\n  name: ${name}\n  labels: ${JSON.stringify(LABEL)}\nspec:\n  image: nvcr.io/nvidia/tritonserver:24.10-py3\n  repository: s3://models/${name}/v1\n  gpuPool: ${POOL}\n  resources: { cpu: "1", memory: 4Gi, shm: 1Gi }\n  signatures:\n    ${name}:\n      inputs: [{ name: IN, datatype: FP32, shape: [-1] }]\n      outputs: [{ name: OUT, datatype: FP32, shape: [-1] }]\n${extra}`;
   writeFileSync(join(dir, 'models/whisper.yaml'), readFileSync(join(dir, 'models/whisper.yaml'), 'utf8').replace('gpuPool: t4', `gpuPool: ${POOL}`));
-  writeFileSync(join(dir, `models/${N}.yaml`), model(N, '  canary: { repository: s3://models/x/v2, weight: 10, header: { x-canary: "true" } }\n  autoscaling: { maxReplicas: 3, triggers: { queueTimeMs: 50 } }\n'));
-  writeFileSync(join(dir, `models/${F}.yaml`), model(F, '  canary: { analysis: { stepWeight: 10 } }\n  autoscaling: { maxReplicas: 3, triggers: { queueTimeMs: 50 } }\n'));
+  writeFileSync(
+    join(dir, `models/${N}.yaml`),
+    model(
+      N,
+      '  canary: { repository: s3://models/x/v2, weight: 10, header: { x-canary: "true" } }\n  autoscaling: { maxReplicas: 3, triggers: { queueTimeMs: 50 } }\n',
+    ),
+  );
+  writeFileSync(
+    join(dir, `models/${F}.yaml`),
+    model(F, '  canary: { analysis: { stepWeight: 10 } }\n  autoscaling: { maxReplicas: 3, triggers: { queueTimeMs: 50 } }\n'),
+  );
   mkdirSync(join(dir, 'pipelines'), { recursive: true });
   const step = 's'.repeat(40);
   writeFileSync(
@@ -122,9 +133,19 @@ let limitObjects: Record<string, unknown>[] = [];
 
 describe('names at their limits', () => {
   it('the checks themselves find names, labels and hosts past their limits', () => {
-    const bad = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's'.repeat(64), labels: { 'a/b/c': 'x', ok: 'v'.repeat(64) } }, spec: { hosts: [`${'h'.repeat(64)}.example.com`] } };
+    const bad = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's'.repeat(64), labels: { 'a/b/c': 'x', ok: 'v'.repeat(64) } },
+      spec: { hosts: [`${'h'.repeat(64)}.example.com`] },
+    };
     expect(validate([{ file: 'f', object: bad }])).toHaveLength(4);
-    expect(validate([{ file: 'f', object: bad }, { file: 'g', object: bad }])).toContain(`g: v1 Service /${'s'.repeat(64)} is also in f`);
+    expect(
+      validate([
+        { file: 'f', object: bad },
+        { file: 'g', object: bad },
+      ]),
+    ).toContain(`g: v1 Service /${'s'.repeat(64)} is also in f`);
   });
 
   it('render to objects whose every name, label, selector and host Kubernetes accepts, and so do the names controllers derive from them', async () => {
@@ -133,7 +154,11 @@ describe('names at their limits', () => {
       writeLimits(dir.path);
       const result = await runCli(['synth', '--env', ENV, '--no-cache'], dir.path);
       expect(result.code, result.stderr).toBe(0);
-      const files = [...snapshotDir(join(dir.path, 'flux'))].map(([path, base64]) => ({ path, content: Buffer.from(base64, 'base64').toString('utf8'), objects: [] }));
+      const files = [...snapshotDir(join(dir.path, 'flux'))].map(([path, base64]) => ({
+        path,
+        content: Buffer.from(base64, 'base64').toString('utf8'),
+        objects: [],
+      }));
       const objects = parsedObjects(files);
       expect(objects.length).toBeGreaterThan(50);
       expect(validate(objects)).toEqual([]);
@@ -160,7 +185,12 @@ describe('names at their limits, asked of a real kube-apiserver', () => {
 
   it('and the server does refuse what it must (a Service name over 63 characters)', async (ctx) => {
     if ('unavailable' in api) return ctx.skip(api.unavailable);
-    const why = await api.wouldAccept({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's'.repeat(64), namespace: 'probe' }, spec: { ports: [{ port: 80 }] } });
+    const why = await api.wouldAccept({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's'.repeat(64), namespace: 'probe' },
+      spec: { ports: [{ port: 80 }] },
+    });
     expect(why).toMatch(/must be no more than 63 characters/);
   });
 });
@@ -170,9 +200,11 @@ describe('no object grows with the fleet', () => {
     const dir = tempDir('fleet-1000');
     try {
       writeFleet(dir.path, 1000);
-      const result = loadWorkspace({ root: dir.path, displayBase: dir.path, only: ['production'] });
+      const result = planRepository({ root: dir.path, displayBase: dir.path, only: ['production'] });
       expect(result.hasErrors).toBe(false);
-      const sizes = renderEnvironment(result.plans[0]!).flatMap((f) => f.objects.map((o) => ({ what: `${f.path}: ${String(o.kind)}`, bytes: JSON.stringify(o).length })));
+      const sizes = renderEnvironment(result.plans[0]!).flatMap((f) =>
+        f.objects.map((o) => ({ what: `${f.path}: ${String(o.kind)}`, bytes: JSON.stringify(o).length })),
+      );
       const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
       // 256 KiB leaves room for a fleet four times larger before anything nears a limit.
       expect(largest.bytes, largest.what).toBeLessThan(256 * 1024);

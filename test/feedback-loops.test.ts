@@ -11,11 +11,25 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';
-import { loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
+import { planRepository, type EnvironmentPlan } from '@tritonops/planner';
 import { alertGroups, earlierFactsOf, expressionCases, factsOf, firingAlerts, type ExpressionCase, type Facts, type Sample } from './support/feedback-loops.ts';
 import { writeFleet } from './support/fleet.ts';
-import { NO_LOAD, seriesOf, seriesText, SCRAPE_SECONDS, worldOf, type Call, type Labels, type PodLoad, type Scenario, type World, type Workload, type WorkloadState } from './support/prometheus-world.ts';
+import {
+  NO_LOAD,
+  seriesOf,
+  seriesText,
+  SCRAPE_SECONDS,
+  worldOf,
+  type Call,
+  type Labels,
+  type PodLoad,
+  type Scenario,
+  type World,
+  type Workload,
+  type WorkloadState,
+} from './support/prometheus-world.ts';
 import { promtoolCheckRules, promtoolTest, promtoolUnavailable, type AlertTest, type ExprTest } from './support/promtool.ts';
+import { nonEmpty } from './support/non-empty.ts';
 import { REPO_ROOT, tempDir } from './support/workspace.ts';
 
 const skip = promtoolUnavailable();
@@ -24,16 +38,44 @@ const EVAL_TIME = '40m';
 const SAMPLES = (40 * 60) / SCRAPE_SECONDS;
 
 function worldsOf(root: string, label: string): { label: string; world: World }[] {
-  const result = loadWorkspace({ root, displayBase: root });
-  if (result.hasErrors) throw new Error(`the specs of ${root} do not validate: ${result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('; ')}`);
+  const result = planRepository({ root, displayBase: root });
+  if (result.hasErrors)
+    throw new Error(
+      `the specs of ${root} do not validate: ${result.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`)
+        .join('; ')}`,
+    );
   const objects = renderAll(result.plans).flatMap((f) => f.objects) as Record<string, any>[];
   return result.plans.map((env: EnvironmentPlan) => ({ label: `${label} ${env.name}`, world: worldOf(env, objects) }));
 }
 
 // ---- scenarios -------------------------------------------------------------------------------
 
-const STEADY: PodLoad = { successPerSecond: 8, failurePerSecond: 0, canceledPerSecond: 0.5, batchSize: 2, queueMs: 5, computeMs: 20, pending: 1, gpuUtilization: 0.25, gpuMemoryUsedBytes: 4 * 2 ** 30, firstResponseBucketMs: 500 };
-const OVERLOAD: PodLoad = { successPerSecond: 40, failurePerSecond: 4, canceledPerSecond: 2, batchSize: 4, queueMs: 5000, computeMs: 80, pending: 50, gpuUtilization: 1, gpuMemoryUsedBytes: 15.5 * 2 ** 30, firstResponseBucketMs: 5000 };
+const STEADY: PodLoad = {
+  successPerSecond: 8,
+  failurePerSecond: 0,
+  canceledPerSecond: 0.5,
+  batchSize: 2,
+  queueMs: 5,
+  computeMs: 20,
+  pending: 1,
+  gpuUtilization: 0.25,
+  gpuMemoryUsedBytes: 4 * 2 ** 30,
+  firstResponseBucketMs: 500,
+};
+const OVERLOAD: PodLoad = {
+  successPerSecond: 40,
+  failurePerSecond: 4,
+  canceledPerSecond: 2,
+  batchSize: 4,
+  queueMs: 5000,
+  computeMs: 80,
+  pending: 50,
+  gpuUtilization: 1,
+  gpuMemoryUsedBytes: 15.5 * 2 ** 30,
+  firstResponseBucketMs: 5000,
+};
 const FAILING: PodLoad = { ...STEADY, failurePerSecond: 8, queueMs: 40 };
 
 function planOf(world: World, w: Workload) {
@@ -56,7 +98,16 @@ function planned(world: World, w: Workload, at: 'min' | 'max' = 'min'): number {
  */
 function varied(world: World, w: Workload, load: PodLoad): PodLoad {
   const k = 1 + (world.workloads.indexOf(w) % 7) / 10;
-  return { ...load, successPerSecond: load.successPerSecond * k, failurePerSecond: load.failurePerSecond * k, canceledPerSecond: load.canceledPerSecond * k, queueMs: load.queueMs * k, computeMs: load.computeMs * k, pending: load.pending * k, gpuUtilization: Math.min(1, load.gpuUtilization * k) };
+  return {
+    ...load,
+    successPerSecond: load.successPerSecond * k,
+    failurePerSecond: load.failurePerSecond * k,
+    canceledPerSecond: load.canceledPerSecond * k,
+    queueMs: load.queueMs * k,
+    computeMs: load.computeMs * k,
+    pending: load.pending * k,
+    gpuUtilization: Math.min(1, load.gpuUtilization * k),
+  };
 }
 
 /**
@@ -68,24 +119,39 @@ function atSlo(world: World, w: Workload, factor: number): PodLoad {
   const slo = planOf(world, w).slo;
   const ratio = (factor * (100 - slo.successRate)) / 100;
   const success = 8 * (1 + (world.workloads.indexOf(w) % 7) / 10);
-  return { ...STEADY, successPerSecond: success, failurePerSecond: (success * ratio) / (1 - ratio), canceledPerSecond: success * 5 * ((100 - slo.successRate) / 100), queueMs: factor * slo.queueTimeMs };
+  return {
+    ...STEADY,
+    successPerSecond: success,
+    failurePerSecond: (success * ratio) / (1 - ratio),
+    canceledPerSecond: success * 5 * ((100 - slo.successRate) / 100),
+    queueMs: factor * slo.queueTimeMs,
+  };
 }
 
 function scenarios(world: World): Scenario[] {
   const scaledToZero = (w: Workload) => planOf(world, w).autoscaling?.idleSeconds !== undefined;
   // The gateway's requests to each Flagger canary, `failed` of 10 a second answered 503 by a proxy.
-  const proxyCalls = (failed: number): Call[] => world.workloads.filter((w) => w.flagger === 'target').map((w) => ({ from: 'gateway', service: `${w.model}-canary`, perSecond: 10, failedPerSecond: failed }));
+  const proxyCalls = (failed: number): Call[] =>
+    world.workloads
+      .filter((w) => w.flagger === 'target')
+      .map((w) => ({ from: 'gateway', service: `${w.model}-canary`, perSecond: 10, failedPerSecond: failed }));
   const steady = (w: Workload): WorkloadState => ({ pods: planned(world, w), load: varied(world, w, STEADY) });
   // At the maximum throughout; autoscaling pinned there only since the change.
   const overloadSince = (minutesAgo: number): Scenario => ({
     name: `overload for the last ${minutesAgo} minutes, after steady load`,
     state: (w) => ({ pods: planned(world, w, 'max'), load: varied(world, w, OVERLOAD) }),
-    earlier: { minutesAgo, state: (w) => ({ pods: planned(world, w, 'max'), specReplicas: Math.max(0, planned(world, w, 'max') - 1), load: varied(world, w, STEADY) }) },
+    earlier: {
+      minutesAgo,
+      state: (w) => ({ pods: planned(world, w, 'max'), specReplicas: Math.max(0, planned(world, w, 'max') - 1), load: varied(world, w, STEADY) }),
+    },
   });
   return [
     { name: 'steady load', state: steady },
     { name: 'idle: replicas up, no request', state: (w) => ({ pods: planned(world, w), load: NO_LOAD }) },
-    { name: 'overload: queues grow, autoscaling at its maximum, 10% errors', state: (w) => ({ pods: planned(world, w, 'max'), load: varied(world, w, OVERLOAD) }) },
+    {
+      name: 'overload: queues grow, autoscaling at its maximum, 10% errors',
+      state: (w) => ({ pods: planned(world, w, 'max'), load: varied(world, w, OVERLOAD) }),
+    },
     overloadSince(3),
     overloadSince(20),
     overloadSince(35),
@@ -93,7 +159,10 @@ function scenarios(world: World): Scenario[] {
     { name: "errors and queue time at half each model's SLO", state: (w) => ({ pods: planned(world, w), load: atSlo(world, w, 0.5) }) },
     {
       name: 'a failing canary: Flagger analyses a canary that fails half its requests',
-      state: (w) => (w.flagger === 'target' || w.podLabels['tritonops.dev/track'] === 'canary' ? { pods: Math.max(1, planned(world, w)), load: varied(world, w, FAILING) } : steady(w)),
+      state: (w) =>
+        w.flagger === 'target' || w.podLabels['tritonops.dev/track'] === 'canary'
+          ? { pods: Math.max(1, planned(world, w)), load: varied(world, w, FAILING) }
+          : steady(w),
     },
     {
       // Called from outside the scraped proxies: Triton is the only witness.
@@ -206,9 +275,20 @@ function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toPrecision(17);
 }
 
-function explain(asked: readonly { c: ExpressionCase; samples: readonly Sample[] | 'reads-zero' }[], inputSeries: readonly { series: string; values: string }[], groups: unknown[], output: string): string {
+function explain(
+  asked: readonly { c: ExpressionCase; samples: readonly Sample[] | 'reads-zero' }[],
+  inputSeries: readonly { series: string; values: string }[],
+  groups: unknown[],
+  output: string,
+): string {
   // What each failing expression returned: the raw expressions, each expecting nothing.
-  const raw = promtoolTest({ ruleGroups: groups, interval: `${SCRAPE_SECONDS}s`, inputSeries, exprTests: asked.map(({ c }) => ({ expr: c.expr, evalTime: EVAL_TIME, expSamples: [] })), alertTests: [] });
+  const raw = promtoolTest({
+    ruleGroups: groups,
+    interval: `${SCRAPE_SECONDS}s`,
+    inputSeries,
+    exprTests: asked.map(({ c }) => ({ expr: c.expr, evalTime: EVAL_TIME, expSamples: [] })),
+    alertTests: [],
+  });
   const blocks = (text: string) => text.split(/\n(?=\s*expr: |\s*alertname: )/);
   const failed = blocks(output);
   const rawBlocks = blocks(raw.output);
@@ -218,7 +298,9 @@ function explain(asked: readonly { c: ExpressionCase; samples: readonly Sample[]
     if (!failed.some((b) => b.includes(`(${quoted})`))) continue;
     const got = rawBlocks.find((b) => b.includes(`expr: "${quoted}"`));
     const gotLine = got ? (/got: (.*)/s.exec(got)?.[1]?.trim() ?? 'nothing') : 'nothing';
-    lines.push(`${c.where}\n    expected: ${samples === 'reads-zero' ? 'nothing, or 0' : samples.map((s) => `${labelText(s.labels)} ${s.value}`).join(', ') || 'nothing'}\n    got:      ${gotLine}\n    expr:     ${c.expr}`);
+    lines.push(
+      `${c.where}\n    expected: ${samples === 'reads-zero' ? 'nothing, or 0' : samples.map((s) => `${labelText(s.labels)} ${s.value}`).join(', ') || 'nothing'}\n    got:      ${gotLine}\n    expr:     ${c.expr}`,
+    );
   }
   const alerts = failed.filter((b) => b.includes('alertname:'));
   return [...lines, ...alerts].join('\n') || output.slice(0, 4000);
@@ -238,9 +320,13 @@ describe.skipIf(skip)(`feedback loops, evaluated by promtool${skip ? ` (skipped:
   ];
 
   describe.each(worlds)('$label', ({ label, world }) => {
-    it.each(scenarios(world).map((s) => [s.name, s] as const))('%s', (_name, scenario) => {
-      expect(evaluate(world, label, scenario).join('\n\n')).toBe('');
-    }, 120_000);
+    it.each(scenarios(world).map((s) => [s.name, s] as const))(
+      '%s',
+      (_name, scenario) => {
+        expect(evaluate(world, label, scenario).join('\n\n')).toBe('');
+      },
+      120_000,
+    );
 
     it("KEDA's decisions on the values promtool confirmed: overload scales every trigger up, idle none up, a pipeline's call wakes its model", () => {
       const byName = new Map(scenarios(world).map((s) => [s.name.split(':')[0], s]));
@@ -256,7 +342,7 @@ describe.skipIf(skip)(`feedback loops, evaluated by promtool${skip ? ` (skipped:
             return { where: c.where, current, wanted };
           });
       };
-      const overload = desired(byName.get('overload')!);
+      const overload = nonEmpty(desired(byName.get('overload')!), 'triggers of running Deployments');
       expect(overload.filter((d) => d.wanted <= d.current)).toEqual([]);
       expect(desired(byName.get('idle')!).filter((d) => d.wanted > d.current)).toEqual([]);
       const mesh = factsOf(world, byName.get('scaled to zero, called from the mesh')!);
@@ -268,13 +354,23 @@ describe.skipIf(skip)(`feedback loops, evaluated by promtool${skip ? ` (skipped:
       }
     });
 
-    it("every trigger has the threshold its spec sets and the metric type its meaning calls for", () => {
-      const triggers = expressionCases(world).filter((c) => c.trigger && !c.trigger.wake);
-      expect(triggers.filter((c) => c.trigger!.rendered.metricType !== c.trigger!.metricType || c.trigger!.rendered.threshold !== c.trigger!.threshold).map((c) => c.where)).toEqual([]);
+    it('every trigger has the threshold its spec sets and the metric type its meaning calls for', () => {
+      const triggers = nonEmpty(
+        expressionCases(world).filter((c) => c.trigger && !c.trigger.wake),
+        'KEDA triggers',
+      );
+      expect(
+        triggers
+          .filter((c) => c.trigger!.rendered.metricType !== c.trigger!.metricType || c.trigger!.rendered.threshold !== c.trigger!.threshold)
+          .map((c) => c.where),
+      ).toEqual([]);
     });
 
     it('an idle model scaled to zero reads no trigger above its activation threshold, so it goes back to zero', () => {
-      const idle = factsOf(world, scenarios(world).find((s) => s.name.startsWith('idle'))!);
+      const idle = factsOf(
+        world,
+        scenarios(world).find((s) => s.name.startsWith('idle'))!,
+      );
       const awake = expressionCases(world)
         .filter((c) => c.trigger?.scaleToZero && idle.pods.some((p) => p.workload.deployment === c.trigger!.deployment))
         .filter((c) => {
@@ -290,12 +386,15 @@ describe.skipIf(skip)(`feedback loops, evaluated by promtool${skip ? ` (skipped:
     });
   });
 
-  it('on a time-sliced pool a model scales on its co-tenant\'s load: the trigger reads the whole GPU, and validate warns', () => {
+  it("on a time-sliced pool a model scales on its co-tenant's load: the trigger reads the whole GPU, and validate warns", () => {
     const { world } = worlds.find((w) => w.label === 'every-feature lab')!;
     const onShared = (w: Workload) => w.gpuPool === 't4-shared';
     const scenario: Scenario = {
       name: 'co-tenants: the llm keeps the shared GPU 90% busy, the embedder beside it gets no request',
-      state: (w) => ({ pods: onShared(w) ? 1 : planned(world, w), load: w.model === 'llm' ? { ...STEADY, gpuUtilization: 0.9 } : onShared(w) ? NO_LOAD : STEADY }),
+      state: (w) => ({
+        pods: onShared(w) ? 1 : planned(world, w),
+        load: w.model === 'llm' ? { ...STEADY, gpuUtilization: 0.9 } : onShared(w) ? NO_LOAD : STEADY,
+      }),
     };
     const facts = factsOf(world, scenario);
     const embedderPods = facts.pods.filter((p) => p.workload.model === 'embedder');
@@ -306,8 +405,10 @@ describe.skipIf(skip)(`feedback loops, evaluated by promtool${skip ? ` (skipped:
     expect(trigger.expect(facts)).toEqual([{ labels: {}, value: 90 }]);
     expect(trigger.trigger!.threshold).toBe(70);
     expect(evaluate(world, 'every-feature lab', scenario).join('\n\n')).toBe('');
-    const validation = loadWorkspace({ root: `${REPO_ROOT}/test/fixtures/every-feature`, displayBase: REPO_ROOT });
-    expect(validation.diagnostics.filter((d) => d.code === 'gpu-utilization-time-sliced').map((d) => `${d.file}:${d.line}`)).toEqual(['test/fixtures/every-feature/environments/lab/models/embedder.yaml:14']);
+    const validation = planRepository({ root: `${REPO_ROOT}/test/fixtures/every-feature`, displayBase: REPO_ROOT });
+    expect(validation.diagnostics.filter((d) => d.code === 'gpu-utilization-time-sliced').map((d) => `${d.file}:${d.line}`)).toEqual([
+      'test/fixtures/every-feature/environments/lab/models/embedder.yaml:14',
+    ]);
   });
 
   it('every expression returns a number in at least one scenario, and every alert fires in one and stays silent in another', () => {
@@ -318,6 +419,8 @@ describe.skipIf(skip)(`feedback loops, evaluated by promtool${skip ? ` (skipped:
     expect(neverFired).toEqual([]);
     expect(neverSilent).toEqual([]);
     const fired = [...alertCoverage.values()].reduce((n, v) => n + v.fired.length, 0);
-    console.log(`feedback loops: ${coverage.size} expressions, ${scenarioRuns} scenario runs, ${evaluatedExpressions} promtool expression tests, ${alertCoverage.size} alerting rules, ${fired} firings asserted`);
+    console.log(
+      `feedback loops: ${coverage.size} expressions, ${scenarioRuns} scenario runs, ${evaluatedExpressions} promtool expression tests, ${alertCoverage.size} alerting rules, ${fired} firings asserted`,
+    );
   });
 });

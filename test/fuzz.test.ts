@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/planner';
+import { planRepository } from '@tritonops/planner';
+import { nonEmpty } from './support/non-empty.ts';
 import { parsedObjects, REPO_ROOT, runCli, snapshotDir, tempDir } from './support/workspace.ts';
 import { validateUpstream } from './support/upstream-schemas.ts';
 
@@ -57,7 +58,14 @@ function modelYaml(name: string, m: ModelCase): string {
     `  resources: { cpu: "2", memory: ${m.memoryGi}Gi, shm: 1Gi }`,
     `  cache: ${m.cache}`,
     ...(m.publicModel ? ['  auth: { required: false }'] : []),
-    ...(m.autoscale ? ['  autoscaling:', `    minReplicas: ${m.autoscale.min}`, `    maxReplicas: ${m.autoscale.min + m.autoscale.extra}`, `    triggers: { queueTimeMs: ${m.autoscale.queue} }`] : []),
+    ...(m.autoscale
+      ? [
+          '  autoscaling:',
+          `    minReplicas: ${m.autoscale.min}`,
+          `    maxReplicas: ${m.autoscale.min + m.autoscale.extra}`,
+          `    triggers: { queueTimeMs: ${m.autoscale.queue} }`,
+        ]
+      : []),
   ];
   if (m.analysis) lines.push('  canary:', '    analysis: { stepWeight: 10, maxWeight: 50 }');
   else if (m.canary) {
@@ -81,9 +89,9 @@ describe('fuzzing', () => {
     fc.assert(
       fc.property(fc.array(modelArb, { minLength: 1, maxLength: 4 }), (models) => {
         const root = workspace(Object.fromEntries(models.map((m, i) => [`m${i}.yaml`, modelYaml(`m${i}`, m)])));
-        const result = loadWorkspace({ root, displayBase: root });
+        const result = planRepository({ root, displayBase: root });
         expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-        for (const { object } of parsedObjects(renderAll(result.plans))) {
+        for (const { object } of nonEmpty(parsedObjects(renderAll(result.plans)), 'rendered objects')) {
           if (object.kind === 'Canary' || object.kind === 'MetricTemplate') continue; // their schema lives in ../shared
           validateUpstream(object);
         }
@@ -96,8 +104,16 @@ describe('fuzzing', () => {
   const mutation = fc.oneof(
     fc.record({ kind: fc.constant('delete-line' as const), at: fc.nat() }),
     fc.record({ kind: fc.constant('duplicate-line' as const), at: fc.nat() }),
-    fc.record({ kind: fc.constant('replace-char' as const), at: fc.nat(), char: fc.constantFrom(':', ' ', '-', '{', '[', '"', '\t', '&', '*', '#', 'x', '0', '\u00e9') }),
-    fc.record({ kind: fc.constant('insert-text' as const), at: fc.nat(), text: fc.constantFrom('\n  gpus: -1', '\n  extra: 1', ': [', '\n---\n', '&a', '*a', '\n  replicas: "many"', '!!binary x') }),
+    fc.record({
+      kind: fc.constant('replace-char' as const),
+      at: fc.nat(),
+      char: fc.constantFrom(':', ' ', '-', '{', '[', '"', '\t', '&', '*', '#', 'x', '0', '\u00e9'),
+    }),
+    fc.record({
+      kind: fc.constant('insert-text' as const),
+      at: fc.nat(),
+      text: fc.constantFrom('\n  gpus: -1', '\n  extra: 1', ': [', '\n---\n', '&a', '*a', '\n  replicas: "many"', '!!binary x'),
+    }),
   );
   type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
   function mutate(text: string, m: Mutation): string {

@@ -51,7 +51,11 @@ async function attack(c: Case): Promise<string> {
   expect(result.code, result.stderr).toBe(c.code);
   const lines = result.stderr.split('\n');
   if (typeof c.error === 'string') expect(lines).toContain(c.error);
-  else expect(lines.some((l) => (c.error as RegExp).test(l)), result.stderr).toBe(true);
+  else
+    expect(
+      lines.some((l) => (c.error as RegExp).test(l)),
+      result.stderr,
+    ).toBe(true);
   if (c.also) expect(result.stderr).toContain(c.also);
   expectNothingLostOrLeaked(h, before, result);
   return result.stderr;
@@ -70,16 +74,36 @@ describe('reading outside the repository, and printing it', () => {
       code: 1,
       error: `${E}:1:1: error: this is a symbolic link; tritonops reads only regular files and folders inside the repository`,
     },
-    'environment.yaml linked to a file outside': { setup: (h) => link(h, join(h.outside, 'environment.yaml'), E), code: 1, error: `${E}:1:1: error: this is a symbolic link; tritonops reads only regular files and folders inside the repository` },
+    'environment.yaml linked to a file outside': {
+      setup: (h) => link(h, join(h.outside, 'environment.yaml'), E),
+      code: 1,
+      error: `${E}:1:1: error: this is a symbolic link; tritonops reads only regular files and folders inside the repository`,
+    },
     'pipelines/ linked to a folder outside': {
       setup: (h) => symlinkSync(join(h.outside, 'specs'), join(h.root, 'environments/dev/pipelines')),
       code: 1,
       error: 'environments/dev/pipelines:1:1: error: this is a symbolic link; tritonops reads only regular files and folders inside the repository',
     },
-    'models/ linked to a folder outside': { setup: (h) => link(h, join(h.outside, 'specs'), 'environments/dev/models'), code: 1, error: /^environments\/dev\/models:1:1: error: this is a symbolic link/ },
-    'environments/ linked to a folder outside': { setup: (h) => link(h, h.outside, 'environments'), code: 1, error: /^environments:1:1: error: this is a symbolic link/ },
-    'an environment folder linked to a folder outside': { setup: (h) => link(h, h.outside, 'environments/staging'), code: 1, error: /^environments\/staging:1:1: error: this is a symbolic link/ },
-    'a model spec linked to a file outside': { setup: (h) => symlinkSync(join(h.outside, 'secret.txt'), join(h.root, 'environments/dev/models/leak.yaml')), code: 1, error: /^environments\/dev\/models\/leak\.yaml:1:1: error: this is a symbolic link/ },
+    'models/ linked to a folder outside': {
+      setup: (h) => link(h, join(h.outside, 'specs'), 'environments/dev/models'),
+      code: 1,
+      error: /^environments\/dev\/models:1:1: error: this is a symbolic link/,
+    },
+    'environments/ linked to a folder outside': {
+      setup: (h) => link(h, h.outside, 'environments'),
+      code: 1,
+      error: /^environments:1:1: error: this is a symbolic link/,
+    },
+    'an environment folder linked to a folder outside': {
+      setup: (h) => link(h, h.outside, 'environments/staging'),
+      code: 1,
+      error: /^environments\/staging:1:1: error: this is a symbolic link/,
+    },
+    'a model spec linked to a file outside': {
+      setup: (h) => symlinkSync(join(h.outside, 'secret.txt'), join(h.root, 'environments/dev/models/leak.yaml')),
+      code: 1,
+      error: /^environments\/dev\/models\/leak\.yaml:1:1: error: this is a symbolic link/,
+    },
     // Inside the repository, but still a link: refused out loud, never ignored (ignoring it would drop the model's output, and Flux would delete it).
     'a model spec linked to another spec of the repository': {
       setup: (h) => link(h, '../../staging/models/whisper.yaml', M),
@@ -122,9 +146,14 @@ describe('reading outside the repository, and printing it', () => {
     'a hard link to a file outside (a second name of it)': {
       setup: (h) => linkSync(join(h.outside, 'environment.yaml'), join(h.root, 'environments/dev/models/zz.yaml')),
       code: 1,
-      error: 'environments/dev/models/zz.yaml:1:1: error: this file has 2 names (hard links); tritonops reads only files with one, which cannot be a file outside the repository',
+      error:
+        'environments/dev/models/zz.yaml:1:1: error: this file has 2 names (hard links); tritonops reads only files with one, which cannot be a file outside the repository',
     },
-    'a folder named like a spec file': { setup: (h) => mkdirSync(join(h.root, 'environments/dev/models/bert.yaml')), code: 1, error: 'environments/dev/models/bert.yaml:1:1: error: this is a folder, where a spec file belongs' },
+    'a folder named like a spec file': {
+      setup: (h) => mkdirSync(join(h.root, 'environments/dev/models/bert.yaml')),
+      code: 1,
+      error: 'environments/dev/models/bert.yaml:1:1: error: this is a folder, where a spec file belongs',
+    },
     'a 2 GiB spec file (its size is checked before a byte is read)': {
       setup: (h) => {
         writeFileSync(join(h.root, 'environments/dev/models/huge.yaml'), '');
@@ -178,7 +207,17 @@ describe('reading outside the repository, and printing it', () => {
     const h = await repository();
     link(h, join(h.outside, 'environment.yaml'), E);
     symlinkSync(join(h.outside, 'specs'), join(h.root, 'environments/staging/pipelines'));
-    for (const command of [['validate'], ['synth'], ['synth', '--check'], ['capacity'], ['graph', 'x', '--env', 'dev'], ['promote', 'whisper', '--from', 'dev', '--to', 'staging'], ['canary', 'weight', 'whisper', '5', '--env', 'dev'], ['new', 'model', 'bert', '--env', 'dev'], ['diff', '--base', 'HEAD']]) {
+    for (const command of [
+      ['validate'],
+      ['synth'],
+      ['synth', '--check'],
+      ['capacity'],
+      ['graph', 'x', '--env', 'dev'],
+      ['promote', 'whisper', '--from', 'dev', '--to', 'staging'],
+      ['canary', 'weight', 'whisper', '5', '--env', 'dev'],
+      ['new', 'model', 'bert', '--env', 'dev'],
+      ['diff', '--base', 'HEAD'],
+    ]) {
       const before = snapshots(h);
       const result = await runCli(command, h.root);
       expect(result.code, `${command.join(' ')}: ${result.stderr}`).not.toBe(0);
@@ -205,7 +244,17 @@ describe('reading outside the repository, and printing it', () => {
     ['.tritonops-lock', 'file'],
     ['.tritonops-tmp-999999', 'folder'],
   ];
-  const COMMANDS = [['validate'], ['synth'], ['synth', '--check'], ['capacity'], ['graph', 'p', '--env', 'dev'], ['canary', 'weight', 'whisper', '5', '--env', 'dev'], ['promote', 'whisper', '--from', 'dev', '--to', 'staging'], ['new', 'model', 'bert', '--env', 'dev'], ['diff', '--base', 'HEAD']];
+  const COMMANDS = [
+    ['validate'],
+    ['synth'],
+    ['synth', '--check'],
+    ['capacity'],
+    ['graph', 'p', '--env', 'dev'],
+    ['canary', 'weight', 'whisper', '5', '--env', 'dev'],
+    ['promote', 'whisper', '--from', 'dev', '--to', 'staging'],
+    ['new', 'model', 'bert', '--env', 'dev'],
+    ['diff', '--base', 'HEAD'],
+  ];
   it.each(PLACES)('a link at %s (a %s) is followed by no command', async (rel, kind) => {
     const h = await repository();
     link(h, kind === 'file' ? '/proc/self/environ' : h.outside, rel);
@@ -232,7 +281,10 @@ describe('reading outside the repository, and printing it', () => {
 });
 
 describe('secrets smuggled into the cluster, and managed settings overridden', () => {
-  const args = (...values: string[]) => (h: Hostile) => replace(h, M, '    - --log-verbose=1', values.map((v) => `    - ${JSON.stringify(v)}`).join('\n'));
+  const args =
+    (...values: string[]) =>
+    (h: Hostile) =>
+      replace(h, M, '    - --log-verbose=1', values.map((v) => `    - ${JSON.stringify(v)}`).join('\n'));
   const env = (name: string, value: string) => (h: Hostile) => replace(h, M, '    TRANSFORMERS_OFFLINE: "1"', `    ${name}: ${JSON.stringify(value)}`);
   const cases: Record<string, Case> = {
     '$(AWS_SECRET_ACCESS_KEY) in args': {
@@ -241,44 +293,111 @@ describe('secrets smuggled into the cluster, and managed settings overridden', (
       error: `${M}:13:7: error: "$(AWS_SECRET_ACCESS_KEY)" would be replaced by Kubernetes with the container's environment variable of that name, and the container's environment holds the S3 keys`,
       also: 'write "$$(" for a literal "$("',
     },
-    '$(AWS_SECRET_ACCESS_KEY) in an env value': { setup: env('MY_URL', 'https://x.example.com/?k=$(AWS_SECRET_ACCESS_KEY)'), code: 1, error: /^environments\/dev\/models\/whisper\.yaml:15:\d+: error: "\$\(AWS_SECRET_ACCESS_KEY\)" would be replaced by Kubernetes/ },
+    '$(AWS_SECRET_ACCESS_KEY) in an env value': {
+      setup: env('MY_URL', 'https://x.example.com/?k=$(AWS_SECRET_ACCESS_KEY)'),
+      code: 1,
+      error: /^environments\/dev\/models\/whisper\.yaml:15:\d+: error: "\$\(AWS_SECRET_ACCESS_KEY\)" would be replaced by Kubernetes/,
+    },
     'a managed flag as a unique prefix (--model-repo=)': {
       setup: args('--model-repo=s3://evil/models'),
       code: 1,
       error: `${M}:13:7: error: --model-repository is set by tritonops (tritonserver reads --model-repo as --model-repository)`,
     },
-    'a managed flag as a prefix with a value (--allow-metric=false)': { setup: args('--allow-metric=false'), code: 1, error: `${M}:13:7: error: --allow-metrics is set by tritonops (tritonserver reads --allow-metric as --allow-metrics)` },
-    'a managed flag as a prefix (--http-p=)': { setup: args('--http-p=9000'), code: 1, error: `${M}:13:7: error: --http-port is set by tritonops (tritonserver reads --http-p as --http-port)` },
-    'the alias of a managed flag (--model-store)': { setup: args('--model-store=/tmp'), code: 1, error: `${M}:13:7: error: --model-repository is set by tritonops (tritonserver reads --model-store as --model-repository)` },
-    'a managed flag in the --flag value form': { setup: args('--exit-timeout-secs', '--log-info=true'), code: 1, error: `${M}:13:7: error: --exit-timeout-secs is set by tritonops` },
-    'an ambiguous prefix (tritonserver would not start)': { setup: args('--model-load=2'), code: 1, error: /^environments\/dev\/models\/whisper\.yaml:13:7: error: --model-load is ambiguous: tritonserver would not start/ },
-    'an unknown flag': { setup: args('--logverbose=1'), code: 1, error: `${M}:13:7: error: --logverbose is not a tritonserver option`, also: 'did you mean "--log-verbose"?' },
-    'redirecting the S3 client (AWS_ENDPOINT_URL)': { setup: env('AWS_ENDPOINT_URL', 'https://evil.example.com'), code: 1, error: /^environments\/dev\/models\/whisper\.yaml:15:5: error: environment variable AWS_ENDPOINT_URL may not be set: the S3 client reads AWS_\* variables/ },
-    'the loader (LD_PRELOAD)': { setup: env('LD_PRELOAD', '/model-cache/x.so'), code: 1, error: /^environments\/dev\/models\/whisper\.yaml:15:5: error: environment variable LD_PRELOAD may not be set/ },
-    'Python (PYTHONSTARTUP)': { setup: env('PYTHONSTARTUP', '/tmp/x.py'), code: 1, error: /error: environment variable PYTHONSTARTUP may not be set: these change what the Python backends import and run/ },
-    'a proxy (HTTPS_PROXY)': { setup: env('HTTPS_PROXY', 'http://evil.example.com:3128'), code: 1, error: /error: environment variable HTTPS_PROXY may not be set: a proxy would see every request to S3/ },
+    'a managed flag as a prefix with a value (--allow-metric=false)': {
+      setup: args('--allow-metric=false'),
+      code: 1,
+      error: `${M}:13:7: error: --allow-metrics is set by tritonops (tritonserver reads --allow-metric as --allow-metrics)`,
+    },
+    'a managed flag as a prefix (--http-p=)': {
+      setup: args('--http-p=9000'),
+      code: 1,
+      error: `${M}:13:7: error: --http-port is set by tritonops (tritonserver reads --http-p as --http-port)`,
+    },
+    'the alias of a managed flag (--model-store)': {
+      setup: args('--model-store=/tmp'),
+      code: 1,
+      error: `${M}:13:7: error: --model-repository is set by tritonops (tritonserver reads --model-store as --model-repository)`,
+    },
+    'a managed flag in the --flag value form': {
+      setup: args('--exit-timeout-secs', '--log-info=true'),
+      code: 1,
+      error: `${M}:13:7: error: --exit-timeout-secs is set by tritonops`,
+    },
+    'an ambiguous prefix (tritonserver would not start)': {
+      setup: args('--model-load=2'),
+      code: 1,
+      error: /^environments\/dev\/models\/whisper\.yaml:13:7: error: --model-load is ambiguous: tritonserver would not start/,
+    },
+    'an unknown flag': {
+      setup: args('--logverbose=1'),
+      code: 1,
+      error: `${M}:13:7: error: --logverbose is not a tritonserver option`,
+      also: 'did you mean "--log-verbose"?',
+    },
+    'redirecting the S3 client (AWS_ENDPOINT_URL)': {
+      setup: env('AWS_ENDPOINT_URL', 'https://evil.example.com'),
+      code: 1,
+      error:
+        /^environments\/dev\/models\/whisper\.yaml:15:5: error: environment variable AWS_ENDPOINT_URL may not be set: the S3 client reads AWS_\* variables/,
+    },
+    'the loader (LD_PRELOAD)': {
+      setup: env('LD_PRELOAD', '/model-cache/x.so'),
+      code: 1,
+      error: /^environments\/dev\/models\/whisper\.yaml:15:5: error: environment variable LD_PRELOAD may not be set/,
+    },
+    'Python (PYTHONSTARTUP)': {
+      setup: env('PYTHONSTARTUP', '/tmp/x.py'),
+      code: 1,
+      error: /error: environment variable PYTHONSTARTUP may not be set: these change what the Python backends import and run/,
+    },
+    'a proxy (HTTPS_PROXY)': {
+      setup: env('HTTPS_PROXY', 'http://evil.example.com:3128'),
+      code: 1,
+      error: /error: environment variable HTTPS_PROXY may not be set: a proxy would see every request to S3/,
+    },
     "tritonops' own label on a model": {
       setup: (h) => replace(h, M, '    team: speech', '    tritonops.dev/model: densenet'),
       code: 1,
       error: `${M}:6:5: error: label "tritonops.dev/model" is not yours to set: the prefix "tritonops.dev/" belongs to tritonops, which reads such labels to decide what to do`,
     },
-    'the managed-by label': { setup: (h) => replace(h, M, '    team: speech', '    app.kubernetes.io/managed-by: helm'), code: 1, error: `${M}:6:5: error: label "app.kubernetes.io/managed-by" is not yours to set: tritonops sets "app.kubernetes.io/managed-by" itself` },
-    "Istio's sidecar switch as a pod label": { setup: (h) => replace(h, M, '    team: speech', '    sidecar.istio.io/inject: "false"'), code: 1, error: /^environments\/dev\/models\/whisper\.yaml:6:5: error: label "sidecar\.istio\.io\/inject" is not yours to set: the prefix "sidecar\.istio\.io\/" belongs to istio\.io/ },
+    'the managed-by label': {
+      setup: (h) => replace(h, M, '    team: speech', '    app.kubernetes.io/managed-by: helm'),
+      code: 1,
+      error: `${M}:6:5: error: label "app.kubernetes.io/managed-by" is not yours to set: tritonops sets "app.kubernetes.io/managed-by" itself`,
+    },
+    "Istio's sidecar switch as a pod label": {
+      setup: (h) => replace(h, M, '    team: speech', '    sidecar.istio.io/inject: "false"'),
+      code: 1,
+      error:
+        /^environments\/dev\/models\/whisper\.yaml:6:5: error: label "sidecar\.istio\.io\/inject" is not yours to set: the prefix "sidecar\.istio\.io\/" belongs to istio\.io/,
+    },
     "a platform namespace (the models could name its Secrets: Flux's deploy key, the mesh's CA)": {
       setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  namespace: flux-system\n'),
       code: 1,
       error: `${E}:7:14: error: namespace "flux-system" cannot hold models: the platform itself runs there`,
     },
-    'kube-system as the namespace': { setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  namespace: kube-system\n'), code: 1, error: `${E}:7:14: error: namespace "kube-system" cannot hold models: it belongs to Kubernetes` },
-    'commit statuses sent to another host than the Git repository': {
-      setup: (h) => replace(h, E, '    url: ssh://git@git.example.com/acme/platform.git', '    url: ssh://git@git.example.com/acme/platform.git\n    commitStatus: { provider: gitlab, address: "https://collector.attacker.example/acme/platform", secretRef: flux-commit-status }'),
+    'kube-system as the namespace': {
+      setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  namespace: kube-system\n'),
       code: 1,
-      error: /^environments\/dev\/environment\.yaml:9:\d+: error: commit statuses would go to collector\.attacker\.example, but the repository is on git\.example\.com/,
+      error: `${E}:7:14: error: namespace "kube-system" cannot hold models: it belongs to Kubernetes`,
+    },
+    'commit statuses sent to another host than the Git repository': {
+      setup: (h) =>
+        replace(
+          h,
+          E,
+          '    url: ssh://git@git.example.com/acme/platform.git',
+          '    url: ssh://git@git.example.com/acme/platform.git\n    commitStatus: { provider: gitlab, address: "https://collector.attacker.example/acme/platform", secretRef: flux-commit-status }',
+        ),
+      code: 1,
+      error:
+        /^environments\/dev\/environment\.yaml:9:\d+: error: commit statuses would go to collector\.attacker\.example, but the repository is on git\.example\.com/,
     },
     'a model named like the canary Deployment of another': {
       setup: (h) => write(h, 'environments/dev/models/whisper-canary.yaml', read(h, M).replace('name: whisper', 'name: whisper-canary')),
       code: 1,
-      error: 'environments/dev/models/whisper-canary.yaml:4:9: error: "whisper-canary" is the name tritonops gives the canary track of "whisper": the two would replace each other\'s objects',
+      error:
+        'environments/dev/models/whisper-canary.yaml:4:9: error: "whisper-canary" is the name tritonops gives the canary track of "whisper": the two would replace each other\'s objects',
     },
     "a model named default (the namespace's own mTLS policy)": {
       setup: (h) => write(h, 'environments/dev/models/default.yaml', read(h, M).replace('name: whisper', 'name: default')),
@@ -291,14 +410,22 @@ describe('secrets smuggled into the cluster, and managed settings overridden', (
       error: 'environments/dev/models/models.yaml:4:9: error: "models" names an object every environment has (its retired alert rule, triton-models)',
     },
     'models on control-plane nodes': {
-      setup: (h) => replace(h, E, '      gpuMemory: 16Gi', '      gpuMemory: 16Gi\n      tolerations: [{ key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule }]'),
+      setup: (h) =>
+        replace(
+          h,
+          E,
+          '      gpuMemory: 16Gi',
+          '      gpuMemory: 16Gi\n      tolerations: [{ key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule }]',
+        ),
       code: 1,
-      error: /^environments\/dev\/environment\.yaml:16:\d+: error: tolerating "node-role\.kubernetes\.io\/control-plane" would let models onto control-plane nodes/,
+      error:
+        /^environments\/dev\/environment\.yaml:16:\d+: error: tolerating "node-role\.kubernetes\.io\/control-plane" would let models onto control-plane nodes/,
     },
     'Pod Security relaxed through namespaceLabels': {
       setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  namespaceLabels:\n    pod-security.kubernetes.io/enforce: privileged\n'),
       code: 1,
-      error: /^environments\/dev\/environment\.yaml:8:5: error: label "pod-security\.kubernetes\.io\/enforce" is not yours to set: the prefix "pod-security\.kubernetes\.io\/" belongs to kubernetes\.io/,
+      error:
+        /^environments\/dev\/environment\.yaml:8:5: error: label "pod-security\.kubernetes\.io\/enforce" is not yours to set: the prefix "pod-security\.kubernetes\.io\/" belongs to kubernetes\.io/,
     },
   };
   it.each(Object.entries(cases))('%s', async (_name, c) => {
@@ -348,8 +475,16 @@ describe('the integrity check cannot be fooled', () => {
   });
 
   it.each([
-    ['a kustomization.yaml that patches what tritonops rendered', 'flux/models/dev/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [models/whisper.yaml]\npatches:\n  - target: { kind: Deployment, name: whisper }\n    patch: |\n      - { op: replace, path: /spec/template/spec/containers/0/image, value: evil.example/backdoor }\n'],
-    ['a hand-written ClusterRoleBinding', 'flux/models/dev/models/zz-extra.yaml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: pwn }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\nsubjects: [{ kind: ServiceAccount, name: whisper, namespace: inference }]\n'],
+    [
+      'a kustomization.yaml that patches what tritonops rendered',
+      'flux/models/dev/kustomization.yaml',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [models/whisper.yaml]\npatches:\n  - target: { kind: Deployment, name: whisper }\n    patch: |\n      - { op: replace, path: /spec/template/spec/containers/0/image, value: evil.example/backdoor }\n',
+    ],
+    [
+      'a hand-written ClusterRoleBinding',
+      'flux/models/dev/models/zz-extra.yaml',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: pwn }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\nsubjects: [{ kind: ServiceAccount, name: whisper, namespace: inference }]\n',
+    ],
   ])('refuses a file no spec renders where Flux applies everything (%s), for --check and synth alike', async (_what, rel, text) => {
     for (const command of [['synth', '--check'], ['synth']]) {
       await attack({
@@ -365,7 +500,11 @@ describe('the integrity check cannot be fooled', () => {
     await attack({
       setup: (h) => {
         mkdirSync(join(h.root, 'flux/clusters/dev/flux-system'), { recursive: true });
-        write(h, 'flux/clusters/dev/flux-system/backdoor.yaml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: pr-author-admin }\n');
+        write(
+          h,
+          'flux/clusters/dev/flux-system/backdoor.yaml',
+          'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: pr-author-admin }\n',
+        );
       },
       command: ['synth', '--check'],
       code: 1,
@@ -382,7 +521,9 @@ describe('the integrity check cannot be fooled', () => {
       expect(result.code, result.stderr).toBe(3);
       expect(result.stdout).toContain('flux/bootstrap/dev/extra.yaml');
     }
-    expect((await runCli(['diff', '--base', 'HEAD'], h.root)).stdout).toContain('files under flux/ that tritonops did not render changed; no spec describes them, so read them yourself:\n  added flux/bootstrap/dev/extra.yaml');
+    expect((await runCli(['diff', '--base', 'HEAD'], h.root)).stdout).toContain(
+      'files under flux/ that tritonops did not render changed; no spec describes them, so read them yourself:\n  added flux/bootstrap/dev/extra.yaml',
+    );
   });
 
   it('diff does not take a newly rendered file, longer than what it reads of it, for one no spec renders', async () => {
@@ -442,7 +583,8 @@ describe('credentials that used to pass the scan', () => {
       error: `${M}:15:5: error: this looks like a credential (an API token, as a key); specs are committed to Git and must not carry secrets`,
     },
     'a token as the user of the Git URL': {
-      setup: (h) => replace(h, E, 'url: ssh://git@git.example.com/acme/platform.git', 'url: https://glpat-abcdefghij0123456789@git.example.com/acme/platform.git'),
+      setup: (h) =>
+        replace(h, E, 'url: ssh://git@git.example.com/acme/platform.git', 'url: https://glpat-abcdefghij0123456789@git.example.com/acme/platform.git'),
       code: 1,
       error: `${E}:8:10: error: this looks like a credential (a URL with credentials as its user); specs are committed to Git and must not carry secrets`,
     },
@@ -485,12 +627,20 @@ describe('credentials that used to pass the scan', () => {
     replace(h, M, '    MAX_TOKEN_LENGTH: "512"', '    MAX_LENGTH: "512"');
     const unused = await runCli(['validate'], h.root);
     expect(unused.code).toBe(1);
-    expect(unused.stderr).toContain(`${M}:6:33: error: "spec.env.MAX_TOKEN_LENGTH" is listed as not a secret (a length in tokens, not a token), but nothing there looks like one`);
+    expect(unused.stderr).toContain(
+      `${M}:6:33: error: "spec.env.MAX_TOKEN_LENGTH" is listed as not a secret (a length in tokens, not a token), but nothing there looks like one`,
+    );
   });
 });
 
 describe('injection into what reviewers and terminals read', () => {
-  const override = (reason: string) => (h: Hostile) => replace(h, 'environments/staging/models/whisper.yaml', '  labels:', `  annotations:\n    tritonops.dev/promotion-override: ${JSON.stringify(reason)}\n  labels:`);
+  const override = (reason: string) => (h: Hostile) =>
+    replace(
+      h,
+      'environments/staging/models/whisper.yaml',
+      '  labels:',
+      `  annotations:\n    tritonops.dev/promotion-override: ${JSON.stringify(reason)}\n  labels:`,
+    );
 
   it('the promotion-override reason is literal text in the Markdown comment: no HTML comment, image, link or mention', async () => {
     const h = await repository();
@@ -498,7 +648,10 @@ describe('injection into what reviewers and terminals read', () => {
     replace(h, 'environments/staging/models/whisper.yaml', 's3://models/whisper/2024-11-02', 's3://models/whisper/evil');
     const result = await runCli(['diff', '--base', 'HEAD', '--format', 'markdown'], h.root);
     expect(result.code, result.stderr).toBe(3);
-    const outsideCode = result.stdout.replace(/<code>[^<]*<\/code>/g, '').replace(/(`+)[^`]+?\1/g, '').replace(/(```+)diff\n[\s\S]*?\n\1/g, '');
+    const outsideCode = result.stdout
+      .replace(/<code>[^<]*<\/code>/g, '')
+      .replace(/(`+)[^`]+?\1/g, '')
+      .replace(/(```+)diff\n[\s\S]*?\n\1/g, '');
     expect(outsideCode).not.toMatch(/<!--|!\[|\]\(https?:|@acme/);
     expect(result.stdout).toContain('<code>hotfix &#60;!-- ![x](https://evil.example/x.png) @acme/admins [click](https://evil.example) `` ` ``</code>');
     expect(result.stdout).toContain('s3://models/whisper/evil');
@@ -529,18 +682,36 @@ describe('injection into what reviewers and terminals read', () => {
   });
 
   it('keys with ESC are refused with the character named, never echoed raw', async () => {
-    await attack({ setup: (h) => replace(h, M, '    team: speech', '    "team\\e]0;pwned\\a": speech'), command: ['validate'], code: 1, error: /^environments\/dev\/models\/whisper\.yaml:6:5: error: this text contains the character "\\u001B", which a reader cannot see/, also: 'U+001B ESCAPE (a control character)' });
+    await attack({
+      setup: (h) => replace(h, M, '    team: speech', '    "team\\e]0;pwned\\a": speech'),
+      command: ['validate'],
+      code: 1,
+      error: /^environments\/dev\/models\/whisper\.yaml:6:5: error: this text contains the character "\\u001B", which a reader cannot see/,
+      also: 'U+001B ESCAPE (a control character)',
+    });
   });
 
   it('role "*" is refused: Istio reads it as any role', async () => {
-    await attack({ setup: (h) => replace(h, M, 'spec:\n', 'spec:\n  auth: { roles: ["*"] }\n'), code: 1, error: `${M}:8:19: error: role "*" holds "*", which Istio reads as a wildcard (any role)` });
+    await attack({
+      setup: (h) => replace(h, M, 'spec:\n', 'spec:\n  auth: { roles: ["*"] }\n'),
+      code: 1,
+      error: `${M}:8:19: error: role "*" holds "*", which Istio reads as a wildcard (any role)`,
+    });
   });
 });
 
 describe('crashes become located errors', () => {
   const cases: Record<string, Case> = {
-    'a recursive alias': { setup: (h) => replace(h, M, '    team: speech', '    team: speech\n  annotations: &loop\n    self: *loop'), code: 1, error: `${M}:8:11: error: alias "*loop" is inside the node it refers to, so its value never ends` },
-    'an unreadable spec file (a folder in its place)': { setup: (h) => mkdirSync(join(h.root, 'environments/dev/pipelines/p.yaml'), { recursive: true }), code: 1, error: 'environments/dev/pipelines/p.yaml:1:1: error: this is a folder, where a spec file belongs' },
+    'a recursive alias': {
+      setup: (h) => replace(h, M, '    team: speech', '    team: speech\n  annotations: &loop\n    self: *loop'),
+      code: 1,
+      error: `${M}:8:11: error: alias "*loop" is inside the node it refers to, so its value never ends`,
+    },
+    'an unreadable spec file (a folder in its place)': {
+      setup: (h) => mkdirSync(join(h.root, 'environments/dev/pipelines/p.yaml'), { recursive: true }),
+      code: 1,
+      error: 'environments/dev/pipelines/p.yaml:1:1: error: this is a folder, where a spec file belongs',
+    },
     'environment.yaml as a folder': {
       setup: (h) => {
         rmSync(join(h.root, E));
@@ -549,8 +720,16 @@ describe('crashes become located errors', () => {
       code: 1,
       error: `${E}:1:1: error: this is a folder, where a spec file belongs`,
     },
-    "a variable named like a JavaScript object's own property (constructor)": { setup: (h) => replace(h, M, '    TRANSFORMERS_OFFLINE: "1"', '    constructor: "1"\n    toString: "2"'), code: 0, error: /^/ },
-    'a GPU pool named constructor': { setup: (h) => replace(h, M, 'gpuPool: t4', 'gpuPool: constructor'), code: 1, error: `${M}:10:12: error: gpuPool "constructor" is not a pool of environment "dev"` },
+    "a variable named like a JavaScript object's own property (constructor)": {
+      setup: (h) => replace(h, M, '    TRANSFORMERS_OFFLINE: "1"', '    constructor: "1"\n    toString: "2"'),
+      code: 0,
+      error: /^/,
+    },
+    'a GPU pool named constructor': {
+      setup: (h) => replace(h, M, 'gpuPool: t4', 'gpuPool: constructor'),
+      code: 1,
+      error: `${M}:10:12: error: gpuPool "constructor" is not a pool of environment "dev"`,
+    },
     'YAML nested 5000 levels deep (a stack overflow, or worse, in the parser)': {
       setup: (h) => write(h, M, `${'['.repeat(5000)}${']'.repeat(5000)}`),
       command: ['validate'],
@@ -599,7 +778,12 @@ describe('output the cluster would reject or misroute is refused at the spec', (
         const name = 'w'.repeat(40);
         renameSync(join(h.root, M), join(h.root, `environments/dev/models/${name}.yaml`));
         replace(h, `environments/dev/models/${name}.yaml`, 'name: whisper', `name: ${name}`);
-        replace(h, `environments/dev/models/${name}.yaml`, '  replicas: 1\n', '  canary: { repository: s3://models/whisper/next, weight: 5 }\n  autoscaling:\n    maxReplicas: 2\n    triggers: { gpuUtilization: 80, gpuUtilizationSource: dcgm }\n');
+        replace(
+          h,
+          `environments/dev/models/${name}.yaml`,
+          '  replicas: 1\n',
+          '  canary: { repository: s3://models/whisper/next, weight: 5 }\n  autoscaling:\n    maxReplicas: 2\n    triggers: { gpuUtilization: 80, gpuUtilizationSource: dcgm }\n',
+        );
       },
       code: 1,
       error: /error: the pods of Deployment "w{40}-canary" get truncated names \(over 46 characters\), so DCGM's per-pod series cannot be matched to it/,
@@ -618,7 +802,13 @@ describe('output the cluster would reject or misroute is refused at the spec', (
       error: `${E}:21:13: error: "${'a'.repeat(20)}…" in gateway.domain is 70 characters; a DNS label has at most 63`,
     },
     'a canary header every gRPC request carries (content-type)': {
-      setup: (h) => replace(h, M, '  replicas: 1\n', '  replicas: 1\n  canary:\n    repository: s3://models/whisper/next\n    header: { content-type: application/grpc }\n'),
+      setup: (h) =>
+        replace(
+          h,
+          M,
+          '  replicas: 1\n',
+          '  replicas: 1\n  canary:\n    repository: s3://models/whisper/next\n    header: { content-type: application/grpc }\n',
+        ),
       code: 1,
       error: `${M}:14:15: error: "content-type" cannot choose the canary: ordinary requests carry it (routing on it would send them to the canary)`,
     },
@@ -638,12 +828,19 @@ describe('output the cluster would reject or misroute is refused at the spec', (
       error: `${M}:12:40: error: traffic.retries.perTryTimeout 99999999999999999999999h is longer than a day`,
     },
     'a toleration with operator Exists and a value': {
-      setup: (h) => replace(h, E, '      gpuMemory: 16Gi', '      gpuMemory: 16Gi\n      tolerations: [{ key: pool, operator: Exists, value: a100, effect: NoSchedule }]'),
+      setup: (h) =>
+        replace(h, E, '      gpuMemory: 16Gi', '      gpuMemory: 16Gi\n      tolerations: [{ key: pool, operator: Exists, value: a100, effect: NoSchedule }]'),
       code: 1,
       error: /^environments\/dev\/environment\.yaml:16:\d+: error: a toleration with operator Exists takes no value \(Kubernetes refuses it\)/,
     },
     'a toleration key whose prefix is past 253 characters': {
-      setup: (h) => replace(h, E, '      gpuMemory: 16Gi', `      gpuMemory: 16Gi\n      tolerations: [{ key: "${Array(5).fill('a'.repeat(60)).join('.')}/pool", operator: Exists, effect: NoSchedule }]`),
+      setup: (h) =>
+        replace(
+          h,
+          E,
+          '      gpuMemory: 16Gi',
+          `      gpuMemory: 16Gi\n      tolerations: [{ key: "${Array(5).fill('a'.repeat(60)).join('.')}/pool", operator: Exists, effect: NoSchedule }]`,
+        ),
       code: 1,
       error: /^environments\/dev\/environment\.yaml:16:\d+: error: the prefix of label key "a{20}…" is 304 characters; Kubernetes allows 253/,
     },
@@ -652,16 +849,54 @@ describe('output the cluster would reject or misroute is refused at the spec', (
       code: 1,
       error: `${M}:12:35: error: spec.canary.analysis.interval "1h" is not in the expected format`,
     },
-    'a Git branch that is no branch name': { setup: (h) => replace(h, E, '  git:\n', '  git:\n    branch: "-x y"\n'), code: 1, error: `${E}:8:13: error: "-x y" is not a Git branch name` },
-    'an unknown YAML tag (!include would become a plain string)': { setup: (h) => replace(h, M, 'replicas: 1', 'replicas: !include replicas.yaml'), code: 1, error: `${M}:11:13: error: YAML tag "!include" is not supported` },
-    'a raw NUL byte': { setup: (h) => replace(h, M, 'team: speech', 'team: spe\u0000ech'), code: 1, error: `${M}:6:14: error: the file contains the character "\\u0000", which YAML does not allow`, also: 'U+0000 NULL' },
-    'a spec named bert.YAML (would be ignored)': { setup: (h) => writeFileSync(join(h.root, 'environments/dev/models/bert.YAML'), read(h, M)), code: 1, error: 'environments/dev/models/bert.YAML:1:1: error: this file is not read: model specs end in ".yaml"', also: 'rename it to bert.yaml' },
-    'a spec named bert.json (would be ignored)': { setup: (h) => writeFileSync(join(h.root, 'environments/dev/models/bert.json'), '{}'), code: 1, error: 'environments/dev/models/bert.json:1:1: error: this file is not read: model specs end in ".yaml"', also: 'JSON is YAML' },
-    'a promotedFrom cycle': { setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  promotedFrom: staging\n'), code: 1, error: `${E}:7:17: error: promotedFrom goes round in a circle: dev → staging → dev` },
-    'a zero-width space in a key (named, not hidden)': { setup: (h) => replace(h, M, '  replicas: 1', '  replicas\u200b: 1'), code: 1, error: `${M}:11:3: error: this text contains the character "\\u200B", which a reader cannot see`, also: 'U+200B ZERO WIDTH SPACE (invisible)' },
-    'a homoglyph in a key (revealed and named)': { setup: (h) => replace(h, M, '  replicas: 1', '  replic\u0430s: 1'), code: 1, error: `${M}:11:3: error: unknown key "replic\\u0430s" in spec`, also: 'U+0430 CYRILLIC SMALL LETTER A (looks like "a")' },
+    'a Git branch that is no branch name': {
+      setup: (h) => replace(h, E, '  git:\n', '  git:\n    branch: "-x y"\n'),
+      code: 1,
+      error: `${E}:8:13: error: "-x y" is not a Git branch name`,
+    },
+    'an unknown YAML tag (!include would become a plain string)': {
+      setup: (h) => replace(h, M, 'replicas: 1', 'replicas: !include replicas.yaml'),
+      code: 1,
+      error: `${M}:11:13: error: YAML tag "!include" is not supported`,
+    },
+    'a raw NUL byte': {
+      setup: (h) => replace(h, M, 'team: speech', 'team: spe\u0000ech'),
+      code: 1,
+      error: `${M}:6:14: error: the file contains the character "\\u0000", which YAML does not allow`,
+      also: 'U+0000 NULL',
+    },
+    'a spec named bert.YAML (would be ignored)': {
+      setup: (h) => writeFileSync(join(h.root, 'environments/dev/models/bert.YAML'), read(h, M)),
+      code: 1,
+      error: 'environments/dev/models/bert.YAML:1:1: error: this file is not read: model specs end in ".yaml"',
+      also: 'rename it to bert.yaml',
+    },
+    'a spec named bert.json (would be ignored)': {
+      setup: (h) => writeFileSync(join(h.root, 'environments/dev/models/bert.json'), '{}'),
+      code: 1,
+      error: 'environments/dev/models/bert.json:1:1: error: this file is not read: model specs end in ".yaml"',
+      also: 'JSON is YAML',
+    },
+    'a promotedFrom cycle': {
+      setup: (h) => replace(h, E, 'spec:\n', 'spec:\n  promotedFrom: staging\n'),
+      code: 1,
+      error: `${E}:7:17: error: promotedFrom goes round in a circle: dev → staging → dev`,
+    },
+    'a zero-width space in a key (named, not hidden)': {
+      setup: (h) => replace(h, M, '  replicas: 1', '  replicas\u200b: 1'),
+      code: 1,
+      error: `${M}:11:3: error: this text contains the character "\\u200B", which a reader cannot see`,
+      also: 'U+200B ZERO WIDTH SPACE (invisible)',
+    },
+    'a homoglyph in a key (revealed and named)': {
+      setup: (h) => replace(h, M, '  replicas: 1', '  replic\u0430s: 1'),
+      code: 1,
+      error: `${M}:11:3: error: unknown key "replic\\u0430s" in spec`,
+      also: 'U+0430 CYRILLIC SMALL LETTER A (looks like "a")',
+    },
     'a taint value Kubernetes would reject': {
-      setup: (h) => replace(h, E, '      gpuMemory: 16Gi', `      gpuMemory: 16Gi\n      tolerations: [{ key: pool, value: "${'v'.repeat(70)}", effect: NoSchedule }]`),
+      setup: (h) =>
+        replace(h, E, '      gpuMemory: 16Gi', `      gpuMemory: 16Gi\n      tolerations: [{ key: pool, value: "${'v'.repeat(70)}", effect: NoSchedule }]`),
       code: 1,
       error: /^environments\/dev\/environment\.yaml:16:41: error: spec\.gpuPools\.t4\.tolerations\[0\]\.value must be at most 63 characters long, not 70/,
     },
@@ -675,7 +910,12 @@ describe('output the cluster would reject or misroute is refused at the spec', (
     const name = 'w'.repeat(52);
     write(h, `environments/dev/models/${name}.yaml`, read(h, M));
     replace(h, `environments/dev/models/${name}.yaml`, 'name: whisper', `name: ${name}`);
-    replace(h, `environments/dev/models/${name}.yaml`, '  replicas: 1\n', '  canary: { repository: s3://models/whisper/next, weight: 5 }\n  autoscaling:\n    maxReplicas: 2\n    triggers: { queueTimeMs: 50 }\n');
+    replace(
+      h,
+      `environments/dev/models/${name}.yaml`,
+      '  replicas: 1\n',
+      '  canary: { repository: s3://models/whisper/next, weight: 5 }\n  autoscaling:\n    maxReplicas: 2\n    triggers: { queueTimeMs: 50 }\n',
+    );
     const result = await runCli(['synth'], h.root);
     expect(result.code, result.stderr).toBe(0);
     const rendered = read(h, `flux/models/dev/models/${name}/${name}.yaml`);
@@ -711,7 +951,7 @@ describe('a second writer waits for the first', () => {
     expect(read(h, 'flux/models/dev/models/whisper/whisper.yaml')).toContain('replicas: 2');
   });
 
-  it('gives up after TRITONOPS_LOCK_WAIT_SECONDS with exit code 75, changing nothing; a dead owner\'s lock is taken over', async () => {
+  it("gives up after TRITONOPS_LOCK_WAIT_SECONDS with exit code 75, changing nothing; a dead owner's lock is taken over", async () => {
     const h = await repository();
     replace(h, M, 'replicas: 1', 'replicas: 2');
     const child = holder(h.root, 60_000);

@@ -96,11 +96,24 @@ describe('incremental synth', () => {
       ['an environment field every model carries', () => edit(join(root.path, 'environments/dev/environment.yaml'), 'region: ru-1', 'region: ru-2')],
       ['a GPU pool', () => edit(join(root.path, 'environments/staging/environment.yaml'), 'gpuMemory: 16Gi', 'gpuMemory: 24Gi')],
       ['a canary weight', () => edit(specPath(root.path, 'production', modelName(0)), 'weight: 10', 'weight: 5')],
-      ['a new model', () => writeFileSync(specPath(root.path, 'dev', 'model-new'), readFileSync(specPath(root.path, 'dev', modelName(3)), 'utf8').replace(`name: ${modelName(3)}`, 'name: model-new'))],
-      ['a model renamed', () => {
-        writeFileSync(specPath(root.path, 'dev', 'model-renamed'), readFileSync(specPath(root.path, 'dev', 'model-new'), 'utf8').replace('name: model-new', 'name: model-renamed'));
-        rmSync(specPath(root.path, 'dev', 'model-new'));
-      }],
+      [
+        'a new model',
+        () =>
+          writeFileSync(
+            specPath(root.path, 'dev', 'model-new'),
+            readFileSync(specPath(root.path, 'dev', modelName(3)), 'utf8').replace(`name: ${modelName(3)}`, 'name: model-new'),
+          ),
+      ],
+      [
+        'a model renamed',
+        () => {
+          writeFileSync(
+            specPath(root.path, 'dev', 'model-renamed'),
+            readFileSync(specPath(root.path, 'dev', 'model-new'), 'utf8').replace('name: model-new', 'name: model-renamed'),
+          );
+          rmSync(specPath(root.path, 'dev', 'model-new'));
+        },
+      ],
       ['a removed model', () => rmSync(specPath(root.path, 'production', modelName(5)))],
       ['a pipeline step', () => edit(join(root.path, 'environments/dev/pipelines/chain-0000.yaml'), `model: ${modelName(1)}`, `model: ${modelName(2)}`)],
       ['a comment only', () => edit(specPath(root.path, 'staging', modelName(4)), /^spec:$/m, '# a comment\nspec:')],
@@ -150,7 +163,7 @@ describe('incremental synth', () => {
     expect((await runCli(['validate', '--root', root.path], root.path)).code).toBe(0);
     expect(existsSync(join(root.path, '.git/tritonops-cache/dev.json'))).toBe(true);
     // Break a cross-file reference: the models' own bytes do not change, so they come from the cache.
-    edit(join(root.path, 'environments/dev/environment.yaml'), /^    t4:/m, '    a10:');
+    edit(join(root.path, 'environments/dev/environment.yaml'), /^ {4}t4:/m, '    a10:');
     const cached = await runCli(['validate', '--root', root.path], root.path);
     const cold = await runCli(['validate', '--no-cache', '--root', root.path], root.path);
     expect(cached.code).toBe(1);

@@ -16,7 +16,10 @@ interface Target {
   readonly outputs: string[];
 }
 type Projects = Record<string, { name: string; targets: { synth: Target } }>;
-const [pattern, create] = createNodes as [string, (files: string[], options: unknown, context: { workspaceRoot: string }) => [string, { projects: Projects }][]];
+const [pattern, create] = createNodes as [
+  string,
+  (files: string[], options: unknown, context: { workspaceRoot: string }) => [string, { projects: Projects }][],
+];
 
 function projectsOf(root: string, files: string[]): Projects {
   return Object.assign({}, ...create(files, undefined, { workspaceRoot: root }).map(([, result]) => result.projects)) as Projects;
@@ -30,11 +33,22 @@ describe('the environments Nx plugin', () => {
     expect(production.name).toBe('environment-production');
     expect(production.targets.synth.options.command).toBe('tritonops synth --env production');
     expect(production.targets.synth.inputs).toEqual(
-      expect.arrayContaining(['{projectRoot}/**/*', '{workspaceRoot}/environments/staging/**/*', '{workspaceRoot}/flux/models/production/**/*', { input: 'production', projects: ['spec', 'charts', 'cli'] }]),
+      expect.arrayContaining([
+        '{projectRoot}/**/*',
+        '{workspaceRoot}/environments/staging/**/*',
+        '{workspaceRoot}/flux/models/production/**/*',
+        { input: 'production', projects: ['spec', 'planner', 'charts', 'cli'] },
+      ]),
     );
-    expect(production.targets.synth.outputs).toEqual(['{workspaceRoot}/flux/clusters/production', '{workspaceRoot}/flux/infrastructure/production', '{workspaceRoot}/flux/models/production']);
+    expect(production.targets.synth.outputs).toEqual([
+      '{workspaceRoot}/flux/clusters/production',
+      '{workspaceRoot}/flux/infrastructure/production',
+      '{workspaceRoot}/flux/models/production',
+    ]);
     // dev is promoted from nowhere: no other environment's specs are its inputs.
-    expect(projects['environments/dev']!.targets.synth.inputs.filter((i) => typeof i === 'string' && i.startsWith('{workspaceRoot}/environments/'))).toEqual([]);
+    expect(projects['environments/dev']!.targets.synth.inputs.filter((i) => typeof i === 'string' && i.startsWith('{workspaceRoot}/environments/'))).toEqual(
+      [],
+    );
   });
 
   it('depends on every environment when environment.yaml cannot be read, rather than guess', () => {
@@ -57,7 +71,12 @@ describe('the environments Nx plugin', () => {
       for (const env of [hostile, 'real']) writeFileSync(join(dir.path, 'environments', env, 'environment.yaml'), 'spec: {}\n');
       symlinkSync('/proc/self/environ', join(dir.path, 'environments/qa/environment.yaml'));
       symlinkSync(join(dir.path, 'environments/real'), join(dir.path, 'environments/linked'));
-      const projects = projectsOf(dir.path, [`environments/${hostile}/environment.yaml`, 'environments/qa/environment.yaml', 'environments/real/environment.yaml', 'environments/linked/environment.yaml']);
+      const projects = projectsOf(dir.path, [
+        `environments/${hostile}/environment.yaml`,
+        'environments/qa/environment.yaml',
+        'environments/real/environment.yaml',
+        'environments/linked/environment.yaml',
+      ]);
       expect(Object.keys(projects).sort()).toEqual(['environments/qa', 'environments/real']);
       // A linked environment.yaml is not read: the target depends on every environment instead.
       expect(projects['environments/qa']!.targets.synth.inputs).toContain('{workspaceRoot}/environments/**/*');
@@ -68,7 +87,11 @@ describe('the environments Nx plugin', () => {
   });
 
   it('is loaded by Nx: every bundled environment is a project with a cached synth target', () => {
-    const nx = spawnSync('npx', ['nx', 'show', 'project', 'environment-staging', '--json'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false' } });
+    const nx = spawnSync('npx', ['nx', 'show', 'project', 'environment-staging', '--json'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
     expect(nx.status, nx.stderr).toBe(0);
     const project = JSON.parse(nx.stdout) as { root: string; targets: { synth: Target & { cache: boolean } } };
     expect(project.root).toBe('environments/staging');

@@ -4,6 +4,7 @@
  * leave the replica count to them; the dashboards import into Grafana.
  */
 import { describe, expect, it } from 'vitest';
+import { nonEmpty } from './support/non-empty.ts';
 import { parsedObjects, renderBundled } from './support/workspace.ts';
 import { checkPromql, substituteTemplates } from './support/promql.ts';
 
@@ -19,7 +20,9 @@ const dashboards = ofKind('ConfigMap')
 /** Every PromQL expression in the render, with where it came from. */
 const expressions: [string, string][] = [
   ...ofKind('ScaledObject').flatMap((so) => so.spec.triggers.map((t: Obj) => [`${envOf(so)} ScaledObject/${so.metadata.name} ${t.name}`, t.metadata.query])),
-  ...ofKind('Canary').flatMap((c) => Object.entries(c.spec.autoscalerRef?.primaryScalerQueries ?? {}).map(([name, q]) => [`${envOf(c)} Canary/${c.metadata.name} primary ${name}`, q as string])),
+  ...ofKind('Canary').flatMap((c) =>
+    Object.entries(c.spec.autoscalerRef?.primaryScalerQueries ?? {}).map(([name, q]) => [`${envOf(c)} Canary/${c.metadata.name} primary ${name}`, q as string]),
+  ),
   ...ofKind('MetricTemplate').map((t): [string, string] => [`${envOf(t)} MetricTemplate/${t.metadata.name}`, t.spec.query]),
   ...ofKind('PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: Obj) => g.rules.map((rule: Obj) => [`${envOf(r)} ${g.name} ${rule.alert}`, rule.expr]))),
   ...dashboards.flatMap((d) => (JSON.parse(d.json).panels as Obj[]).flatMap((p) => p.targets.map((t: Obj) => [`${d.env} dashboard "${p.title}"`, t.expr]))),
@@ -32,7 +35,7 @@ describe('generated PromQL', () => {
     expect(expressions.length).toBeGreaterThan(40);
   });
 
-  it.each(expressions)('%s parses and names only labels its series carry', (_where, expr) => {
+  it.each(nonEmpty(expressions, 'PromQL expressions'))('%s parses and names only labels its series carry', (_where, expr) => {
     const report = checkPromql(substituteTemplates(expr));
     expect(report.syntaxErrors, expr).toBe(0);
     expect(report.unknownLabels, expr).toEqual([]);
@@ -47,7 +50,8 @@ describe('generated PromQL', () => {
 
   it('reads Triton duration counters only through rate()', () => {
     for (const [, expr] of expressions) {
-      for (const m of expr.matchAll(/(\w*)\(?\s*(nv_\w+_duration_us)\{/g)) expect(expr.slice(Math.max(0, m.index! - 5), m.index! + m[0].length)).toMatch(/rate\(/);
+      for (const m of expr.matchAll(/(\w*)\(?\s*(nv_\w+_duration_us)\{/g))
+        expect(expr.slice(Math.max(0, m.index! - 5), m.index! + m[0].length)).toMatch(/rate\(/);
     }
   });
 });
@@ -66,14 +70,14 @@ describe('ScaledObjects', () => {
   });
 
   it('every Deployment without a ScaledObject has a fixed replica count', () => {
-    for (const d of ofKind('Deployment')) {
+    for (const d of nonEmpty(ofKind('Deployment'), 'Deployments')) {
       const scaled = ofKind('ScaledObject').some((so) => so.spec.scaleTargetRef.name === d.metadata.name && envOf(so) === envOf(d));
       if (!scaled) expect(d.spec.replicas, d.metadata.name).toBeTypeOf('number');
     }
   });
 
   it('scale up fast and down slowly, stabilised', () => {
-    for (const so of ofKind('ScaledObject')) {
+    for (const so of nonEmpty(ofKind('ScaledObject'), 'ScaledObjects')) {
       const behavior = so.spec.advanced.horizontalPodAutoscalerConfig.behavior;
       expect(behavior.scaleUp.stabilizationWindowSeconds).toBe(0);
       expect(behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(300);
@@ -97,7 +101,12 @@ describe('Grafana dashboards', () => {
     expect(dashboards.map((d) => d.env).sort()).toEqual(['dev', 'production', 'staging']);
   });
 
-  it.each(dashboards.map((d) => [d.env, d.json] as const))('%s imports cleanly: valid JSON, datasource as a variable, a sound grid', (_env, json) => {
+  it.each(
+    nonEmpty(
+      dashboards.map((d) => [d.env, d.json] as const),
+      'Grafana dashboards',
+    ),
+  )('%s imports cleanly: valid JSON, datasource as a variable, a sound grid', (_env, json) => {
     const dashboard = JSON.parse(json) as Obj;
     expect(dashboard).toMatchObject({ schemaVersion: expect.any(Number), title: expect.any(String), uid: expect.any(String) });
     expect(dashboard.uid.length).toBeLessThanOrEqual(40);

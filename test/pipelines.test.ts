@@ -4,18 +4,19 @@
  * Mermaid's own parser; the bundled environments show the graphs the product promises.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRepository } from '@tritonops/charts';
-import { loadWorkspace, pipelineDot, pipelineMermaid, type EnvironmentPlan } from '@tritonops/planner';
+import { planRepository, pipelineDot, pipelineMermaid, type EnvironmentPlan } from '@tritonops/planner';
 import { findPython, hasCommand } from './support/python.ts';
+import { nonEmpty } from './support/non-empty.ts';
 import { parsedObjects, renderBundled, REPO_ROOT, SHARED_DIR } from './support/workspace.ts';
 
 type Obj = Record<string, any>;
-const plans = loadWorkspace({ root: REPO_ROOT, displayBase: REPO_ROOT }).plans;
+const plans = planRepository({ root: REPO_ROOT, displayBase: REPO_ROOT }).plans;
 const pipelines = plans.flatMap((env) => env.pipelines.map((p) => ({ env, plan: p })));
 const configs = pipelines.flatMap(({ env, plan }) =>
   pipelineRepository(plan)
@@ -43,7 +44,13 @@ describe('bundled pipelines', () => {
 
   it('are endpoints like models: route, auth, monitoring and (in production) autoscaling', () => {
     const objects = parsedObjects(renderBundled()).map((r) => r.object as Obj);
-    const of = (kind: string, env: string) => objects.find((o) => o.kind === kind && o.metadata.name === (kind === 'VirtualService' ? 'speech-to-image-ingress' : 'speech-to-image') && o.metadata.labels['tritonops.dev/environment'] === env);
+    const of = (kind: string, env: string) =>
+      objects.find(
+        (o) =>
+          o.kind === kind &&
+          o.metadata.name === (kind === 'VirtualService' ? 'speech-to-image-ingress' : 'speech-to-image') &&
+          o.metadata.labels['tritonops.dev/environment'] === env,
+      );
     expect(of('VirtualService', 'production')!.spec.hosts).toEqual(['speech-to-image.inference.acme.example']);
     expect(of('AuthorizationPolicy', 'production')).toBeDefined();
     expect(of('PodMonitor', 'production')).toBeDefined();
@@ -55,19 +62,25 @@ describe('bundled pipelines', () => {
 });
 
 describe('generated config.pbtxt', () => {
-  it.each(configs.map((c) => [`${c.env}/${c.pipeline}/${c.path}`, c] as const))('%s matches its golden file', (_name, config) => {
-    const golden = join(GOLDEN, config.env, config.path);
-    if (process.env.UPDATE_GOLDEN === '1') {
-      mkdirSync(dirname(golden), { recursive: true });
-      writeFileSync(golden, config.content);
-    }
-    expect(config.content).toBe(readFileSync(golden, 'utf8'));
+  it.each(
+    nonEmpty(
+      configs.map((c) => [`${c.env}/${c.pipeline}/${c.path}`, c] as const),
+      'generated config.pbtxt files',
+    ),
+  )('%s matches its golden file (`vitest -u` rewrites it)', async (_name, config) => {
+    await expect(config.content).toMatchFileSnapshot(join(GOLDEN, config.env, config.path));
   });
 
   describe("parsed back by protobuf's text-format reader against Triton's model_config.proto", () => {
     const proto = join(SHARED_DIR, 'triton/model_config.proto');
     const python = findPython(['google.protobuf']);
-    const skip = !existsSync(proto) ? `needs ${proto} (present in CI, not in a user clone)` : !hasCommand('protoc') ? 'needs protoc (Debian: apt-get install protobuf-compiler)' : 'missing' in python ? python.missing : undefined;
+    const skip = !existsSync(proto)
+      ? `needs ${proto} (present in CI, not in a user clone)`
+      : !hasCommand('protoc')
+        ? 'needs protoc (Debian: apt-get install protobuf-compiler)'
+        : 'missing' in python
+          ? python.missing
+          : undefined;
     let parsed: Record<string, Obj> = {};
     let work = '';
 
@@ -111,7 +124,10 @@ describe('generated config.pbtxt', () => {
       const ensemble = parsed['production/speech-to-image/config.pbtxt']!;
       expect(ensemble).toMatchObject({ name: 'speech-to-image', platform: 'ensemble' });
       expect(ensemble.input).toEqual([{ name: 'AUDIO', data_type: 'TYPE_FP32', dims: ['-1'] }]);
-      expect(ensemble.output.map((o: Obj) => [o.name, o.data_type])).toEqual([['IMAGE', 'TYPE_UINT8'], ['TRANSCRIPT', 'TYPE_STRING']]);
+      expect(ensemble.output.map((o: Obj) => [o.name, o.data_type])).toEqual([
+        ['IMAGE', 'TYPE_UINT8'],
+        ['TRANSCRIPT', 'TYPE_STRING'],
+      ]);
       expect(ensemble.ensemble_scheduling.step).toEqual([
         { model_name: 'remote-transcribe', model_version: '-1', input_map: { AUDIO: 'AUDIO' }, output_map: { TEXT: 'TRANSCRIPT' } },
         { model_name: 'remote-draw', model_version: '-1', input_map: { PROMPT: 'TRANSCRIPT' }, output_map: { IMAGE: 'IMAGE' } },
@@ -155,7 +171,12 @@ describe('pipeline pictures', () => {
     (mermaid as unknown as { initialize(c: object): void }).initialize({ startOnLoad: false });
   });
 
-  it.each(pipelines.map(({ env, plan }) => [`${env.name}/${plan.graph.name}`, env, plan.graph.name] as const))('%s parses with Mermaid\'s own parser', async (_n, env: EnvironmentPlan, name) => {
+  it.each(
+    nonEmpty(
+      pipelines.map(({ env, plan }) => [`${env.name}/${plan.graph.name}`, env, plan.graph.name] as const),
+      'bundled pipelines',
+    ),
+  )("%s parses with Mermaid's own parser", async (_n, env: EnvironmentPlan, name) => {
     const plan = env.pipelines.find((p) => p.graph.name === name)!;
     const text = pipelineMermaid(env, plan);
     await expect(mermaid.parse(text)).resolves.toMatchObject({ diagramType: expect.stringContaining('flowchart') });

@@ -65,7 +65,7 @@ describe('prune safety', () => {
     writeFileSync(file, original.slice(0, original.indexOf('  # The next release')));
     const aborted = await runCli(['synth', '--allow-removal'], root);
     expect(aborted.code).toBe(1);
-    expect(aborted.stderr).toContain('staging: Deployment inference/whisper-canary receives 10% of its model\'s traffic; set the weight to 0 first');
+    expect(aborted.stderr).toContain("staging: Deployment inference/whisper-canary receives 10% of its model's traffic; set the weight to 0 first");
 
     writeFileSync(file, original.replace('weight: 10', 'weight: 0'));
     expect((await runCli(['synth'], root)).code).toBe(0);
@@ -106,7 +106,8 @@ describe('interrupted synth', () => {
       fs.cpSync(join(dir.path, 'flux-previous'), join(dir.path, 'flux'), { recursive: true });
       codes.add(await synth(delay));
       const now = snapshotDir(join(dir.path, 'flux'));
-      const state = JSON.stringify([...now]) === JSON.stringify([...old]) ? 'previous' : JSON.stringify([...now]) === JSON.stringify([...next]) ? 'new' : 'mixed';
+      const state =
+        JSON.stringify([...now]) === JSON.stringify([...old]) ? 'previous' : JSON.stringify([...now]) === JSON.stringify([...next]) ? 'new' : 'mixed';
       expect(state, `SIGTERM after ${delay} ms`).not.toBe('mixed');
       expect(fs.readdirSync(dir.path).filter((e) => e.startsWith('.tritonops-tmp-'))).toEqual([]);
     }
@@ -125,7 +126,9 @@ describe('concurrent synth --env', () => {
     const sideBySide = snapshotDir(join(dir.path, 'flux'));
     const check = await runCli(['synth', '--check', '--no-cache'], dir.path);
     expect(check.code, check.stderr).toBe(0);
-    expect([...sideBySide.keys()].filter((p) => p.startsWith('models/')).map((p) => p.split('/')[1])).toEqual(expect.arrayContaining(['dev', 'staging', 'production']));
+    expect([...sideBySide.keys()].filter((p) => p.startsWith('models/')).map((p) => p.split('/')[1])).toEqual(
+      expect.arrayContaining(['dev', 'staging', 'production']),
+    );
   }, 120_000);
 
   it('leaves the folders of a deleted environment to a full synth, and says so', async () => {

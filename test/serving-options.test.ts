@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Prometheus } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Prometheus';
 import { renderEnvironment } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/planner';
+import { planRepository } from '@tritonops/planner';
+import { nonEmpty } from './support/non-empty.ts';
 import { apiServer, type KubeObject } from './support/apiserver.ts';
 import { needsSharedSchema, sharedSchemasAvailable, validateUpstream } from './support/upstream-schemas.ts';
 import { tempDir } from './support/workspace.ts';
@@ -64,25 +65,34 @@ for (const [path, text] of Object.entries(FILES)) {
   mkdirSync(dirname(join(dir.path, path)), { recursive: true });
   writeFileSync(join(dir.path, path), text);
 }
-const result = loadWorkspace({ root: dir.path, displayBase: dir.path });
+const result = planRepository({ root: dir.path, displayBase: dir.path });
 const objects = result.hasErrors ? [] : renderEnvironment(result.plans[0]!).flatMap((f) => f.objects as Record<string, any>[]);
 const named = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 
 describe('serving options, against the upstream schemas', () => {
   it('validates, warning only that gRPC streams cannot reach the model under Flagger analysis', () => {
-    expect(result.diagnostics.map((d) => [d.severity, d.code, d.file, d.line, d.col])).toEqual([['warning', 'streaming-under-analysis', 'environments/lab/models/chat.yaml', 8, 14]]);
+    expect(result.diagnostics.map((d) => [d.severity, d.code, d.file, d.line, d.col])).toEqual([
+      ['warning', 'streaming-under-analysis', 'environments/lab/models/chat.yaml', 8, 14],
+    ]);
   });
 
-  it.for(['Deployment/llm', 'Deployment/llm-canary', 'Deployment/chat', 'VirtualService/llm', 'VirtualService/llm-ingress', 'NetworkPolicy/llm-callers', 'NetworkPolicy/chat-callers', 'HelmRelease/kube-prometheus-stack', 'Canary/chat'])(
-    '%s is valid for its kind',
-    (id, ctx) => {
-      const [kind, name] = id.split('/') as [string, string];
-      const object = named(kind, name);
-      expect(object).toBeDefined();
-      if (needsSharedSchema(object) && !sharedSchemasAvailable()) ctx.skip('needs ../shared/flagger/crd.yaml (present in CI, not in a user clone)');
-      expect(() => validateUpstream(object)).not.toThrow();
-    },
-  );
+  it.for([
+    'Deployment/llm',
+    'Deployment/llm-canary',
+    'Deployment/chat',
+    'VirtualService/llm',
+    'VirtualService/llm-ingress',
+    'NetworkPolicy/llm-callers',
+    'NetworkPolicy/chat-callers',
+    'HelmRelease/kube-prometheus-stack',
+    'Canary/chat',
+  ])('%s is valid for its kind', (id, ctx) => {
+    const [kind, name] = id.split('/') as [string, string];
+    const object = named(kind, name);
+    expect(object).toBeDefined();
+    if (needsSharedSchema(object) && !sharedSchemasAvailable()) ctx.skip('needs ../shared/flagger/crd.yaml (present in CI, not in a user clone)');
+    expect(() => validateUpstream(object)).not.toThrow();
+  });
 
   it("renders values prometheus-operator's Prometheus resource takes", () => {
     const values = named('HelmRelease', 'kube-prometheus-stack').spec.values.prometheus.prometheusSpec;
@@ -103,7 +113,7 @@ describe('serving options, against the upstream schemas', () => {
   it(`the real API server accepts every object${skip ? ` (skipped: ${skip})` : ''}`, async (ctx) => {
     if (skip || 'unavailable' in api) return ctx.skip(skip);
     const refused: string[] = [];
-    for (const object of objects as KubeObject[]) {
+    for (const object of nonEmpty(objects, 'rendered objects') as KubeObject[]) {
       const why = await api.wouldAccept(object);
       if (why) refused.push(why);
     }

@@ -21,7 +21,11 @@ interface Measurement {
 }
 
 function phase(root: string, name: 'synth' | 'floor'): Record<string, number> {
-  const child = spawnSync(TSX, [join(import.meta.dirname, 'measure.ts')], { env: { ...process.env, ROOT: root, PHASE: name }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const child = spawnSync(TSX, [join(import.meta.dirname, 'measure.ts')], {
+    env: { ...process.env, ROOT: root, PHASE: name },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (child.status !== 0) throw new Error(`measurement failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as Record<string, number>;
 }
@@ -50,7 +54,17 @@ for (const size of [10, 100, 1000]) {
   writeFleet(root, size);
   const m = measure(root);
   results.set(size, m);
-  console.log(row([`${size}×3`, m.objects, m.wallMs.toFixed(0), m.floorMs.toFixed(0), (m.wallMs / m.floorMs).toFixed(1), Math.round(m.objects / (m.wallMs / 1000)), m.maxRssMiB.toFixed(0)]));
+  console.log(
+    row([
+      `${size}×3`,
+      m.objects,
+      m.wallMs.toFixed(0),
+      m.floorMs.toFixed(0),
+      (m.wallMs / m.floorMs).toFixed(1),
+      Math.round(m.objects / (m.wallMs / 1000)),
+      m.maxRssMiB.toFixed(0),
+    ]),
+  );
 }
 
 // A one-model change in the largest fleet (more CPU for one model in staging): only that model's
@@ -102,8 +116,14 @@ if (typeof load === 'string') {
   console.log(`\nFlux load per model Kustomization: not measured (${load})`);
 } else {
   const busy = (concurrent: number) => ((1000 * load.steadyMs) / (10 * 60 * 1000 * concurrent)) * 100;
-  console.log(`\nFlux, one Kustomization per model (${load.models} of the 1000 production models, ${load.objectsPerModel} objects each, a local kube-apiserver):`);
-  console.log(`  first apply ${load.createMs.toFixed(0)} ms; steady-state reconcile (dry run of each object) ${load.steadyMs.toFixed(0)} ms mean, ${load.steadyP95Ms.toFixed(0)} ms p95`);
-  console.log(`  1000 models every 10 min keep kustomize-controller's workers busy ${busy(4).toFixed(1)}% of the time at --concurrent=4 (${busy(20).toFixed(1)}% at 20), before build and health checks`);
+  console.log(
+    `\nFlux, one Kustomization per model (${load.models} of the 1000 production models, ${load.objectsPerModel} objects each, a local kube-apiserver):`,
+  );
+  console.log(
+    `  first apply ${load.createMs.toFixed(0)} ms; steady-state reconcile (dry run of each object) ${load.steadyMs.toFixed(0)} ms mean, ${load.steadyP95Ms.toFixed(0)} ms p95`,
+  );
+  console.log(
+    `  1000 models every 10 min keep kustomize-controller's workers busy ${busy(4).toFixed(1)}% of the time at --concurrent=4 (${busy(20).toFixed(1)}% at 20), before build and health checks`,
+  );
 }
 for (const root of fleets) rmSync(root, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { renderEnvironment } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/planner';
+import { planRepository } from '@tritonops/planner';
 import { ApiClient, apiServerUnavailable, startApiServer, type KubeObject } from '../support/apiserver.ts';
 import { FluxSync } from '../support/flux-sync.ts';
 
@@ -23,14 +23,16 @@ export interface FluxLoad {
 export async function measureFluxLoad(root: string, sample: number): Promise<FluxLoad | string> {
   const unavailable = apiServerUnavailable();
   if (unavailable) return unavailable;
-  const result = loadWorkspace({ root, displayBase: root, only: ['production'] });
+  const result = planRepository({ root, displayBase: root, only: ['production'] });
   if (result.hasErrors) throw new Error('the fleet does not validate');
   const files = renderEnvironment(result.plans[0]!);
   const server = await startApiServer();
   const api = new ApiClient(server.address);
   try {
     await api.ensureNamespace('istio-ingress');
-    const environment = await new FluxSync(api, 'environment').sync(files.filter((f) => f.path.startsWith('flux/models/production/environment/')).flatMap((f) => f.objects) as KubeObject[]);
+    const environment = await new FluxSync(api, 'environment').sync(
+      files.filter((f) => f.path.startsWith('flux/models/production/environment/')).flatMap((f) => f.objects) as KubeObject[],
+    );
     if (environment.refused.length > 0) throw new Error(`the environment's objects were refused: ${environment.refused.join('; ')}`);
     const models = files.filter((f) => f.path.startsWith('flux/models/production/models/')).slice(0, sample);
     const create: number[] = [];

@@ -7,11 +7,11 @@ import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { renderAll } from '@tritonops/charts';
 import { run } from '@tritonops/cli';
-import { loadWorkspace } from '@tritonops/planner';
+import { planRepository } from '@tritonops/planner';
 
 const root = process.env.ROOT!;
 if (process.env.PHASE === 'floor') {
-  const objects = renderAll(loadWorkspace({ root, displayBase: root }).plans).flatMap((f) => f.objects);
+  const objects = renderAll(planRepository({ root, displayBase: root }).plans).flatMap((f) => f.objects);
   const floorStart = performance.now();
   for (const o of objects) stringify(o, { lineWidth: 0 });
   process.stdout.write(JSON.stringify({ floorMs: performance.now() - floorStart, objects: objects.length }));

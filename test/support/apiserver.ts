@@ -98,7 +98,11 @@ export class ApiClient {
    * storing. Returns the stored (or would-be stored) object, or the server's refusal.
    */
   async apply(object: KubeObject, options: { dryRun?: boolean; fieldManager?: string; force?: boolean } = {}): Promise<Response> {
-    const query = new URLSearchParams({ fieldManager: options.fieldManager ?? 'kustomize-controller', force: String(options.force ?? true), fieldValidation: 'Strict' });
+    const query = new URLSearchParams({
+      fieldManager: options.fieldManager ?? 'kustomize-controller',
+      force: String(options.force ?? true),
+      fieldValidation: 'Strict',
+    });
     if (options.dryRun) query.set('dryRun', 'All');
     return this.call('PATCH', `${await this.pathOf(object)}?${query}`, object, 'application/apply-patch+yaml');
   }
@@ -129,7 +133,9 @@ export class ApiClient {
   /** Creates every CRD of ../shared/k8s-apiserver/crds and waits until each is Established. */
   async installCrds(): Promise<void> {
     const names: string[] = [];
-    for (const file of readdirSync(join(DIR, 'crds')).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const file of readdirSync(join(DIR, 'crds'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()) {
       for (const doc of parseAllDocuments(readFileSync(join(DIR, 'crds', file), 'utf8'))) {
         const crd = (Array.isArray(doc) ? undefined : doc.toJS()) as KubeObject | null | undefined;
         if (crd?.kind !== 'CustomResourceDefinition') continue;
@@ -172,7 +178,12 @@ export async function startApiServer(): Promise<{ address: ApiServerAddress; sto
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  const env = Object.fromEntries(readFileSync(envFile, 'utf8').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]));
+  const env = Object.fromEntries(
+    readFileSync(envFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
   const address = { url: env.APISERVER_URL!, token: env.APISERVER_TOKEN!, ca: readFileSync(env.APISERVER_CA!, 'utf8') };
   await new ApiClient(address).installCrds();
   return { address, stop };

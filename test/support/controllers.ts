@@ -55,11 +55,19 @@ export async function autoscalerActs(api: ApiClient, namespace: string, name: st
 }
 
 async function mergePatch(api: ApiClient, object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, patch: unknown, manager: string): Promise<void> {
-  ok(await api.call('PATCH', `${await api.pathOf(object)}?fieldManager=${manager}`, patch, 'application/merge-patch+json'), `patch ${object.kind} ${object.metadata.name}`);
+  ok(
+    await api.call('PATCH', `${await api.pathOf(object)}?fieldManager=${manager}`, patch, 'application/merge-patch+json'),
+    `patch ${object.kind} ${object.metadata.name}`,
+  );
 }
 
 /** Read, change, write back whole (an Update, as Flagger's clients do): replaced maps stay replaced. */
-async function update(api: ApiClient, object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, change: (live: Record<string, any>) => void, manager: string): Promise<void> {
+async function update(
+  api: ApiClient,
+  object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+  change: (live: Record<string, any>) => void,
+  manager: string,
+): Promise<void> {
   const live = ok(await api.get(object), `get ${object.kind} ${object.metadata.name}`).body;
   change(live);
   ok(await api.call('PUT', `${await api.pathOf(object)}?fieldManager=${manager}`, live), `update ${object.kind} ${object.metadata.name}`);
@@ -88,36 +96,90 @@ export async function flaggerInitializes(api: ApiClient, namespace: string, name
   if (canary.spec.revertOnDeletion) await mergePatch(api, canaryRef(namespace, name), { metadata: { finalizers: [FINALIZER] } }, 'flagger');
   const target = (await stored(api, deploymentRef(namespace, name)))!;
   const primaryLabels = { ...target.spec.template.metadata.labels, 'app.kubernetes.io/name': `${name}-primary` };
-  await create(api, {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: `${name}-primary`, namespace, ownerReferences: owner },
-    spec: {
-      replicas: target.spec.replicas > 0 ? target.spec.replicas : 1,
-      selector: { matchLabels: { 'app.kubernetes.io/name': `${name}-primary` } },
-      template: { ...target.spec.template, metadata: { ...target.spec.template.metadata, labels: primaryLabels } },
+  await create(
+    api,
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `${name}-primary`, namespace, ownerReferences: owner },
+      spec: {
+        replicas: target.spec.replicas > 0 ? target.spec.replicas : 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': `${name}-primary` } },
+        template: { ...target.spec.template, metadata: { ...target.spec.template.metadata, labels: primaryLabels } },
+      },
     },
-  }, 'flagger');
+    'flagger',
+  );
   for (const suffix of ['primary', 'canary']) {
     const app = suffix === 'primary' ? `${name}-primary` : name;
-    await create(api, { apiVersion: 'v1', kind: 'Service', metadata: { name: `${name}-${suffix}`, namespace, ownerReferences: owner }, spec: { selector: { 'app.kubernetes.io/name': app }, ports: [{ name: 'http', port: 8000, targetPort: 8000 }] } }, 'flagger');
-    await create(api, { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: `${name}-${suffix}`, namespace, ownerReferences: owner }, spec: { host: `${name}-${suffix}` } }, 'flagger');
+    await create(
+      api,
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: `${name}-${suffix}`, namespace, ownerReferences: owner },
+        spec: { selector: { 'app.kubernetes.io/name': app }, ports: [{ name: 'http', port: 8000, targetPort: 8000 }] },
+      },
+      'flagger',
+    );
+    await create(
+      api,
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: `${name}-${suffix}`, namespace, ownerReferences: owner },
+        spec: { host: `${name}-${suffix}` },
+      },
+      'flagger',
+    );
   }
   const so = await stored(api, scaledObjectRef(namespace, name));
   if (so) {
-    await create(api, { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: `${name}-primary`, namespace, ownerReferences: owner }, spec: { ...so.spec, scaleTargetRef: { ...so.spec.scaleTargetRef, name: `${name}-primary` } } }, 'flagger');
+    await create(
+      api,
+      {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: `${name}-primary`, namespace, ownerReferences: owner },
+        spec: { ...so.spec, scaleTargetRef: { ...so.spec.scaleTargetRef, name: `${name}-primary` } },
+      },
+      'flagger',
+    );
     await mergePatch(api, scaledObjectRef(namespace, name), { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': '0' } } }, 'flagger');
   }
-  await update(api, serviceRef(namespace, name), (svc) => {
-    svc.metadata.annotations = { ...svc.metadata.annotations, ...FLAGGER_MARKS };
-    svc.spec.selector = { 'app.kubernetes.io/name': `${name}-primary` };
-  }, 'flagger');
+  await update(
+    api,
+    serviceRef(namespace, name),
+    (svc) => {
+      svc.metadata.annotations = { ...svc.metadata.annotations, ...FLAGGER_MARKS };
+      svc.spec.selector = { 'app.kubernetes.io/name': `${name}-primary` };
+    },
+    'flagger',
+  );
   await mergePatch(api, deploymentRef(namespace, name), { spec: { replicas: 0 } }, 'flagger');
   const vs = (await stored(api, virtualServiceRef(namespace, name)))!;
-  const flaggerSpec = { hosts: [name], gateways: ['mesh'], http: [{ route: [{ destination: { host: `${name}-primary` }, weight: 100 }, { destination: { host: `${name}-canary` }, weight: 0 }] }] };
+  const flaggerSpec = {
+    hosts: [name],
+    gateways: ['mesh'],
+    http: [
+      {
+        route: [
+          { destination: { host: `${name}-primary` }, weight: 100 },
+          { destination: { host: `${name}-canary` }, weight: 0 },
+        ],
+      },
+    ],
+  };
   // Flagger replaces the labels and annotations with its apex metadata (none here): Flux's own
   // labels go, so Flux could not prune it before someone lifts the mark.
-  ok(await api.call('PUT', `${await api.pathOf(virtualServiceRef(namespace, name))}?fieldManager=flagger`, { ...vs, metadata: { ...vs.metadata, labels: {}, annotations: { ...FLAGGER_MARKS, [ORIGINAL]: JSON.stringify(vs.spec) } }, spec: flaggerSpec }), 'take over the VirtualService');
+  ok(
+    await api.call('PUT', `${await api.pathOf(virtualServiceRef(namespace, name))}?fieldManager=flagger`, {
+      ...vs,
+      metadata: { ...vs.metadata, labels: {}, annotations: { ...FLAGGER_MARKS, [ORIGINAL]: JSON.stringify(vs.spec) } },
+      spec: flaggerSpec,
+    }),
+    'take over the VirtualService',
+  );
 }
 
 /**
@@ -140,7 +202,13 @@ export async function flaggerFinalizes(api: ApiClient, namespace: string, name: 
   await update(api, serviceRef(namespace, name), (svc) => void (svc.spec.selector = { 'app.kubernetes.io/name': name }), 'flagger');
   const vs = await stored(api, virtualServiceRef(namespace, name));
   if (vs?.metadata.annotations?.[ORIGINAL]) {
-    ok(await api.call('PUT', `${await api.pathOf(virtualServiceRef(namespace, name))}?fieldManager=flagger`, { ...vs, spec: JSON.parse(vs.metadata.annotations[ORIGINAL]) }), 'restore the VirtualService');
+    ok(
+      await api.call('PUT', `${await api.pathOf(virtualServiceRef(namespace, name))}?fieldManager=flagger`, {
+        ...vs,
+        spec: JSON.parse(vs.metadata.annotations[ORIGINAL]),
+      }),
+      'restore the VirtualService',
+    );
   }
   await mergePatch(api, canaryRef(namespace, name), { metadata: { finalizers: null } }, 'flagger');
   return 'done';
@@ -149,7 +217,13 @@ export async function flaggerFinalizes(api: ApiClient, namespace: string, name: 
 /** The garbage collector: deletes every object of these kinds in `namespace` whose owner is gone. */
 export async function collectGarbage(api: ApiClient, namespace: string): Promise<string[]> {
   const collected: string[] = [];
-  const kinds = [['apps/v1', 'Deployment'], ['v1', 'Service'], ['networking.istio.io/v1', 'DestinationRule'], ['networking.istio.io/v1', 'VirtualService'], ['keda.sh/v1alpha1', 'ScaledObject']] as const;
+  const kinds = [
+    ['apps/v1', 'Deployment'],
+    ['v1', 'Service'],
+    ['networking.istio.io/v1', 'DestinationRule'],
+    ['networking.istio.io/v1', 'VirtualService'],
+    ['keda.sh/v1alpha1', 'ScaledObject'],
+  ] as const;
   for (const [apiVersion, kind] of kinds) {
     const { path } = await api.collection(apiVersion, kind, namespace);
     for (const item of ok(await api.call('GET', path), `list ${kind}`).body.items as Record<string, any>[]) {

@@ -5,7 +5,19 @@
  * the scenario's load, never from the query text. promtool then evaluates the rendered text over
  * the series a real cluster would hold (prometheus-world.ts) and the two must agree.
  */
-import { callsOf, FIRST_RESPONSE_BUCKETS, gpuUse, podsOf, type Call, type Labels, type Pod, type Scenario, type World, type Workload, type WorkloadState } from './prometheus-world.ts';
+import {
+  callsOf,
+  FIRST_RESPONSE_BUCKETS,
+  gpuUse,
+  podsOf,
+  type Call,
+  type Labels,
+  type Pod,
+  type Scenario,
+  type World,
+  type Workload,
+  type WorkloadState,
+} from './prometheus-world.ts';
 import { PROM_APP_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL } from '@tritonops/charts';
 
 type Obj = Record<string, any>;
@@ -59,7 +71,15 @@ export function factsOf(world: World, scenario: Scenario): Facts {
   const pods = podsOf(world, scenario.state);
   const { busy, memory } = gpuUse(pods, scenario.state);
   const calls = callsOf(world, pods, scenario, scenario.state);
-  return { world, state: scenario.state, pods, gpuBusy: busy, gpuMemory: memory, calls, heldSeconds: scenario.earlier ? scenario.earlier.minutesAgo * 60 : Infinity };
+  return {
+    world,
+    state: scenario.state,
+    pods,
+    gpuBusy: busy,
+    gpuMemory: memory,
+    calls,
+    heldSeconds: scenario.earlier ? scenario.earlier.minutesAgo * 60 : Infinity,
+  };
 }
 
 /** The facts of a scenario's earlier state, when it has one. */
@@ -85,7 +105,13 @@ interface Totals {
 }
 
 function totals(facts: Facts, pods: readonly Pod[]): Totals {
-  let success = 0, failure = 0, queueMs = 0, computeMs = 0, pending = 0, gpuMemoryUsed = 0, gpuMemoryTotal = 0;
+  let success = 0,
+    failure = 0,
+    queueMs = 0,
+    computeMs = 0,
+    pending = 0,
+    gpuMemoryUsed = 0,
+    gpuMemoryTotal = 0;
   const gpuBusy: number[] = [];
   for (const pod of pods) {
     const load = facts.state(pod.workload).load;
@@ -154,7 +180,13 @@ function triggerExpectation(name: string, deployment: string, service: string, q
  * whose threshold only keeps it from sizing) and how the HPA must compare it — a mean or a
  * quantile is a Value (desired = current × value ÷ target), a total an AverageValue (per replica).
  */
-const TRIGGER_MEANINGS: Record<string, { setting?: 'queueTimeMs' | 'gpuUtilization' | 'inferencesPerSecond' | 'pendingRequests' | 'gpuMemoryUtilization' | 'timeToFirstTokenMs'; metricType: 'Value' | 'AverageValue' }> = {
+const TRIGGER_MEANINGS: Record<
+  string,
+  {
+    setting?: 'queueTimeMs' | 'gpuUtilization' | 'inferencesPerSecond' | 'pendingRequests' | 'gpuMemoryUtilization' | 'timeToFirstTokenMs';
+    metricType: 'Value' | 'AverageValue';
+  }
+> = {
   'queue-time': { setting: 'queueTimeMs', metricType: 'Value' },
   'gpu-utilization': { setting: 'gpuUtilization', metricType: 'Value' },
   'gpu-memory': { setting: 'gpuMemoryUtilization', metricType: 'Value' },
@@ -193,7 +225,12 @@ export function expressionCases(world: World): ExpressionCase[] {
   const planOf = (model: string) => [...env.models, ...env.pipelines.map((p) => p.server)].find((m) => m.name === model)!;
 
   // KEDA: every trigger of every ScaledObject, and the primary copies Flagger makes.
-  const addTriggers = (where: string, deployment: string, model: string, triggers: readonly { name: string; query: string; threshold: number; metricType: string; activationThreshold?: number }[]) => {
+  const addTriggers = (
+    where: string,
+    deployment: string,
+    model: string,
+    triggers: readonly { name: string; query: string; threshold: number; metricType: string; activationThreshold?: number }[],
+  ) => {
     const plan = planOf(model);
     const quantile = plan.autoscaling?.triggers.timeToFirstTokenQuantile ?? 0.95;
     const scaleToZero = plan.autoscaling?.idleSeconds !== undefined;
@@ -209,7 +246,11 @@ export function expressionCases(world: World): ExpressionCase[] {
           // A model that does not autoscale has a fixed-size ScaledObject on its SLO's queue time.
           threshold: meaning.setting ? (plan.autoscaling ? (plan.autoscaling.triggers[meaning.setting] as number) : plan.slo.queueTimeMs) : t.threshold,
           metricType: meaning.metricType,
-          rendered: { threshold: t.threshold, metricType: t.metricType, ...(t.activationThreshold !== undefined ? { activationThreshold: t.activationThreshold } : {}) },
+          rendered: {
+            threshold: t.threshold,
+            metricType: t.metricType,
+            ...(t.activationThreshold !== undefined ? { activationThreshold: t.activationThreshold } : {}),
+          },
           scaleToZero,
           wake: t.name === 'incoming-requests',
         },
@@ -217,7 +258,13 @@ export function expressionCases(world: World): ExpressionCase[] {
     }
   };
   for (const so of of('ScaledObject')) {
-    const triggers = (so.spec.triggers as Obj[]).map((t) => ({ name: t.name, query: t.metadata.query, threshold: Number(t.metadata.threshold), metricType: t.metricType, ...(t.metadata.activationThreshold !== undefined ? { activationThreshold: Number(t.metadata.activationThreshold) } : {}) }));
+    const triggers = (so.spec.triggers as Obj[]).map((t) => ({
+      name: t.name,
+      query: t.metadata.query,
+      threshold: Number(t.metadata.threshold),
+      metricType: t.metricType,
+      ...(t.metadata.activationThreshold !== undefined ? { activationThreshold: Number(t.metadata.activationThreshold) } : {}),
+    }));
     addTriggers(`${env.name} ScaledObject/${so.metadata.name}`, so.spec.scaleTargetRef.name, so.metadata.labels['tritonops.dev/model'], triggers);
     const canary = of('Canary').find((c) => c.spec.autoscalerRef?.name === so.metadata.name);
     if (canary) {
@@ -262,7 +309,11 @@ export function expressionCases(world: World): ExpressionCase[] {
     const dashboard = JSON.parse(Object.values(cm.data as Record<string, string>)[0]!) as Obj;
     for (const panel of dashboard.panels as Obj[]) {
       (panel.targets as Obj[]).forEach((target, i) => {
-        out.push({ where: `${env.name} dashboard "${panel.title}" #${i + 1}`, expr: fillGrafanaVariables(target.expr), expect: (facts) => panelExpectation(facts, panel.title as string, i) });
+        out.push({
+          where: `${env.name} dashboard "${panel.title}" #${i + 1}`,
+          expr: fillGrafanaVariables(target.expr),
+          expect: (facts) => panelExpectation(facts, panel.title as string, i),
+        });
       });
     }
     for (const variable of (dashboard.templating.list as Obj[]).filter((v) => v.type === 'query')) {
@@ -272,7 +323,11 @@ export function expressionCases(world: World): ExpressionCase[] {
       out.push({
         where: `${env.name} dashboard variable $${variable.name}`,
         expr: `group by (${m[2]}) (${m[1]})`,
-        expect: (facts) => [...new Set(facts.pods.filter((p) => p.workload.namespace === env.namespace).map((p) => p.workload.model))].map((model) => ({ labels: { [m[2]!]: model }, value: 1 })),
+        expect: (facts) =>
+          [...new Set(facts.pods.filter((p) => p.workload.namespace === env.namespace).map((p) => p.workload.model))].map((model) => ({
+            labels: { [m[2]!]: model },
+            value: 1,
+          })),
       });
     }
   }
@@ -284,7 +339,11 @@ function panelExpectation(facts: Facts, title: string, target: number): Expectat
   const env = facts.world.environment;
   const groups = new Map<string, { labels: Labels; pods: Pod[] }>();
   for (const pod of facts.pods) {
-    const labels = { [PROM_MODEL_LABEL]: pod.workload.model, [PROM_TRACK_LABEL]: trackOf(pod.workload), [PROM_APP_LABEL]: pod.workload.podLabels['app.kubernetes.io/name']! };
+    const labels = {
+      [PROM_MODEL_LABEL]: pod.workload.model,
+      [PROM_TRACK_LABEL]: trackOf(pod.workload),
+      [PROM_APP_LABEL]: pod.workload.podLabels['app.kubernetes.io/name']!,
+    };
     const key = JSON.stringify(labels);
     if (!groups.has(key)) groups.set(key, { labels, pods: [] });
     groups.get(key)!.pods.push(pod);
@@ -306,14 +365,19 @@ function panelExpectation(facts: Facts, title: string, target: number): Expectat
     case 'Replicas and their maximum':
       return target === 0
         ? facts.world.workloads.map((w) => ({ labels: { deployment: w.deployment }, value: facts.state(w).ready ?? facts.state(w).pods }))
-        : facts.world.workloads.filter((w) => w.scaledObject).map((w) => ({ labels: { horizontalpodautoscaler: `keda-hpa-${w.scaledObject!.name}` }, value: w.scaledObject!.maxReplicas }));
+        : facts.world.workloads
+            .filter((w) => w.scaledObject)
+            .map((w) => ({ labels: { horizontalpodautoscaler: `keda-hpa-${w.scaledObject!.name}` }, value: w.scaledObject!.maxReplicas }));
   }
   const pool = /^GPU (?:utilisation|memory in use): pool (.+)$/.exec(title)?.[1];
   if (pool && env.gpuPools[pool]) {
     const pods = gpuPods(pool);
     return pods.map((p) => {
       const t = totals(facts, [p]);
-      return { labels: { [PROM_MODEL_LABEL]: p.workload.model, pod: p.name }, value: title.startsWith('GPU utilisation') ? 100 * mean(t.gpuBusy) : t.gpuMemoryUsed / t.gpuMemoryTotal };
+      return {
+        labels: { [PROM_MODEL_LABEL]: p.workload.model, pod: p.name },
+        value: title.startsWith('GPU utilisation') ? 100 * mean(t.gpuBusy) : t.gpuMemoryUsed / t.gpuMemoryTotal,
+      };
     });
   }
   throw new Error(`no expectation for dashboard panel "${title}"`);
@@ -360,7 +424,10 @@ function conditions(facts: Facts, rules: readonly AlertRule[]): AlertRule[] {
     out.push(rule);
   };
   for (const model of [...env.models, ...env.pipelines.map((p) => p.server)]) {
-    const t = totals(facts, facts.pods.filter((p) => p.workload.model === model.name && p.workload.namespace === env.namespace));
+    const t = totals(
+      facts,
+      facts.pods.filter((p) => p.workload.model === model.name && p.workload.namespace === env.namespace),
+    );
     if (t.success + t.failure > 0 && t.failure / (t.success + t.failure) > (100 - model.slo.successRate) / 100) hold('TritonModelErrorRatioHigh', model.name);
     if (t.success > 0 && t.queueMs / t.success > model.slo.queueTimeMs) hold('TritonModelQueueTimeHigh', model.name);
     for (const w of facts.world.workloads.filter((w) => w.model === model.name && w.flagger !== 'target')) {
@@ -369,7 +436,12 @@ function conditions(facts: Facts, rules: readonly AlertRule[]): AlertRule[] {
       // Pinned at the maximum means something only where the HPA can move the count: KEDA's HPA
       // runs between max(1, minReplicas) and maxReplicas.
       const track = model.tracks.find((tr) => tr.track === trackOf(w))!;
-      if (w.scaledObject && track.autoscale && Math.max(1, track.autoscale.minReplicas) < track.autoscale.maxReplicas && (s.specReplicas ?? s.pods) >= w.scaledObject.maxReplicas) {
+      if (
+        w.scaledObject &&
+        track.autoscale &&
+        Math.max(1, track.autoscale.minReplicas) < track.autoscale.maxReplicas &&
+        (s.specReplicas ?? s.pods) >= w.scaledObject.maxReplicas
+      ) {
         hold('TritonModelAtMaxReplicas', model.name, trackOf(w));
       }
     }
@@ -387,9 +459,14 @@ export function firingAlerts(now: Facts, earlier: Facts | undefined, rules: read
   if (!earlier) return current;
   const before = new Set(conditions(earlier, rules));
   const minutes = now.heldSeconds / 60;
-  const timing = (r: AlertRule) => ALERT_TIMING[r.alert] ?? (() => { throw new Error(`no timing known for ${r.alert}`); })();
+  const timing = (r: AlertRule) =>
+    ALERT_TIMING[r.alert] ??
+    (() => {
+      throw new Error(`no timing known for ${r.alert}`);
+    })();
   for (const r of before) {
-    if (!current.includes(r) && minutes < timing(r).windowMinutes) throw new Error(`${r.alert} ${r.labels.model}: the change ${minutes} minutes ago is within its rate window`);
+    if (!current.includes(r) && minutes < timing(r).windowMinutes)
+      throw new Error(`${r.alert} ${r.labels.model}: the change ${minutes} minutes ago is within its rate window`);
   }
   return current.filter((r) => {
     if (before.has(r)) return true;

@@ -22,7 +22,22 @@
  */
 import type { ApiClient, KubeObject } from './apiserver.ts';
 
-const KIND_ORDER = ['ResourceQuota', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Service', 'LimitRange', 'Deployment', 'StatefulSet', 'CronJob', 'PodDisruptionBudget'];
+const KIND_ORDER = [
+  'ResourceQuota',
+  'ServiceAccount',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'ConfigMap',
+  'Secret',
+  'Service',
+  'LimitRange',
+  'Deployment',
+  'StatefulSet',
+  'CronJob',
+  'PodDisruptionBudget',
+];
 
 function stageOf(object: KubeObject): number {
   if (object.kind === 'CustomResourceDefinition' || object.kind === 'Namespace') return 0;
@@ -37,10 +52,17 @@ function compareOrder(a: KubeObject, b: KubeObject): number {
   };
   const group = (o: KubeObject) => (o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '');
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return index(a) - index(b) || cmp(group(a), group(b)) || cmp(a.kind, b.kind) || cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name, b.metadata.name);
+  return (
+    index(a) - index(b) ||
+    cmp(group(a), group(b)) ||
+    cmp(a.kind, b.kind) ||
+    cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+    cmp(a.metadata.name, b.metadata.name)
+  );
 }
 
-export const keyOf = (o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>) => `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+export const keyOf = (o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>) =>
+  `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 export interface SyncResult {
   /** The server's refusals (dry run) of the stage that failed; empty when the sync succeeded. */
@@ -74,7 +96,11 @@ export class FluxSync {
   ) {}
 
   private owned(object: KubeObject): KubeObject {
-    const labels = { ...((object.metadata.labels as Record<string, string> | undefined) ?? {}), [`${FLUX}/name`]: this.kustomization, [`${FLUX}/namespace`]: 'flux-system' };
+    const labels = {
+      ...((object.metadata.labels as Record<string, string> | undefined) ?? {}),
+      [`${FLUX}/name`]: this.kustomization,
+      [`${FLUX}/namespace`]: 'flux-system',
+    };
     return { ...object, metadata: { ...object.metadata, labels } };
   }
 
@@ -101,7 +127,8 @@ export class FluxSync {
       if (refused.length > 0) return { refused, pruned: [] };
       for (const object of stage) {
         const applied = await this.api.apply(object);
-        if (applied.status !== 200 && applied.status !== 201) throw new Error(`${keyOf(object)} passed its dry run but not its apply: ${String(applied.body.message)}`);
+        if (applied.status !== 200 && applied.status !== 201)
+          throw new Error(`${keyOf(object)} passed its dry run but not its apply: ${String(applied.body.message)}`);
         await this.afterEachStep(`applied ${keyOf(object)}`);
       }
     }

@@ -15,13 +15,23 @@ export const SENTINEL = 'OUTSIDE-SENTINEL-7f3a9c';
 /** An entry of this process's own environment, as /proc/self/environ shows it: must never be printed. */
 export const ENVIRON_ENTRY = (() => {
   try {
-    return readFileSync('/proc/self/environ', 'utf8').split('\0').find((e) => /^[A-Z_]+=.{8,}$/.test(e) && !e.startsWith('PWD=')) ?? '';
+    return (
+      readFileSync('/proc/self/environ', 'utf8')
+        .split('\0')
+        .find((e) => /^[A-Z_]+=.{8,}$/.test(e) && !e.startsWith('PWD=')) ?? ''
+    );
   } catch {
     return '';
   }
 })();
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.invalid',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.invalid',
+};
 export const git = (root: string, ...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV, encoding: 'utf8' });
 
 export interface Hostile {

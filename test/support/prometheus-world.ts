@@ -55,7 +55,18 @@ export interface PodLoad {
   readonly firstResponseBucketMs: number;
 }
 
-export const NO_LOAD: PodLoad = { successPerSecond: 0, failurePerSecond: 0, canceledPerSecond: 0, batchSize: 1, queueMs: 0, computeMs: 0, pending: 0, gpuUtilization: 0, gpuMemoryUsedBytes: 2 ** 30, firstResponseBucketMs: 500 };
+export const NO_LOAD: PodLoad = {
+  successPerSecond: 0,
+  failurePerSecond: 0,
+  canceledPerSecond: 0,
+  batchSize: 1,
+  queueMs: 0,
+  computeMs: 0,
+  pending: 0,
+  gpuUtilization: 0,
+  gpuMemoryUsedBytes: 2 ** 30,
+  firstResponseBucketMs: 500,
+};
 
 /** Triton's default bucket bounds of the first-response histogram (ms). */
 export const FIRST_RESPONSE_BUCKETS = [100, 500, 2000, 5000];
@@ -137,7 +148,9 @@ export function worldOf(environment: EnvironmentPlan, objects: readonly Obj[]): 
     const triton = (d.spec.template.spec.containers as Obj[]).find((c) => c.name === 'triton')!;
     const args = (triton.args ?? []) as string[];
     const loaded = args.filter((a) => a.startsWith('--load-model=')).map((a) => a.slice('--load-model='.length));
-    const gpus = Object.entries((triton.resources?.limits ?? {}) as Record<string, unknown>).filter(([k]) => k.startsWith('nvidia.com/')).reduce((n, [, v]) => n + Number(v), 0);
+    const gpus = Object.entries((triton.resources?.limits ?? {}) as Record<string, unknown>)
+      .filter(([k]) => k.startsWith('nvidia.com/'))
+      .reduce((n, [, v]) => n + Number(v), 0);
     const so = scaledObjects.find((s) => s.spec.scaleTargetRef.name === d.metadata.name);
     const base: Workload = {
       namespace: d.metadata.namespace,
@@ -145,7 +158,9 @@ export function worldOf(environment: EnvironmentPlan, objects: readonly Obj[]): 
       model,
       podLabels: { ...d.spec.template.metadata.labels },
       ports: {
-        ...Object.fromEntries((d.spec.template.spec.containers as Obj[]).map((c) => [c.name, (c.ports ?? []).map((p: Obj) => ({ name: p.name, containerPort: p.containerPort }))])),
+        ...Object.fromEntries(
+          (d.spec.template.spec.containers as Obj[]).map((c) => [c.name, (c.ports ?? []).map((p: Obj) => ({ name: p.name, containerPort: p.containerPort }))]),
+        ),
         // Injected by Istio into every pod of the mesh (the namespace is labelled for injection).
         'istio-proxy': [{ name: 'http-envoy-prom', containerPort: 15090 }],
       },
@@ -223,7 +238,14 @@ export function podsOf(world: World, state: (w: Workload) => WorkloadState): Pod
         }
       }
       ip++;
-      pods.push({ workload, index: i, name: podName(workload.deployment, i), ip: `10.1.${Math.floor(ip / 250)}.${ip % 250}`, node: `node-${gpuUuids[0] ?? 'cpu'}`, gpuUuids });
+      pods.push({
+        workload,
+        index: i,
+        name: podName(workload.deployment, i),
+        ip: `10.1.${Math.floor(ip / 250)}.${ip % 250}`,
+        node: `node-${gpuUuids[0] ?? 'cpu'}`,
+        gpuUuids,
+      });
     }
   }
   return pods;
@@ -291,7 +313,9 @@ function podMonitorScrapes(world: World, pod: Pod, container: string, port: stri
 }
 
 function kept(scrape: Scrape, metric: string, labels: Labels): boolean {
-  return scrape.keep.every((rule) => new RegExp(`^(?:${rule.regex})$`).test(rule.sourceLabels.map((l) => (l === '__name__' ? metric : (labels[l] ?? ''))).join(';')));
+  return scrape.keep.every((rule) =>
+    new RegExp(`^(?:${rule.regex})$`).test(rule.sourceLabels.map((l) => (l === '__name__' ? metric : (labels[l] ?? ''))).join(';')),
+  );
 }
 
 /** The GPU operator's values as rendered: whether its ServiceMonitor keeps DCGM's own labels. */
@@ -303,7 +327,12 @@ function dcgmHonorLabels(world: World): boolean | undefined {
   return monitor.honorLabels ?? false;
 }
 
-const GATEWAY_POD = { namespace: 'istio-ingress', name: 'istio-ingressgateway-6b9f7c8d5-x2k4q', ip: '10.0.9.9', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } };
+const GATEWAY_POD = {
+  namespace: 'istio-ingress',
+  name: 'istio-ingressgateway-6b9f7c8d5-x2k4q',
+  ip: '10.0.9.9',
+  labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
+};
 
 /** Requests per second from one caller (the gateway or a Deployment) to a Service. */
 export interface Call {
@@ -395,7 +424,12 @@ function frameOf(world: World, pods: readonly Pod[], state: (w: Workload) => Wor
         const m = { model, version: '1' };
         add(scrape, 'nv_inference_request_success', m, 'counter', load.successPerSecond);
         // Triton creates a failure counter per reason when it loads the model.
-        for (const [reason, perSecond] of [['REJECTED', 0], ['CANCELED', load.canceledPerSecond], ['BACKEND', load.failurePerSecond], ['OTHER', 0]] as const) {
+        for (const [reason, perSecond] of [
+          ['REJECTED', 0],
+          ['CANCELED', load.canceledPerSecond],
+          ['BACKEND', load.failurePerSecond],
+          ['OTHER', 0],
+        ] as const) {
           add(scrape, 'nv_inference_request_failure', { ...m, reason }, 'counter', perSecond);
         }
         add(scrape, 'nv_inference_count', m, 'counter', load.successPerSecond);
@@ -433,7 +467,21 @@ function frameOf(world: World, pods: readonly Pod[], state: (w: Workload) => Wor
   // The ingress gateway's proxy, scraped by the PodMonitor tritonops renders in its namespace.
   const gatewayPod: Pod = {
     index: 0,
-    workload: { namespace: GATEWAY_POD.namespace, deployment: 'istio-ingressgateway', model: '', podLabels: GATEWAY_POD.labels, ports: { 'istio-proxy': [{ name: 'http-envoy-prom', containerPort: 15090 }] }, tritonModels: [], gpus: 0, mig: false, podsPerGpu: 1, gpuMemoryTotalBytes: 0, gpuMetrics: false, histogram: false, calls: [] },
+    workload: {
+      namespace: GATEWAY_POD.namespace,
+      deployment: 'istio-ingressgateway',
+      model: '',
+      podLabels: GATEWAY_POD.labels,
+      ports: { 'istio-proxy': [{ name: 'http-envoy-prom', containerPort: 15090 }] },
+      tritonModels: [],
+      gpus: 0,
+      mig: false,
+      podsPerGpu: 1,
+      gpuMemoryTotalBytes: 0,
+      gpuMetrics: false,
+      histogram: false,
+      calls: [],
+    },
     name: GATEWAY_POD.name,
     ip: GATEWAY_POD.ip,
     node: 'node-ingress',
@@ -452,8 +500,25 @@ function frameOf(world: World, pods: readonly Pod[], state: (w: Workload) => Wor
       pod.gpuUuids.forEach((uuid, i) => {
         if (attributed.has(uuid)) return;
         attributed.add(uuid);
-        const target: Labels = { namespace: 'gpu-operator', service: 'nvidia-dcgm-exporter', endpoint: 'gpu-metrics', job: 'nvidia-dcgm-exporter', pod: `nvidia-dcgm-exporter-${uuid.slice(4, 9)}`, container: 'nvidia-dcgm-exporter', instance: `${pod.ip.replace(/\.\d+$/, '.1')}:9400` };
-        const exposed: Labels = { gpu: String(i), UUID: uuid, device: `nvidia${i}`, modelName: 'Tesla T4', Hostname: pod.node, namespace: pod.workload.namespace, pod: pod.name, container: 'triton' };
+        const target: Labels = {
+          namespace: 'gpu-operator',
+          service: 'nvidia-dcgm-exporter',
+          endpoint: 'gpu-metrics',
+          job: 'nvidia-dcgm-exporter',
+          pod: `nvidia-dcgm-exporter-${uuid.slice(4, 9)}`,
+          container: 'nvidia-dcgm-exporter',
+          instance: `${pod.ip.replace(/\.\d+$/, '.1')}:9400`,
+        };
+        const exposed: Labels = {
+          gpu: String(i),
+          UUID: uuid,
+          device: `nvidia${i}`,
+          modelName: 'Tesla T4',
+          Hostname: pod.node,
+          namespace: pod.workload.namespace,
+          pod: pod.name,
+          container: 'triton',
+        };
         add({ target, honorLabels: honor, keep: [] }, 'DCGM_FI_DEV_GPU_UTIL', exposed, 'gauge', 100 * busy.get(uuid)!);
       });
     }
@@ -461,7 +526,15 @@ function frameOf(world: World, pods: readonly Pod[], state: (w: Workload) => Wor
 
   // kube-state-metrics: honorLabels keeps the object's namespace over the exporter's own.
   const ksm: Scrape = {
-    target: { namespace: 'monitoring', job: 'kube-state-metrics', service: 'kube-prometheus-stack-kube-state-metrics', endpoint: 'http', container: 'kube-state-metrics', pod: 'kube-prometheus-stack-kube-state-metrics-7d5b9c6f4-q8wzt', instance: '10.0.8.8:8080' },
+    target: {
+      namespace: 'monitoring',
+      job: 'kube-state-metrics',
+      service: 'kube-prometheus-stack-kube-state-metrics',
+      endpoint: 'http',
+      container: 'kube-state-metrics',
+      pod: 'kube-prometheus-stack-kube-state-metrics-7d5b9c6f4-q8wzt',
+      instance: '10.0.8.8:8080',
+    },
     honorLabels: true,
     keep: [],
   };
@@ -507,7 +580,14 @@ export function seriesOf(world: World, scenario: Scenario, samples: number): Inp
     const e = (now.get(key) ?? before.get(key))!;
     const first = before.get(key)?.value ?? (e.kind === 'counter' ? 0 : e.value);
     const then = now.get(key)?.value ?? (e.kind === 'counter' ? 0 : first);
-    out.push({ metric: e.metric, labels: e.labels, values: segments(e.kind, [[first, samples + 1 - last], [then, last]]) });
+    out.push({
+      metric: e.metric,
+      labels: e.labels,
+      values: segments(e.kind, [
+        [first, samples + 1 - last],
+        [then, last],
+      ]),
+    });
   }
   return out;
 }

@@ -12,7 +12,24 @@ const POD_TARGET = ['namespace', 'pod', 'container', 'endpoint', 'job', 'instanc
 const FAMILIES: [prefix: string, labels: string[]][] = [
   ['nv_', [...POD_TARGET, 'model', 'version', 'gpu_uuid', 'le', 'reason']],
   ['DCGM_', ['gpu', 'UUID', 'device', 'modelName', 'Hostname', 'pod', 'namespace', 'container', 'job', 'instance']],
-  ['istio_', ['reporter', 'source_workload', 'source_workload_namespace', 'destination_service', 'destination_service_name', 'destination_service_namespace', 'destination_workload', 'response_code', 'request_protocol', 'namespace', 'pod', 'job', 'instance']],
+  [
+    'istio_',
+    [
+      'reporter',
+      'source_workload',
+      'source_workload_namespace',
+      'destination_service',
+      'destination_service_name',
+      'destination_service_namespace',
+      'destination_workload',
+      'response_code',
+      'request_protocol',
+      'namespace',
+      'pod',
+      'job',
+      'instance',
+    ],
+  ],
   ['kube_deployment_', ['namespace', 'deployment', 'job', 'instance']],
   ['kube_horizontalpodautoscaler_', ['namespace', 'horizontalpodautoscaler', 'job', 'instance']],
 ];

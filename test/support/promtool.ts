@@ -60,8 +60,16 @@ export function promtoolTest(file: RuleTestFile): PromtoolResult {
         {
           interval: file.interval,
           input_series: file.inputSeries,
-          promql_expr_test: file.exprTests.map((t) => ({ expr: t.expr, eval_time: t.evalTime, exp_samples: t.expSamples.map((s) => ({ labels: s.labels, value: s.value })) })),
-          alert_rule_test: file.alertTests.map((t) => ({ alertname: t.alertname, eval_time: t.evalTime, exp_alerts: t.expAlerts.map((a) => ({ exp_labels: a.expLabels })) })),
+          promql_expr_test: file.exprTests.map((t) => ({
+            expr: t.expr,
+            eval_time: t.evalTime,
+            exp_samples: t.expSamples.map((s) => ({ labels: s.labels, value: s.value })),
+          })),
+          alert_rule_test: file.alertTests.map((t) => ({
+            alertname: t.alertname,
+            eval_time: t.evalTime,
+            exp_alerts: t.expAlerts.map((a) => ({ exp_labels: a.expLabels })),
+          })),
         },
       ],
     };

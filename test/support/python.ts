@@ -10,7 +10,9 @@ export function findPython(modules: string[]): { python: string } | { missing: s
     const probe = spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
     if (probe.status === 0) return { python };
   }
-  return { missing: `needs python3 with ${modules.join(', ')} (Debian: apt-get install ${modules.map((m) => (m === 'numpy' ? 'python3-numpy' : 'python3-protobuf')).join(' ')})` };
+  return {
+    missing: `needs python3 with ${modules.join(', ')} (Debian: apt-get install ${modules.map((m) => (m === 'numpy' ? 'python3-numpy' : 'python3-protobuf')).join(' ')})`,
+  };
 }
 
 export function hasCommand(command: string): boolean {

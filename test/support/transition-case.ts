@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyTransitions, fluxPaths, renderEnvironment, type RenderedFile, type Transition } from '@tritonops/charts';
-import { loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
+import { planRepository, type EnvironmentPlan } from '@tritonops/planner';
 import type { ApiClient, KubeObject } from './apiserver.ts';
 import { FluxSync, type SyncResult } from './flux-sync.ts';
 import { tempDir } from './workspace.ts';
@@ -54,7 +54,7 @@ export function render(env: EnvironmentOptions, models: Record<string, string>):
     for (const [name, body] of Object.entries(models)) {
       writeFileSync(join(root, 'models', `${name}.yaml`), `apiVersion: tritonops.dev/v1alpha1\nkind: Model\nmetadata: { name: ${name} }\nspec:\n${body}`);
     }
-    const result = loadWorkspace({ root: dir.path, displayBase: dir.path });
+    const result = planRepository({ root: dir.path, displayBase: dir.path });
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) throw new Error(`the case's specs do not validate: ${errors.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('; ')}`);
     const plan = result.plans[0]!;

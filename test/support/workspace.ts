@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { renderAll, type RenderedFile } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/planner';
+import { planRepository } from '@tritonops/planner';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const SHARED_DIR = resolve(REPO_ROOT, '../shared');
 
 export function renderBundled(root = REPO_ROOT): RenderedFile[] {
-  const result = loadWorkspace({ root, displayBase: root });
+  const result = planRepository({ root, displayBase: root });
   if (result.hasErrors) throw new Error(`bundled specs have errors: ${result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n')}`);
   return renderAll(result.plans);
 }

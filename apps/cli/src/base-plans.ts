@@ -2,7 +2,7 @@
  * The plans at a base revision, read from Git objects in memory (never a checkout): what `diff`
  * and `validate --base` compare the working tree with.
  */
-import { listEnvironments, loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
+import { listEnvironments, planRepository, type EnvironmentPlan } from '@tritonops/planner';
 import { EXIT, type Io } from './io.ts';
 import { fluxPaths } from '@tritonops/charts';
 import { committedFile, GitError, GitSpecTree, releaseHistory, resolveBase } from './git.ts';
@@ -42,7 +42,15 @@ export function loadBasePlans(options: { root: string; base?: string; envs?: str
   const known = listEnvironments(tree).filter((e) => !options.envs || options.envs.includes(e));
   // With no environment of its own, a base that holds environments/ (as a link, say) is still loaded, to be reported.
   const loadBase = known.length > 0 || (tree.exists && !options.envs);
-  const before = loadBase ? loadWorkspace({ root: options.root, source: tree, displayBase: options.root, ...(known.length > 0 ? { only: known } : {}), history: releaseHistory(options.root, base.commit) }) : undefined;
+  const before = loadBase
+    ? planRepository({
+        root: options.root,
+        source: tree,
+        displayBase: options.root,
+        ...(known.length > 0 ? { only: known } : {}),
+        history: releaseHistory(options.root, base.commit),
+      })
+    : undefined;
   if (before?.hasErrors) {
     io.err(`warning: the specs at ${base.label} do not validate (${tally(before.diagnostics)}); comparing with an empty base (every object shows as added)`);
   }

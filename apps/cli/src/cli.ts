@@ -101,7 +101,8 @@ async function dispatch(argv: readonly string[], io: Io, setRoot: (root: string)
     // parseArgs knows types, not values: `--format jsn` is refused here, with a did-you-mean.
     for (const [name, option] of Object.entries(command.options)) {
       const value = values[name];
-      if (option.allowed && typeof value === 'string' && !option.allowed.includes(value)) throw new UsageError(`unknown ${name} "${value}"`, option.allowed, value);
+      if (option.allowed && typeof value === 'string' && !option.allowed.includes(value))
+        throw new UsageError(`unknown ${name} "${value}"`, option.allowed, value);
     }
 
     const root = values.root ? resolve(io.cwd, String(values.root)) : findRoot(io.cwd);
@@ -133,7 +134,8 @@ interface Parsed {
  * another command's: then the error says whose (every command's table is loaded for that only).
  */
 async function parse(command: Command, args: string[]): Promise<Parsed> {
-  const config = (options: OptionTable, defaults: boolean) => ({ args, strict: true, allowPositionals: command.positionals, options: parserOptions(options, defaults) }) as const;
+  const config = (options: OptionTable, defaults: boolean) =>
+    ({ args, strict: true, allowPositionals: command.positionals, options: parserOptions(options, defaults) }) as const;
   const mine: OptionTable = { ...GLOBAL_OPTIONS, ...command.options };
   try {
     return parseArgs(config(mine, true));
@@ -180,7 +182,11 @@ function everyOption(commands: readonly Command[]): OptionTable {
 /** `--from and --to are options of promote, not of synth`: the given options with the first one's owners. */
 function misplaced(names: readonly string[], commands: readonly Command[], verb: string): UsageError {
   // Owners alphabetically: the messages read as they did before the tables ("synth and validate").
-  const owners = (name: string) => commands.filter((c) => Object.hasOwn(c.options, name)).map((c) => c.name).sort();
+  const owners = (name: string) =>
+    commands
+      .filter((c) => Object.hasOwn(c.options, name))
+      .map((c) => c.name)
+      .sort();
   const first = owners(names[0]!);
   const same = names.filter((name) => owners(name).join() === first.join()).map((name) => `--${name}`);
   return new UsageError(`${list(same)} ${same.length === 1 ? 'is an option' : 'are options'} of ${list(first)}, not of ${verb}`);

@@ -54,7 +54,10 @@ function osHint(code: string): string {
  * undefined for anything else (a bug, reported by main.ts as such).
  */
 export function reportFailure(io: Io, root: string, error: unknown): number | undefined {
-  const shown = (path: string) => relative(io.cwd, join(root, ...path.split('/'))).split(sep).join('/') || '.';
+  const shown = (path: string) =>
+    relative(io.cwd, join(root, ...path.split('/')))
+      .split(sep)
+      .join('/') || '.';
   const print = (path: string, message: string, hint: string) => {
     const d: Diagnostic = { severity: 'error', code: 'refused', file: shown(path), line: 1, col: 1, length: 1, message, hint };
     io.err(formatDiagnostic(d).replace(/^(.*?):1:1: /, '$1: '));
@@ -91,13 +94,21 @@ export function reportFailure(io: Io, root: string, error: unknown): number | un
   if (error instanceof ForeignFiles) {
     for (const path of error.paths) {
       const folder = /^flux\/[^/]+\/[^/]+/.exec(path)?.[0] ?? OUTPUT_DIR;
-      print(path, `this file was not rendered by tritonops, yet Flux applies everything in ${folder}/`, `delete it, or move it out of ${folder}/: what runs in the cluster comes from the specs (give \`flux bootstrap\` a path of its own, e.g. flux/bootstrap/<env>)`);
+      print(
+        path,
+        `this file was not rendered by tritonops, yet Flux applies everything in ${folder}/`,
+        `delete it, or move it out of ${folder}/: what runs in the cluster comes from the specs (give \`flux bootstrap\` a path of its own, e.g. flux/bootstrap/<env>)`,
+      );
     }
     io.err(`${OUTPUT_DIR}/ holds files no spec renders where Flux applies them; nothing was changed`);
     return EXIT.problems;
   }
   if (error instanceof ForeignJournal) {
-    print(`${error.staging}/swap.json`, 'this is not the journal of a swap tritonops started: it names folders outside flux/', `look at it, then delete ${error.staging}/; nothing was changed`);
+    print(
+      `${error.staging}/swap.json`,
+      'this is not the journal of a swap tritonops started: it names folders outside flux/',
+      `look at it, then delete ${error.staging}/; nothing was changed`,
+    );
     return EXIT.problems;
   }
   if (error instanceof Refusal) {

@@ -29,7 +29,11 @@ export function rendererFingerprint(): string {
   if (memo) return memo;
   const { files, libraries } = fingerprintInputs();
   const hash = createHash('sha256');
-  for (const file of files) hash.update(`${file.slice(file.lastIndexOf('/packages/'))}\0`).update(readFileSync(file)).update('\0');
+  for (const file of files)
+    hash
+      .update(`${file.slice(file.lastIndexOf('/packages/'))}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   for (const [library, version] of Object.entries(libraries)) hash.update(`${library}@${version}\0`);
   memo = hash.digest('hex');
   return memo;

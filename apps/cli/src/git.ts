@@ -23,7 +23,12 @@ export function resolveBase(root: string, base: string | undefined): { commit: s
   if (base !== undefined) {
     try {
       // `--end-of-options`: a ref that starts with "-" is a ref, never an option.
-      return { commit: git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${base}^{commit}`]).toString().trim(), label: base };
+      return {
+        commit: git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${base}^{commit}`])
+          .toString()
+          .trim(),
+        label: base,
+      };
     } catch {
       throw new GitError(`"${base}" is not a commit of this repository`);
     }
@@ -63,7 +68,8 @@ export class GitSpecTree implements SpecSource {
       const m = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.+)$/s.exec(record);
       if (!m) continue;
       const [, mode, , object, size, path] = m as unknown as [string, string, string, string, string, string];
-      const kind: FolderEntry['kind'] = mode === '040000' ? 'folder' : mode === '120000' ? 'symlink' : mode === '100644' || mode === '100755' ? 'file' : 'special';
+      const kind: FolderEntry['kind'] =
+        mode === '040000' ? 'folder' : mode === '120000' ? 'symlink' : mode === '100644' || mode === '100755' ? 'file' : 'special';
       this.entries.set(path, { kind, object, size: size === '-' ? 0 : Number(size) });
       const slash = path.lastIndexOf('/');
       const parent = slash < 0 ? '' : path.slice(0, slash);
@@ -147,7 +153,10 @@ export function releaseHistory(root: string, commit?: string): ReleaseHistory {
 /** The files Git tracks that match `pathspecs`; none outside a Git repository. */
 export function trackedFiles(root: string, pathspecs: readonly string[]): string[] {
   try {
-    return git(root, ['ls-files', '-z', '--', ...pathspecs]).toString('utf8').split('\0').filter(Boolean);
+    return git(root, ['ls-files', '-z', '--', ...pathspecs])
+      .toString('utf8')
+      .split('\0')
+      .filter(Boolean);
   } catch {
     return [];
   }

@@ -21,7 +21,10 @@ function optionLabel(name: string, option: OptionSpec): string {
 }
 
 function optionRows(options: OptionTable): [string, string][] {
-  return Object.entries(options).map(([name, option]) => [optionLabel(name, option), `${option.description}${option.default !== undefined ? `; default: ${option.default}` : ''}`]);
+  return Object.entries(options).map(([name, option]) => [
+    optionLabel(name, option),
+    `${option.description}${option.default !== undefined ? `; default: ${option.default}` : ''}`,
+  ]);
 }
 
 /** `Exit codes: 0 …, 1 ….`, wrapped at WIDTH between codes, never inside one. */
@@ -50,9 +53,21 @@ export function mainHelp(version: string, commands: readonly Command[], globalOp
   return [
     `tritonops ${version} — model specs in, Flux-synced Kubernetes YAML out.`,
     'Usage: tritonops <command> [options]',
-    ['Commands:', ...columns(commands.map((c) => [c.name, c.summary]), 3)].join('\n'),
+    [
+      'Commands:',
+      ...columns(
+        commands.map((c) => [c.name, c.summary]),
+        3,
+      ),
+    ].join('\n'),
     ['Options for every command:', ...columns(optionRows(globalOptions), 3)].join('\n'),
-    ['Exit codes:', ...columns(Object.values(EXIT_CODES).map(({ code, meaning }) => [String(code), meaning]), 2)].join('\n'),
+    [
+      'Exit codes:',
+      ...columns(
+        Object.values(EXIT_CODES).map(({ code, meaning }) => [String(code), meaning]),
+        2,
+      ),
+    ].join('\n'),
     'Docs: README.md, docs/spec-reference.md',
   ].join('\n\n');
 }

@@ -20,7 +20,9 @@ const LINE_COMMAND = /^([ \t]*)::/gm;
 const OLD_COMMAND = /##(vso)?\[/gi;
 
 export function inertText(text: string): string {
-  return escapeHidden(text).replace(LINE_COMMAND, '$1\\::').replace(OLD_COMMAND, (m) => `#\\${m.slice(1)}`);
+  return escapeHidden(text)
+    .replace(LINE_COMMAND, '$1\\::')
+    .replace(OLD_COMMAND, (m) => `#\\${m.slice(1)}`);
 }
 
 export function inertIo(io: Io): Io {

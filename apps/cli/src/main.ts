@@ -26,7 +26,9 @@ try {
   // Spec problems are reported as diagnostics by the commands; anything thrown is our bug.
   // Inert like all output: a message may quote what a spec held.
   const message = inertText(error instanceof Error ? error.message : String(error));
-  io.err(`internal error: ${message}\nNothing was written. This is a bug in tritonops; please report it with the command you ran (TRITONOPS_DEBUG=1 shows the stack).`);
+  io.err(
+    `internal error: ${message}\nNothing was written. This is a bug in tritonops; please report it with the command you ran (TRITONOPS_DEBUG=1 shows the stack).`,
+  );
   if (process.env.TRITONOPS_DEBUG) io.err(error instanceof Error ? (error.stack ?? '') : '');
   process.exitCode = EXIT.internal;
 }

@@ -67,5 +67,7 @@ export function transitionTable(transitions: readonly Transition[]): string {
     (t) =>
       `<tr><td>${TRANSITION_LABELS[t.class]}</td><td><code>${escapeHtml(t.subject)}</code></td><td>${prose(t.change)}</td><td>${prose(t.effect)}</td><td>${t.step ? `${t.class === 'two-steps' ? '<b>First:</b> ' : '<b>Next:</b> '}${prose(t.step)}` : ''}</td></tr>`,
   );
-  return ['<table>', '<tr><th>Class</th><th>Subject</th><th>Change</th><th>What the cluster experiences</th><th>Step</th></tr>', ...rows, '</table>'].join('\n');
+  return ['<table>', '<tr><th>Class</th><th>Subject</th><th>Change</th><th>What the cluster experiences</th><th>Step</th></tr>', ...rows, '</table>'].join(
+    '\n',
+  );
 }

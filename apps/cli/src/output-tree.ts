@@ -280,7 +280,12 @@ function parentOf(path: string): string {
  * already has with the same bytes are hard-linked rather than written again: trees are only ever
  * replaced whole, never edited in place, so sharing their inodes is safe.
  */
-export function writeTree(root: string, desired: ReadonlyMap<string, Buffer>, current: ReadonlyMap<string, Buffer> = new Map(), roots: readonly string[] = [OUTPUT_DIR]): void {
+export function writeTree(
+  root: string,
+  desired: ReadonlyMap<string, Buffer>,
+  current: ReadonlyMap<string, Buffer> = new Map(),
+  roots: readonly string[] = [OUTPUT_DIR],
+): void {
   const fs = new RepositoryFs(root);
   const staging = `${STAGING_PREFIX}${process.pid}`;
   fs.remove(staging);

@@ -27,7 +27,6 @@ export interface RemovalReport {
   readonly refused: string[];
 }
 
-
 /** Adds `found` to `objects` by kind, namespace and name (objects without a kind are not Kubernetes'). */
 function addObjects(objects: Map<string, ObjectRef>, found: readonly Record<string, unknown>[]): void {
   for (const object of found) {
@@ -66,14 +65,17 @@ function countByEnvironment(tree: ReadonlyMap<string, Buffer>): Map<string, numb
 
 /** Percent of traffic current routes send to `deployment`'s track (the subset named after its track label). */
 function liveShare(current: Map<string, ObjectRef>, deployment: ObjectRef): number {
-  const labels = ((deployment.object.spec as { template?: { metadata?: { labels?: Record<string, string> } } })?.template?.metadata?.labels ?? {}) as Record<string, string>;
+  const labels = ((deployment.object.spec as { template?: { metadata?: { labels?: Record<string, string> } } })?.template?.metadata?.labels ?? {}) as Record<
+    string,
+    string
+  >;
   const model = labels[MODEL_LABEL];
   const track = labels[TRACK_LABEL];
   if (!model || track !== 'canary') return 0;
   let share = 0;
   for (const ref of current.values()) {
     if (ref.kind !== 'VirtualService' || ref.namespace !== deployment.namespace) continue;
-    const routes = ((ref.object.spec as { http?: { route?: { destination?: { host?: string; subset?: string }; weight?: number }[] }[] })?.http ?? []);
+    const routes = (ref.object.spec as { http?: { route?: { destination?: { host?: string; subset?: string }; weight?: number }[] }[] })?.http ?? [];
     for (const route of routes) {
       for (const d of route.route ?? []) {
         // Only weighted splits count: a header-forced route reaches testers, not a share of users.
@@ -86,7 +88,8 @@ function liveShare(current: Map<string, ObjectRef>, deployment: ObjectRef): numb
 
 /** The release a Deployment runs: its Triton image and arguments. */
 function releaseOf(deployment: ObjectRef): string {
-  const containers = ((deployment.object.spec as { template?: { spec?: { containers?: { image?: string; args?: string[] }[] } } })?.template?.spec?.containers ?? []);
+  const containers =
+    (deployment.object.spec as { template?: { spec?: { containers?: { image?: string; args?: string[] }[] } } })?.template?.spec?.containers ?? [];
   return JSON.stringify(containers.map((c) => [c.image, c.args]));
 }
 
@@ -142,7 +145,10 @@ export function checkRemovals(
       // A promoted canary's release lives on in the stable Deployment: that removal is the point.
       if (promotedInto(remaining, d)) continue;
       const share = liveShare(objects, d);
-      if (share > 0) refused.push(`${env}: Deployment ${d.namespace}/${d.name} receives ${share}% of its model's traffic; set the weight to 0 first (tritonops canary weight <model> 0 --env ${env}), sync, then remove it`);
+      if (share > 0)
+        refused.push(
+          `${env}: Deployment ${d.namespace}/${d.name} receives ${share}% of its model's traffic; set the weight to 0 first (tritonops canary weight <model> 0 --env ${env}), sync, then remove it`,
+        );
     }
     const deployments = removed.filter((o) => o.kind === 'Deployment');
     const total = totals.get(env) ?? removed.length;

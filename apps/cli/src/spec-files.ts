@@ -16,9 +16,7 @@ export function modelFile(fs: RepositoryFs, env: string, model: string): string 
 
 /** The models of an environment, by file name. */
 export function modelNames(fs: RepositoryFs, env: string): string[] {
-  return (fs.list(`${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}`) ?? [])
-    .flatMap((e) => (e.kind === 'file' ? (specNameOf(e.name) ?? []) : []))
-    .sort();
+  return (fs.list(`${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}`) ?? []).flatMap((e) => (e.kind === 'file' ? (specNameOf(e.name) ?? []) : [])).sort();
 }
 
 export function readSpecText(fs: RepositoryFs, rel: string): string {

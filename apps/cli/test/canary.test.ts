@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderAll } from '@tritonops/charts';
-import { loadWorkspace } from '@tritonops/planner';
+import { planRepository } from '@tritonops/planner';
 import { cleanup, cli, copyOfEnvironments, expectGolden } from './support.ts';
 
 afterEach(cleanup);
@@ -11,7 +11,7 @@ const workspace = () => copyOfEnvironments('canary');
 
 type Obj = Record<string, any>;
 function rendered(root: string, env: string): Obj[] {
-  const result = loadWorkspace({ root, only: [env], displayBase: root });
+  const result = planRepository({ root, only: [env], displayBase: root });
   expect(result.hasErrors).toBe(false);
   return renderAll(result.plans).flatMap((f) => parseAllDocuments(f.content).map((d) => (d as { toJS(): Obj }).toJS()));
 }
@@ -25,7 +25,7 @@ describe('tritonops canary promote', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('repository: s3://models/whisper/2024-11-20 -> s3://models/whisper/2024-11-25');
-    expectGolden('staging-whisper-promoted.yaml', readFileSync(file, 'utf8'));
+    await expectGolden('staging-whisper-promoted.yaml', readFileSync(file, 'utf8'));
   });
 
   it('keeps the stable Deployment and its name, now running the canary release, and drops the canary track', async () => {
@@ -82,7 +82,10 @@ describe('tritonops canary weight', () => {
     expect(changed).toEqual(['    weight: 25']);
     const vs = rendered(root, 'staging').find((o) => o.kind === 'VirtualService' && o.metadata.name === 'whisper')!;
     const split = vs.spec.http.find((r: Obj) => r.name === 'default').route.map((d: Obj) => [d.destination.subset, d.weight]);
-    expect(split).toEqual([['stable', 75], ['canary', 25]]);
+    expect(split).toEqual([
+      ['stable', 75],
+      ['canary', 25],
+    ]);
   });
 
   it('rejects weights outside 0-100 as a usage error', async () => {

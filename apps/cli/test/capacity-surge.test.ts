@@ -12,7 +12,9 @@ describe('rollout surge in capacity', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('pool a100: nvidia.com/gpu, 8 nodes × 1 = 8, 80Gi per unit; demand 2..8: ok');
     expect(result.stdout).toContain('rollout surge (maxSurge 1): max includes 2 (one replica per rolling Deployment); a rollout at min needs 4');
-    const json = JSON.parse((await cli(REPO, 'capacity', '--env', 'production', '--format', 'json')).stdout) as { pools: { pool: string; surge: number; minRollout: number; demands: { model: string; surge: number; surgeAtMin: number }[] }[] }[];
+    const json = JSON.parse((await cli(REPO, 'capacity', '--env', 'production', '--format', 'json')).stdout) as {
+      pools: { pool: string; surge: number; minRollout: number; demands: { model: string; surge: number; surgeAtMin: number }[] }[];
+    }[];
     const a100 = json[0]!.pools.find((p) => p.pool === 'a100')!;
     expect(a100).toMatchObject({ surge: 2, minRollout: 4 });
     expect(a100.demands.find((d) => d.model === 'stable-diffusion')).toMatchObject({ surge: 1, surgeAtMin: 2 });

@@ -12,11 +12,14 @@ describe('tritonops capacity', () => {
     const result = await capacity('--format', format);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expectGolden(golden, result.stdout);
+    await expectGolden(golden, result.stdout);
   });
 
   it('counts Flagger models twice at maximum and time-sliced shares in their own unit', async () => {
-    const report = JSON.parse((await capacity('--format', 'json')).stdout) as { environment: string; pools: { pool: string; resource: string; unitMemory: string; demands: { model: string; track: string; max: number }[] }[] }[];
+    const report = JSON.parse((await capacity('--format', 'json')).stdout) as {
+      environment: string;
+      pools: { pool: string; resource: string; unitMemory: string; demands: { model: string; track: string; max: number }[] }[];
+    }[];
     const production = report.find((r) => r.environment === 'production')!;
     const sd = production.pools.find((p) => p.pool === 'a100')!.demands.find((d) => d.model === 'stable-diffusion')!;
     expect(sd).toMatchObject({ track: 'primary+canary', max: 4 });

@@ -49,6 +49,6 @@ describe('the command tables', () => {
       expect(result.code, args.join(' ')).toBe(0);
       pages.push(`$ tritonops ${args.join(' ')}\n${result.stdout}\n`);
     }
-    expectGolden('help.txt', pages.join('\n'));
+    await expectGolden('help.txt', pages.join('\n'));
   });
 });

@@ -20,7 +20,9 @@ describe('refusals of the repository or the machine', () => {
   });
 
   it('a swap that could not be rolled back says so, and how the next run repairs it', () => {
-    const r = report(new SwapFailed(new FsProblem('flux/models/dev', 'os-error', 'EIO'), false, '.tritonops-tmp-1', new FsProblem('flux/models', 'os-error', 'EROFS')));
+    const r = report(
+      new SwapFailed(new FsProblem('flux/models/dev', 'os-error', 'EIO'), false, '.tritonops-tmp-1', new FsProblem('flux/models', 'os-error', 'EROFS')),
+    );
     expect(r.code).toBe(74);
     expect(r.err).toContain('Some folders of flux/ could not be put back (flux/models: EROFS: read-only file system).');
     expect(r.err).toContain('it puts them back from .tritonops-tmp-1/ first');

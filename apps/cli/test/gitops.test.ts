@@ -12,7 +12,13 @@ import { cleanup, cli, copyOfEnvironments, expectGolden } from './support.ts';
 
 afterEach(cleanup);
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.invalid',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.invalid',
+};
 const git = (root: string, ...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV, encoding: 'utf8' });
 
 function repository(): string {
@@ -51,7 +57,7 @@ describe('tritonops diff', () => {
     // with the first step (the canary at weight 0) named.
     expect(result.code).toBe(1);
     const markdown = `${result.stdout.replace(/\(([0-9a-f]{12})\)/g, '(<commit>)')}\n`;
-    expectGolden('diff.md', markdown);
+    await expectGolden('diff.md', markdown);
     expect(git(root, 'status', '--porcelain')).toBe(status);
     expect(readFileSync(join(root, '.git/index')).equals(index)).toBe(true);
   });
@@ -85,7 +91,7 @@ describe('tritonops promote', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('Promote whisper from staging to production');
-    expectGolden('production-whisper-promoted.yaml', readFileSync(join(root, 'environments/production/models/whisper.yaml'), 'utf8'));
+    await expectGolden('production-whisper-promoted.yaml', readFileSync(join(root, 'environments/production/models/whisper.yaml'), 'utf8'));
     expect((await cli(root, 'validate')).code).toBe(0);
     expect(existsSync(join(root, 'flux/models/production/models/whisper/whisper.yaml'))).toBe(true);
     expect(readFileSync(join(root, 'flux/models/production/models/whisper/whisper.yaml'), 'utf8')).toContain('name: whisper-canary');
@@ -127,7 +133,12 @@ describe('the promotion gate', () => {
     expect((await cli(root, 'validate')).code).toBe(0); // production still runs 2024-11-20, which staging ran
     edit(root, 'environments/production/models/whisper.yaml', 's3://models/whisper/2024-11-20', 's3://models/whisper/2024-12-01');
     expect((await cli(root, 'validate')).code).toBe(1);
-    edit(root, 'environments/production/models/whisper.yaml', '  name: whisper\n', '  name: whisper\n  annotations:\n    tritonops.dev/promotion-override: hotfix, staging follows tomorrow\n');
+    edit(
+      root,
+      'environments/production/models/whisper.yaml',
+      '  name: whisper\n',
+      '  name: whisper\n  annotations:\n    tritonops.dev/promotion-override: hotfix, staging follows tomorrow\n',
+    );
     expect((await cli(root, 'validate')).code).toBe(0);
   });
 });

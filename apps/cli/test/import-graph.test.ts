@@ -12,12 +12,23 @@ const SRC = resolve(import.meta.dirname, '../src');
 
 /** Every module under `dir` (as a /-separated relative path) with the modules under `dir` it imports. */
 export function importGraph(dir: string): Map<string, string[]> {
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => f.split(sep).join('/')).sort();
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.split(sep).join('/'))
+    .sort();
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const { importedFiles } = ts.preProcessFile(readFileSync(join(dir, file), 'utf8'), true, true);
     const local = importedFiles.map((i) => i.fileName).filter((spec) => spec.startsWith('.'));
-    graph.set(file, [...new Set(local.map((spec) => relative(dir, resolve(dir, dirname(file), spec)).split(sep).join('/')))]);
+    graph.set(file, [
+      ...new Set(
+        local.map((spec) =>
+          relative(dir, resolve(dir, dirname(file), spec))
+            .split(sep)
+            .join('/'),
+        ),
+      ),
+    ]);
   }
   return graph;
 }
@@ -48,7 +59,14 @@ describe('the import graph of apps/cli/src', () => {
   it('sees the imports it must see', () => {
     // A scanner that missed dynamic imports or re-exports would find no cycle for the wrong reason.
     expect(graph.get('cli.ts')).toEqual(expect.arrayContaining(['io.ts', 'commands/synth.ts', 'commands/validate.ts']));
-    expect(findCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts', 'a.ts']]);
+    expect(
+      findCycles(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', ['a.ts']],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts', 'a.ts']]);
   });
 
   it('has no cycle', () => {

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FsProblem, RepositoryFs } from '@tritonops/planner';
-import { changedRoots, desiredTree, diffTrees, foreignFiles, ForeignJournal, readTree, recoverInterruptedSwap, RENDERED_HEADER, SwapFailed, writeTree } from '../src/output-tree.ts';
+import {
+  changedRoots,
+  desiredTree,
+  diffTrees,
+  foreignFiles,
+  ForeignJournal,
+  readTree,
+  recoverInterruptedSwap,
+  RENDERED_HEADER,
+  SwapFailed,
+  writeTree,
+} from '../src/output-tree.ts';
 
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -61,7 +72,11 @@ describe('the flux/ tree', () => {
       'flux/models/prod/models/a.yaml': `${RENDERED_HEADER}\nprod`,
     });
     const current = readTree(root);
-    const desired = desiredTree(current, rendered(['flux/models/dev/models/a.yaml', 'new'], ['flux/models/qa/models/a.yaml', 'qa'], ['flux/models/prod/models/a.yaml', 'prod']), ['flux']);
+    const desired = desiredTree(
+      current,
+      rendered(['flux/models/dev/models/a.yaml', 'new'], ['flux/models/qa/models/a.yaml', 'qa'], ['flux/models/prod/models/a.yaml', 'prod']),
+      ['flux'],
+    );
     const change = diffTrees(current, desired);
     const roots = changedRoots(change);
     expect(roots).toEqual(['flux/models/dev', 'flux/models/old', 'flux/models/qa']);

@@ -1,5 +1,5 @@
 /** Shared helpers of the CLI tests: run the CLI in-process (run-cli.ts), and throw-away copies of the specs. */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
@@ -29,11 +29,9 @@ export function cleanup(): void {
 }
 
 /**
- * Compares `actual` with the golden file `name`; with UPDATE_GOLDEN=1 in the environment, writes
- * it instead (then review the change with git diff).
+ * Compares `actual` byte for byte with the golden file `name` (vitest's file snapshot); `vitest -u`
+ * rewrites it instead (then review the change with git diff).
  */
-export function expectGolden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, actual);
-  expect(actual).toBe(readFileSync(path, 'utf8'));
+export async function expectGolden(name: string, actual: string): Promise<void> {
+  await expect(actual).toMatchFileSnapshot(join(GOLDEN, name));
 }

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from './support.ts';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.invalid',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.invalid',
+};
 const git = (root: string, ...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV, encoding: 'utf8' });
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -62,7 +68,9 @@ describe('changes a live cluster takes in two steps', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('> **Refused**: this change needs two steps');
     expect(r.stdout).toContain('<tr><td>⛔ needs two steps</td><td><code>model whisper</code></td><td>Flagger analysis turned on</td>');
-    expect(r.stdout).toContain('<b>First:</b> merge <code>canary.analysis</code> together with <code>handover: true</code> in environments/production/models/whisper.yaml');
+    expect(r.stdout).toContain(
+      '<b>First:</b> merge <code>canary.analysis</code> together with <code>handover: true</code> in environments/production/models/whisper.yaml',
+    );
 
     // The first step itself: disruptive, said what it does, and what to merge next and when.
     append(root, '  handover: true\n');
@@ -87,7 +95,9 @@ describe('changes a live cluster takes in two steps', () => {
     const handover = await cli(root, 'diff', '--base', 'main', '--format', 'markdown');
     expect(handover.code).toBe(3);
     expect(handover.stdout).toContain('KEDA&#39;s autoscaler starts at 4 replicas (one more than the 3 that run)');
-    expect(handover.stdout).toContain('<b>Next:</b> when <code>kubectl -n inference get deployment whisper</code> shows 4 replicas, remove <code>handover</code>');
+    expect(handover.stdout).toContain(
+      '<b>Next:</b> when <code>kubectl -n inference get deployment whisper</code> shows 4 replicas, remove <code>handover</code>',
+    );
     // The object diff shows how: Flux only creates the Deployment, and the autoscaler starts above 3.
     expect(handover.stdout).toContain('+    kustomize.toolkit.fluxcd.io/ssa: IfNotPresent');
     expect(handover.stdout).toContain('+  minReplicaCount: 4');
@@ -131,7 +141,10 @@ describe('changes a live cluster takes in two steps', () => {
     expect(r.stdout).toContain('[needs two steps] environment: 10 object(s) leave Git in the first sync of the per-model Kustomizations');
     expect(r.stdout).toContain('first: merge the upgrade of tritonops alone (flux/ re-rendered');
     // Once the base is rendered by this version (`models` suspended), the same removal is an ordinary one.
-    writeFileSync(join(root, 'flux/clusters/production/models.yaml'), readFileSync(join(root, 'flux/clusters/production/models.yaml'), 'utf8').replace('  prune: true\n', '  prune: false\n  suspend: true\n'));
+    writeFileSync(
+      join(root, 'flux/clusters/production/models.yaml'),
+      readFileSync(join(root, 'flux/clusters/production/models.yaml'), 'utf8').replace('  prune: true\n', '  prune: false\n  suspend: true\n'),
+    );
     git(root, 'add', 'flux');
     git(root, 'commit', '-q', '-m', 'upgrade alone');
     const after = await cli(root, 'diff', '--base', 'main');
@@ -150,10 +163,11 @@ describe('changes a live cluster takes in two steps', () => {
     expect(r.stderr).toContain('= hint: first: remove `handover` from environments/production/models/whisper.yaml');
   });
 
-  it("validate --base warns when a larger Prometheus volume comes with a retentionSize the claim as it is cannot hold", async () => {
+  it('validate --base warns when a larger Prometheus volume comes with a retentionSize the claim as it is cannot hold', async () => {
     const root = repository();
     const file = join(root, 'environments/production/environment.yaml');
-    const monitoring = (size: string, retentionSize: string) => `  monitoring:\n    prometheus:\n      retentionSize: ${retentionSize}\n      storage: { size: ${size}, storageClass: fast-ssd }\n`;
+    const monitoring = (size: string, retentionSize: string) =>
+      `  monitoring:\n    prometheus:\n      retentionSize: ${retentionSize}\n      storage: { size: ${size}, storageClass: fast-ssd }\n`;
     writeFileSync(file, ENVIRONMENT + monitoring('100Gi', '85GB'));
     git(root, 'commit', '-q', '-am', 'Prometheus on a volume');
     writeFileSync(file, ENVIRONMENT + monitoring('200Gi', '170GB'));

@@ -48,35 +48,31 @@ function modelRules(env: EnvironmentCore, model: ModelPlan): Rule[] {
         description: `Mean queue time of ${model.name} in ${env.name} is {{ $value | humanize }} ms. More replicas (maxReplicas, GPU capacity) or dynamic batching may help.`,
       },
     },
-    ...servingTracks(model).map(
-      (track): Rule => ({
-        alert: 'TritonModelNoReadyReplicas',
-        expr: `sum(kube_deployment_status_replicas_available{namespace="${env.namespace}",deployment="${track.deploymentName}"}) < 1 and sum(kube_deployment_spec_replicas{namespace="${env.namespace}",deployment="${track.deploymentName}"}) > 0`,
-        for: '5m',
-        labels: { ...labels, severity: 'critical', track: track.track },
-        annotations: {
-          summary: `${track.deploymentName}: no replica is ready`,
-          description: `Deployment ${track.deploymentName} in ${env.name} should run replicas but none is ready: the model is down for this track.`,
-        },
-      }),
-    ),
+    ...servingTracks(model).map((track): Rule => ({
+      alert: 'TritonModelNoReadyReplicas',
+      expr: `sum(kube_deployment_status_replicas_available{namespace="${env.namespace}",deployment="${track.deploymentName}"}) < 1 and sum(kube_deployment_spec_replicas{namespace="${env.namespace}",deployment="${track.deploymentName}"}) > 0`,
+      for: '5m',
+      labels: { ...labels, severity: 'critical', track: track.track },
+      annotations: {
+        summary: `${track.deploymentName}: no replica is ready`,
+        description: `Deployment ${track.deploymentName} in ${env.name} should run replicas but none is ready: the model is down for this track.`,
+      },
+    })),
     // Only where autoscaling moves the count: a fixed-size ScaledObject (min = max, what a Flagger
     // target that does not autoscale gets) is always at its maximum, and so is KEDA's HPA of a
     // model scaled to zero with at most one replica (the HPA's minimum is never below 1).
     ...servingTracks(model)
       .filter((t) => t.autoscale && Math.max(1, t.autoscale.minReplicas) < t.autoscale.maxReplicas)
-      .map(
-        (track): Rule => ({
-          alert: 'TritonModelAtMaxReplicas',
-          expr: `max(kube_horizontalpodautoscaler_status_current_replicas{namespace="${env.namespace}",horizontalpodautoscaler="keda-hpa-${track.deploymentName}"}) >= max(kube_horizontalpodautoscaler_spec_max_replicas{namespace="${env.namespace}",horizontalpodautoscaler="keda-hpa-${track.deploymentName}"})`,
-          for: '30m',
-          labels: { ...labels, track: track.track },
-          annotations: {
-            summary: `${track.deploymentName}: autoscaling is pinned at maxReplicas`,
-            description: `${track.deploymentName} in ${env.name} has run at its maximum of replicas for 30 minutes; raise maxReplicas if the GPU pool has room (tritonops capacity --env ${env.name}).`,
-          },
-        }),
-      ),
+      .map((track): Rule => ({
+        alert: 'TritonModelAtMaxReplicas',
+        expr: `max(kube_horizontalpodautoscaler_status_current_replicas{namespace="${env.namespace}",horizontalpodautoscaler="keda-hpa-${track.deploymentName}"}) >= max(kube_horizontalpodautoscaler_spec_max_replicas{namespace="${env.namespace}",horizontalpodautoscaler="keda-hpa-${track.deploymentName}"})`,
+        for: '30m',
+        labels: { ...labels, track: track.track },
+        annotations: {
+          summary: `${track.deploymentName}: autoscaling is pinned at maxReplicas`,
+          description: `${track.deploymentName} in ${env.name} has run at its maximum of replicas for 30 minutes; raise maxReplicas if the GPU pool has room (tritonops capacity --env ${env.name}).`,
+        },
+      })),
   ];
   return rules;
 }

@@ -17,7 +17,13 @@ import { typedObject } from './typed-api-object.ts';
 export const WAKE_TRIGGER = 'incoming-requests';
 
 /** The KEDA triggers of one Deployment's pods. */
-export function scaledObjectTriggers(env: EnvironmentCore, model: ModelPlan, autoscaling: AutoscalingPlan, deployment: string, track: TrackName): TriggerQuery[] {
+export function scaledObjectTriggers(
+  env: EnvironmentCore,
+  model: ModelPlan,
+  autoscaling: AutoscalingPlan,
+  deployment: string,
+  track: TrackName,
+): TriggerQuery[] {
   const queries = triggerQueries(autoscaling.triggers, deploymentPods(env.namespace, model.name, deployment, track));
   if (autoscaling.idleSeconds === undefined) return queries;
   // Any request sent to the model activates it (activationThreshold 0); the threshold is
@@ -68,7 +74,14 @@ export function flaggerScaling(model: ModelPlan): AutoscalingPlan {
   return model.autoscaling ?? fixedSizeScaling(model);
 }
 
-function scaledObject(scope: Construct, env: EnvironmentCore, model: ModelPlan, track: TrackPlan, autoscaling: AutoscalingPlan, bounds: { minReplicas: number; maxReplicas: number }): void {
+function scaledObject(
+  scope: Construct,
+  env: EnvironmentCore,
+  model: ModelPlan,
+  track: TrackPlan,
+  autoscaling: AutoscalingPlan,
+  bounds: { minReplicas: number; maxReplicas: number },
+): void {
   const triggers = scaledObjectTriggers(env, model, autoscaling, track.deploymentName, track.track);
   const scaleToZero = autoscaling.idleSeconds !== undefined && bounds.minReplicas === 0;
   typedObject<IScaledObject>(scope, `scaled-object-${track.track}`, {

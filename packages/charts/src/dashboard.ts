@@ -58,21 +58,34 @@ export function dashboardPanels(env: EnvironmentPlan): PanelSpec[] {
     {
       title: 'Queue time per request',
       unit: 'ms',
-      targets: [{ expr: `${byTrack} (${rate('nv_inference_queue_duration_us')}) / clamp_min(${byTrack} (${rate('nv_inference_request_success')}), 1e-9) / 1000`, legend }],
+      targets: [
+        {
+          expr: `${byTrack} (${rate('nv_inference_queue_duration_us')}) / clamp_min(${byTrack} (${rate('nv_inference_request_success')}), 1e-9) / 1000`,
+          legend,
+        },
+      ],
     },
     {
       title: 'Compute time per request',
       unit: 'ms',
       // Triton adds each request's compute time (a batch's time to every request in it): divide by
       // requests, not by executions, or batching multiplies the figure.
-      targets: [{ expr: `${byTrack} (${rate('nv_inference_compute_infer_duration_us')}) / clamp_min(${byTrack} (${rate('nv_inference_request_success')}), 1e-9) / 1000`, legend }],
+      targets: [
+        {
+          expr: `${byTrack} (${rate('nv_inference_compute_infer_duration_us')}) / clamp_min(${byTrack} (${rate('nv_inference_request_success')}), 1e-9) / 1000`,
+          legend,
+        },
+      ],
     },
     {
       title: 'Replicas and their maximum',
       unit: 'short',
       targets: [
         { expr: `sum by (deployment) (kube_deployment_status_replicas_available{namespace="${ns}"})`, legend: '{{deployment}} ready' },
-        { expr: `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{namespace="${ns}"})`, legend: '{{horizontalpodautoscaler}} max' },
+        {
+          expr: `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{namespace="${ns}"})`,
+          legend: '{{horizontalpodautoscaler}} max',
+        },
       ],
     },
   ];
@@ -81,11 +94,20 @@ export function dashboardPanels(env: EnvironmentPlan): PanelSpec[] {
     if (models.length === 0) continue;
     const poolSel = `namespace="${ns}",${PROM_MODEL_LABEL}=~"${models.join('|')}"`;
     panels.push(
-      { title: `GPU utilisation: pool ${pool}`, unit: 'percent', targets: [{ expr: `100 * avg by (${PROM_MODEL_LABEL}, pod) (nv_gpu_utilization{${poolSel}})`, legend: '{{pod}}' }] },
+      {
+        title: `GPU utilisation: pool ${pool}`,
+        unit: 'percent',
+        targets: [{ expr: `100 * avg by (${PROM_MODEL_LABEL}, pod) (nv_gpu_utilization{${poolSel}})`, legend: '{{pod}}' }],
+      },
       {
         title: `GPU memory in use: pool ${pool}`,
         unit: 'percentunit',
-        targets: [{ expr: `sum by (${PROM_MODEL_LABEL}, pod) (nv_gpu_memory_used_bytes{${poolSel}}) / clamp_min(sum by (${PROM_MODEL_LABEL}, pod) (nv_gpu_memory_total_bytes{${poolSel}}), 1)`, legend: '{{pod}}' }],
+        targets: [
+          {
+            expr: `sum by (${PROM_MODEL_LABEL}, pod) (nv_gpu_memory_used_bytes{${poolSel}}) / clamp_min(sum by (${PROM_MODEL_LABEL}, pod) (nv_gpu_memory_total_bytes{${poolSel}}), 1)`,
+            legend: '{{pod}}',
+          },
+        ],
       },
     );
   }

@@ -159,7 +159,9 @@ export function addCanary(scope: Construct, env: EnvironmentCore, model: ModelPl
         apiVersion: 'keda.sh/v1alpha1',
         kind: 'ScaledObject',
         name: model.name,
-        primaryScalerQueries: Object.fromEntries(scaledObjectTriggers(env, model, flaggerScaling(model), `${model.name}-primary`, 'stable').map((t) => [t.name, t.query])),
+        primaryScalerQueries: Object.fromEntries(
+          scaledObjectTriggers(env, model, flaggerScaling(model), `${model.name}-primary`, 'stable').map((t) => [t.name, t.query]),
+        ),
       },
       progressDeadlineSeconds: model.startupTimeoutSeconds + 300,
       service: {
@@ -187,8 +189,18 @@ export function addCanary(scope: Construct, env: EnvironmentCore, model: ModelPl
         maxWeight: analysis.maxWeight,
         stepWeight: analysis.stepWeight,
         metrics: [
-          { name: 'success-rate', interval: metricWindow(analysis.interval), templateRef: { name: SUCCESS_RATE_TEMPLATE, namespace: env.namespace }, thresholdRange: { min: analysis.successRate } },
-          { name: 'queue-time', interval: metricWindow(analysis.interval), templateRef: { name: QUEUE_TIME_TEMPLATE, namespace: env.namespace }, thresholdRange: { max: analysis.maxQueueTimeMs } },
+          {
+            name: 'success-rate',
+            interval: metricWindow(analysis.interval),
+            templateRef: { name: SUCCESS_RATE_TEMPLATE, namespace: env.namespace },
+            thresholdRange: { min: analysis.successRate },
+          },
+          {
+            name: 'queue-time',
+            interval: metricWindow(analysis.interval),
+            templateRef: { name: QUEUE_TIME_TEMPLATE, namespace: env.namespace },
+            thresholdRange: { max: analysis.maxQueueTimeMs },
+          },
         ],
       },
     },

@@ -1,28 +1,15 @@
-export * from './labels.ts';
-export * from './pod-security.ts';
-export * from './serialize.ts';
-export * from './yaml-emitter.ts';
-export * from './namespace.ts';
-export * from './s3-source.ts';
-export * from './gpu-placement.ts';
-export * from './sfs-cache.ts';
-export * from './triton-server.ts';
-export * from './pod-monitor.ts';
-export * from './typed-api-object.ts';
-export * from './flux/chart-versions.ts';
-export * from './flux/cluster-sync.ts';
-export * from './flux/infrastructure.ts';
-export * from './flux/notifications.ts';
-export * from './gateway.ts';
-export * from './istio-routing.ts';
-export * from './security.ts';
-export * from './flagger.ts';
-export * from './promql.ts';
-export * from './autoscaling.ts';
-export * from './alerts.ts';
-export * from './dashboard.ts';
-export * from './tracing.ts';
-export * from './model-config.ts';
-export * from './pipeline-server.ts';
-export * from './render.ts';
-export * from './transitions.ts';
+/**
+ * The charts' public surface: only what other projects (the CLI, test/) and this package's tests
+ * import. Add a name here when another project needs it.
+ */
+export { MODEL_LABEL, TRACK_LABEL } from './labels.ts';
+export { RENDERED_HEADER, type RenderedFile } from './serialize.ts';
+export { toYaml } from './yaml-emitter.ts';
+export { COMPLETE_MARKER, MODEL_SYNC_SCRIPT } from './sfs-cache.ts';
+export { CHART_VERSIONS } from './flux/chart-versions.ts';
+export { environmentOf, fluxPaths } from './flux/cluster-sync.ts';
+export { QUEUE_TIME_QUERY, SUCCESS_RATE_QUERY } from './flagger.ts';
+export { PROM_APP_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL } from './promql.ts';
+export { pipelineRepository } from './pipeline-server.ts';
+export { environmentFiles, environmentRoots, renderAll, renderEnvironment } from './render.ts';
+export { classifyTransitions, type Transition, type TransitionOptions } from './transitions.ts';

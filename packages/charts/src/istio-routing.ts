@@ -51,7 +51,10 @@ export function addVirtualServices(scope: Construct, env: EnvironmentCore, model
   const retries = {
     attempts: model.traffic.retries.attempts,
     ...(model.traffic.retries.attempts > 0
-      ? { retryOn: model.traffic.retries.retryOn.join(','), ...(model.traffic.retries.perTryTimeout ? { perTryTimeout: model.traffic.retries.perTryTimeout } : {}) }
+      ? {
+          retryOn: model.traffic.retries.retryOn.join(','),
+          ...(model.traffic.retries.perTryTimeout ? { perTryTimeout: model.traffic.retries.perTryTimeout } : {}),
+        }
       : {}),
   };
   const to = (subset: string, port?: number): Destination['destination'] => ({ host, subset, ...(port ? { port: { number: port } } : {}) });

@@ -46,9 +46,13 @@ class Writer {
   /** A repeated message field as `name [ {...}, {...} ]`. */
   list<T>(name: string, items: readonly T[], item: (t: T) => void): this {
     if (items.length === 0) return this;
-    return this.block(`${name} [`, () => {
-      items.forEach((t, i) => this.block('{', () => item(t), i === items.length - 1 ? '}' : '},'));
-    }, ']');
+    return this.block(
+      `${name} [`,
+      () => {
+        items.forEach((t, i) => this.block('{', () => item(t), i === items.length - 1 ? '}' : '},'));
+      },
+      ']',
+    );
   }
 
   tensors(name: 'input' | 'output', tensors: readonly TypedTensor[]): this {

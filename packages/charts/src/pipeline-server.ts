@@ -32,7 +32,11 @@ export function pipelineRepository(plan: PipelinePlan): GeneratedFile[] {
     { key: 'ensemble.version', path: `${name}/1/.version`, content: 'The ensemble has no files of its own; Triton needs this version directory.\n' },
   ];
   for (const step of plan.graph.steps.filter((s) => s.model !== undefined)) {
-    files.push({ key: `${remoteStepModel(step.name)}.config.pbtxt`, path: `${remoteStepModel(step.name)}/config.pbtxt`, content: remoteStepConfig(plan, step) });
+    files.push({
+      key: `${remoteStepModel(step.name)}.config.pbtxt`,
+      path: `${remoteStepModel(step.name)}/config.pbtxt`,
+      content: remoteStepConfig(plan, step),
+    });
   }
   if (plan.graph.steps.some((s) => s.model !== undefined)) {
     for (const step of plan.graph.steps.filter((s) => s.model !== undefined)) {
@@ -51,6 +55,10 @@ export function addPipelineServer(scope: Construct, env: EnvironmentCore, plan: 
   });
   const checksum = createHash('sha256');
   for (const f of files) checksum.update(`${f.path}\0${f.content}\0`);
-  const generatedRepository: GeneratedRepository = { configMap, checksum: checksum.digest('hex').slice(0, 16), items: files.map(({ key, path }) => ({ key, path })) };
+  const generatedRepository: GeneratedRepository = {
+    configMap,
+    checksum: checksum.digest('hex').slice(0, 16),
+    items: files.map(({ key, path }) => ({ key, path })),
+  };
   new TritonServer(scope, 'triton', { env, model: plan.server, generatedRepository });
 }

@@ -89,10 +89,20 @@ export function triggerQueries(triggers: TriggersPlan, selection: DeploymentPods
     });
   }
   if (triggers.inferencesPerSecond !== undefined) {
-    out.push({ name: 'inference-rate', query: rate('nv_inference_request_success'), threshold: triggers.inferencesPerSecond, metricType: TRIGGER_METRIC_TYPES.inferencesPerSecond });
+    out.push({
+      name: 'inference-rate',
+      query: rate('nv_inference_request_success'),
+      threshold: triggers.inferencesPerSecond,
+      metricType: TRIGGER_METRIC_TYPES.inferencesPerSecond,
+    });
   }
   if (triggers.pendingRequests !== undefined) {
-    out.push({ name: 'pending-requests', query: `sum(nv_inference_pending_request_count{${pods}})`, threshold: triggers.pendingRequests, metricType: TRIGGER_METRIC_TYPES.pendingRequests });
+    out.push({
+      name: 'pending-requests',
+      query: `sum(nv_inference_pending_request_count{${pods}})`,
+      threshold: triggers.pendingRequests,
+      metricType: TRIGGER_METRIC_TYPES.pendingRequests,
+    });
   }
   if (triggers.gpuMemoryUtilization !== undefined) {
     out.push({

@@ -158,7 +158,9 @@ export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
   }
   for (const pipeline of env.pipelines) {
     const inputs = { sources: [pipeline.server.sourcePath, env.sourcePath], env: core, pipeline };
-    files.push(outputFile(`${paths.cluster}/pipelines/${pipeline.server.name}.yaml`, inputs, (c, i) => addServedKustomization(c, i.env, 'pipeline', i.pipeline.server)));
+    files.push(
+      outputFile(`${paths.cluster}/pipelines/${pipeline.server.name}.yaml`, inputs, (c, i) => addServedKustomization(c, i.env, 'pipeline', i.pipeline.server)),
+    );
     files.push(outputFile(`${servedPath(env.name, 'pipeline', pipeline.server.name)}/${pipeline.server.name}.yaml`, inputs, renderPipeline));
   }
   return files.sort((a, b) => compareStrings(a.path, b.path));

@@ -35,6 +35,8 @@ export interface Transition {
   readonly at: { readonly file: string; readonly path: readonly (string | number)[] };
 }
 
+// Rendered objects are walked field by field, as untyped JSON.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type KubeObject = Record<string, any>;
 
 /** One environment's rendered objects by `kind namespace/name`. */
@@ -87,7 +89,13 @@ export function classifyTransitions(
 ): Transition[] {
   const out: Transition[] = [];
   if (!before && after) {
-    out.push({ class: 'safe', subject: 'environment', change: 'added', effect: 'Flux creates everything once the cluster is bootstrapped from flux/clusters/' + after.plan.name, at: { file: after.plan.sourcePath, path: [] } });
+    out.push({
+      class: 'safe',
+      subject: 'environment',
+      change: 'added',
+      effect: 'Flux creates everything once the cluster is bootstrapped from flux/clusters/' + after.plan.name,
+      at: { file: after.plan.sourcePath, path: [] },
+    });
     return out;
   }
   if (before && !after) {
@@ -95,7 +103,8 @@ export function classifyTransitions(
       class: 'disruptive',
       subject: 'environment',
       change: 'removed',
-      effect: 'outage: Flux prunes every object it applied for this environment (models, routes, infrastructure); the namespace, the model cache volume and claim stay',
+      effect:
+        'outage: Flux prunes every object it applied for this environment (models, routes, infrastructure); the namespace, the model cache volume and claim stay',
       at: { file: before.plan.sourcePath, path: [] },
     });
     return out;
@@ -137,20 +146,57 @@ export function classifyTransitions(
         at: envAt(['sfs']),
       });
     } else if (json(b.sfs) !== json(a.sfs)) {
-      out.push({ class: 'safe', subject: 'environment', change: 'SFS share size or mount options', effect: 'the volume changes in place (mount options apply to pods started from now on)', at: envAt(['sfs']) });
+      out.push({
+        class: 'safe',
+        subject: 'environment',
+        change: 'SFS share size or mount options',
+        effect: 'the volume changes in place (mount options apply to pods started from now on)',
+        at: envAt(['sfs']),
+      });
     }
   }
   if (b.gateway?.domain !== a.gateway?.domain && b.gateway && a.gateway) {
-    out.push({ class: 'disruptive', subject: 'environment', change: `gateway domain ${b.gateway.domain} → ${a.gateway.domain}`, effect: `every public host moves to <model>.${a.gateway.domain}: callers of the old names get 404 from the gateway`, at: envAt(['gateway', 'domain']) });
+    out.push({
+      class: 'disruptive',
+      subject: 'environment',
+      change: `gateway domain ${b.gateway.domain} → ${a.gateway.domain}`,
+      effect: `every public host moves to <model>.${a.gateway.domain}: callers of the old names get 404 from the gateway`,
+      at: envAt(['gateway', 'domain']),
+    });
   } else if (b.gateway && !a.gateway) {
-    out.push({ class: 'disruptive', subject: 'environment', change: 'gateway removed', effect: 'outage for callers outside the cluster: every public host goes; models that scale to zero can no longer be woken (their wake-up reads the gateway\'s requests)', at: envAt([]) });
+    out.push({
+      class: 'disruptive',
+      subject: 'environment',
+      change: 'gateway removed',
+      effect:
+        "outage for callers outside the cluster: every public host goes; models that scale to zero can no longer be woken (their wake-up reads the gateway's requests)",
+      at: envAt([]),
+    });
   }
   if (!b.jwt && a.jwt) {
-    out.push({ class: 'disruptive', subject: 'environment', change: 'JWT authentication turned on', effect: `every model that does not opt out now requires a token from ${a.jwt.issuer}: callers without one get 403`, at: envAt(['auth']) });
+    out.push({
+      class: 'disruptive',
+      subject: 'environment',
+      change: 'JWT authentication turned on',
+      effect: `every model that does not opt out now requires a token from ${a.jwt.issuer}: callers without one get 403`,
+      at: envAt(['auth']),
+    });
   } else if (b.jwt && !a.jwt) {
-    out.push({ class: 'disruptive', subject: 'environment', change: 'JWT authentication turned off', effect: 'no model checks tokens any more: anyone who reaches it may call it', at: envAt([]) });
+    out.push({
+      class: 'disruptive',
+      subject: 'environment',
+      change: 'JWT authentication turned off',
+      effect: 'no model checks tokens any more: anyone who reaches it may call it',
+      at: envAt([]),
+    });
   } else if (b.jwt && a.jwt && b.jwt.issuer !== a.jwt.issuer) {
-    out.push({ class: 'disruptive', subject: 'environment', change: `JWT issuer ${b.jwt.issuer} → ${a.jwt.issuer}`, effect: 'tokens of the old issuer are refused (403) as soon as the policy changes', at: envAt(['auth', 'jwt', 'issuer']) });
+    out.push({
+      class: 'disruptive',
+      subject: 'environment',
+      change: `JWT issuer ${b.jwt.issuer} → ${a.jwt.issuer}`,
+      effect: 'tokens of the old issuer are refused (403) as soon as the policy changes',
+      at: envAt(['auth', 'jwt', 'issuer']),
+    });
   }
 
   out.push(...prometheusTransitions(b, a, envAt));
@@ -159,7 +205,13 @@ export function classifyTransitions(
   for (const name of [...new Set([...sb.keys(), ...sa.keys()])].sort(compareStrings)) {
     const [was, is] = [sb.get(name), sa.get(name)];
     if (!was && is) {
-      out.push({ class: 'safe', subject: `${is.kind} ${name}`, change: 'added', effect: 'created; it answers once its first replica is Ready', at: { file: is.plan.sourcePath, path: ['metadata', 'name'] } });
+      out.push({
+        class: 'safe',
+        subject: `${is.kind} ${name}`,
+        change: 'added',
+        effect: 'created; it answers once its first replica is Ready',
+        at: { file: is.plan.sourcePath, path: ['metadata', 'name'] },
+      });
     } else if (was && !is) {
       out.push(removal(was, b));
     } else if (was && is) {
@@ -213,7 +265,11 @@ function prometheusTransitions(b: EnvironmentPlan, a: EnvironmentPlan, envAt: (p
   } else if (pb.storage && pa.storage) {
     // Size and class are separate changes with separate remedies: both are reported.
     if (pb.storage.size !== pa.storage.size) {
-      push(`Prometheus storage size ${pb.storage.size} → ${pa.storage.size}`, `${claimKeepsSize(pb.storage.size, pa.storage.size, pa.retentionSize)} ${away}`, at('storage', 'size'));
+      push(
+        `Prometheus storage size ${pb.storage.size} → ${pa.storage.size}`,
+        `${claimKeepsSize(pb.storage.size, pa.storage.size, pa.retentionSize)} ${away}`,
+        at('storage', 'size'),
+      );
     }
     if (pb.storage.storageClass !== pa.storage.storageClass) {
       push(
@@ -224,7 +280,10 @@ function prometheusTransitions(b: EnvironmentPlan, a: EnvironmentPlan, envAt: (p
     }
   }
   if (pb.retention !== pa.retention || pb.retentionSize !== pa.retentionSize) {
-    const what = [pb.retention !== pa.retention ? `retention ${pb.retention} → ${pa.retention}` : '', pb.retentionSize !== pa.retentionSize ? `retentionSize ${pb.retentionSize ?? '(none)'} → ${pa.retentionSize ?? '(none)'}` : ''].filter(Boolean);
+    const what = [
+      pb.retention !== pa.retention ? `retention ${pb.retention} → ${pa.retention}` : '',
+      pb.retentionSize !== pa.retentionSize ? `retentionSize ${pb.retentionSize ?? '(none)'} → ${pa.retentionSize ?? '(none)'}` : '',
+    ].filter(Boolean);
     push(
       `Prometheus ${what.join(', ')}`,
       `Prometheus restarts with the new limits${pa.storage ? ' and keeps its samples on its volume' : ', and without storage loses its history and the pending state of alerts'}; samples past the new limits are deleted. ${away}`,
@@ -241,7 +300,8 @@ function prometheusTransitions(b: EnvironmentPlan, a: EnvironmentPlan, envAt: (p
  */
 function claimKeepsSize(before: string, after: string, retentionSize: string | undefined): string {
   const [old, next] = [parseQuantity(before) ?? 0, parseQuantity(after) ?? 0];
-  const base = 'prometheus-operator recreates its StatefulSet and Prometheus restarts, but the existing claim keeps its size: a StatefulSet never resizes its claims.';
+  const base =
+    'prometheus-operator recreates its StatefulSet and Prometheus restarts, but the existing claim keeps its size: a StatefulSet never resizes its claims.';
   if (next < old) return `${base} A claim never shrinks: Prometheus keeps the ${before} volume.`;
   const patch = `\`kubectl -n ${INFRA_NAMESPACES.monitoring} patch pvc ${PROMETHEUS_CLAIM} -p '{"spec":{"resources":{"requests":{"storage":"${after}"}}}}'\``;
   const retention =
@@ -262,7 +322,8 @@ function removal(was: Served, env: EnvironmentPlan): Transition {
       class: 'two-steps',
       subject,
       change: 'removed while under Flagger analysis',
-      effect: "Flagger's clean-up (revertOnDeletion) scales the model's Deployment back up before it lets its primary go; with the Deployment deleted in the same sync it retries without end: the Canary stays terminating and its primary keeps running",
+      effect:
+        "Flagger's clean-up (revertOnDeletion) scales the model's Deployment back up before it lets its primary go; with the Deployment deleted in the same sync it retries without end: the Canary stays terminating and its primary keeps running",
       step: `turn analysis off (remove \`canary.analysis\` with a \`handover\`, as \`tritonops diff\` explains), then remove ${m.sourcePath}`,
       at,
     };
@@ -276,7 +337,14 @@ function removal(was: Served, env: EnvironmentPlan): Transition {
   };
 }
 
-function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, env: EnvironmentPlan, ob: Map<string, KubeObject>, oa: Map<string, KubeObject>): Transition[] {
+function servedTransitions(
+  was: Served,
+  is: Served,
+  envBefore: EnvironmentPlan,
+  env: EnvironmentPlan,
+  ob: Map<string, KubeObject>,
+  oa: Map<string, KubeObject>,
+): Transition[] {
   const out: Transition[] = [];
   const [b, a] = [was.plan, is.plan];
   const subject = `${is.kind} ${a.name}`;
@@ -409,12 +477,24 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
     });
   }
   if (gained.length > 0) {
-    out.push({ class: 'safe', subject, change: `callers from ${gained.join(', ')} added`, effect: `pods in ${gained.join(', ')} may call ${a.name} on ports 8000 and 8001 (in the mesh, with a token where auth is required)`, at: { file, path: ['spec', 'callers', 'namespaces'] } });
+    out.push({
+      class: 'safe',
+      subject,
+      change: `callers from ${gained.join(', ')} added`,
+      effect: `pods in ${gained.join(', ')} may call ${a.name} on ports 8000 and 8001 (in the mesh, with a token where auth is required)`,
+      at: { file, path: ['spec', 'callers', 'namespaces'] },
+    });
   }
   if (b.traffic.streaming !== a.traffic.streaming) {
     out.push(
       a.traffic.streaming
-        ? { class: 'safe', subject, change: 'streaming turned on', effect: `the routes of ${a.name} lose their timeout: responses and streams may last as long as they need`, at: { file, path: ['spec', 'traffic', 'streaming'] } }
+        ? {
+            class: 'safe',
+            subject,
+            change: 'streaming turned on',
+            effect: `the routes of ${a.name} lose their timeout: responses and streams may last as long as they need`,
+            at: { file, path: ['spec', 'traffic', 'streaming'] },
+          }
         : {
             class: 'disruptive',
             subject,
@@ -440,7 +520,9 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         subject,
         change: `the pods of ${track.deploymentName} change during a handover`,
         effect: 'Flux only creates a Deployment during a handover, never updates it: this change would not reach the cluster',
-        step: b.handover ? `remove \`handover\` from ${file}, then change the pods` : `merge the handover alone (only \`handover\` and what it hands over), then change the pods`,
+        step: b.handover
+          ? `remove \`handover\` from ${file}, then change the pods`
+          : `merge the handover alone (only \`handover\` and what it hands over), then change the pods`,
         at: { file, path: ['spec', 'handover'] },
       });
       continue;
@@ -450,7 +532,8 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
     // autoscaler must own it first (a handover) unless the default of 1 is what runs anyway.
     const replicasBefore = db.spec.replicas as number | undefined;
     const turnsOn = !bt.autoscale && track.autoscale !== undefined && !a.analysis && !b.analysis;
-    const fields = track.track === 'stable' ? { autoscaling: 'autoscaling', replicas: 'replicas' } : { autoscaling: 'canary.autoscaling', replicas: 'canary.replicas' };
+    const fields =
+      track.track === 'stable' ? { autoscaling: 'autoscaling', replicas: 'replicas' } : { autoscaling: 'canary.autoscaling', replicas: 'canary.replicas' };
     if (turnsOn && !ifNotPresent(da)) {
       if (replicasBefore !== undefined && replicasBefore > 1) {
         out.push({
@@ -490,7 +573,14 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
           at: { file, path: ['spec', 'handover'] },
         });
       }
-    } else if (replicasBefore !== undefined && replicasBefore > 1 && da.spec.replicas === undefined && !ifNotPresent(db) && !ifNotPresent(da) && !(a.analysis && !b.analysis)) {
+    } else if (
+      replicasBefore !== undefined &&
+      replicasBefore > 1 &&
+      da.spec.replicas === undefined &&
+      !ifNotPresent(db) &&
+      !ifNotPresent(da) &&
+      !(a.analysis && !b.analysis)
+    ) {
       // Whatever else drops the count (a future render): the same reset, refused the same way.
       out.push({
         class: 'two-steps',
@@ -509,12 +599,30 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         at: { file, path: ['spec'] },
       });
     } else if (bt.autoscale && !track.autoscale && !a.analysis) {
-      out.push({ class: 'disruptive', subject, change: `autoscaling turned off for ${track.deploymentName}`, effect: `Flux sets spec.replicas to ${track.replicas}, whatever the autoscaler had chosen, then deletes the autoscaler (which may still write its own count in between; Flux's next sync sets ${track.replicas} again)`, at });
+      out.push({
+        class: 'disruptive',
+        subject,
+        change: `autoscaling turned off for ${track.deploymentName}`,
+        effect: `Flux sets spec.replicas to ${track.replicas}, whatever the autoscaler had chosen, then deletes the autoscaler (which may still write its own count in between; Flux's next sync sets ${track.replicas} again)`,
+        at,
+      });
     } else if (!bt.autoscale && !track.autoscale && bt.replicas !== track.replicas && !a.analysis) {
       if (track.replicas === 0) {
-        out.push({ class: 'disruptive', subject, change: `replicas of ${track.deploymentName} ${bt.replicas} → 0`, effect: `outage of ${track.track === 'stable' ? 'the model' : 'the canary'}: no replica serves, callers get 503`, at });
+        out.push({
+          class: 'disruptive',
+          subject,
+          change: `replicas of ${track.deploymentName} ${bt.replicas} → 0`,
+          effect: `outage of ${track.track === 'stable' ? 'the model' : 'the canary'}: no replica serves, callers get 503`,
+          at,
+        });
       } else {
-        out.push({ class: 'safe', subject, change: `replicas of ${track.deploymentName} ${bt.replicas} → ${track.replicas}`, effect: track.replicas > bt.replicas ? 'new replicas start and join once Ready' : 'replicas stop after finishing their in-flight requests', at });
+        out.push({
+          class: 'safe',
+          subject,
+          change: `replicas of ${track.deploymentName} ${bt.replicas} → ${track.replicas}`,
+          effect: track.replicas > bt.replicas ? 'new replicas start and join once Ready' : 'replicas stop after finishing their in-flight requests',
+          at,
+        });
       }
     }
 
@@ -560,7 +668,13 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
         at: { file, path: ['spec', 'canary', 'weight'] },
       });
     } else {
-      out.push({ class: 'safe', subject, change: 'canary added', effect: `${ca.deploymentName} starts with ${ca.autoscale ? `${ca.autoscale.minReplicas}+` : ca.replicas} replica(s); it gets no weighted traffic yet`, at: { file, path: ['spec', 'canary'] } });
+      out.push({
+        class: 'safe',
+        subject,
+        change: 'canary added',
+        effect: `${ca.deploymentName} starts with ${ca.autoscale ? `${ca.autoscale.minReplicas}+` : ca.replicas} replica(s); it gets no weighted traffic yet`,
+        at: { file, path: ['spec', 'canary'] },
+      });
     }
   } else if (cb && !ca) {
     const promoted = json(cb.release) === json(trackOf(a, 'stable')!.release);
@@ -583,7 +697,13 @@ function servedTransitions(was: Served, is: Served, envBefore: EnvironmentPlan, 
       });
     }
   } else if (cb && ca && b.routing && a.routing && json(b.routing) !== json(a.routing)) {
-    out.push({ class: 'safe', subject, change: `canary traffic ${b.routing.weight}% → ${a.routing.weight}%`, effect: 'Istio shifts the traffic within seconds; no pod restarts', at: { file, path: ['spec', 'canary'] } });
+    out.push({
+      class: 'safe',
+      subject,
+      change: `canary traffic ${b.routing.weight}% → ${a.routing.weight}%`,
+      effect: 'Istio shifts the traffic within seconds; no pod restarts',
+      at: { file, path: ['spec', 'canary'] },
+    });
   }
   return out;
 }
@@ -596,7 +716,8 @@ function immutableFieldChanges(ob: Map<string, KubeObject>, oa: Map<string, Kube
     if (!before) continue;
     let field: string | undefined;
     if (after.kind === 'Deployment' && json(before.spec.selector) !== json(after.spec.selector)) field = 'spec.selector';
-    if (after.kind === 'PersistentVolume' && json({ ...before.spec, capacity: 0, mountOptions: 0 }) !== json({ ...after.spec, capacity: 0, mountOptions: 0 })) field = 'spec (its source)';
+    if (after.kind === 'PersistentVolume' && json({ ...before.spec, capacity: 0, mountOptions: 0 }) !== json({ ...after.spec, capacity: 0, mountOptions: 0 }))
+      field = 'spec (its source)';
     if (after.kind === 'PersistentVolumeClaim' && json(before.spec) !== json(after.spec)) field = 'spec';
     if (!field) continue;
     const owner = [...served.values()].find((s) => after.metadata.labels?.['tritonops.dev/model'] === s.plan.name);
@@ -605,7 +726,9 @@ function immutableFieldChanges(ob: Map<string, KubeObject>, oa: Map<string, Kube
       subject: owner ? `${owner.kind} ${owner.plan.name}` : 'environment',
       change: `${after.kind} ${after.metadata.name}: ${field} changes`,
       effect: `the API server refuses to change ${field} of an existing ${after.kind}; Flux's whole apply would fail, and nothing else of this change would reach the cluster`,
-      step: owner ? `remove ${owner.kind} ${owner.plan.name} in one pull request and add it back in the next, or keep what changes ${field}` : `keep what changes ${field}`,
+      step: owner
+        ? `remove ${owner.kind} ${owner.plan.name} in one pull request and add it back in the next, or keep what changes ${field}`
+        : `keep what changes ${field}`,
       at: owner ? { file: owner.plan.sourcePath, path: [] } : { file: env.sourcePath, path: [] },
     });
   }

@@ -29,6 +29,8 @@ function scalar(value: string | number | boolean | null): string {
 
 /** A multi-line string as a literal block, when its text survives one unchanged. */
 function literal(value: string, indent: string): string | undefined {
+  // Control characters are exactly what a literal block cannot carry: they are what this looks for.
+  // eslint-disable-next-line no-control-regex
   if (!value.includes('\n') || /[\r\t\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029\ufeff]/.test(value)) return undefined;
   // A leading space or an empty first line would need an indentation indicator: keep it simple.
   if (/^[ \n]/.test(value)) return undefined;

@@ -8,7 +8,9 @@ const objects = renderEnvironment(
   planOf({
     llm: auto('    triggers:\n      queueTimeMs: 50\n      timeToFirstTokenMs: 400\n'),
     batch: auto('    fallbackReplicas: 2\n    triggers:\n      inferencesPerSecond: 20\n      pendingRequests: 8\n'),
-    whisper: auto('    triggers:\n      queueTimeMs: 100\n') + '  canary:\n    repository: s3://models/whisper/v2\n    weight: 10\n    autoscaling: { minReplicas: 1, maxReplicas: 2 }\n',
+    whisper:
+      auto('    triggers:\n      queueTimeMs: 100\n') +
+      '  canary:\n    repository: s3://models/whisper/v2\n    weight: 10\n    autoscaling: { minReplicas: 1, maxReplicas: 2 }\n',
     sdxl: auto('    triggers:\n      gpuUtilization: 75\n      gpuUtilizationSource: dcgm\n') + '  canary:\n    analysis: {}\n',
     idle: '  gpuPool: t4\n  autoscaling:\n    minReplicas: 0\n    maxReplicas: 1\n    triggers: { pendingRequests: 4 }\n    scaleToZero: { idleSeconds: 600 }\n',
   }),
@@ -28,13 +30,18 @@ describe('autoscaling with KEDA', () => {
     expect(trigger(so, 'queue-time').metadata.query).toMatch(
       /^sum\(rate\(nv_inference_queue_duration_us\{namespace="inference",app_kubernetes_io_name="llm",tritonops_dev_track="stable"\}\[1m\]\)\) \/ clamp_min\(sum\(rate\(nv_inference_request_success/,
     );
-    expect(trigger(so, 'time-to-first-token').metadata.query).toContain('histogram_quantile(0.9, sum by (le) (rate(nv_inference_first_response_histogram_ms_bucket');
+    expect(trigger(so, 'time-to-first-token').metadata.query).toContain(
+      'histogram_quantile(0.9, sum by (le) (rate(nv_inference_first_response_histogram_ms_bucket',
+    );
     expect(find('Deployment', 'llm').spec.template.spec.containers[0].args).toContain('--metrics-config=histogram_latencies=true');
   });
 
   it('uses per-replica triggers as AverageValue, and falls back only with them', () => {
     const so = find('ScaledObject', 'batch');
-    expect(so.spec.triggers.map((t: Obj) => [t.name, t.metricType])).toEqual([['inference-rate', 'AverageValue'], ['pending-requests', 'AverageValue']]);
+    expect(so.spec.triggers.map((t: Obj) => [t.name, t.metricType])).toEqual([
+      ['inference-rate', 'AverageValue'],
+      ['pending-requests', 'AverageValue'],
+    ]);
     expect(so.spec.fallback).toEqual({ failureThreshold: 3, replicas: 2 });
   });
 
@@ -48,7 +55,9 @@ describe('autoscaling with KEDA', () => {
   });
 
   it('hands spec.replicas over to the autoscaler without a drop: Flux only creates the Deployment, the HPA must write one more', () => {
-    const handover = renderEnvironment(planOf({ asr: auto('    triggers: { queueTimeMs: 50 }\n') + '  replicas: 3\n  handover: true\n' })).flatMap((f) => f.objects as Obj[]);
+    const handover = renderEnvironment(planOf({ asr: auto('    triggers: { queueTimeMs: 50 }\n') + '  replicas: 3\n  handover: true\n' })).flatMap(
+      (f) => f.objects as Obj[],
+    );
     const deployment = handover.find((o) => o.kind === 'Deployment')!;
     expect(deployment.spec.replicas).toBe(3);
     expect(deployment.metadata.annotations['kustomize.toolkit.fluxcd.io/ssa']).toBe('IfNotPresent');
@@ -70,7 +79,9 @@ describe('autoscaling with KEDA', () => {
   it('scales to zero only by opt-in, woken by the gateway request count', () => {
     const so = find('ScaledObject', 'idle');
     expect(so.spec).toMatchObject({ minReplicaCount: 0, cooldownPeriod: 600 });
-    expect(trigger(so, 'incoming-requests').metadata.query).toContain('istio_requests_total{reporter="source",destination_service_namespace="inference",destination_service_name="idle"}');
+    expect(trigger(so, 'incoming-requests').metadata.query).toContain(
+      'istio_requests_total{reporter="source",destination_service_namespace="inference",destination_service_name="idle"}',
+    );
     expect(so.spec.triggers.every((t: Obj) => t.metadata.activationThreshold === '0')).toBe(true);
     expect(find('ScaledObject', 'llm').spec.cooldownPeriod).toBeUndefined();
   });
@@ -84,7 +95,12 @@ describe('alerts', () => {
     const llm = rule.spec.groups[0];
     // The environment-wide rule of earlier versions stays, empty, so its alerts never fire twice.
     expect(objects.find((o) => o.kind === 'PrometheusRule' && o.metadata.name === 'triton-models')!.spec.groups).toEqual([]);
-    expect(llm.rules.map((r: Obj) => r.alert)).toEqual(['TritonModelErrorRatioHigh', 'TritonModelQueueTimeHigh', 'TritonModelNoReadyReplicas', 'TritonModelAtMaxReplicas']);
+    expect(llm.rules.map((r: Obj) => r.alert)).toEqual([
+      'TritonModelErrorRatioHigh',
+      'TritonModelQueueTimeHigh',
+      'TritonModelNoReadyReplicas',
+      'TritonModelAtMaxReplicas',
+    ]);
     expect(llm.rules[0].expr).toMatch(/> 0\.01$/);
     expect(llm.rules[3].expr).toContain('horizontalpodautoscaler="keda-hpa-llm"');
   });
@@ -101,7 +117,11 @@ describe('tracing', () => {
 
   it('sends Triton traces to the collector over OTLP/HTTP, sampled as the spec says', () => {
     expect(args('densenet')).toEqual(
-      expect.arrayContaining(['--trace-config=mode=opentelemetry', '--trace-config=opentelemetry,url=http://otel.observability.svc.cluster.local:4318/v1/traces', '--trace-config=rate=50']),
+      expect.arrayContaining([
+        '--trace-config=mode=opentelemetry',
+        '--trace-config=opentelemetry,url=http://otel.observability.svc.cluster.local:4318/v1/traces',
+        '--trace-config=rate=50',
+      ]),
     );
     expect(args('whisper')).toContain('--trace-config=rate=4');
   });
@@ -109,6 +129,8 @@ describe('tracing', () => {
   it('makes the Istio proxies report to the same collector', () => {
     expect(traced.find((o) => o.kind === 'Telemetry')!.spec).toEqual({ tracing: [{ providers: [{ name: 'otel' }], randomSamplingPercentage: 2 }] });
     const istiod = traced.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'istiod')!;
-    expect(istiod.spec.values.meshConfig.extensionProviders).toEqual([{ name: 'otel', opentelemetry: { service: 'otel.observability.svc.cluster.local', port: 4317 } }]);
+    expect(istiod.spec.values.meshConfig.extensionProviders).toEqual([
+      { name: 'otel', opentelemetry: { service: 'otel.observability.svc.cluster.local', port: 4317 } },
+    ]);
   });
 });

@@ -34,13 +34,30 @@ describe('Flux for one environment', () => {
 
   it('syncs the repository named in environment.yaml, with the credentials by reference', () => {
     const git = byKind('GitRepository')[0]!;
-    expect(git.spec).toMatchObject({ url: 'ssh://git@git.example.com/acme/platform.git', ref: { branch: 'main' }, secretRef: { name: 'flux-git-auth' }, interval: '1m' });
+    expect(git.spec).toMatchObject({
+      url: 'ssh://git@git.example.com/acme/platform.git',
+      ref: { branch: 'main' },
+      secretRef: { name: 'flux-git-auth' },
+      interval: '1m',
+    });
   });
 
   it('applies each model by a Kustomization of its own, after the environment, waiting one startup budget', () => {
     const k = (name: string) => byKind('Kustomization').find((o) => o.metadata.name === name)!;
-    expect(k('environment').spec).toMatchObject({ path: './flux/models/test/environment', prune: true, wait: true, dependsOn: [{ name: 'infrastructure' }], timeout: '5m' });
-    expect(k('model-whisper').spec).toMatchObject({ path: './flux/models/test/models/whisper', prune: true, wait: true, dependsOn: [{ name: 'environment' }], timeout: '35m' });
+    expect(k('environment').spec).toMatchObject({
+      path: './flux/models/test/environment',
+      prune: true,
+      wait: true,
+      dependsOn: [{ name: 'infrastructure' }],
+      timeout: '5m',
+    });
+    expect(k('model-whisper').spec).toMatchObject({
+      path: './flux/models/test/models/whisper',
+      prune: true,
+      wait: true,
+      dependsOn: [{ name: 'environment' }],
+      timeout: '35m',
+    });
     // The one Kustomization of earlier versions stays, suspended and not pruning: removing it, or
     // pointing it elsewhere, would delete every model it applied.
     expect(k('models').spec).toMatchObject({ path: './flux/models/test', suspend: true, prune: false });
@@ -50,7 +67,15 @@ describe('Flux for one environment', () => {
 
   it('installs pinned Helm charts in dependency order', () => {
     const releases: Obj = Object.fromEntries(byKind('HelmRelease').map((r) => [r.metadata.name, r]));
-    expect(Object.keys(releases).sort()).toEqual(['gpu-operator', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'keda', 'kube-prometheus-stack']);
+    expect(Object.keys(releases).sort()).toEqual([
+      'gpu-operator',
+      'istio-base',
+      'istio-cni',
+      'istio-ingressgateway',
+      'istiod',
+      'keda',
+      'kube-prometheus-stack',
+    ]);
     expect(releases.istiod.spec.chart.spec.version).toBe(CHART_VERSIONS.istio);
     expect(releases.istiod.spec.dependsOn).toEqual([{ name: 'istio-cni', namespace: 'istio-system' }]);
     expect(releases.istiod.spec.values.pilot.cni.enabled).toBe(true);
@@ -60,7 +85,7 @@ describe('Flux for one environment', () => {
   });
 
   it('leaves the GPU operator out of an environment without GPU pools', () => {
-    const cpuOnly = ENVIRONMENT.replace(/  gpuPools:[\s\S]*?(?=  s3:)/, '');
+    const cpuOnly = ENVIRONMENT.replace(/ {2}gpuPools:[\s\S]*?(?= {2}s3:)/, '');
     const paths = renderEnvironment(planOf({ tokenizer: '' }, cpuOnly)).map((f) => f.path);
     expect(paths).not.toContain('flux/infrastructure/test/gpu-operator.yaml');
   });

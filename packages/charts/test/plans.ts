@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadWorkspace, type EnvironmentPlan } from '@tritonops/planner';
+import { planRepository, type EnvironmentPlan } from '@tritonops/planner';
 
 export const ENVIRONMENT = `apiVersion: tritonops.dev/v1alpha1
 kind: Environment
@@ -40,7 +40,7 @@ export function planOf(models: Record<string, string>, environment = ENVIRONMENT
     mkdirSync(join(root, 'environments/test/models'), { recursive: true });
     writeFileSync(join(root, 'environments/test/environment.yaml'), environment);
     for (const [name, spec] of Object.entries(models)) writeFileSync(join(root, `environments/test/models/${name}.yaml`), model(name, spec));
-    const result = loadWorkspace({ root, displayBase: root });
+    const result = planRepository({ root, displayBase: root });
     if (result.hasErrors) throw new Error(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n'));
     return result.plans[0]!;
   } finally {

@@ -99,7 +99,12 @@ describe('callers from other namespaces', () => {
   });
 
   it('leaves the environment-wide policy and models without callers as they were', () => {
-    expect(objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name).sort()).toEqual(['inference-servers', 'whisper-callers']);
+    expect(
+      objects
+        .filter((o) => o.kind === 'NetworkPolicy')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['inference-servers', 'whisper-callers']);
     expect(find(objects, 'NetworkPolicy', 'inference-servers')!.spec.ingress).toHaveLength(1);
   });
 });
@@ -120,12 +125,17 @@ describe('Prometheus storage', () => {
       podMonitorSelectorNilUsesHelmValues: false,
       retention: '15d',
       retentionSize: '85GB',
-      storageSpec: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: '100Gi' } } } } },
+      storageSpec: {
+        volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: '100Gi' } } } },
+      },
     });
   });
 
   it("leaves the class to the cluster's default when none is named", () => {
     const env = `${ENVIRONMENT}  monitoring:\n    prometheus: { storage: { size: 50Gi } }\n`;
-    expect(monitoring(render({}, env)).storageSpec.volumeClaimTemplate.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } });
+    expect(monitoring(render({}, env)).storageSpec.volumeClaimTemplate.spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '50Gi' } },
+    });
   });
 });

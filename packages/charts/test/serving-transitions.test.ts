@@ -13,7 +13,9 @@ const prometheus = (block: string) => `${ENVIRONMENT}  monitoring:\n    promethe
 describe('callers', () => {
   it('adding a namespace is safe; taking one out cuts its pods off', () => {
     expect(classes(judge({ m: '' }, { m: '  callers: { namespaces: [search] }\n' }))).toEqual(['safe: callers from search added']);
-    expect(classes(judge({ m: '  callers: { namespaces: [search, batch] }\n' }, { m: '  callers: { namespaces: [search] }\n' }))).toEqual(['disruptive: callers from batch removed']);
+    expect(classes(judge({ m: '  callers: { namespaces: [search, batch] }\n' }, { m: '  callers: { namespaces: [search] }\n' }))).toEqual([
+      'disruptive: callers from batch removed',
+    ]);
     const gone = judge({ m: '  callers: { namespaces: [search] }\n' }, { m: '' });
     expect(classes(gone)).toEqual(['disruptive: callers from search removed']);
     expect(gone[0]!.effect).toContain('NetworkPolicy m-callers is deleted');
@@ -59,7 +61,9 @@ describe("Prometheus' volume and retention", () => {
   it('a new size or class restarts it but leaves the claim as it was, and says how to grow it', () => {
     const size = judge({}, {}, prometheus('{ storage: { size: 100Gi } }'), prometheus('{ storage: { size: 200Gi } }'));
     expect(classes(size)).toEqual(['disruptive: Prometheus storage size 100Gi → 200Gi']);
-    expect(size[0]!.effect).toContain('kubectl -n monitoring patch pvc prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-0');
+    expect(size[0]!.effect).toContain(
+      'kubectl -n monitoring patch pvc prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-0',
+    );
     const cls = judge({}, {}, prometheus('{ storage: { size: 100Gi } }'), prometheus('{ storage: { size: 100Gi, storageClass: fast-ssd } }'));
     expect(classes(cls)).toEqual(['disruptive: Prometheus storage class (default) → fast-ssd']);
   });
@@ -76,13 +80,23 @@ describe("Prometheus' volume and retention", () => {
   });
 
   it('a larger volume with a retentionSize for it: the old claim must hold that retentionSize until it is expanded', () => {
-    const grown = judge({}, {}, prometheus('{ retentionSize: 85GB, storage: { size: 100Gi } }'), prometheus('{ retentionSize: 170GB, storage: { size: 200Gi } }'));
+    const grown = judge(
+      {},
+      {},
+      prometheus('{ retentionSize: 85GB, storage: { size: 100Gi } }'),
+      prometheus('{ retentionSize: 170GB, storage: { size: 200Gi } }'),
+    );
     expect(classes(grown)).toEqual(['disruptive: Prometheus storage size 100Gi → 200Gi', 'disruptive: Prometheus retentionSize 85GB → 170GB']);
     expect(grown[0]!.effect).toContain(
       'Until then Prometheus has only 100Gi, which retentionSize 170GB does not fit (at most 85GB leaves room for compactions): the volume fills before old samples go, and Prometheus stops ingesting. ' +
         'Expand the claim before merging, or keep retentionSize at 85GB and raise it once the claim has grown.',
     );
-    const kept = judge({}, {}, prometheus('{ retentionSize: 85GB, storage: { size: 100Gi } }'), prometheus('{ retentionSize: 85GB, storage: { size: 200Gi } }'));
+    const kept = judge(
+      {},
+      {},
+      prometheus('{ retentionSize: 85GB, storage: { size: 100Gi } }'),
+      prometheus('{ retentionSize: 85GB, storage: { size: 200Gi } }'),
+    );
     expect(kept[0]!.effect).toContain('Until then retentionSize 85GB still fits the 100Gi claim.');
     const shrunk = judge({}, {}, prometheus('{ storage: { size: 200Gi } }'), prometheus('{ storage: { size: 100Gi } }'));
     expect(shrunk[0]!.effect).toContain('A claim never shrinks: Prometheus keeps the 200Gi volume.');
@@ -104,7 +118,12 @@ describe("Prometheus' volume and retention", () => {
 
   it('removing storage leaves the claim behind; retention restarts Prometheus', () => {
     expect(classes(judge({}, {}, prometheus('{ storage: { size: 100Gi } }'), ENVIRONMENT))).toEqual(['disruptive: Prometheus storage removed']);
-    const retention = judge({}, {}, prometheus('{ retention: 15d, storage: { size: 100Gi } }'), prometheus('{ retention: 30d, retentionSize: 85GB, storage: { size: 100Gi } }'));
+    const retention = judge(
+      {},
+      {},
+      prometheus('{ retention: 15d, storage: { size: 100Gi } }'),
+      prometheus('{ retention: 30d, retentionSize: 85GB, storage: { size: 100Gi } }'),
+    );
     expect(classes(retention)).toEqual(['disruptive: Prometheus retention 15d → 30d, retentionSize (none) → 85GB']);
     expect(retention[0]!.effect).toContain('keeps its samples on its volume');
   });

@@ -7,7 +7,8 @@ type Obj = Record<string, any>;
 const objects = renderEnvironment(
   planOf({
     whisper: '  canary:\n    repository: s3://models/whisper/v2\n    weight: 10\n    header: { x-canary: "true" }\n',
-    densenet: '  canary:\n    image: nvcr.io/nvidia/tritonserver:24.11-py3\n    weight: 0\n    mirror: { percent: 50 }\n  traffic: { timeout: 30s, retries: { attempts: 0 } }\n',
+    densenet:
+      '  canary:\n    image: nvcr.io/nvidia/tritonserver:24.11-py3\n    weight: 0\n    mirror: { percent: 50 }\n  traffic: { timeout: 30s, retries: { attempts: 0 } }\n',
     llama: '  auth: { roles: [llm-users] }\n',
     public: '  auth: { required: false }\n',
     sdxl: '  canary:\n    analysis: { stepWeight: 5, maxWeight: 30, successRate: 99.5, maxQueueTimeMs: 250 }\n',
@@ -29,7 +30,10 @@ describe('canary routing', () => {
     const vs = find('VirtualService', 'whisper')!;
     expect(vs.spec.http.map((r: Obj) => r.name)).toEqual(['canary-by-header', 'default']);
     expect(route(vs, 'canary-by-header').match).toEqual([{ headers: { 'x-canary': { exact: 'true' } } }]);
-    expect(route(vs, 'default').route.map((d: Obj) => [d.destination.subset, d.weight])).toEqual([['stable', 90], ['canary', 10]]);
+    expect(route(vs, 'default').route.map((d: Obj) => [d.destination.subset, d.weight])).toEqual([
+      ['stable', 90],
+      ['canary', 10],
+    ]);
   });
 
   it('mirrors a share of requests to a shadow canary', () => {
@@ -40,7 +44,10 @@ describe('canary routing', () => {
   });
 
   it('retries only on connect failures by default, with the timeout from the spec', () => {
-    expect(route(find('VirtualService', 'whisper')!, 'default')).toMatchObject({ timeout: '60s', retries: { attempts: 2, retryOn: 'connect-failure,refused-stream' } });
+    expect(route(find('VirtualService', 'whisper')!, 'default')).toMatchObject({
+      timeout: '60s',
+      retries: { attempts: 2, retryOn: 'connect-failure,refused-stream' },
+    });
     expect(route(find('VirtualService', 'densenet')!, 'default')).toMatchObject({ timeout: '30s', retries: { attempts: 0 } });
   });
 
@@ -70,7 +77,12 @@ describe('progressive delivery by Flagger', () => {
     expect(find('Service', 'sdxl')).toBeUndefined();
     const canary = find('Canary', 'sdxl')!;
     expect(canary.spec.targetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'sdxl' });
-    expect(canary.spec.service).toMatchObject({ port: 8000, portDiscovery: true, gateways: ['istio-ingress/inference-gateway', 'mesh'], hosts: ['sdxl.inference.example.com'] });
+    expect(canary.spec.service).toMatchObject({
+      port: 8000,
+      portDiscovery: true,
+      gateways: ['istio-ingress/inference-gateway', 'mesh'],
+      hosts: ['sdxl.inference.example.com'],
+    });
     expect(canary.spec.analysis).toMatchObject({ stepWeight: 5, maxWeight: 30 });
     expect(canary.spec.analysis.metrics.map((m: Obj) => [m.templateRef.name, m.thresholdRange])).toEqual([
       ['triton-success-rate', { min: 99.5 }],
@@ -109,7 +121,12 @@ describe('progressive delivery by Flagger', () => {
     const handover = renderEnvironment(planOf({ sdxl: '  replicas: 3\n  handover: true\n  canary:\n    analysis: {}\n' })).flatMap((f) => f.objects as Obj[]);
     const of = (kind: string, name: string) => handover.find((o) => o.kind === kind && o.metadata.name === name);
     expect(of('Canary', 'sdxl')).toBeDefined();
-    for (const [kind, name] of [['Service', 'sdxl'], ['VirtualService', 'sdxl'], ['VirtualService', 'sdxl-ingress'], ['DestinationRule', 'sdxl']] as const) {
+    for (const [kind, name] of [
+      ['Service', 'sdxl'],
+      ['VirtualService', 'sdxl'],
+      ['VirtualService', 'sdxl-ingress'],
+      ['DestinationRule', 'sdxl'],
+    ] as const) {
       expect(of(kind, name), `${kind} ${name}`).toBeDefined();
     }
     const deployment = of('Deployment', 'sdxl')!;
@@ -120,7 +137,10 @@ describe('progressive delivery by Flagger', () => {
   });
 
   it('adds Flagger to the infrastructure only when a model uses it', () => {
-    expect(find('HelmRelease', 'flagger')?.spec.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://kube-prometheus-stack-prometheus.monitoring:9090' });
+    expect(find('HelmRelease', 'flagger')?.spec.values).toEqual({
+      meshProvider: 'istio',
+      metricsServer: 'http://kube-prometheus-stack-prometheus.monitoring:9090',
+    });
     const without = renderEnvironment(planOf({ whisper: '' })).flatMap((f) => f.objects as Obj[]);
     expect(without.some((o) => o.kind === 'HelmRelease' && o.metadata.name === 'flagger')).toBe(false);
   });
@@ -153,7 +173,7 @@ describe('security', () => {
 
   it('lets a model opt out explicitly, and only then', () => {
     expect(find('AuthorizationPolicy', 'public')).toBeUndefined();
-    const noJwt = renderEnvironment(planOf({ whisper: '' }, ENVIRONMENT.replace(/  auth:\n    jwt: .*\n/, ''))).flatMap((f) => f.objects as Obj[]);
+    const noJwt = renderEnvironment(planOf({ whisper: '' }, ENVIRONMENT.replace(/ {2}auth:\n {4}jwt: .*\n/, ''))).flatMap((f) => f.objects as Obj[]);
     expect(noJwt.some((o) => o.kind === 'RequestAuthentication' || o.kind === 'AuthorizationPolicy')).toBe(false);
   });
 

@@ -18,8 +18,12 @@ describe('transition rules', () => {
   it('autoscaling on: safe from one replica, two steps from more, a handover that must keep the running count', () => {
     expect(classes(judge({ m: '  replicas: 1\n' }, { m: AUTO }))).toEqual(['safe: autoscaling turned on for m']);
     expect(classes(judge({ m: '  replicas: 3\n' }, { m: AUTO }))).toEqual(['two-steps: autoscaling turned on for m, which runs 3 replicas']);
-    expect(classes(judge({ m: '  replicas: 3\n' }, { m: `${AUTO}  replicas: 3\n  handover: true\n` }))).toEqual(['disruptive: autoscaling turned on for m (handover)']);
-    expect(classes(judge({ m: '  replicas: 3\n' }, { m: `${AUTO}  replicas: 2\n  handover: true\n` }))).toEqual(['two-steps: handover of m from 3 replicas with `replicas: 2`']);
+    expect(classes(judge({ m: '  replicas: 3\n' }, { m: `${AUTO}  replicas: 3\n  handover: true\n` }))).toEqual([
+      'disruptive: autoscaling turned on for m (handover)',
+    ]);
+    expect(classes(judge({ m: '  replicas: 3\n' }, { m: `${AUTO}  replicas: 2\n  handover: true\n` }))).toEqual([
+      'two-steps: handover of m from 3 replicas with `replicas: 2`',
+    ]);
     expect(classes(judge({ m: `${AUTO}  replicas: 3\n  handover: true\n` }, { m: AUTO }))).toEqual(['disruptive: handover of m to the autoscaler finished']);
     expect(judge({ m: `${AUTO}  replicas: 3\n  handover: true\n` }, { m: AUTO })[0]!.effect).toContain('shows 4 replicas');
   });
@@ -29,20 +33,36 @@ describe('transition rules', () => {
   });
 
   it('a handover changes nothing else in the pods', () => {
-    expect(classes(judge({ m: '  replicas: 3\n' }, { m: `${AUTO}  replicas: 3\n  handover: true\n  env: { X: "1" }\n` }))).toEqual(['two-steps: the pods of m change during a handover']);
+    expect(classes(judge({ m: '  replicas: 3\n' }, { m: `${AUTO}  replicas: 3\n  handover: true\n  env: { X: "1" }\n` }))).toEqual([
+      'two-steps: the pods of m change during a handover',
+    ]);
   });
 
   it('Flagger analysis on and off: two steps each, with a handover between', () => {
     expect(classes(judge({ m: '  replicas: 2\n' }, { m: `  replicas: 2\n${ANALYSIS}` }))).toEqual(['two-steps: Flagger analysis turned on']);
-    expect(classes(judge({ m: '  replicas: 2\n' }, { m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }))).toEqual(['disruptive: Flagger analysis turned on (handover)']);
-    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: `  replicas: 2\n${ANALYSIS}` }))).toEqual(['disruptive: handover to Flagger finished']);
+    expect(classes(judge({ m: '  replicas: 2\n' }, { m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }))).toEqual([
+      'disruptive: Flagger analysis turned on (handover)',
+    ]);
+    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: `  replicas: 2\n${ANALYSIS}` }))).toEqual([
+      'disruptive: handover to Flagger finished',
+    ]);
     // Off: three steps; what Flagger's clean-up needs (its ScaledObject, Flagger itself) outlives the Canary.
     expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: '  replicas: 2\n' }))).toEqual(['two-steps: Flagger analysis turned off']);
-    expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }))).toEqual(['safe: handover before turning analysis off']);
-    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: '  replicas: 2\n' }))).toEqual(['two-steps: Flagger analysis and the handover removed together']);
-    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: '  replicas: 2\n  handover: true\n' }))).toEqual(['disruptive: Flagger analysis turned off (handover)']);
-    expect(classes(judge({ m: '  replicas: 2\n  handover: true\n' }, { m: '  replicas: 2\n' }))).toEqual(['disruptive: handover after Flagger analysis finished']);
-    expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `  replicas: 2\n  args: ["--log-verbose=1"]\n${ANALYSIS}` }))).toEqual(['disruptive: new release of m']);
+    expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }))).toEqual([
+      'safe: handover before turning analysis off',
+    ]);
+    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: '  replicas: 2\n' }))).toEqual([
+      'two-steps: Flagger analysis and the handover removed together',
+    ]);
+    expect(classes(judge({ m: `  replicas: 2\n  handover: true\n${ANALYSIS}` }, { m: '  replicas: 2\n  handover: true\n' }))).toEqual([
+      'disruptive: Flagger analysis turned off (handover)',
+    ]);
+    expect(classes(judge({ m: '  replicas: 2\n  handover: true\n' }, { m: '  replicas: 2\n' }))).toEqual([
+      'disruptive: handover after Flagger analysis finished',
+    ]);
+    expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `  replicas: 2\n  args: ["--log-verbose=1"]\n${ANALYSIS}` }))).toEqual([
+      'disruptive: new release of m',
+    ]);
   });
 
   it('during the step that switches analysis off, Flagger and the ScaledObject its clean-up resumes stay', () => {
@@ -53,7 +73,9 @@ describe('transition rules', () => {
   });
 
   it('autoscaling switched under analysis reaches the primary only at the next promotion', () => {
-    expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `${AUTO}${ANALYSIS}` }))).toEqual(['disruptive: autoscaling turned on under Flagger analysis']);
+    expect(classes(judge({ m: `  replicas: 2\n${ANALYSIS}` }, { m: `${AUTO}${ANALYSIS}` }))).toEqual([
+      'disruptive: autoscaling turned on under Flagger analysis',
+    ]);
   });
 
   it('a handover with nothing to hand over is refused', () => {
@@ -89,17 +111,21 @@ describe('transition rules', () => {
     const moved = judge({ m: '' }, { m: '' }, ENVIRONMENT, env(['namespace: inference', 'namespace: inference-2']));
     expect(classes(moved)).toEqual(['disruptive: namespace inference → inference-2']);
     expect(moved[0]!.effect).toMatch(/^outage: /);
-    expect(classes(judge({ m: '  cache: sfs\n' }, { m: '  cache: sfs\n' }, ENVIRONMENT, env(['size: 100Gi', 'size: 200Gi'])))).toEqual(['safe: SFS share size or mount options']);
+    expect(classes(judge({ m: '  cache: sfs\n' }, { m: '  cache: sfs\n' }, ENVIRONMENT, env(['size: 100Gi', 'size: 200Gi'])))).toEqual([
+      'safe: SFS share size or mount options',
+    ]);
     expect(classes(judge({ m: '  cache: sfs\n' }, { m: '  cache: sfs\n' }, ENVIRONMENT, env(['server: 10.0.0.2', 'server: 10.0.0.3'])))).toEqual([
       'disruptive: SFS share 10.0.0.2:/shares/cache → 10.0.0.3:/shares/cache',
       'disruptive: the pods of m change',
     ]);
-    expect(classes(judge({ m: '' }, { m: '' }, ENVIRONMENT, env(['domain: inference.example.com', 'domain: ml.example.com'])))).toEqual(['disruptive: gateway domain inference.example.com → ml.example.com']);
+    expect(classes(judge({ m: '' }, { m: '' }, ENVIRONMENT, env(['domain: inference.example.com', 'domain: ml.example.com'])))).toEqual([
+      'disruptive: gateway domain inference.example.com → ml.example.com',
+    ]);
     expect(classes(judge({ m: ANALYSIS }, { m: ANALYSIS }, ENVIRONMENT, env(['namespace: inference', 'namespace: inference-2'])))).toEqual([
       'two-steps: namespace changed while m is under Flagger analysis',
       'disruptive: namespace inference → inference-2',
     ]);
-    const noJwt = ENVIRONMENT.replace(/  auth:\n    jwt: .*\n/, '');
+    const noJwt = ENVIRONMENT.replace(/ {2}auth:\n {4}jwt: .*\n/, '');
     expect(classes(judge({ m: '' }, { m: '' }, noJwt, ENVIRONMENT))).toEqual(['disruptive: JWT authentication turned on']);
   });
 
@@ -108,7 +134,9 @@ describe('transition rules', () => {
     const files = renderEnvironment(plan);
     const relabelled = files.map((f) => ({
       ...f,
-      objects: f.objects.map((o: Record<string, any>) => (o.kind === 'Deployment' ? { ...o, spec: { ...o.spec, selector: { matchLabels: { ...o.spec.selector.matchLabels, extra: 'x' } } } } : o)),
+      objects: f.objects.map((o: Record<string, any>) =>
+        o.kind === 'Deployment' ? { ...o, spec: { ...o.spec, selector: { matchLabels: { ...o.spec.selector.matchLabels, extra: 'x' } } } } : o,
+      ),
     }));
     expect(classes(classifyTransitions({ plan, files }, { plan, files: relabelled }))).toEqual(['two-steps: Deployment m: spec.selector changes']);
   });

@@ -4,7 +4,8 @@ import { ENVIRONMENT, planOf } from './plans.ts';
 
 type Obj = Record<string, any>;
 const plan = planOf({
-  whisper: '  gpuPool: t4\n  models: [whisper]\n  replicas: 3\n  resources: { cpu: "4", memory: 16Gi, shm: 2Gi }\n  args: ["--log-verbose=1"]\n  env: { TRANSFORMERS_OFFLINE: "1" }\n',
+  whisper:
+    '  gpuPool: t4\n  models: [whisper]\n  replicas: 3\n  resources: { cpu: "4", memory: 16Gi, shm: 2Gi }\n  args: ["--log-verbose=1"]\n  env: { TRANSFORMERS_OFFLINE: "1" }\n',
   densenet: '  gpuPool: a100-mig\n  cache: sfs\n',
   tokenizer: '  resources: { cpu: 500m, memory: 1Gi, shm: 64Mi }\n',
 });
@@ -40,7 +41,9 @@ describe('a model served by Triton', () => {
     // step's outbound calls would be cut long before Triton is done.
     for (const grace of [15, 16, 60, 121, 301, 3600]) {
       const p = planOf({ m: `  terminationGracePeriodSeconds: ${grace}\n` });
-      const d = renderEnvironment(p).flatMap((f) => f.objects as Obj[]).find((o) => o.kind === 'Deployment')!;
+      const d = renderEnvironment(p)
+        .flatMap((f) => f.objects as Obj[])
+        .find((o) => o.kind === 'Deployment')!;
       const c = d.spec.template.spec.containers.find((x: Obj) => x.name === 'triton');
       const preStop = Number(/sleep (\d+)/.exec(c.lifecycle.preStop.exec.command.join(' '))![1]);
       const exitTimeout = Number(c.args.find((a: string) => a.startsWith('--exit-timeout-secs=')).split('=')[1]);
@@ -83,7 +86,10 @@ describe('a model served by Triton', () => {
   it('reads S3 directly with keys from the Secret, never inline', () => {
     const c = triton('whisper');
     expect(c.args[0]).toBe('--model-repository=s3://https://s3.example.com:443/models/whisper/v1');
-    expect(envVar(c, 'AWS_ACCESS_KEY_ID')).toEqual({ name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 's3-model-reader', key: 'AWS_ACCESS_KEY_ID', optional: false } } });
+    expect(envVar(c, 'AWS_ACCESS_KEY_ID')).toEqual({
+      name: 'AWS_ACCESS_KEY_ID',
+      valueFrom: { secretKeyRef: { name: 's3-model-reader', key: 'AWS_ACCESS_KEY_ID', optional: false } },
+    });
     expect(envVar(c, 'AWS_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toMatchObject({ name: 's3-model-reader' });
     expect(envVar(c, 'AWS_DEFAULT_REGION')).toEqual({ name: 'AWS_DEFAULT_REGION', value: 'ru-1' });
     expect(envVar(c, 'TRANSFORMERS_OFFLINE')).toEqual({ name: 'TRANSFORMERS_OFFLINE', value: '1' });
@@ -121,7 +127,13 @@ describe('a model served by Triton', () => {
   it('runs every container as the triton-server user under Pod Security "restricted"', () => {
     for (const name of ['whisper', 'densenet', 'tokenizer']) {
       const pod = podOf(name);
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.serviceAccountName).toBe(name);
       for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
@@ -146,7 +158,10 @@ describe('the shared SFS model cache', () => {
     expect(key).toBe('repositories/s3.example.com/models/densenet/v1');
     expect(triton('densenet').args[0]).toBe(`--model-repository=/model-cache/${key}`);
     expect(triton('densenet').volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/model-cache', readOnly: true });
-    expect(pod.volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: objects.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name } });
+    expect(pod.volumes).toContainEqual({
+      name: 'model-cache',
+      persistentVolumeClaim: { claimName: objects.find((o) => o.kind === 'PersistentVolumeClaim')!.metadata.name },
+    });
   });
 
   it('gives the S3 keys only to the container that reads S3', () => {
@@ -173,7 +188,9 @@ describe('the shared SFS model cache', () => {
 
   it('changes only what the API server lets change: a new share is a new volume and claim, a new size only the capacity', () => {
     const render = (sfs: string) =>
-      renderEnvironment(planOf({ densenet: '  cache: sfs\n' }, ENVIRONMENT.replace('sfs: { server: 10.0.0.2, path: /shares/cache, size: 100Gi }', sfs))).flatMap((f) => f.objects as Obj[]);
+      renderEnvironment(
+        planOf({ densenet: '  cache: sfs\n' }, ENVIRONMENT.replace('sfs: { server: 10.0.0.2, path: /shares/cache, size: 100Gi }', sfs)),
+      ).flatMap((f) => f.objects as Obj[]);
     const names = (objs: Obj[]) => objs.filter((o) => o.kind.startsWith('PersistentVolume')).map((o) => o.metadata.name);
     const base = render('sfs: { server: 10.0.0.2, path: /shares/cache, size: 100Gi }');
     const bigger = render('sfs: { server: 10.0.0.2, path: /shares/cache, size: 200Gi }');

@@ -5,6 +5,7 @@
  */
 
 import { reveal, type CharacterNamer } from './load/reveal.ts';
+import type { DiagnosticCode } from './diagnostic-codes.ts';
 import type { DataPath, SourceFile } from './load/source-file.ts';
 
 export type Severity = 'error' | 'warning';
@@ -19,7 +20,7 @@ export interface Position {
 export interface Diagnostic {
   readonly severity: Severity;
   /** Stable identifier of the kind of problem, e.g. `unknown-key`; tests and tools match on it. */
-  readonly code: string;
+  readonly code: DiagnosticCode;
   /** Path of the spec file, relative to the working directory, with forward slashes. */
   readonly file: string;
   readonly line: number;
@@ -68,13 +69,7 @@ export class DiagnosticBag {
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
-  return (
-    compareStrings(a.file, b.file) ||
-    a.line - b.line ||
-    a.col - b.col ||
-    compareStrings(a.severity, b.severity) ||
-    compareStrings(a.message, b.message)
-  );
+  return compareStrings(a.file, b.file) || a.line - b.line || a.col - b.col || compareStrings(a.severity, b.severity) || compareStrings(a.message, b.message);
 }
 
 /** Code-point order: independent of the locale, unlike `localeCompare`. */
@@ -125,7 +120,7 @@ export function formatDiagnostic(d: Diagnostic, sourceText?: string, namer?: Cha
 export function reporter(file: SourceFile, out: Diagnostic[]) {
   const add =
     (severity: Severity) =>
-    (path: DataPath, code: string, message: string, hint?: string, at: 'key' | 'value' = 'value'): void => {
+    (path: DataPath, code: DiagnosticCode, message: string, hint?: string, at: 'key' | 'value' = 'value'): void => {
       out.push({ severity, code, file: file.path, ...file.locate(path, at), message, ...(hint ? { hint } : {}) });
     };
   return { error: add('error'), warn: add('warning') };

@@ -22,7 +22,12 @@ export function didYouMean(input: string, candidates: string[]): string | undefi
  * The hint for `input`, which is none of `candidates`: the one it most likely meant, shown by
  * `show` (to quote it in context), or `otherwise` when none is close.
  */
-export function didYouMeanHint(input: string, candidates: string[], otherwise: string | undefined, show: (guess: string) => string = (guess) => guess): string | undefined {
+export function didYouMeanHint(
+  input: string,
+  candidates: string[],
+  otherwise: string | undefined,
+  show: (guess: string) => string = (guess) => guess,
+): string | undefined {
   const guess = didYouMean(input, candidates);
   return guess ? `did you mean "${show(guess)}"?` : otherwise;
 }

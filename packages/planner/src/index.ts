@@ -1,31 +1,50 @@
-export * from './diagnostics.ts';
-export * from './did-you-mean.ts';
-export * from './load/source-file.ts';
-export * from './load/repository-fs.ts';
-export * from './load/reveal.ts';
-export * from './load/validate-shape.ts';
-export * from './load/credentials.ts';
-export * from './load/read-specs.ts';
-export * from './values/records.ts';
-export * from './values/s3.ts';
-export * from './values/quantity.ts';
-export * from './check/platform-namespaces.ts';
-export * from './check/environment.ts';
-export * from './check/model.ts';
-export * from './check/canary.ts';
-export * from './check/autoscaling.ts';
-export * from './check/auth.ts';
-export * from './check/safety.ts';
-export * from './check/triton-flags.ts';
-export * from './check/callers.ts';
-export * from './check/monitoring.ts';
-export * from './check/serving.ts';
-export * from './check/pipelines.ts';
-export * from './check/promotion-gate.ts';
-export * from './plan/environment.ts';
-export * from './plan/capacity.ts';
-export * from './plan/pipeline-graph.ts';
-export * from './plan/pipeline-diagram.ts';
-export * from './plan/diff.ts';
-export * from './edit/spec-edit.ts';
-export * from './stages.ts';
+/**
+ * The planner's public surface: only what other projects (charts, the CLI, test/) and its own
+ * tests import. Modules of this package import each other by relative path; add a name here when
+ * another project needs it.
+ */
+export { compareStrings, type Diagnostic, formatDiagnostic } from './diagnostics.ts';
+export { didYouMean } from './did-you-mean.ts';
+export { type CheckedContent, MAX_FILE_BYTES, type SourceFile } from './load/source-file.ts';
+export { type FolderEntry, FsProblem, isOsError, RepositoryFs } from './load/repository-fs.ts';
+export { type CharacterNamer, escapeHidden, needsReveal } from './load/reveal.ts';
+export {
+  ENVIRONMENTS_DIR,
+  listEnvironments,
+  type LoadOptions,
+  MODELS_DIR,
+  type ReleaseHistory,
+  type SpecCache,
+  specFileNames,
+  specNameOf,
+  type SpecSource,
+} from './load/read-specs.ts';
+export { own } from './values/records.ts';
+export { parseQuantity } from './values/quantity.ts';
+export { PLATFORM_NAMESPACES } from './check/platform-namespaces.ts';
+export { TRIGGER_METRIC_TYPES } from './check/autoscaling.ts';
+export { kubernetesExpansion } from './check/safety.ts';
+export { retentionSizeFits, retentionSizeFor } from './check/monitoring.ts';
+export { environmentCore, isProduction } from './plan/environment.ts';
+export type {
+  AutoscalingPlan,
+  EnvironmentCore,
+  EnvironmentPlan,
+  GatewayPlan,
+  JwtPlan,
+  ModelCachePlan,
+  ModelPlan,
+  PipelinePlan,
+  ReleasePlan,
+  SfsPlan,
+  TracingPlan,
+  TrackName,
+  TrackPlan,
+  TriggersPlan,
+} from './plan/types.ts';
+export { formatCapacityMarkdown, formatCapacityTable, planCapacity } from './plan/capacity.ts';
+export type { GraphStep, TensorRef, TypedTensor } from './plan/pipeline-graph.ts';
+export { pipelineDot, pipelineMermaid } from './plan/pipeline-diagram.ts';
+export { changedPipelines, summarizeChange, type SummaryItem } from './plan/diff.ts';
+export { copyRelease, type EditResult, promoteCanary, PROMOTED_FIELDS, setCanaryWeight } from './edit/spec-edit.ts';
+export { planRepository, type RepositoryPlanResult } from './stages.ts';

@@ -3,7 +3,8 @@ import { capacityDiagnostics, planCapacity } from './plan/capacity.ts';
 import { checkCallers } from './check/callers.ts';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.ts';
 import { listEnvironments, loadSpecs, type LoadOptions } from './load/read-specs.ts';
-import { planEnvironment, type EnvironmentPlan } from './plan/environment.ts';
+import { planEnvironment } from './plan/environment.ts';
+import type { EnvironmentPlan } from './plan/types.ts';
 import { checkPrometheusStorage, promotionSources } from './check/monitoring.ts';
 import { checkPipelines } from './check/pipelines.ts';
 import { checkPromotionGate } from './check/promotion-gate.ts';
@@ -12,16 +13,24 @@ import { checkPromotionChains, checkSafety } from './check/safety.ts';
 import { checkEnvironment } from './check/environment.ts';
 import type { SourceFile } from './load/source-file.ts';
 
-export interface WorkspaceResult {
+/** What `planRepository` returns. */
+export interface RepositoryPlanResult {
   /** One plan per environment, sorted by name; empty when there are errors. */
   readonly plans: EnvironmentPlan[];
   /** Errors and warnings, sorted by file and position. */
   readonly diagnostics: Diagnostic[];
+  /** Whether any diagnostic is an error. */
   readonly hasErrors: boolean;
+  /** Every spec file read, by its path, for reporting diagnostics against their text. */
   readonly sources: Map<string, SourceFile>;
 }
 
-export function loadWorkspace(options: LoadOptions): WorkspaceResult {
+/**
+ * Reads a repository of specs (or the environments in `options.only`), checks them and, when no
+ * check failed, plans every environment and checks its GPU capacity. Named for what it returns: the
+ * repository's plans (not an npm/Nx workspace).
+ */
+export function planRepository(options: LoadOptions): RepositoryPlanResult {
   const source = options.source ?? new RepositoryFs(options.root);
   const loaded = loadSpecs({ ...options, source });
   const bag = new DiagnosticBag();

@@ -93,12 +93,17 @@ ${SCALE_TO_ZERO}  inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
       'environments/production/models/whisper.yaml': `apiVersion: tritonops.dev/v1alpha1\nkind: Model\nmetadata: { name: whisper }\nspec:\n  image: nvcr.io/nvidia/tritonserver:24.10-py3\n  repository: s3://models/whisper/v1\n  callers: { namespaces: [search] }\n`,
     });
     expect(result.hasErrors).toBe(true);
-    expect(result.diagnostics.filter((d) => d.code === 'callers-without-token').map((d) => [d.severity, d.file, d.line, d.col])).toEqual([['error', 'environments/production/models/whisper.yaml', 7, 3]]);
+    expect(result.diagnostics.filter((d) => d.code === 'callers-without-token').map((d) => [d.severity, d.file, d.line, d.col])).toEqual([
+      ['error', 'environments/production/models/whisper.yaml', 7, 3],
+    ]);
     expect(result.diagnostics.find((d) => d.code === 'callers-without-token')!.message).toContain('every pod of search in the mesh may call it, in production');
   });
 
-  it("warns at platform namespaces, whose pods are no callers in the mesh", () => {
-    const result = withModels({ whisper: '  callers:\n    namespaces: [kube-system, flux-system, istio-system, keda, gpu-operator, monitoring, search]\n' }, SECURED);
+  it('warns at platform namespaces, whose pods are no callers in the mesh', () => {
+    const result = withModels(
+      { whisper: '  callers:\n    namespaces: [kube-system, flux-system, istio-system, keda, gpu-operator, monitoring, search]\n' },
+      SECURED,
+    );
     expect(result.hasErrors).toBe(false);
     expect(result.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([
       ['caller-platform-namespace', 8, 18],

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { formatCapacityMarkdown, formatCapacityTable, planCapacity } from '../src/index.ts';
 import { environment, shown, withModels } from './tiny-workspace.ts';
 
-const pool = (maxNodes: number) => environment('test', '', `t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 2, maxNodes: ${maxNodes}, gpuMemory: 16Gi }`);
+const pool = (maxNodes: number) =>
+  environment('test', '', `t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 2, maxNodes: ${maxNodes}, gpuMemory: 16Gi }`);
 
 const FLEET = {
   fixed: '  gpuPool: t4\n  replicas: 2\n',
@@ -59,7 +60,9 @@ describe('capacity with rollout surge', () => {
 
   it('keeps the minimum-demand error as it was when even the replicas do not fit', () => {
     const result = withModels({ whisper: '  gpuPool: t4\n  replicas: 3\n' }, pool(1));
-    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([['capacity-min', 'GPU pool "t4" cannot fit the minimum demand: 3 nvidia.com/gpu (whisper 3×1) but 1 nodes × 2 = 2']]);
+    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['capacity-min', 'GPU pool "t4" cannot fit the minimum demand: 3 nvidia.com/gpu (whisper 3×1) but 1 nodes × 2 = 2'],
+    ]);
   });
 
   it('warns when the maximum with one surge replica per rolling Deployment does not fit, saying it is the surge', () => {
@@ -76,14 +79,18 @@ describe('capacity with rollout surge', () => {
 
   it('still says autoscaling stops short when the replicas alone do not fit', () => {
     const result = withModels({ big: '  gpuPool: t4\n  autoscaling: { minReplicas: 1, maxReplicas: 6, triggers: { queueTimeMs: 50 } }\n' }, pool(2));
-    expect(result.diagnostics.map((d) => [d.code, d.hint])).toEqual([['capacity-max', 'autoscaling will stop short of maxReplicas: raise maxNodes or lower maxReplicas']]);
+    expect(result.diagnostics.map((d) => [d.code, d.hint])).toEqual([
+      ['capacity-max', 'autoscaling will stop short of maxReplicas: raise maxNodes or lower maxReplicas'],
+    ]);
   });
 
   it('shows the surge in the table and the Markdown report', () => {
     const report = planCapacity(withModels(FLEET, pool(8)).plans[0]!);
     const table = formatCapacityTable([report]);
     expect(table).toContain('demand 6..16: ok');
-    expect(table).toContain('rollout surge (maxSurge 1): max includes 6 (one replica per rolling Deployment); a rollout at min needs 13 (3 of them free units a replica of 2 may find stranded on other nodes)');
+    expect(table).toContain(
+      'rollout surge (maxSurge 1): max includes 6 (one replica per rolling Deployment); a rollout at min needs 13 (3 of them free units a replica of 2 may find stranded on other nodes)',
+    );
     expect(table).toMatch(/flagger\s+primary\+canary\s+2\s+-\s+1\.\.2\s+2\.\.4\s+\+2/);
     expect(table).toMatch(/parked\s+stable\s+1\s+-\s+0\.\.0\s+0\.\.0\s+-/);
     expect(formatCapacityMarkdown([report])).toContain('| 6 | 16 (6 surge) |');
@@ -91,7 +98,8 @@ describe('capacity with rollout surge', () => {
 });
 
 describe('room for a rollout, node by node', () => {
-  const nodes = (gpusPerNode: number, maxNodes: number) => environment('test', '', `t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: ${gpusPerNode}, maxNodes: ${maxNodes}, gpuMemory: 16Gi }`);
+  const nodes = (gpusPerNode: number, maxNodes: number) =>
+    environment('test', '', `t4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: ${gpusPerNode}, maxNodes: ${maxNodes}, gpuMemory: 16Gi }`);
   const MIXED = { small: '  gpuPool: t4\n  replicas: 3\n', big: '  gpuPool: t4\n  gpus: 2\n  replicas: 1\n' };
 
   it('refuses a pool whose free units add up but may lie one to a node, where a replica of 2 finds none', () => {
@@ -111,14 +119,26 @@ describe('room for a rollout, node by node', () => {
     // 2 nodes × 3: one replica of 2 on each leaves 1 free on each, and the surge replica none.
     const result = withModels({ big: '  gpuPool: t4\n  gpus: 2\n  replicas: 2\n' }, nodes(3, 2));
     expect(result.diagnostics.map((d) => d.code)).toEqual(['capacity-rollout']);
-    expect(planCapacity(withModels({ big: '  gpuPool: t4\n  gpus: 2\n  replicas: 2\n' }, nodes(3, 3)).plans[0]!).pools[0]).toMatchObject({ min: 4, minRollout: 8, capacity: 9, status: 'ok' });
+    expect(planCapacity(withModels({ big: '  gpuPool: t4\n  gpus: 2\n  replicas: 2\n' }, nodes(3, 3)).plans[0]!).pools[0]).toMatchObject({
+      min: 4,
+      minRollout: 8,
+      capacity: 9,
+      status: 'ok',
+    });
   });
 
   it('strands nothing where every replica is a multiple of the one that rolls, or takes one unit', () => {
-    const [t4] = planCapacity(withModels({ a: '  gpuPool: t4\n  gpus: 2\n  replicas: 2\n', b: '  gpuPool: t4\n  gpus: 4\n  replicas: 1\n', c: '  gpuPool: t4\n  replicas: 3\n' }, nodes(4, 8)).plans[0]!).pools;
+    const [t4] = planCapacity(
+      withModels(
+        { a: '  gpuPool: t4\n  gpus: 2\n  replicas: 2\n', b: '  gpuPool: t4\n  gpus: 4\n  replicas: 1\n', c: '  gpuPool: t4\n  replicas: 3\n' },
+        nodes(4, 8),
+      ).plans[0]!,
+    ).pools;
     // a: c's 3 odd replicas may strand 1 each on all but one of their nodes; b: 5 replicas of 1 or 2, 3 on each but one.
     expect(Object.fromEntries(t4!.demands.map((d) => [d.model, d.stranded]))).toEqual({ a: 2, b: 12, c: 0 });
-    const [even] = planCapacity(withModels({ a: '  gpuPool: t4\n  gpus: 2\n  replicas: 2\n', b: '  gpuPool: t4\n  gpus: 4\n  replicas: 1\n' }, nodes(4, 8)).plans[0]!).pools;
+    const [even] = planCapacity(
+      withModels({ a: '  gpuPool: t4\n  gpus: 2\n  replicas: 2\n', b: '  gpuPool: t4\n  gpus: 4\n  replicas: 1\n' }, nodes(4, 8)).plans[0]!,
+    ).pools;
     // b's replica of 4 is a multiple of a's 2; a's replicas of 2 leave b remainders of 2 on up to 2 nodes.
     expect(Object.fromEntries(even!.demands.map((d) => [d.model, d.stranded]))).toEqual({ a: 0, b: 3 });
   });

@@ -41,14 +41,23 @@ describe('no credentials in specs', () => {
   });
 
   it.each([
-    ['names of Secrets', 's3:\n  credentialsSecret: s3-model-reader\n  accessKeyIdKey: AWS_ACCESS_KEY_ID\n  secretAccessKeyKey: AWS_SECRET_ACCESS_KEY\ngit:\n  secretRef: flux-git-auth\n'],
+    [
+      'names of Secrets',
+      's3:\n  credentialsSecret: s3-model-reader\n  accessKeyIdKey: AWS_ACCESS_KEY_ID\n  secretAccessKeyKey: AWS_SECRET_ACCESS_KEY\ngit:\n  secretRef: flux-git-auth\n',
+    ],
     ['words that merely contain "token"', 'env:\n  TOKENIZER_PARALLELISM: "false"\n  MAX_TOKENS: "512"\n'],
     ['an SSH git URL with a user but no password', 'git:\n  url: ssh://git@git.example.com/acme/repo.git\n'],
     ['empty values', 'env:\n  API_KEY: ""\n'],
     ['numbers under token-like keys', 'triggers:\n  timeToFirstTokenMs: 800\n  maxTokens: 512\n'],
-    ['Git hashes, image digests and S3 paths of 40 characters', 'a: 0123456789abcdef0123456789abcdef01234567\nb: s3://models/WhisperLargeV3/Finetuned2024Rel\nc: nvcr.io/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n'],
+    [
+      'Git hashes, image digests and S3 paths of 40 characters',
+      'a: 0123456789abcdef0123456789abcdef01234567\nb: s3://models/WhisperLargeV3/Finetuned2024Rel\nc: nvcr.io/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n',
+    ],
     ['a # inside quotes, and comments without secrets', 'a: "x # y"\nb: 1 # just a note about tokens and passwords\n'],
-    ['an allowed false positive, by its path', 'metadata:\n  annotations:\n    tritonops.dev/not-a-secret: "env.MAX_TOKEN_LENGTH: a length"\nenv:\n  MAX_TOKEN_LENGTH: "512"\n'],
+    [
+      'an allowed false positive, by its path',
+      'metadata:\n  annotations:\n    tritonops.dev/not-a-secret: "env.MAX_TOKEN_LENGTH: a length"\nenv:\n  MAX_TOKEN_LENGTH: "512"\n',
+    ],
   ])('accepts %s', (_what, yaml) => {
     expect(scan(yaml)).toEqual([]);
   });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { DiagnosticBag, formatDiagnostic, type Diagnostic } from '../src/diagnostics.ts';
 import { didYouMean } from '../src/did-you-mean.ts';
 
-const d = (file: string, line: number, col: number, message = 'm'): Diagnostic => ({ severity: 'error', code: 'x', file, line, col, length: 3, message });
+const d = (file: string, line: number, col: number, message = 'm'): Diagnostic => ({
+  severity: 'error',
+  code: 'unknown-key',
+  file,
+  line,
+  col,
+  length: 3,
+  message,
+});
 
 describe('diagnostics', () => {
   it('prints file:line:col, the source line with a caret under the span, and the hint', () => {

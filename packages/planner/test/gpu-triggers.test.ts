@@ -49,8 +49,15 @@ describe('GPU-utilisation triggers and the pool they read', () => {
     expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col])).toEqual([['analysis-with-scale-to-zero', 12, 5]]);
   });
 
-  it('says nothing where the GPU is the model\'s own, or where it scales on its own requests', () => {
+  it("says nothing where the GPU is the model's own, or where it scales on its own requests", () => {
     expect(shown(withModels({ whisper: scaled('t4', '{ gpuUtilization: 80, gpuUtilizationSource: dcgm }') }, environment('test', '', pools)))).toEqual([]);
-    expect(shown(withModels({ densenet: scaled('mig', '{ queueTimeMs: 50 }'), embedder: scaled('shared', '{ inferencesPerSecond: 20 }') }, environment('test', '', pools)))).toEqual([]);
+    expect(
+      shown(
+        withModels(
+          { densenet: scaled('mig', '{ queueTimeMs: 50 }'), embedder: scaled('shared', '{ inferencesPerSecond: 20 }') },
+          environment('test', '', pools),
+        ),
+      ),
+    ).toEqual([]);
   });
 });

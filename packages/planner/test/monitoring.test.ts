@@ -6,7 +6,10 @@ const STORAGE = '  monitoring:\n    prometheus:\n      retention: 15d\n      ret
 const chain = (production = '') => ({
   'environments/dev/environment.yaml': environment('dev'),
   'environments/staging/environment.yaml': environment('staging', '  promotedFrom: dev\n'),
-  'environments/production/environment.yaml': environment('production', `  promotedFrom: staging\n  auth: { jwt: { issuer: "https://k.example.com/realms/ml", jwksUri: "https://k.example.com/realms/ml/certs" } }\n${production}`),
+  'environments/production/environment.yaml': environment(
+    'production',
+    `  promotedFrom: staging\n  auth: { jwt: { issuer: "https://k.example.com/realms/ml", jwksUri: "https://k.example.com/realms/ml/certs" } }\n${production}`,
+  ),
 });
 
 describe('Prometheus storage', () => {
@@ -47,21 +50,35 @@ describe('Prometheus storage', () => {
   });
 
   it('warns when retentionSize leaves the volume less than 15% for compactions, and names the most it may be', () => {
-    const result = workspace({ 'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus:\n      retentionSize: 90GiB\n      storage: { size: 100Gi }\n') });
+    const result = workspace({
+      'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus:\n      retentionSize: 90GiB\n      storage: { size: 100Gi }\n'),
+    });
     expect(shown(result)).toEqual([
       'environments/dev/environment.yaml:14:22: warning: retentionSize 90GiB leaves less than 15% of the 100Gi volume free: Prometheus counts its write-ahead log and head chunks within retentionSize, but a compaction writes its new block before it deletes the old ones, and on a full volume Prometheus stops ingesting ' +
         '[set retentionSize to at most 85% of storage.size: 85GB]',
     ]);
     // The recommendation itself passes: the hint and the check agree.
-    expect(workspace({ 'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus: { retentionSize: 85GB, storage: { size: 100Gi } }\n') }).diagnostics).toEqual([]);
-    expect(workspace({ 'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus: { retentionSize: 127.5GB, storage: { size: 150Gi } }\n') }).diagnostics).toEqual([]);
+    expect(
+      workspace({
+        'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus: { retentionSize: 85GB, storage: { size: 100Gi } }\n'),
+      }).diagnostics,
+    ).toEqual([]);
+    expect(
+      workspace({
+        'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus: { retentionSize: 127.5GB, storage: { size: 150Gi } }\n'),
+      }).diagnostics,
+    ).toEqual([]);
   });
 
   it('refuses a retention longer than 10y at the value, however it is written', () => {
-    const retention = (value: string) => workspace({ 'environments/dev/environment.yaml': environment('dev', `  monitoring:\n    prometheus:\n      retention: ${value}\n`) });
+    const retention = (value: string) =>
+      workspace({ 'environments/dev/environment.yaml': environment('dev', `  monitoring:\n    prometheus:\n      retention: ${value}\n`) });
     for (const value of ['300y', '99999999999999999999d', '11y', '3651d', '522w', '87601h']) {
       const result = retention(value);
-      expect(result.diagnostics.map((d) => [d.severity, d.code, d.line, d.col]), value).toEqual([['error', 'retention-too-long', 14, 18]]);
+      expect(
+        result.diagnostics.map((d) => [d.severity, d.code, d.line, d.col]),
+        value,
+      ).toEqual([['error', 'retention-too-long', 14, 18]]);
     }
     expect(shown(retention('300y'))).toEqual([
       'environments/dev/environment.yaml:14:18: error: retention 300y is longer than 10y, the most tritonops renders: Prometheus refuses durations beyond about 292 years and then does not start, leaving every autoscaler, alert and canary analysis without metrics ' +
@@ -80,7 +97,9 @@ describe('Prometheus storage', () => {
   });
 
   it('refuses durations and sizes Prometheus does not take', () => {
-    const result = workspace({ 'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus:\n      retention: 2 weeks\n      retentionSize: 10G\n') });
+    const result = workspace({
+      'environments/dev/environment.yaml': environment('dev', '  monitoring:\n    prometheus:\n      retention: 2 weeks\n      retentionSize: 10G\n'),
+    });
     expect(result.diagnostics.map((d) => [d.code, d.line])).toEqual([
       ['invalid-format', 14],
       ['invalid-format', 15],

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHidden, needsReveal, reveal } from '../src/load/reveal.ts';
 
-const names: Record<string, string> = { '\u200b': 'ZERO WIDTH SPACE', '\u0430': 'CYRILLIC SMALL LETTER A', '\u001b': 'ESCAPE', '\u202e': 'RIGHT-TO-LEFT OVERRIDE' };
+const names: Record<string, string> = {
+  '\u200b': 'ZERO WIDTH SPACE',
+  '\u0430': 'CYRILLIC SMALL LETTER A',
+  '\u001b': 'ESCAPE',
+  '\u202e': 'RIGHT-TO-LEFT OVERRIDE',
+};
 const namer = (c: string) => names[c];
 
 describe('text shown so that nothing hides in it', () => {

@@ -28,12 +28,20 @@ describe('ephemeral storage', () => {
     expect(diagnostics).toEqual([]);
     const disk = Object.fromEntries(plans[0]!.models.map((m) => [m.name, m.resources.ephemeralStorage]));
     // A default limit would evict, in a loop, a pod whose repository outgrows a size nobody chose.
-    expect(disk).toEqual({ big: { request: '80Gi', limit: '80Gi' }, cached: undefined, direct: { request: '20Gi' }, scratch: { request: '5Gi', limit: '5Gi' } });
+    expect(disk).toEqual({
+      big: { request: '80Gi', limit: '80Gi' },
+      cached: undefined,
+      direct: { request: '20Gi' },
+      scratch: { request: '5Gi', limit: '5Gi' },
+    });
   });
 
   it('counts a pipeline server as downloading only when it has a local repository', () => {
     const env = environment('test');
-    const withLocal = workspace({ 'environments/test/environment.yaml': env, 'environments/test/pipelines/chain.yaml': pipeline('  localRepository: s3://models/chain/v1') });
+    const withLocal = workspace({
+      'environments/test/environment.yaml': env,
+      'environments/test/pipelines/chain.yaml': pipeline('  localRepository: s3://models/chain/v1'),
+    });
     expect(shown(withLocal)).toEqual([]);
     expect(withLocal.plans[0]!.pipelines[0]!.server.resources.ephemeralStorage).toEqual({ request: '20Gi' });
   });
@@ -42,9 +50,15 @@ describe('ephemeral storage', () => {
     const sized = (value: string) => shown(withModels({ direct: `  resources:\n    ephemeralStorage: ${value}\n` }));
     const at = 'environments/test/models/direct.yaml:8:23: error: ephemeralStorage';
     const hint = '[use Gi, e.g. `50Gi`]';
-    expect(sized('"0"')).toEqual([`${at} 0 is 0 bytes (a size without a unit counts bytes): too little for a model repository, which Triton downloads whole ${hint}`]);
-    expect(sized('"20"')).toEqual([`${at} 20 is 20 bytes (a size without a unit counts bytes): too little for a model repository, which Triton downloads whole ${hint}`]);
-    expect(sized('20')).toEqual([`${at} 20 is 20 bytes (a size without a unit counts bytes): too little for a model repository, which Triton downloads whole ${hint}`]);
+    expect(sized('"0"')).toEqual([
+      `${at} 0 is 0 bytes (a size without a unit counts bytes): too little for a model repository, which Triton downloads whole ${hint}`,
+    ]);
+    expect(sized('"20"')).toEqual([
+      `${at} 20 is 20 bytes (a size without a unit counts bytes): too little for a model repository, which Triton downloads whole ${hint}`,
+    ]);
+    expect(sized('20')).toEqual([
+      `${at} 20 is 20 bytes (a size without a unit counts bytes): too little for a model repository, which Triton downloads whole ${hint}`,
+    ]);
     expect(sized('1Ki')).toEqual([`${at} 1Ki is less than 1Gi: too little for a model repository, which Triton downloads whole ${hint}`]);
     expect(sized('1G')).toEqual([`${at} 1G is less than 1Gi: too little for a model repository, which Triton downloads whole ${hint}`]);
     expect(sized('500m')).toEqual([`${at} 500m is 500 thousandths of a byte ("m" is milli, not mega) ${hint}`]);
@@ -86,7 +100,11 @@ describe('streaming', () => {
   });
 
   it('warns at the field that gRPC streams cannot reach a model under Flagger analysis', () => {
-    const result = withModels({ llm: '  traffic:\n    streaming: true\n  canary:\n    analysis: {}\n', plain: '  canary:\n    analysis: {}\n', routed: '  traffic: { streaming: true }\n  canary: { repository: s3://models/routed/v2, weight: 10 }\n' });
+    const result = withModels({
+      llm: '  traffic:\n    streaming: true\n  canary:\n    analysis: {}\n',
+      plain: '  canary:\n    analysis: {}\n',
+      routed: '  traffic: { streaming: true }\n  canary: { repository: s3://models/routed/v2, weight: 10 }\n',
+    });
     expect(result.hasErrors).toBe(false);
     expect(shown(result)).toEqual([
       'environments/test/models/llm.yaml:8:5: warning: under `canary.analysis` the model is served over HTTP only (Flagger pins its routes to port 8000, see docs/transitions.md, "gRPC and Flagger"): gRPC `ModelStreamInfer` cannot reach it, only HTTP `generate_stream` streams ' +
@@ -105,15 +123,25 @@ spec:
   steps:
     - { name: generate, model: llm, inputs: { PROMPT: input.TEXT } }
 `;
-    const llm = model('llm', '  signatures:\n    llm:\n      inputs: [{ name: PROMPT, datatype: BYTES, shape: [1] }]\n      outputs: [{ name: TOKENS, datatype: BYTES, shape: [-1] }]\n');
-    const result = workspace({ 'environments/test/environment.yaml': environment('test'), 'environments/test/pipelines/chain.yaml': remote, 'environments/test/models/llm.yaml': llm });
+    const llm = model(
+      'llm',
+      '  signatures:\n    llm:\n      inputs: [{ name: PROMPT, datatype: BYTES, shape: [1] }]\n      outputs: [{ name: TOKENS, datatype: BYTES, shape: [-1] }]\n',
+    );
+    const result = workspace({
+      'environments/test/environment.yaml': environment('test'),
+      'environments/test/pipelines/chain.yaml': remote,
+      'environments/test/models/llm.yaml': llm,
+    });
     expect(result.hasErrors).toBe(false);
     expect(shown(result)).toEqual([
       'environments/test/pipelines/chain.yaml:5:14: warning: the pipeline calls the models of its steps (generate) with one unary HTTP request each and waits for the whole response: it answers once, after its last step, and `streaming` only takes the timeout off its routes ' +
         '[remove `streaming`, and let `traffic.timeout` bound a run; a caller that needs a stream calls the model itself]',
     ]);
     // Local steps run inside the pipeline's own Triton, where a decoupled model may stream.
-    const local = workspace({ 'environments/test/environment.yaml': environment('test'), 'environments/test/pipelines/chain.yaml': pipeline('  localRepository: s3://models/chain/v1\n  traffic: { streaming: true }') });
+    const local = workspace({
+      'environments/test/environment.yaml': environment('test'),
+      'environments/test/pipelines/chain.yaml': pipeline('  localRepository: s3://models/chain/v1\n  traffic: { streaming: true }'),
+    });
     expect(shown(local)).toEqual([]);
   });
 });

@@ -35,7 +35,10 @@ spec:
     timeout: 30s
 `);
     expect(parse(result.text).spec.args).toEqual(['--log-verbose=1', '--backend-config=python,shm-default-byte-size=16777216']);
-    expect(result.changes).toEqual(['repository: "s3://models/a/v1" -> "s3://models/a/v2"', 'args: (none) -> - --log-verbose=1 - --backend-config=python,shm-default-byte-size=16777216']);
+    expect(result.changes).toEqual([
+      'repository: "s3://models/a/v1" -> "s3://models/a/v2"',
+      'args: (none) -> - --log-verbose=1 - --backend-config=python,shm-default-byte-size=16777216',
+    ]);
   });
 
   it('sets the weight in place, or adds it under the canary', () => {

@@ -1,10 +1,14 @@
-/** Small repositories written to a temp folder and run through the whole front half (loadWorkspace). */
+/** Small repositories written to a temp folder and run through the whole front half (planRepository). */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadWorkspace, type LoadOptions, type WorkspaceResult } from '../src/index.ts';
+import { planRepository, type LoadOptions, type RepositoryPlanResult } from '../src/index.ts';
 
-export const environment = (name: string, extra = '', pools = 't4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 4, gpuMemory: 16Gi }') => `apiVersion: tritonops.dev/v1alpha1
+export const environment = (
+  name: string,
+  extra = '',
+  pools = 't4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 4, gpuMemory: 16Gi }',
+) => `apiVersion: tritonops.dev/v1alpha1
 kind: Environment
 metadata: { name: ${name} }
 spec:
@@ -26,21 +30,21 @@ spec:
 ${spec}`;
 
 /** Writes `files` (repository-relative path → text) and loads the workspace; paths in diagnostics are repository-relative. */
-export function workspace(files: Record<string, string>, only?: string[], options: Pick<LoadOptions, 'history'> = {}): WorkspaceResult {
+export function workspace(files: Record<string, string>, only?: string[], options: Pick<LoadOptions, 'history'> = {}): RepositoryPlanResult {
   const root = mkdtempSync(join(tmpdir(), 'tritonops-spec-'));
   try {
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);
     }
-    return loadWorkspace({ ...options, root, displayBase: root, ...(only ? { only } : {}) });
+    return planRepository({ ...options, root, displayBase: root, ...(only ? { only } : {}) });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
 /** One environment `test` with these models. */
-export function withModels(models: Record<string, string>, env = environment('test')): WorkspaceResult {
+export function withModels(models: Record<string, string>, env = environment('test')): RepositoryPlanResult {
   return workspace({
     'environments/test/environment.yaml': env,
     ...Object.fromEntries(Object.entries(models).map(([name, spec]) => [`environments/test/models/${name}.yaml`, model(name, spec)])),
@@ -48,4 +52,5 @@ export function withModels(models: Record<string, string>, env = environment('te
 }
 
 /** `file:line:col: severity: message` of every diagnostic, with its hint. */
-export const shown = (r: WorkspaceResult) => r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`);
+export const shown = (r: RepositoryPlanResult) =>
+  r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`);

@@ -21,7 +21,9 @@ describe("tritonserver's command line, read as getopt_long reads it", () => {
   });
 
   it('refuses a prefix of several options, unknown options, and values where none or one is due', () => {
-    expect(picked(['--model-load=2'])[0]).toMatch(/^! --model-load is ambiguous: tritonserver would not start \(it could be --model-load-thread-count, --model-load-retry-count, --model-load-gpu-limit\)$/);
+    expect(picked(['--model-load=2'])[0]).toMatch(
+      /^! --model-load is ambiguous: tritonserver would not start \(it could be --model-load-thread-count, --model-load-retry-count, --model-load-gpu-limit\)$/,
+    );
     expect(picked(['--no-such-flag=1'])).toEqual(['! --no-such-flag is not a tritonserver option']);
     expect(picked(['--disable-auto-complete-config=true'])).toEqual(['! --disable-auto-complete-config takes no value']);
     expect(picked(['--log-file'])).toEqual(['! --log-file needs a value']);

@@ -71,7 +71,9 @@ async function editCanary(options: CanaryOptions, io: Io): Promise<number> {
   if (!rel) {
     const models = modelNames(fs, options.env);
     const guess = didYouMean(options.model, models);
-    io.err(`error: environment "${options.env}" has no model "${options.model}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `models: ${models.join(', ') || '(none)'}`}`);
+    io.err(
+      `error: environment "${options.env}" has no model "${options.model}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `models: ${models.join(', ') || '(none)'}`}`,
+    );
     return EXIT.usage;
   }
 
@@ -91,7 +93,8 @@ async function editCanary(options: CanaryOptions, io: Io): Promise<number> {
   }
   fs.replaceFile(rel, Buffer.from(edit.text));
 
-  const what = options.action === 'promote' ? `promoted the canary of ${options.model}: it is now the stable release` : `set the canary weight of ${options.model}`;
+  const what =
+    options.action === 'promote' ? `promoted the canary of ${options.model}: it is now the stable release` : `set the canary weight of ${options.model}`;
   io.out(`${what} in ${shown(rel)}`);
   for (const change of edit.changes) io.out(`  ${change}`);
   io.out(`next: tritonops synth --env ${options.env}, then commit ${shown(rel)} and flux/ in one pull request`);

@@ -41,7 +41,8 @@ object added, removed or changed, with a compact YAML diff.`,
     ['problems', 'spec errors or a change that needs two steps'],
     ['usage', 'usage error (e.g. unknown ref)'],
   ],
-  run: ({ root, envs, values }, io) => diffCommand({ root, ...(envs ? { envs } : {}), ...(values.base !== undefined ? { base: values.base } : {}), format: values.format }, io),
+  run: ({ root, envs, values }, io) =>
+    diffCommand({ root, ...(envs ? { envs } : {}), ...(values.base !== undefined ? { base: values.base } : {}), format: values.format }, io),
 });
 
 interface ObjectChange {
@@ -76,7 +77,12 @@ function compactDiff(before: string, after: string): string {
   return patch.hunks.map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join('\n')).join('\n');
 }
 
-export function diffEnvironment(name: string, before: EnvironmentPlan | undefined, after: EnvironmentPlan | undefined, options: TransitionOptions = {}): EnvironmentDiff {
+export function diffEnvironment(
+  name: string,
+  before: EnvironmentPlan | undefined,
+  after: EnvironmentPlan | undefined,
+  options: TransitionOptions = {},
+): EnvironmentDiff {
   const [fb, fa] = [before ? renderEnvironment(before) : [], after ? renderEnvironment(after) : []];
   const [ob, oa] = [objectsOf(fb), objectsOf(fa)];
   const objects: ObjectChange[] = [];
@@ -98,7 +104,11 @@ const UNRENDERED_NOTE = 'files under flux/ that tritonops did not render changed
 
 const CLASS_ORDER = { 'two-steps': 0, disruptive: 1, safe: 2 } as const;
 /** Worst first; within a class, in the order the rules found them (environment, then by name). */
-const worstFirst = (ts: readonly Transition[]) => ts.map((t, i) => [t, i] as const).sort(([a, i], [b, j]) => CLASS_ORDER[a.class] - CLASS_ORDER[b.class] || i - j).map(([t]) => t);
+const worstFirst = (ts: readonly Transition[]) =>
+  ts
+    .map((t, i) => [t, i] as const)
+    .sort(([a, i], [b, j]) => CLASS_ORDER[a.class] - CLASS_ORDER[b.class] || i - j)
+    .map(([t]) => t);
 const REFUSED_NOTE = 'this change needs two steps: merge the first step named below on its own, then the rest';
 
 export function formatText(diffs: readonly EnvironmentDiff[], base: string, unrendered: readonly UnrenderedChange[] = []): string {
@@ -151,11 +161,14 @@ export async function diffCommand(options: { root: string; envs?: string[]; base
   if (typeof base === 'number') return base;
   const afterPlans = new Map(after.plans.map((p) => [p.name, p] as const));
   const names = [...new Set([...base.plans.keys(), ...afterPlans.keys()])].sort(compareStrings);
-  const diffs = names.map((n) => diffEnvironment(n, base.plans.get(n), afterPlans.get(n), { firstPerModelSync: base.firstPerModelSync.has(n) })).filter((d) => d.summary.length > 0 || d.objects.length > 0 || d.transitions.length > 0);
+  const diffs = names
+    .map((n) => diffEnvironment(n, base.plans.get(n), afterPlans.get(n), { firstPerModelSync: base.firstPerModelSync.has(n) }))
+    .filter((d) => d.summary.length > 0 || d.objects.length > 0 || d.transitions.length > 0);
   const unrendered = unrenderedChanges(options.root, base.commit, isRendered);
   const changes = diffs.length > 0 || unrendered.length > 0;
   const refused = diffs.some((d) => d.transitions.some((t) => t.class === 'two-steps'));
-  if (options.format === 'json') io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes, refused, unrendered, environments: diffs }, null, 2));
+  if (options.format === 'json')
+    io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes, refused, unrendered, environments: diffs }, null, 2));
   else if (options.format === 'markdown') io.out(formatMarkdown(diffs, base.label, unrendered).trimEnd());
   else io.out(formatText(diffs, base.label, unrendered));
   return refused ? EXIT.problems : changes ? EXIT.changes : EXIT.ok;

@@ -45,7 +45,9 @@ export async function graphCommand(options: { root: string; env: string; pipelin
   if (!plan) {
     const names = env.pipelines.map((p) => p.graph.name);
     const guess = didYouMean(options.pipeline, names);
-    io.err(`error: environment "${options.env}" has no pipeline "${options.pipeline}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pipelines: ${names.join(', ') || '(none)'}`}`);
+    io.err(
+      `error: environment "${options.env}" has no pipeline "${options.pipeline}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pipelines: ${names.join(', ') || '(none)'}`}`,
+    );
     return EXIT.usage;
   }
   io.out((options.format === 'dot' ? pipelineDot(env, plan) : pipelineMermaid(env, plan)).trimEnd());

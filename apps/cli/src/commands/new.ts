@@ -29,7 +29,8 @@ is written). A pipeline starts with one step calling a model that declares \`sig
   ],
   run: ({ root, env, values, positionals }, io) => {
     const [kind, name, ...extra] = positionals;
-    if (kind !== 'model' && kind !== 'pipeline') throw new UsageError(kind === undefined ? 'new needs what to create: model or pipeline' : `cannot create "${kind}"`, ['model', 'pipeline'], kind);
+    if (kind !== 'model' && kind !== 'pipeline')
+      throw new UsageError(kind === undefined ? 'new needs what to create: model or pipeline' : `cannot create "${kind}"`, ['model', 'pipeline'], kind);
     if (name === undefined) throw new UsageError(`new ${kind} needs a name`);
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (env.length !== 1) throw new UsageError(`new ${kind} needs exactly one --env`);
@@ -94,7 +95,8 @@ ${
 function pipelineSpec(name: string, env: EnvironmentPlan, signatures: Map<string, { tritonModel: string; signature: SignatureSpec }>): string | undefined {
   const [model, found] = [...signatures.entries()][0] ?? [];
   if (!model || !found) return undefined;
-  const tensor = (t: { name: string; datatype: string; shape: readonly number[] }) => `{ name: ${t.name}, datatype: ${t.datatype}, shape: [${t.shape.join(', ')}] }`;
+  const tensor = (t: { name: string; datatype: string; shape: readonly number[] }) =>
+    `{ name: ${t.name}, datatype: ${t.datatype}, shape: [${t.shape.join(', ')}] }`;
   return `# yaml-language-server: $schema=../../../packages/spec/schemas/pipeline.schema.json
 # ${name}: models of this environment chained by their tensors. Wire each step's inputs from
 # \`input.<NAME>\` (the pipeline's inputs) or \`<step>.<NAME>\` (another step's outputs); the models'
@@ -127,7 +129,9 @@ export async function newCommand(options: NewOptions, io: Io): Promise<number> {
 
 async function writeNewSpec(options: NewOptions, io: Io): Promise<number> {
   if (!new RegExp(DNS_LABEL_PATTERN).test(options.name) || options.name.length > MODEL_NAME_MAX) {
-    io.err(`error: "${options.name}" is not a valid name\n  = hint: use lowercase letters, digits and "-", starting with a letter (DNS-1123 label, at most ${MODEL_NAME_MAX} characters)`);
+    io.err(
+      `error: "${options.name}" is not a valid name\n  = hint: use lowercase letters, digits and "-", starting with a letter (DNS-1123 label, at most ${MODEL_NAME_MAX} characters)`,
+    );
     return EXIT.usage;
   }
   const current = loadRepository(options.root, io, { only: [options.env] });
@@ -139,7 +143,9 @@ async function writeNewSpec(options: NewOptions, io: Io): Promise<number> {
   const env = current.plans[0]!;
   if (options.pool !== undefined && !own(env.gpuPools, options.pool)) {
     const guess = didYouMean(options.pool, Object.keys(env.gpuPools));
-    io.err(`error: environment "${env.name}" has no GPU pool "${options.pool}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pools: ${Object.keys(env.gpuPools).join(', ') || '(none)'}`}`);
+    io.err(
+      `error: environment "${env.name}" has no GPU pool "${options.pool}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pools: ${Object.keys(env.gpuPools).join(', ') || '(none)'}`}`,
+    );
     return EXIT.usage;
   }
   const folder = options.kind === 'model' ? 'models' : 'pipelines';
@@ -159,7 +165,9 @@ async function writeNewSpec(options: NewOptions, io: Io): Promise<number> {
   }
   const text = options.kind === 'model' ? modelSpec(options.name, env, options.pool) : pipelineSpec(options.name, env, signatures);
   if (text === undefined) {
-    io.err(`error: no model of environment "${env.name}" declares \`signatures\`, so a pipeline has no tensors to wire\n  = hint: add \`signatures\` to a model (see docs/spec-reference.md), then run this again`);
+    io.err(
+      `error: no model of environment "${env.name}" declares \`signatures\`, so a pipeline has no tensors to wire\n  = hint: add \`signatures\` to a model (see docs/spec-reference.md), then run this again`,
+    );
     return EXIT.problems;
   }
   const check = loadRepository(options.root, io, { only: [options.env], overrides: new Map([[path, Buffer.from(text)]]) });

@@ -39,7 +39,7 @@ result validates; then renders --to and prints a pull-request title and body.`,
   ],
   run: ({ root, values, positionals }, io) => {
     if (!values.from || !values.to) throw new UsageError('promote needs --from <env> and --to <env>');
-    if (values.all === (positionals.length > 0)) throw new UsageError('name the models to promote, or pass --all (not both)');
+    if (values.all === positionals.length > 0) throw new UsageError('name the models to promote, or pass --all (not both)');
     return promoteCommand({ root, from: values.from, to: values.to, models: positionals, all: values.all }, io);
   },
 });
@@ -74,7 +74,9 @@ async function promote(options: PromoteOptions, io: Io): Promise<number> {
   }
   const target = before.plans.find((p) => p.name === options.to)!;
   if (target.promotedFrom !== options.from) {
-    io.err(`error: environment "${options.to}" is promoted from ${target.promotedFrom ? `"${target.promotedFrom}"` : 'no environment'}, not from "${options.from}"\n  = hint: ${target.promotedFrom ? `use --from ${target.promotedFrom}` : `set promotedFrom: ${options.from} in environments/${options.to}/environment.yaml`}`);
+    io.err(
+      `error: environment "${options.to}" is promoted from ${target.promotedFrom ? `"${target.promotedFrom}"` : 'no environment'}, not from "${options.from}"\n  = hint: ${target.promotedFrom ? `use --from ${target.promotedFrom}` : `set promotedFrom: ${options.from} in environments/${options.to}/environment.yaml`}`,
+    );
     return EXIT.usage;
   }
   const source = before.plans.find((p) => p.name === options.from)!;
@@ -89,7 +91,9 @@ async function promote(options: PromoteOptions, io: Io): Promise<number> {
     if (!from || !to) {
       const pool = (from ? target : source).models.map((m) => m.name);
       const guess = didYouMean(name, pool);
-      io.err(`error: model "${name}" does not exist in "${from ? options.to : options.from}"\n  = hint: ${guess ? `did you mean "${guess}"?` : from ? `create environments/${options.to}/models/${name}.yaml first (tritonops new model ${name} --env ${options.to}); promotion copies releases, not placement` : `models of ${options.from}: ${source.models.map((m) => m.name).join(', ')}`}`);
+      io.err(
+        `error: model "${name}" does not exist in "${from ? options.to : options.from}"\n  = hint: ${guess ? `did you mean "${guess}"?` : from ? `create environments/${options.to}/models/${name}.yaml first (tritonops new model ${name} --env ${options.to}); promotion copies releases, not placement` : `models of ${options.from}: ${source.models.map((m) => m.name).join(', ')}`}`,
+      );
       return EXIT.usage;
     }
     const edit = copyRelease(readSpecText(fs, to), readSpecText(fs, from));
@@ -119,10 +123,15 @@ async function promote(options: PromoteOptions, io: Io): Promise<number> {
   const rendered = await synthCommand({ root: options.root, envs: [options.to], check: false }, { ...io, out: () => undefined });
   if (rendered !== EXIT.ok) return rendered;
 
-  const summary = summarizeChange(target, after.plans.find((p) => p.name === options.to));
+  const summary = summarizeChange(
+    target,
+    after.plans.find((p) => p.name === options.to),
+  );
   io.out(`Promote ${names.join(', ')} from ${options.from} to ${options.to}`);
   io.out('');
-  io.out(`Copies the release (${PROMOTED_FIELDS.join(', ')}) of ${names.length === 1 ? 'this model' : 'these models'} from \`${options.from}\` to \`${options.to}\`; placement and scale in \`${options.to}\` are unchanged.`);
+  io.out(
+    `Copies the release (${PROMOTED_FIELDS.join(', ')}) of ${names.length === 1 ? 'this model' : 'these models'} from \`${options.from}\` to \`${options.to}\`; placement and scale in \`${options.to}\` are unchanged.`,
+  );
   io.out('');
   if (summary.length === 0) io.out(`No change: ${options.to} already runs these releases.`);
   else io.out(summaryTable(summary));

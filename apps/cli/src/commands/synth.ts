@@ -6,7 +6,18 @@
 import { environmentRoots } from '@tritonops/charts';
 import { listEnvironments, RepositoryFs } from '@tritonops/planner';
 import { EXIT, type Io } from '../io.ts';
-import { changedRoots, desiredTree, diffTrees, foreignFiles, ForeignFiles, isEmptyChange, OUTPUT_DIR, readTree, recoverInterruptedSwap, writeTree } from '../output-tree.ts';
+import {
+  changedRoots,
+  desiredTree,
+  diffTrees,
+  foreignFiles,
+  ForeignFiles,
+  isEmptyChange,
+  OUTPUT_DIR,
+  readTree,
+  recoverInterruptedSwap,
+  writeTree,
+} from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
 import { checkRemovals } from '../prune-guard.ts';
 import { WorkspaceCache } from '../cache.ts';
@@ -45,7 +56,8 @@ same. --check never reads it: its verdict rests on a fresh render alone.`,
     ['problems', 'spec errors or (with --check) flux/ out of date'],
     ['usage', 'usage error'],
   ],
-  run: ({ root, envs, values }, io) => synthCommand({ root, ...(envs ? { envs } : {}), check: values.check, allowRemoval: values['allow-removal'], noCache: values['no-cache'] }, io),
+  run: ({ root, envs, values }, io) =>
+    synthCommand({ root, ...(envs ? { envs } : {}), check: values.check, allowRemoval: values['allow-removal'], noCache: values['no-cache'] }, io),
 });
 
 export interface SynthOptions extends CommonOptions {
@@ -117,7 +129,8 @@ async function synth(options: SynthOptions, io: Io): Promise<number> {
   const removals = checkRemovals(current, desired, render.objectsOf);
   if (removals.refused.length > 0 || (removals.needsApproval.length > 0 && !options.allowRemoval)) {
     const lines = [...removals.refused, ...(options.allowRemoval ? [] : removals.needsApproval)].map((l) => `  ${l}`);
-    const hint = removals.refused.length > 0 ? 'drain the traffic first; --allow-removal does not lift this' : 'if this is intended, run again with --allow-removal';
+    const hint =
+      removals.refused.length > 0 ? 'drain the traffic first; --allow-removal does not lift this' : 'if this is intended, run again with --allow-removal';
     io.err(`synth stopped: Flux would delete these from the cluster:\n${lines.join('\n')}\n  = hint: ${hint}\nNothing under ${OUTPUT_DIR}/ was changed.`);
     return EXIT.problems;
   }
@@ -129,10 +142,7 @@ async function synth(options: SynthOptions, io: Io): Promise<number> {
   }
   writeTree(options.root, desired, current, changedRoots(change));
   cache?.save();
-  io.out(
-    `wrote ${OUTPUT_DIR}/: ${change.added.length} added, ${change.changed.length} changed, ${change.removed.length} removed ` +
-      `(${summary})`,
-  );
+  io.out(`wrote ${OUTPUT_DIR}/: ${change.added.length} added, ${change.changed.length} changed, ${change.removed.length} removed ` + `(${summary})`);
   return EXIT.ok;
 }
 
@@ -146,7 +156,9 @@ function warnAboutOrphans(root: string, io: Io): void {
   for (const area of ['clusters', 'infrastructure', 'models']) {
     for (const entry of fs.list(`${OUTPUT_DIR}/${area}`) ?? []) {
       if (entry.kind === 'folder' && !environments.has(entry.name)) {
-        io.err(`warning: ${OUTPUT_DIR}/${area}/${entry.name}/ belongs to no environment under environments/\n  = hint: run \`tritonops synth\` without --env to remove it (Flux then prunes what it deployed)`);
+        io.err(
+          `warning: ${OUTPUT_DIR}/${area}/${entry.name}/ belongs to no environment under environments/\n  = hint: run \`tritonops synth\` without --env to remove it (Flux then prunes what it deployed)`,
+        );
       }
     }
   }

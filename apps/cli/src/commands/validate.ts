@@ -45,7 +45,8 @@ lets a one-model change re-check only that model); the verdict is the same.`,
     ['problems', 'errors found'],
     ['usage', 'usage error (e.g. unknown ref)'],
   ],
-  run: ({ root, envs, values }, io) => validateCommand({ root, ...(envs ? { envs } : {}), noCache: values['no-cache'], ...(values.base !== undefined ? { base: values.base } : {}) }, io),
+  run: ({ root, envs, values }, io) =>
+    validateCommand({ root, ...(envs ? { envs } : {}), noCache: values['no-cache'], ...(values.base !== undefined ? { base: values.base } : {}) }, io),
 });
 
 export interface ValidateOptions extends CommonOptions {
@@ -78,7 +79,9 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     return EXIT.problems;
   }
   const models = result.plans.reduce((n, p) => n + p.models.length, 0);
-  io.out(`ok: ${result.plans.length} environment(s), ${models} model(s) valid${options.base !== undefined ? `, every change from ${options.base} safe for a live cluster in one step` : ''} (${tally(diagnostics)})`);
+  io.out(
+    `ok: ${result.plans.length} environment(s), ${models} model(s) valid${options.base !== undefined ? `, every change from ${options.base} safe for a live cluster in one step` : ''} (${tally(diagnostics)})`,
+  );
   return EXIT.ok;
 }
 
@@ -86,22 +89,28 @@ function transitionsFrom(before: Map<string, EnvironmentPlan>, after: readonly E
   const heads = new Map(after.map((p) => [p.name, p] as const));
   return [...new Set([...before.keys(), ...heads.keys()])].sort(compareStrings).flatMap((name) => {
     const [b, a] = [before.get(name), heads.get(name)];
-    return classifyTransitions(b && { plan: b, files: renderEnvironment(b) }, a && { plan: a, files: renderEnvironment(a) }, { firstPerModelSync: firstPerModelSync.has(name) });
+    return classifyTransitions(b && { plan: b, files: renderEnvironment(b) }, a && { plan: a, files: renderEnvironment(a) }, {
+      firstPerModelSync: firstPerModelSync.has(name),
+    });
   });
 }
 
 /** A two-step change is an error at its spec field, a disruptive one a warning; safe ones say nothing. */
 function transitionDiagnostic(t: Transition, root: string, cwd: string, sources: Map<string, SourceFile>): Diagnostic[] {
   if (t.class === 'safe') return [];
-  const file = relative(cwd, join(root, ...t.at.file.split('/'))).split(sep).join('/');
+  const file = relative(cwd, join(root, ...t.at.file.split('/')))
+    .split(sep)
+    .join('/');
   const span = sources.get(file)?.locate(t.at.path, 'key') ?? { line: 1, col: 1, length: 1 };
   const twoSteps = t.class === 'two-steps';
-  return [{
-    severity: twoSteps ? 'error' : 'warning',
-    code: twoSteps ? 'needs-two-steps' : 'disruptive-change',
-    file,
-    ...span,
-    message: `${t.subject}: ${t.change}: ${t.effect}`,
-    ...(t.step ? { hint: `${twoSteps ? 'first' : 'next'}: ${t.step}` } : {}),
-  }];
+  return [
+    {
+      severity: twoSteps ? 'error' : 'warning',
+      code: twoSteps ? 'needs-two-steps' : 'disruptive-change',
+      file,
+      ...span,
+      message: `${t.subject}: ${t.change}: ${t.effect}`,
+      ...(t.step ? { hint: `${twoSteps ? 'first' : 'next'}: ${t.step}` } : {}),
+    },
+  ];
 }

@@ -10,13 +10,31 @@ export function checkAuth(file: SourceFile, auth: AuthSpec, environment: string,
   const out: Diagnostic[] = [];
   const at = (path: DataPath, mode: 'key' | 'value') => ({ file: file.path, ...file.locate(path, mode) });
   if (auth.roles && !loadedEnv.value.spec.auth?.jwt) {
-    out.push({ severity: 'error', code: 'roles-without-jwt', ...at(['spec', 'auth', 'roles'], 'key'), message: `roles are checked on JWT claims, but environment "${environment}" configures no \`auth.jwt\``, hint: `add \`auth: { jwt: { issuer, jwksUri } }\` to ${loadedEnv.file.path}, or remove the roles` });
+    out.push({
+      severity: 'error',
+      code: 'roles-without-jwt',
+      ...at(['spec', 'auth', 'roles'], 'key'),
+      message: `roles are checked on JWT claims, but environment "${environment}" configures no \`auth.jwt\``,
+      hint: `add \`auth: { jwt: { issuer, jwksUri } }\` to ${loadedEnv.file.path}, or remove the roles`,
+    });
   }
   if (auth.roles && !auth.required) {
-    out.push({ severity: 'error', code: 'roles-without-auth', ...at(['spec', 'auth', 'roles'], 'key'), message: 'roles are set but `auth.required` is false', hint: 'remove the roles, or require auth' });
+    out.push({
+      severity: 'error',
+      code: 'roles-without-auth',
+      ...at(['spec', 'auth', 'roles'], 'key'),
+      message: 'roles are set but `auth.required` is false',
+      hint: 'remove the roles, or require auth',
+    });
   }
   if (!auth.required && isProduction(environment)) {
-    out.push({ severity: 'warning', code: 'auth-opt-out', ...at(['spec', 'auth', 'required'], 'value'), message: `${what} opts out of authentication in production: anyone who reaches the gateway can call it`, hint: 'remove `auth.required: false` unless this is meant to be public' });
+    out.push({
+      severity: 'warning',
+      code: 'auth-opt-out',
+      ...at(['spec', 'auth', 'required'], 'value'),
+      message: `${what} opts out of authentication in production: anyone who reaches the gateway can call it`,
+      hint: 'remove `auth.required: false` unless this is meant to be public',
+    });
   }
   return out;
 }

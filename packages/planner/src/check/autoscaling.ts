@@ -28,13 +28,24 @@ export function checkAutoscaling(file: SourceFile, auto: AutoscalingSpec, hasGpu
   const triggers = auto.triggers;
   const set = (Object.keys(TRIGGER_METRIC_TYPES) as (keyof typeof TRIGGER_METRIC_TYPES)[]).filter((k) => triggers[k] !== undefined);
   if (set.length === 0) {
-    error([...at, 'triggers'], 'no-trigger', 'autoscaling needs at least one trigger', `set one of ${Object.keys(TRIGGER_METRIC_TYPES).join(', ')}; e.g. \`queueTimeMs: 50\``, 'key');
+    error(
+      [...at, 'triggers'],
+      'no-trigger',
+      'autoscaling needs at least one trigger',
+      `set one of ${Object.keys(TRIGGER_METRIC_TYPES).join(', ')}; e.g. \`queueTimeMs: 50\``,
+      'key',
+    );
   }
   if (auto.minReplicas > auto.maxReplicas) {
     error([...at, 'minReplicas'], 'min-over-max', `minReplicas (${auto.minReplicas}) is larger than maxReplicas (${auto.maxReplicas})`);
   }
   if (auto.minReplicas === 0 && !auto.scaleToZero) {
-    error([...at, 'minReplicas'], 'zero-without-opt-in', 'minReplicas: 0 scales the model to zero, which needs an explicit `scaleToZero`', 'add `scaleToZero: { idleSeconds: 900 }` (and read its caveat), or keep at least one replica');
+    error(
+      [...at, 'minReplicas'],
+      'zero-without-opt-in',
+      'minReplicas: 0 scales the model to zero, which needs an explicit `scaleToZero`',
+      'add `scaleToZero: { idleSeconds: 900 }` (and read its caveat), or keep at least one replica',
+    );
   }
   if (auto.scaleToZero && auto.minReplicas !== 0) {
     error([...at, 'scaleToZero'], 'scale-to-zero-min', `scaleToZero needs minReplicas: 0, not ${auto.minReplicas}`, 'set `minReplicas: 0`', 'key');
@@ -42,12 +53,25 @@ export function checkAutoscaling(file: SourceFile, auto: AutoscalingSpec, hasGpu
   if (auto.fallbackReplicas !== undefined) {
     const ratios = set.filter((k) => TRIGGER_METRIC_TYPES[k] === 'Value');
     if (ratios.length > 0) {
-      error([...at, 'fallbackReplicas'], 'fallback-metric-type', `fallbackReplicas works only with per-replica triggers, but ${ratios.join(', ')} ${ratios.length === 1 ? 'is a' : 'are'} ratio (Value) trigger${ratios.length === 1 ? '' : 's'}`, 'KEDA falls back only for AverageValue triggers: use inferencesPerSecond or pendingRequests, or remove fallbackReplicas', 'key');
+      error(
+        [...at, 'fallbackReplicas'],
+        'fallback-metric-type',
+        `fallbackReplicas works only with per-replica triggers, but ${ratios.join(', ')} ${ratios.length === 1 ? 'is a' : 'are'} ratio (Value) trigger${ratios.length === 1 ? '' : 's'}`,
+        'KEDA falls back only for AverageValue triggers: use inferencesPerSecond or pendingRequests, or remove fallbackReplicas',
+        'key',
+      );
     }
   }
   if (!hasGpu) {
     for (const k of ['gpuUtilization', 'gpuMemoryUtilization'] as const) {
-      if (triggers[k] !== undefined) error([...at, 'triggers', k], 'gpu-trigger-on-cpu', `${k} needs a GPU, but ${file.path.includes('/pipelines/') ? 'a pipeline server runs on CPU' : 'the model has no gpuPool'}`, 'scale a CPU-only model on queueTimeMs, inferencesPerSecond or pendingRequests', 'key');
+      if (triggers[k] !== undefined)
+        error(
+          [...at, 'triggers', k],
+          'gpu-trigger-on-cpu',
+          `${k} needs a GPU, but ${file.path.includes('/pipelines/') ? 'a pipeline server runs on CPU' : 'the model has no gpuPool'}`,
+          'scale a CPU-only model on queueTimeMs, inferencesPerSecond or pendingRequests',
+          'key',
+        );
     }
   }
   if (file.has(['spec', 'replicas']) && !handover) {
@@ -66,13 +90,23 @@ export function checkHandover(file: SourceFile, handover: boolean, autoscales: b
   // A model's handover may also be the step that switches analysis off (then it has neither);
   // `validate --base` judges whether it hands anything over. A pipeline only ever autoscales.
   if (!autoscales && kind === 'pipeline') {
-    return [{ severity: 'error', code: 'handover-without-takeover', ...at, message: '`handover` has nothing to hand over: for a pipeline it is the first step of turning `autoscaling` on', hint: 'remove `handover`' }];
+    return [
+      {
+        severity: 'error',
+        code: 'handover-without-takeover',
+        ...at,
+        message: '`handover` has nothing to hand over: for a pipeline it is the first step of turning `autoscaling` on',
+        hint: 'remove `handover`',
+      },
+    ];
   }
-  return [{
-    severity: 'warning',
-    code: 'handover-pending',
-    ...at,
-    message: 'while `handover` is set Flux leaves the running Deployment as it is: changes to its pods do not reach the cluster',
-    hint: 'merge nothing else for this model, and remove `handover` in the next pull request (`tritonops diff` says when)',
-  }];
+  return [
+    {
+      severity: 'warning',
+      code: 'handover-pending',
+      ...at,
+      message: 'while `handover` is set Flux leaves the running Deployment as it is: changes to its pods do not reach the cluster',
+      hint: 'merge nothing else for this model, and remove `handover` in the next pull request (`tritonops diff` says when)',
+    },
+  ];
 }

@@ -13,6 +13,7 @@
  *   namespace would get 503 until someone else wakes it.
  */
 import type { Diagnostic } from '../diagnostics.ts';
+import type { DiagnosticCode } from '../diagnostic-codes.ts';
 import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
 import { isProduction } from '../plan/environment.ts';
 import { PLATFORM_NAMESPACES, platformOwner } from './platform-namespaces.ts';
@@ -36,7 +37,9 @@ export function checkCallers(env: LoadedEnvironment): Diagnostic[] {
   ]);
   // Without a TLS certificate the gateway serves plain HTTP.
   const host = (name: string) =>
-    spec.gateway ? `${spec.gateway.tlsSecret ? 'https' : 'http'}://${name}.${spec.gateway.domain}` : `the gateway (this environment has none: add \`gateway\` to ${envFile.path})`;
+    spec.gateway
+      ? `${spec.gateway.tlsSecret ? 'https' : 'http'}://${name}.${spec.gateway.domain}`
+      : `the gateway (this environment has none: add \`gateway\` to ${envFile.path})`;
   const out: Diagnostic[] = [];
   const served: { loaded: Loaded<Served>; kind: 'model' | 'pipeline' }[] = [
     ...env.models.map((loaded) => ({ loaded, kind: 'model' as const })),
@@ -46,8 +49,15 @@ export function checkCallers(env: LoadedEnvironment): Diagnostic[] {
     const { file, value } = loaded;
     const callers = value.spec.callers;
     if (!callers) continue;
-    const report = (severity: Diagnostic['severity'], f: SourceFile, path: (string | number)[], code: string, message: string, hint: string, at: 'key' | 'value' = 'value') =>
-      out.push({ severity, code, file: f.path, ...f.locate(path, at), message, hint });
+    const report = (
+      severity: Diagnostic['severity'],
+      f: SourceFile,
+      path: (string | number)[],
+      code: DiagnosticCode,
+      message: string,
+      hint: string,
+      at: 'key' | 'value' = 'value',
+    ) => out.push({ severity, code, file: f.path, ...f.locate(path, at), message, hint });
     const others: string[] = [];
     callers.namespaces.forEach((namespace, i) => {
       const why = admitted.get(namespace);

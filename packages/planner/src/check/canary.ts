@@ -17,13 +17,30 @@ export function checkCanary(file: SourceFile, spec: ModelSpec): Diagnostic[] {
     const routingKeys = (['weight', 'header', 'mirror'] as const).filter((k) => canary[k] !== undefined);
     if (canary.analysis) {
       for (const key of routingKeys) {
-        report.error(['spec', 'canary', key], 'analysis-with-static-routing', `canary.${key} cannot be combined with canary.analysis: Flagger sets the weights`, 'remove one of the two: static routing (weight, header, mirror) or analysis', 'key');
+        report.error(
+          ['spec', 'canary', key],
+          'analysis-with-static-routing',
+          `canary.${key} cannot be combined with canary.analysis: Flagger sets the weights`,
+          'remove one of the two: static routing (weight, header, mirror) or analysis',
+          'key',
+        );
       }
       for (const key of releaseKeys) {
-        report.error(['spec', 'canary', key], 'analysis-with-release', `canary.${key} cannot be combined with canary.analysis: Flagger makes a canary of every change to the model's own release`, `change spec.${key} itself to release under analysis`, 'key');
+        report.error(
+          ['spec', 'canary', key],
+          'analysis-with-release',
+          `canary.${key} cannot be combined with canary.analysis: Flagger makes a canary of every change to the model's own release`,
+          `change spec.${key} itself to release under analysis`,
+          'key',
+        );
       }
       if (canary.analysis.stepWeight > canary.analysis.maxWeight) {
-        report.error(['spec', 'canary', 'analysis', 'stepWeight'], 'analysis-step', `stepWeight (${canary.analysis.stepWeight}) is larger than maxWeight (${canary.analysis.maxWeight})`, 'take smaller steps, or raise maxWeight');
+        report.error(
+          ['spec', 'canary', 'analysis', 'stepWeight'],
+          'analysis-step',
+          `stepWeight (${canary.analysis.stepWeight}) is larger than maxWeight (${canary.analysis.maxWeight})`,
+          'take smaller steps, or raise maxWeight',
+        );
       }
     } else {
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -33,13 +50,29 @@ export function checkCanary(file: SourceFile, spec: ModelSpec): Diagnostic[] {
         (canary.models !== undefined && !same(canary.models, spec.models)) ||
         (canary.args !== undefined && !same(canary.args, spec.args));
       if (!differs) {
-        report.error(['spec', 'canary'], 'canary-same-release', 'the canary runs the same release as the stable track', 'give the canary its own `image`, `repository`, `models` or `args`', 'key');
+        report.error(
+          ['spec', 'canary'],
+          'canary-same-release',
+          'the canary runs the same release as the stable track',
+          'give the canary its own `image`, `repository`, `models` or `args`',
+          'key',
+        );
       }
       if ((canary.weight ?? 0) > 0 && canary.replicas === 0 && !canary.autoscaling) {
-        report.error(['spec', 'canary', 'replicas'], 'canary-weight-without-replicas', `the canary gets ${canary.weight}% of the traffic but runs no replica: those requests would fail`, 'give the canary at least one replica, or set `weight: 0`');
+        report.error(
+          ['spec', 'canary', 'replicas'],
+          'canary-weight-without-replicas',
+          `the canary gets ${canary.weight}% of the traffic but runs no replica: those requests would fail`,
+          'give the canary at least one replica, or set `weight: 0`',
+        );
       }
       if (canary.weight === undefined && canary.header === undefined && canary.mirror === undefined) {
-        report.warn(['spec', 'canary'], 'canary-without-traffic', 'the canary receives no traffic: it has no weight, header or mirror', 'set `weight` (e.g. 10), a `header` for testers, or `mirror`');
+        report.warn(
+          ['spec', 'canary'],
+          'canary-without-traffic',
+          'the canary receives no traffic: it has no weight, header or mirror',
+          'set `weight` (e.g. 10), a `header` for testers, or `mirror`',
+        );
       }
     }
   }

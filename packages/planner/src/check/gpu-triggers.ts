@@ -25,41 +25,52 @@ export function checkGpuTriggers(file: SourceFile, auto: AutoscalingSpec, pool: 
   const at = (key: string) => ({ file: file.path, ...file.locate(['spec', 'autoscaling', 'triggers', key], 'key') });
   const memory: Diagnostic[] =
     pool.timeSliced && triggers.gpuMemoryUtilization !== undefined
-      ? [{
-          severity: 'warning',
-          code: 'gpu-memory-time-sliced',
-          ...at('gpuMemoryUtilization'),
-          message: `pool "${pool.name}" is time-sliced: the GPU memory this trigger reads is the whole GPU's, shared with other models, so what they hold scales this model too`,
-          hint: `scale on ${REQUEST_TRIGGERS}, which count this model's own requests`,
-        }]
+      ? [
+          {
+            severity: 'warning',
+            code: 'gpu-memory-time-sliced',
+            ...at('gpuMemoryUtilization'),
+            message: `pool "${pool.name}" is time-sliced: the GPU memory this trigger reads is the whole GPU's, shared with other models, so what they hold scales this model too`,
+            hint: `scale on ${REQUEST_TRIGGERS}, which count this model's own requests`,
+          },
+        ]
       : [];
   if (triggers.gpuUtilization === undefined) return memory;
   if (pool.timeSliced && triggers.gpuUtilizationSource === 'dcgm') {
-    return [...memory, {
-      severity: 'error',
-      code: 'dcgm-utilization-time-sliced',
-      ...at('gpuUtilizationSource'),
-      message: `pool "${pool.name}" is time-sliced: dcgm-exporter attributes each shared GPU to one of the pods using it, so the other pods' DCGM series do not exist and this trigger would read 0`,
-      hint: `scale on ${REQUEST_TRIGGERS}`,
-    }];
+    return [
+      ...memory,
+      {
+        severity: 'error',
+        code: 'dcgm-utilization-time-sliced',
+        ...at('gpuUtilizationSource'),
+        message: `pool "${pool.name}" is time-sliced: dcgm-exporter attributes each shared GPU to one of the pods using it, so the other pods' DCGM series do not exist and this trigger would read 0`,
+        hint: `scale on ${REQUEST_TRIGGERS}`,
+      },
+    ];
   }
   if (pool.resource.startsWith('nvidia.com/mig-') && triggers.gpuUtilizationSource === 'dcgm') {
-    return [...memory, {
-      severity: 'error',
-      code: 'dcgm-utilization-on-mig',
-      ...at('gpuUtilizationSource'),
-      message: `pool "${pool.name}" hands out MIG instances (${pool.resource}), for which DCGM reports no GPU utilisation: the trigger would read 0 and never scale the model up`,
-      hint: `scale a model on a MIG slice on ${REQUEST_TRIGGERS}`,
-    }];
+    return [
+      ...memory,
+      {
+        severity: 'error',
+        code: 'dcgm-utilization-on-mig',
+        ...at('gpuUtilizationSource'),
+        message: `pool "${pool.name}" hands out MIG instances (${pool.resource}), for which DCGM reports no GPU utilisation: the trigger would read 0 and never scale the model up`,
+        hint: `scale a model on a MIG slice on ${REQUEST_TRIGGERS}`,
+      },
+    ];
   }
   if (pool.timeSliced) {
-    return [...memory, {
-      severity: 'warning',
-      code: 'gpu-utilization-time-sliced',
-      ...at('gpuUtilization'),
-      message: `pool "${pool.name}" is time-sliced: the GPU utilisation this trigger reads is the whole GPU's, shared with other models, so their load scales this model too`,
-      hint: `scale on ${REQUEST_TRIGGERS}, which count this model's own requests`,
-    }];
+    return [
+      ...memory,
+      {
+        severity: 'warning',
+        code: 'gpu-utilization-time-sliced',
+        ...at('gpuUtilization'),
+        message: `pool "${pool.name}" is time-sliced: the GPU utilisation this trigger reads is the whole GPU's, shared with other models, so their load scales this model too`,
+        hint: `scale on ${REQUEST_TRIGGERS}, which count this model's own requests`,
+      },
+    ];
   }
   return memory;
 }

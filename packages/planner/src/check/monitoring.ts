@@ -9,6 +9,7 @@
  */
 import { parse } from 'yaml';
 import { reporter, type Diagnostic } from '../diagnostics.ts';
+import type { DiagnosticCode } from '../diagnostic-codes.ts';
 import { ENVIRONMENT_FILE, ENVIRONMENTS_DIR, type LoadedEnvironment, type SpecSource } from '../load/read-specs.ts';
 import { parseQuantity } from '../values/quantity.ts';
 import { MAX_FILE_BYTES } from '../load/source-file.ts';
@@ -27,7 +28,9 @@ export function promotionSources(all: readonly string[], loaded: readonly Loaded
       continue;
     }
     try {
-      const data = parse(Buffer.from(source.read(`${ENVIRONMENTS_DIR}/${name}/${ENVIRONMENT_FILE}`, MAX_FILE_BYTES)).toString('utf8'), { logLevel: 'error' }) as { spec?: { promotedFrom?: unknown } } | null;
+      const data = parse(Buffer.from(source.read(`${ENVIRONMENTS_DIR}/${name}/${ENVIRONMENT_FILE}`, MAX_FILE_BYTES)).toString('utf8'), {
+        logLevel: 'error',
+      }) as { spec?: { promotedFrom?: unknown } } | null;
       const from = data?.spec?.promotedFrom;
       out.set(name, typeof from === 'string' ? from : undefined);
     } catch {
@@ -38,7 +41,19 @@ export function promotionSources(all: readonly string[], loaded: readonly Loaded
 }
 
 /** Prometheus' base-2 byte sizes (`KB` is 1024 bytes, as `KiB`). */
-const BYTE_UNITS: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40, PB: 2 ** 50, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, PiB: 2 ** 50 };
+const BYTE_UNITS: Record<string, number> = {
+  B: 1,
+  KB: 2 ** 10,
+  MB: 2 ** 20,
+  GB: 2 ** 30,
+  TB: 2 ** 40,
+  PB: 2 ** 50,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+  PiB: 2 ** 50,
+};
 
 export function parseByteSize(text: string): number | undefined {
   const m = /^([0-9]+(?:\.[0-9]+)?)([A-Za-z]+)$/.exec(text);
@@ -56,7 +71,11 @@ export const PROMETHEUS_HEADROOM = 0.15;
 /** The largest `retentionSize` a volume of `volumeBytes` takes, as Prometheus writes sizes (`85GB`), rounded down. */
 export function retentionSizeFor(volumeBytes: number): string {
   const room = volumeBytes * (1 - PROMETHEUS_HEADROOM);
-  for (const [unit, size] of [['TB', 2 ** 40], ['GB', 2 ** 30], ['MB', 2 ** 20]] as const) {
+  for (const [unit, size] of [
+    ['TB', 2 ** 40],
+    ['GB', 2 ** 30],
+    ['MB', 2 ** 20],
+  ] as const) {
     if (room >= size) return `${Math.floor((room / size) * 10) / 10}${unit}`;
   }
   return `${Math.floor(room)}B`;
@@ -91,8 +110,10 @@ export function checkPrometheusStorage(env: LoadedEnvironment, promotedFrom: Rea
   const out: Diagnostic[] = [];
   // Every problem here is under spec.monitoring.prometheus.
   const report = reporter(file, out);
-  const error = (path: (string | number)[], code: string, message: string, hint: string) => report.error(['spec', 'monitoring', 'prometheus', ...path], code, message, hint);
-  const warn = (path: (string | number)[], code: string, message: string, hint: string) => report.warn(['spec', 'monitoring', 'prometheus', ...path], code, message, hint);
+  const error = (path: (string | number)[], code: DiagnosticCode, message: string, hint: string) =>
+    report.error(['spec', 'monitoring', 'prometheus', ...path], code, message, hint);
+  const warn = (path: (string | number)[], code: DiagnosticCode, message: string, hint: string) =>
+    report.warn(['spec', 'monitoring', 'prometheus', ...path], code, message, hint);
 
   const hours = retentionHours(prometheus.retention);
   if (hours !== undefined && hours > retentionHours(MAX_RETENTION)!) {
@@ -105,12 +126,17 @@ export function checkPrometheusStorage(env: LoadedEnvironment, promotedFrom: Rea
   }
   const limit = prometheus.retentionSize !== undefined ? parseByteSize(prometheus.retentionSize) : undefined;
   if (limit === 0) {
-    error(['retentionSize'], 'retention-size-zero', `retentionSize ${prometheus.retentionSize} is 0, which Prometheus reads as no size limit at all`, 'remove `retentionSize` for no size limit, or give one, e.g. `85GB`');
+    error(
+      ['retentionSize'],
+      'retention-size-zero',
+      `retentionSize ${prometheus.retentionSize} is 0, which Prometheus reads as no size limit at all`,
+      'remove `retentionSize` for no size limit, or give one, e.g. `85GB`',
+    );
   }
 
   const storage = prometheus.storage;
   if (storage && parseQuantity(storage.size) === 0) {
-    error(['storage', 'size'], 'invalid-quantity', 'the size of Prometheus\' volume must be more than 0', 'for example `100Gi`');
+    error(['storage', 'size'], 'invalid-quantity', "the size of Prometheus' volume must be more than 0", 'for example `100Gi`');
   }
   const volume = storage ? parseQuantity(storage.size) : undefined;
   if (volume && limit && retentionSizeFits(prometheus.retentionSize!, volume) === false) {

@@ -20,11 +20,21 @@ export function checkPipelines(env: LoadedEnvironment): Diagnostic[] {
 
     const fileName = file.path.split('/').pop() ?? '';
     if (!specFileNames(name).includes(fileName)) {
-      error(['metadata', 'name'], 'name-mismatch', `pipeline "${name}" is declared in ${fileName}; a pipeline's file is named after it`, `rename the file to ${name}.yaml`);
+      error(
+        ['metadata', 'name'],
+        'name-mismatch',
+        `pipeline "${name}" is declared in ${fileName}; a pipeline's file is named after it`,
+        `rename the file to ${name}.yaml`,
+      );
     }
     const model = modelFiles.get(name);
     if (model) {
-      error(['metadata', 'name'], 'name-taken', `"${name}" is already the name of a model (${model.path}); pipelines and models share the namespace and the endpoint hosts`, 'give the pipeline another name');
+      error(
+        ['metadata', 'name'],
+        'name-taken',
+        `"${name}" is already the name of a model (${model.path}); pipelines and models share the namespace and the endpoint hosts`,
+        'give the pipeline another name',
+      );
     } else if (seen.has(name)) {
       error(['metadata', 'name'], 'duplicate-pipeline', `pipeline "${name}" is already declared in ${seen.get(name)}`);
     }

@@ -26,7 +26,8 @@ export function releasesOf(spec: ReleaseFields & { canary?: ReleaseFields }): st
   const key = (r: ReleaseFields) => JSON.stringify([r.image ?? null, r.repository ?? null, r.models ?? null, r.args ?? []]);
   const stable = { image: spec.image, repository: spec.repository, models: spec.models, args: spec.args };
   const out = [key(stable)];
-  if (spec.canary && !(spec.canary as { analysis?: unknown }).analysis) out.push(key({ ...stable, ...Object.fromEntries(Object.entries(spec.canary).filter(([k]) => ['image', 'repository', 'models', 'args'].includes(k))) }));
+  if (spec.canary && !(spec.canary as { analysis?: unknown }).analysis)
+    out.push(key({ ...stable, ...Object.fromEntries(Object.entries(spec.canary).filter(([k]) => ['image', 'repository', 'models', 'args'].includes(k))) }));
   return out;
 }
 

@@ -32,7 +32,10 @@ export const MANAGED_ENV: Readonly<Record<string, string>> = {
 /** Families of variables that would redirect where the model comes from, or what code runs. */
 const REFUSED_ENV: readonly { readonly pattern: RegExp; readonly why: string }[] = [
   { pattern: /^AWS_/, why: "the S3 client reads AWS_* variables; the environment's S3 (endpoint, region, keys) comes from environment.yaml" },
-  { pattern: /^TRITON_(AWS|CLOUD|GCS|AZURE)_/, why: "Triton's cloud-storage settings would redirect or re-credential the model repository; they come from environment.yaml" },
+  {
+    pattern: /^TRITON_(AWS|CLOUD|GCS|AZURE)_/,
+    why: "Triton's cloud-storage settings would redirect or re-credential the model repository; they come from environment.yaml",
+  },
   { pattern: /^(GOOGLE_APPLICATION_CREDENTIALS|AZURE_STORAGE_\w+)$/, why: 'cloud credentials belong in a Secret, never in a spec' },
   { pattern: /^(https?_proxy|all_proxy|no_proxy)$/i, why: 'a proxy would see every request to S3 and to the other models' },
   { pattern: /^(SSL_CERT_FILE|SSL_CERT_DIR|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE)$/, why: 'these decide which TLS certificates Triton trusts, S3 included' },
@@ -45,13 +48,38 @@ const REFUSED_ENV: readonly { readonly pattern: RegExp; readonly why: string }[]
 const RESERVED_PREFIXES = ['tritonops.dev', 'kubernetes.io', 'k8s.io', 'istio.io', 'fluxcd.io', 'keda.sh', 'flagger.app'];
 /** `app.kubernetes.io/*` is for everyone (Kubernetes' recommended labels), but for the ones tritonops sets. */
 const OPEN_PREFIX = 'app.kubernetes.io';
-const MANAGED_LABELS = new Set(['app.kubernetes.io/name', 'app.kubernetes.io/component', 'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'istio-injection']);
+const MANAGED_LABELS = new Set([
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/component',
+  'app.kubernetes.io/part-of',
+  'app.kubernetes.io/managed-by',
+  'istio-injection',
+]);
 
 /** The annotations tritonops reads. */
 export const KNOWN_ANNOTATIONS = ['tritonops.dev/promotion-override', 'tritonops.dev/not-a-secret'];
 
 /** Headers that requests carry for other reasons: routing the canary on them moves ordinary traffic. */
-const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'host', 'authorization', 'cookie', 'te', 'connection', 'upgrade', 'keep-alive', 'transfer-encoding', 'user-agent', 'accept', 'accept-encoding', 'traceparent', 'tracestate', 'b3', 'x-request-id']);
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'host',
+  'authorization',
+  'cookie',
+  'te',
+  'connection',
+  'upgrade',
+  'keep-alive',
+  'transfer-encoding',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'traceparent',
+  'tracestate',
+  'b3',
+  'x-request-id',
+]);
 const RESERVED_HEADER_PREFIXES = ['x-envoy-', 'x-forwarded-', 'x-b3-', 'grpc-', 'proxy-', 'x-istio-'];
 
 /** Longest Deployment name whose pods keep their whole name: pod names are cut at 58 characters before a 5-character suffix, and the ReplicaSet adds a hash of up to 10 characters. */
@@ -83,7 +111,9 @@ export function reservedLabelKey(key: string): string | undefined {
   const prefix = key.slice(0, slash);
   if (prefix === OPEN_PREFIX) return undefined;
   const owner = RESERVED_PREFIXES.find((p) => prefix === p || prefix.endsWith(`.${p}`));
-  return owner ? `the prefix "${prefix}/" belongs to ${owner === 'tritonops.dev' ? 'tritonops' : owner}, which reads such labels to decide what to do` : undefined;
+  return owner
+    ? `the prefix "${prefix}/" belongs to ${owner === 'tritonops.dev' ? 'tritonops' : owner}, which reads such labels to decide what to do`
+    : undefined;
 }
 
 /** The environment's pool names, domain and tracing, for the per-file checks. */
@@ -95,7 +125,10 @@ interface EnvironmentFacts {
 export function checkSafety(env: LoadedEnvironment): Diagnostic[] {
   const out: Diagnostic[] = [];
   const environment = env.environment;
-  const facts: EnvironmentFacts = { ...(environment?.value.spec.gateway ? { domain: environment.value.spec.gateway.domain } : {}), tracingOn: environment?.value.spec.tracing !== undefined };
+  const facts: EnvironmentFacts = {
+    ...(environment?.value.spec.gateway ? { domain: environment.value.spec.gateway.domain } : {}),
+    tracingOn: environment?.value.spec.tracing !== undefined,
+  };
   if (environment) out.push(...checkEnvironmentFile(environment));
   for (const model of env.models) out.push(...checkModel(model, facts));
   for (const pipeline of env.pipelines) out.push(...checkPipeline(pipeline, facts));
@@ -104,7 +137,11 @@ export function checkSafety(env: LoadedEnvironment): Diagnostic[] {
 }
 
 /** Names tritonops (and Flagger) derive from a model's or a pipeline's, for objects of their own. */
-const DERIVED_SUFFIXES = [['-canary', 'the canary track'], ['-ingress', 'the gateway route'], ['-primary', "Flagger's primary copy"]] as const;
+const DERIVED_SUFFIXES = [
+  ['-canary', 'the canary track'],
+  ['-ingress', 'the gateway route'],
+  ['-primary', "Flagger's primary copy"],
+] as const;
 /** Names that would give a model's objects the name of one every environment has in its namespace. */
 const ENVIRONMENT_OBJECTS = new Map([
   ['default', 'its mTLS policy'],
@@ -127,7 +164,13 @@ function checkDerivedNames(env: LoadedEnvironment): Diagnostic[] {
     if (reserved) error(['metadata', 'name'], 'reserved-name', `"${name}" names an object every environment has (${reserved})`, 'choose another name');
     for (const [suffix, what] of DERIVED_SUFFIXES) {
       const base = name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
-      if (base !== undefined && names.has(base)) error(['metadata', 'name'], 'derived-name-clash', `"${name}" is the name tritonops gives ${what} of "${base}": the two would replace each other's objects`, 'choose a name that does not end in the suffix of another model\'s objects');
+      if (base !== undefined && names.has(base))
+        error(
+          ['metadata', 'name'],
+          'derived-name-clash',
+          `"${name}" is the name tritonops gives ${what} of "${base}": the two would replace each other's objects`,
+          "choose a name that does not end in the suffix of another model's objects",
+        );
     }
   }
   return out;
@@ -182,12 +225,24 @@ function checkEnvironmentFile({ file, value }: Loaded<Environment>): Diagnostic[
   const domain = spec.gateway?.domain;
   if (domain) {
     const long = domain.split('.').find((label) => label.length > 63);
-    if (long) error(['spec', 'gateway', 'domain'], 'dns-label-too-long', `"${long.slice(0, 20)}…" in gateway.domain is ${long.length} characters; a DNS label has at most 63`, 'shorten that part of the domain');
+    if (long)
+      error(
+        ['spec', 'gateway', 'domain'],
+        'dns-label-too-long',
+        `"${long.slice(0, 20)}…" in gateway.domain is ${long.length} characters; a DNS label has at most 63`,
+        'shorten that part of the domain',
+      );
   }
   if (spec.tracing) checkSampling(error, ['spec', 'tracing', 'samplingPercent'], spec.tracing.samplingPercent);
   checkDuration(error, ['spec', 'git', 'interval'], spec.git.interval, 'git.interval');
   const reserved = reservedNamespace(spec.namespace);
-  if (reserved) error(['spec', 'namespace'], 'reserved-namespace', `namespace "${spec.namespace}" cannot hold models: ${reserved}`, 'give the models a namespace of their own, e.g. `inference`');
+  if (reserved)
+    error(
+      ['spec', 'namespace'],
+      'reserved-namespace',
+      `namespace "${spec.namespace}" cannot hold models: ${reserved}`,
+      'give the models a namespace of their own, e.g. `inference`',
+    );
   checkGit(error, spec.git);
   if (spec.auth) {
     checkUrl(error, ['spec', 'auth', 'jwt', 'issuer'], spec.auth.jwt.issuer);
@@ -203,13 +258,33 @@ const CONTROL_PLANE = 'node-role.kubernetes.io/';
 function checkPool(error: ReturnType<typeof collector>, at: DataPath, pool: GpuPool): void {
   for (const key of Object.keys(pool.nodeSelector)) {
     checkKeyPrefix(error, [...at, 'nodeSelector', key], key);
-    if (key.startsWith(CONTROL_PLANE)) error([...at, 'nodeSelector', key], 'control-plane-node', `"${key}" would place models on control-plane nodes`, 'select the GPU nodes by a label of their own', 'key');
+    if (key.startsWith(CONTROL_PLANE))
+      error(
+        [...at, 'nodeSelector', key],
+        'control-plane-node',
+        `"${key}" would place models on control-plane nodes`,
+        'select the GPU nodes by a label of their own',
+        'key',
+      );
   }
   (pool.tolerations ?? []).forEach((t, i) => {
     const path = [...at, 'tolerations', i];
     checkKeyPrefix(error, [...path, 'key'], t.key);
-    if (t.key.startsWith(CONTROL_PLANE)) error([...path, 'key'], 'control-plane-node', `tolerating "${t.key}" would let models onto control-plane nodes`, 'tolerate only the taints of the GPU nodes');
-    if (t.operator === 'Exists' && t.value !== undefined) error([...path, 'value'], 'toleration-value', 'a toleration with operator Exists takes no value (Kubernetes refuses it)', 'remove `value`, or use operator Equal', 'key');
+    if (t.key.startsWith(CONTROL_PLANE))
+      error(
+        [...path, 'key'],
+        'control-plane-node',
+        `tolerating "${t.key}" would let models onto control-plane nodes`,
+        'tolerate only the taints of the GPU nodes',
+      );
+    if (t.operator === 'Exists' && t.value !== undefined)
+      error(
+        [...path, 'value'],
+        'toleration-value',
+        'a toleration with operator Exists takes no value (Kubernetes refuses it)',
+        'remove `value`, or use operator Equal',
+        'key',
+      );
   });
 }
 
@@ -236,7 +311,12 @@ function checkGit(error: ReturnType<typeof collector>, git: Environment['spec'][
   const gitHost = hostOf(git.url);
   const statusHost = hostOf(status.address);
   if (gitHost && statusHost && gitHost !== statusHost) {
-    error(['spec', 'git', 'commitStatus', 'address'], 'commit-status-host', `commit statuses would go to ${statusHost}, but the repository is on ${gitHost}: the token in ${status.secretRef} would be sent to another host`, `use the repository's address on ${gitHost}`);
+    error(
+      ['spec', 'git', 'commitStatus', 'address'],
+      'commit-status-host',
+      `commit statuses would go to ${statusHost}, but the repository is on ${gitHost}: the token in ${status.secretRef} would be sent to another host`,
+      `use the repository's address on ${gitHost}`,
+    );
   }
 }
 
@@ -248,7 +328,8 @@ function hostOf(url: string): string | undefined {
 function checkLabels(error: ReturnType<typeof collector>, path: DataPath, labels: Record<string, string> | undefined): void {
   for (const key of Object.keys(labels ?? {})) {
     const why = reservedLabelKey(key);
-    if (why) error([...path, key], 'reserved-label', `label "${key}" is not yours to set: ${why}`, 'use a key of your own, e.g. `team` or `example.com/team`', 'key');
+    if (why)
+      error([...path, key], 'reserved-label', `label "${key}" is not yours to set: ${why}`, 'use a key of your own, e.g. `team` or `example.com/team`', 'key');
     else checkKeyPrefix(error, [...path, key], key);
   }
 }
@@ -256,20 +337,38 @@ function checkLabels(error: ReturnType<typeof collector>, path: DataPath, labels
 /** The DNS-subdomain prefix of a label key has at most 253 characters. */
 function checkKeyPrefix(error: ReturnType<typeof collector>, path: DataPath, key: string): void {
   const slash = key.indexOf('/');
-  if (slash > 253) error(path, 'label-key-too-long', `the prefix of label key "${key.slice(0, 20)}…" is ${slash} characters; Kubernetes allows 253`, 'use a shorter prefix', 'key');
+  if (slash > 253)
+    error(
+      path,
+      'label-key-too-long',
+      `the prefix of label key "${key.slice(0, 20)}…" is ${slash} characters; Kubernetes allows 253`,
+      'use a shorter prefix',
+      'key',
+    );
 }
 
 function checkAnnotations(error: ReturnType<typeof collector>, annotations: Record<string, string> | undefined): void {
   for (const key of Object.keys(annotations ?? {})) {
     if (!key.startsWith('tritonops.dev/') || KNOWN_ANNOTATIONS.includes(key)) continue;
-    error(['metadata', 'annotations', key], 'unknown-annotation', `tritonops reads no annotation "${key}"`, didYouMeanHint(key, KNOWN_ANNOTATIONS, `its annotations: ${KNOWN_ANNOTATIONS.join(', ')}`), 'key');
+    error(
+      ['metadata', 'annotations', key],
+      'unknown-annotation',
+      `tritonops reads no annotation "${key}"`,
+      didYouMeanHint(key, KNOWN_ANNOTATIONS, `its annotations: ${KNOWN_ANNOTATIONS.join(', ')}`),
+      'key',
+    );
   }
 }
 
 function checkSampling(error: ReturnType<typeof collector>, path: DataPath, percent: number): void {
   // Triton samples one request in round(100 / percent): past 1 in 100,000 the rate stops being one.
   if (percent > 0 && percent < 0.001) {
-    error(path, 'sampling-too-small', `samplingPercent ${percent} is too small to sample: Triton takes one request in round(100 / ${percent})`, 'use 0 to turn tracing off, or at least 0.001 (one request in 100,000)');
+    error(
+      path,
+      'sampling-too-small',
+      `samplingPercent ${percent} is too small to sample: Triton takes one request in round(100 / ${percent})`,
+      'use 0 to turn tracing off, or at least 0.001 (one request in 100,000)',
+    );
   }
 }
 
@@ -290,14 +389,27 @@ function checkContainer(error: ReturnType<typeof collector>, argsPaths: readonly
     }
     args.forEach((arg, i) => {
       const found = kubernetesExpansion(arg);
-      if (found) error([...path, i], 'kubernetes-expansion', expansionMessage(found.reference), `write "$$(" for a literal "$(": ${arg.slice(0, found.offset)}$${arg.slice(found.offset)}`);
+      if (found)
+        error(
+          [...path, i],
+          'kubernetes-expansion',
+          expansionMessage(found.reference),
+          `write "$$(" for a literal "$(": ${arg.slice(0, found.offset)}$${arg.slice(found.offset)}`,
+        );
     });
   }
   for (const [name, value] of Object.entries(env)) {
     const managed = own(MANAGED_ENV, name);
     const refused = REFUSED_ENV.find((r) => r.pattern.test(name));
     if (managed) error(['spec', 'env', name], 'managed-env', `environment variable ${name} is set by tritonops`, managed, 'key');
-    else if (refused) error(['spec', 'env', name], 'refused-env', `environment variable ${name} may not be set: ${refused.why}`, 'remove it; if the platform lacks a setting you need, ask for it in environment.yaml', 'key');
+    else if (refused)
+      error(
+        ['spec', 'env', name],
+        'refused-env',
+        `environment variable ${name} may not be set: ${refused.why}`,
+        'remove it; if the platform lacks a setting you need, ask for it in environment.yaml',
+        'key',
+      );
     const found = kubernetesExpansion(value);
     if (found) error(['spec', 'env', name], 'kubernetes-expansion', expansionMessage(found.reference), 'write "$$(" for a literal "$("');
   }
@@ -307,17 +419,35 @@ function expansionMessage(reference: string): string {
   return `"${reference}" would be replaced by Kubernetes with the container's environment variable of that name, and the container's environment holds the S3 keys`;
 }
 
-function checkTracks(error: ReturnType<typeof collector>, name: string, spec: { canary?: { analysis?: unknown; weight?: number; header?: Record<string, string>; mirror?: unknown } | undefined; autoscaling?: { triggers: { gpuUtilization?: number; gpuUtilizationSource?: string } } | undefined }): void {
+function checkTracks(
+  error: ReturnType<typeof collector>,
+  name: string,
+  spec: {
+    canary?: { analysis?: unknown; weight?: number; header?: Record<string, string>; mirror?: unknown } | undefined;
+    autoscaling?: { triggers: { gpuUtilization?: number; gpuUtilizationSource?: string } } | undefined;
+  },
+): void {
   const header = Object.keys(spec.canary?.header ?? {})[0];
   if (header !== undefined && (RESERVED_HEADERS.has(header) || RESERVED_HEADER_PREFIXES.some((p) => header.startsWith(p)))) {
-    error(['spec', 'canary', 'header', header], 'reserved-header', `"${header}" cannot choose the canary: ordinary requests carry it (routing on it would send them to the canary)`, 'use a header of your own, e.g. `x-canary: "true"`', 'key');
+    error(
+      ['spec', 'canary', 'header', header],
+      'reserved-header',
+      `"${header}" cannot choose the canary: ordinary requests carry it (routing on it would send them to the canary)`,
+      'use a header of your own, e.g. `x-canary: "true"`',
+      'key',
+    );
   }
   // DCGM's series name the pod that uses a GPU, so its trigger selects pods by name.
   const triggers = spec.autoscaling?.triggers;
   if (triggers?.gpuUtilization !== undefined && triggers.gpuUtilizationSource === 'dcgm') {
     const longest = spec.canary?.analysis ? `${name}-primary` : spec.canary ? `${name}-canary` : name;
     if (longest.length > MAX_UNTRUNCATED_DEPLOYMENT) {
-      error(['spec', 'autoscaling', 'triggers', 'gpuUtilizationSource'], 'pod-names-truncated', `the pods of Deployment "${longest}" get truncated names (over ${MAX_UNTRUNCATED_DEPLOYMENT} characters), so DCGM's per-pod series cannot be matched to it`, `use gpuUtilizationSource: triton, or a model name of at most ${MAX_UNTRUNCATED_DEPLOYMENT - (longest.length - name.length)} characters`);
+      error(
+        ['spec', 'autoscaling', 'triggers', 'gpuUtilizationSource'],
+        'pod-names-truncated',
+        `the pods of Deployment "${longest}" get truncated names (over ${MAX_UNTRUNCATED_DEPLOYMENT} characters), so DCGM's per-pod series cannot be matched to it`,
+        `use gpuUtilizationSource: triton, or a model name of at most ${MAX_UNTRUNCATED_DEPLOYMENT - (longest.length - name.length)} characters`,
+      );
     }
   }
 }
@@ -344,13 +474,24 @@ function checkTraffic(error: ReturnType<typeof collector>, traffic: { timeout: s
 
 function checkRoles(error: ReturnType<typeof collector>, roles: readonly string[] | undefined): void {
   (roles ?? []).forEach((role, i) => {
-    if (role.includes('*')) error(['spec', 'auth', 'roles', i], 'wildcard-role', `role "${role}" holds "*", which Istio reads as a wildcard (any role${role === '*' ? '' : ' with that prefix or suffix'})`, 'name the roles exactly');
+    if (role.includes('*'))
+      error(
+        ['spec', 'auth', 'roles', i],
+        'wildcard-role',
+        `role "${role}" holds "*", which Istio reads as a wildcard (any role${role === '*' ? '' : ' with that prefix or suffix'})`,
+        'name the roles exactly',
+      );
   });
 }
 
 function checkHost(error: ReturnType<typeof collector>, name: string, facts: EnvironmentFacts): void {
   if (facts.domain && name.length + 1 + facts.domain.length > 253) {
-    error(['metadata', 'name'], 'host-too-long', `host "${name}.${facts.domain.slice(0, 20)}…" would be ${name.length + 1 + facts.domain.length} characters; DNS allows 253`, 'use a shorter name or gateway.domain');
+    error(
+      ['metadata', 'name'],
+      'host-too-long',
+      `host "${name}.${facts.domain.slice(0, 20)}…" would be ${name.length + 1 + facts.domain.length} characters; DNS allows 253`,
+      'use a shorter name or gateway.domain',
+    );
   }
 }
 
@@ -360,7 +501,11 @@ function checkModel({ file, value }: Loaded<Model>, facts: EnvironmentFacts): Di
   const spec = value.spec;
   checkLabels(error, ['metadata', 'labels'], value.metadata.labels);
   checkAnnotations(error, value.metadata.annotations);
-  checkContainer(error, [[['spec', 'args'], spec.args], ...(spec.canary?.args ? [[['spec', 'canary', 'args'], spec.canary.args] as [DataPath, readonly string[]]] : [])], spec.env);
+  checkContainer(
+    error,
+    [[['spec', 'args'], spec.args], ...(spec.canary?.args ? [[['spec', 'canary', 'args'], spec.canary.args] as [DataPath, readonly string[]]] : [])],
+    spec.env,
+  );
   checkTracks(error, value.metadata.name, spec);
   checkRoles(error, spec.auth.roles);
   checkHost(error, value.metadata.name, facts);

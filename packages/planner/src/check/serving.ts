@@ -12,6 +12,7 @@
  *   decoupled local model in its ensemble), so this is a warning, not an error.
  */
 import type { Diagnostic } from '../diagnostics.ts';
+import type { DiagnosticCode } from '../diagnostic-codes.ts';
 import { parseQuantity } from '../values/quantity.ts';
 import type { DataPath, SourceFile } from '../load/source-file.ts';
 
@@ -28,7 +29,7 @@ export type ServerKind = { readonly kind: 'model'; readonly analysis: boolean } 
 
 export function checkServingOptions(file: SourceFile, spec: ServingSpec, served: ServerKind): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const report = (severity: Diagnostic['severity'], path: DataPath, code: string, message: string, hint: string, at: 'key' | 'value' = 'value') =>
+  const report = (severity: Diagnostic['severity'], path: DataPath, code: DiagnosticCode, message: string, hint: string, at: 'key' | 'value' = 'value') =>
     out.push({ severity, code, file: file.path, ...file.locate(path, at), message, hint });
 
   const disk = spec.resources.ephemeralStorage;
@@ -52,10 +53,24 @@ export function checkServingOptions(file: SourceFile, spec: ServingSpec, served:
 
   if (!spec.traffic.streaming) return out;
   if (file.has(['spec', 'traffic', 'timeout'])) {
-    report('error', ['spec', 'traffic', 'timeout'], 'streaming-timeout', "a streaming server's routes carry no timeout: `traffic.timeout` would do nothing", 'remove `timeout`, or `streaming` if responses must end within a time', 'key');
+    report(
+      'error',
+      ['spec', 'traffic', 'timeout'],
+      'streaming-timeout',
+      "a streaming server's routes carry no timeout: `traffic.timeout` would do nothing",
+      'remove `timeout`, or `streaming` if responses must end within a time',
+      'key',
+    );
   }
   if (spec.traffic.retries.perTryTimeout !== undefined) {
-    report('error', ['spec', 'traffic', 'retries', 'perTryTimeout'], 'streaming-per-try-timeout', `perTryTimeout ${spec.traffic.retries.perTryTimeout} would end every stream at that age`, 'remove `perTryTimeout` (retries still only retry what never reached Triton)', 'key');
+    report(
+      'error',
+      ['spec', 'traffic', 'retries', 'perTryTimeout'],
+      'streaming-per-try-timeout',
+      `perTryTimeout ${spec.traffic.retries.perTryTimeout} would end every stream at that age`,
+      'remove `perTryTimeout` (retries still only retry what never reached Triton)',
+      'key',
+    );
   }
   const streaming: DataPath = ['spec', 'traffic', 'streaming'];
   if (served.kind === 'model' && served.analysis) {

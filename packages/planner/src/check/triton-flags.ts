@@ -46,7 +46,7 @@ trace-count trace-log-frequency`;
 export const TRITON_OPTIONS: readonly TritonOption[] = NAMES.split(/\s+/).map((name) => ({ name, takesValue: !NO_VALUE.has(name), id: ALIASES[name] ?? name }));
 
 const SAME_SERVER = 'the ports are fixed (http 8000, grpc 8001, metrics 8002) and bound on every address, so that Services, probes and monitors match';
-const TRACING = 'set `tracing` in environment.yaml (and `tracing.samplingPercent` on the model): traces go to the environment\'s collector';
+const TRACING = "set `tracing` in environment.yaml (and `tracing.samplingPercent` on the model): traces go to the environment's collector";
 
 /** tritonserver options tritonops sets itself, and where the user controls them instead. */
 export const MANAGED_FLAGS: Readonly<Record<string, string>> = {
@@ -98,8 +98,19 @@ export function parseTritonArgs(args: readonly string[]): ParsedFlag[] {
     if (!option) {
       out.push(
         prefixed.length === 0
-          ? { ok: false, index: i, problem: `--${written} is not a tritonserver option`, hint: 'see `tritonserver --help` for its options', candidates: TRITON_OPTIONS.map((o) => o.name) }
-          : { ok: false, index: i, problem: `--${written} is ambiguous: tritonserver would not start (it could be ${prefixed.map((o) => `--${o.name}`).join(', ')})`, hint: 'write the option in full' },
+          ? {
+              ok: false,
+              index: i,
+              problem: `--${written} is not a tritonserver option`,
+              hint: 'see `tritonserver --help` for its options',
+              candidates: TRITON_OPTIONS.map((o) => o.name),
+            }
+          : {
+              ok: false,
+              index: i,
+              problem: `--${written} is ambiguous: tritonserver would not start (it could be ${prefixed.map((o) => `--${o.name}`).join(', ')})`,
+              hint: 'write the option in full',
+            },
       );
       continue;
     }

@@ -63,7 +63,11 @@ export function promoteCanary(text: string): EditResult {
   const found = canaryOf(text);
   if ('ok' in found) {
     return found.problem === 'ANALYSIS'
-      ? { ok: false, problem: 'this model is under Flagger analysis: Flagger promotes its releases itself', hint: 'change the release fields of the model to start a new analysis' }
+      ? {
+          ok: false,
+          problem: 'this model is under Flagger analysis: Flagger promotes its releases itself',
+          hint: 'change the release fields of the model to start a new analysis',
+        }
       : found;
   }
   const { spec, canary } = found;
@@ -87,7 +91,9 @@ export function promoteCanary(text: string): EditResult {
       splices.push({ from: start, to: from + currentText.length, text: block ? `\n${' '.repeat(specColumn + 2)}${nextText.trimStart()}` : nextText });
     } else {
       changes.push(`${field}: (none) -> ${nextText.replace(/\s+/g, ' ')}`);
-      inserted.push(`${' '.repeat(specColumn)}${field}:${nextText.includes('\n') ? `\n${' '.repeat(specColumn + 2)}${nextText.trimStart()}` : ` ${nextText}`}\n`);
+      inserted.push(
+        `${' '.repeat(specColumn)}${field}:${nextText.includes('\n') ? `\n${' '.repeat(specColumn + 2)}${nextText.trimStart()}` : ` ${nextText}`}\n`,
+      );
     }
   }
   // The canary block goes, with the comment lines that introduce it.
@@ -106,18 +112,32 @@ export function promoteCanary(text: string): EditResult {
 export function setCanaryWeight(text: string, weight: number): EditResult {
   const found = canaryOf(text);
   if ('ok' in found) {
-    return found.problem === 'ANALYSIS' ? { ok: false, problem: 'this model is under Flagger analysis: Flagger sets its weights', hint: 'tune `canary.analysis.stepWeight` / `maxWeight` instead' } : found;
+    return found.problem === 'ANALYSIS'
+      ? {
+          ok: false,
+          problem: 'this model is under Flagger analysis: Flagger sets its weights',
+          hint: 'tune `canary.analysis.stepWeight` / `maxWeight` instead',
+        }
+      : found;
   }
   const current = pairOf(found.canary.value!, 'weight');
   if (current?.value) {
     const [from, to] = current.value.range!;
     const before = text.slice(from, to).trim();
-    return { ok: true, text: applySplices(text, [{ from, to: from + before.length, text: String(weight) }]), changes: [`canary.weight: ${before} -> ${weight}`] };
+    return {
+      ok: true,
+      text: applySplices(text, [{ from, to: from + before.length, text: String(weight) }]),
+      changes: [`canary.weight: ${before} -> ${weight}`],
+    };
   }
   const firstChild = found.canary.value!.items[0] as Pair<Node, Node> | undefined;
   const column = firstChild ? columnOf(text, firstChild.key.range![0]) : columnOf(text, found.canary.key.range![0]) + 2;
   const at = endOfLine(text, found.canary.key.range![0]);
-  return { ok: true, text: applySplices(text, [{ from: at, to: at, text: `${' '.repeat(column)}weight: ${weight}\n` }]), changes: [`canary.weight: (none) -> ${weight}`] };
+  return {
+    ok: true,
+    text: applySplices(text, [{ from: at, to: at, text: `${' '.repeat(column)}weight: ${weight}\n` }]),
+    changes: [`canary.weight: (none) -> ${weight}`],
+  };
 }
 
 /** What promotion copies: the release (what runs), never the placement (where and how much). */

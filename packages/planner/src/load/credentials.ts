@@ -29,7 +29,21 @@ const REFERENCE_KEYS = new Set(['credentialsSecret', 'secretRef', 'accessKeyIdKe
 const SECRET_STEMS = ['password', 'passwd', 'passphrase', 'secret', 'credential', 'apikey', 'apitoken', 'accesskey', 'secretkey', 'privatekey', 'authtoken'];
 /** Words that do only as words of their own (`tokenizer` and `max_tokens` are no secrets' names). */
 const SECRET_WORDS = new Set(['token', 'pass', 'pwd', 'pw', 'creds', 'bearer']);
-const SECRET_WORD_PAIRS = new Set(['access key', 'secret key', 'private key', 'api key', 'auth key', 'client secret', 'session key', 'encryption key', 'signing key', 'app key', 'master key', 'license key', 'auth header']);
+const SECRET_WORD_PAIRS = new Set([
+  'access key',
+  'secret key',
+  'private key',
+  'api key',
+  'auth key',
+  'client secret',
+  'session key',
+  'encryption key',
+  'signing key',
+  'app key',
+  'master key',
+  'license key',
+  'auth header',
+]);
 
 /** Splits `HF_TOKEN`, `secretAccessKey`, `api-key` into words, so `tokenizer` or `maxTokens` are not flagged. */
 function looksLikeSecretKey(key: string): boolean {
@@ -55,7 +69,10 @@ const SECRET_VALUES: { pattern: RegExp; what: string }[] = [
   },
   { pattern: /\b(AccountKey|SharedAccessKey|SharedAccessSignature)=[A-Za-z0-9+/%=]{20,}/i, what: 'a storage account key' },
   { pattern: /[?&](sig|X-Amz-Signature|X-Goog-Signature)=[A-Za-z0-9%+/=_-]{16,}/i, what: 'a signed URL' },
-  { pattern: /\bhttps:\/\/(hooks\.slack\.com\/services|discord(app)?\.com\/api\/webhooks|[a-z0-9-]+\.webhook\.office\.com)\/\S+/i, what: 'a webhook URL (whoever has it can post)' },
+  {
+    pattern: /\bhttps:\/\/(hooks\.slack\.com\/services|discord(app)?\.com\/api\/webhooks|[a-z0-9-]+\.webhook\.office\.com)\/\S+/i,
+    what: 'a webhook URL (whoever has it can post)',
+  },
   { pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]{16,}=*/, what: 'an Authorization header value' },
   { pattern: /^--[a-z0-9-]*(token|password|secret|access-key|api-key)[a-z0-9-]*=\S+/i, what: 'a flag carrying a credential' },
 ];
@@ -90,12 +107,17 @@ const HINT =
   'keep credentials out of Git: put them in a Kubernetes Secret created out of band (sealed-secrets, external-secrets or kubectl) and name that Secret in environment.yaml, e.g. `s3.credentialsSecret` for the S3 keys';
 
 function dotted(path: DataPath): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }
 
 /** The `path: reason` entries of the file's not-a-secret annotation, by dotted path. */
 function allowances(document: Document.Parsed | undefined): Map<string, string> {
-  const text = (document?.toJS({ maxAliasCount: 100 }) as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata?.annotations?.[NOT_A_SECRET];
+  const text = (document?.toJS({ maxAliasCount: 100 }) as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata?.annotations?.[
+    NOT_A_SECRET
+  ];
   const out = new Map<string, string>();
   if (typeof text !== 'string') return out;
   for (const line of text.split('\n')) {
@@ -178,7 +200,16 @@ export function findInlineCredentials(file: SourceFile): Diagnostic[] {
   file.text.split('\n').forEach((line, i) => {
     const shape = covered.has(i + 1) ? undefined : findShape(line);
     if (shape) {
-      found.push({ severity: 'error', code: 'inline-secret', file: file.path, line: i + 1, col: shape.index + 1, length: line.length - shape.index, message: `this looks like a credential (${shape.what}), outside any value: comments and YAML syntax are committed to Git too`, hint: HINT });
+      found.push({
+        severity: 'error',
+        code: 'inline-secret',
+        file: file.path,
+        line: i + 1,
+        col: shape.index + 1,
+        length: line.length - shape.index,
+        message: `this looks like a credential (${shape.what}), outside any value: comments and YAML syntax are committed to Git too`,
+        hint: HINT,
+      });
     }
   });
   for (const [path, reason] of allowed) {

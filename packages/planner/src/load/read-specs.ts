@@ -144,7 +144,10 @@ const MISNAMED_SPEC = /\.(ya?ml|json)$/i;
 
 export function loadSpecs(options: LoadOptions): LoadResult {
   const displayBase = options.displayBase ?? process.cwd();
-  const show = (rel: string) => relative(displayBase, join(options.root, ...rel.split('/'))).split(sep).join('/') || '.';
+  const show = (rel: string) =>
+    relative(displayBase, join(options.root, ...rel.split('/')))
+      .split(sep)
+      .join('/') || '.';
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
   let source: SpecSource;
@@ -273,12 +276,17 @@ export function loadSpecs(options: LoadOptions): LoadResult {
     } else {
       diagnostics.push({
         ...located(show(envPath), 'missing-environment', `environment "${name}" has no ${ENVIRONMENT_FILE}`),
-        hint: misnamed ? `rename ${show(`${dir}/${misnamed}`)} to ${ENVIRONMENT_FILE}` : `create ${show(envPath)} (see docs/spec-reference.md), or remove the folder`,
+        hint: misnamed
+          ? `rename ${show(`${dir}/${misnamed}`)} to ${ENVIRONMENT_FILE}`
+          : `create ${show(envPath)} (see docs/spec-reference.md), or remove the folder`,
       });
     }
     const models: Loaded<Model>[] = [];
     const pipelines: Loaded<Pipeline>[] = [];
-    for (const [folder, kind] of [[MODELS_DIR, 'model'], [PIPELINES_DIR, 'pipeline']] as const) {
+    for (const [folder, kind] of [
+      [MODELS_DIR, 'model'],
+      [PIPELINES_DIR, 'pipeline'],
+    ] as const) {
       const entry = entries.get(folder);
       if (entry !== undefined && entry !== 'folder') {
         diagnostics.push(entryProblem(show(`${dir}/${folder}`), entry, 'folder'));
@@ -333,11 +341,17 @@ function entryProblem(file: string, kind: EntryKind, expected: 'file' | 'folder'
         hint: `replace the link with the ${expected} itself: a link could make a spec read files outside the repository`,
       };
     case 'special':
-      return { ...located(file, 'special-file', `this is not a regular ${expected} (a device, socket or FIFO)`), hint: `replace it with a regular ${expected}` };
+      return {
+        ...located(file, 'special-file', `this is not a regular ${expected} (a device, socket or FIFO)`),
+        hint: `replace it with a regular ${expected}`,
+      };
     case 'folder':
       return { ...located(file, 'folder-not-file', 'this is a folder, where a spec file belongs'), hint: 'move what it holds elsewhere, or rename it' };
     case 'file':
-      return { ...located(file, 'file-not-folder', `this is a file, where a folder of specs belongs`), hint: 'move the file into a folder of that name, or rename it' };
+      return {
+        ...located(file, 'file-not-folder', `this is a file, where a folder of specs belongs`),
+        hint: 'move the file into a folder of that name, or rename it',
+      };
   }
 }
 
@@ -350,7 +364,10 @@ function fileProblem(file: string, error: unknown): Diagnostic {
       case 'special-file':
         return entryProblem(file, 'special', 'file');
       case 'hard-link':
-        return { ...located(file, 'hard-link', error.reason), hint: 'replace it with a copy of its own (cp, not ln): a hard link could be a file outside the repository' };
+        return {
+          ...located(file, 'hard-link', error.reason),
+          hint: 'replace it with a copy of its own (cp, not ln): a hard link could be a file outside the repository',
+        };
       case 'not-a-file':
         return entryProblem(file, 'folder', 'file');
       case 'not-a-folder':
@@ -360,7 +377,10 @@ function fileProblem(file: string, error: unknown): Diagnostic {
       case 'unsafe-path':
         return located(file, 'unsafe-path', error.message);
       case 'os-error':
-        return { ...located(file, 'unreadable', `cannot read this (${osErrorText(String(error.detail))})`), hint: 'check its permissions: tritonops reads every file and folder under environments/' };
+        return {
+          ...located(file, 'unreadable', `cannot read this (${osErrorText(String(error.detail))})`),
+          hint: 'check its permissions: tritonops reads every file and folder under environments/',
+        };
     }
   }
   throw error;

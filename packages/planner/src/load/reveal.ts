@@ -21,7 +21,10 @@ const LATIN = /\p{Script=Latin}/u;
 
 /** Cyrillic and Greek letters that print like Latin ones (pairs: the letter, then its twin). */
 const LOOKS_LIKE: Record<string, string> = Object.fromEntries(
-  [...'аaвBеeкkмMнHоoрpсcтTуyхxіiјjѕsԁdԛqԝwүyһhӏlАAВBЕEКKМMНHОOРPСCТTХXІIЈJЅSҮYαaοoρpνvιiκkυuΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧX'.matchAll(/(.)(.)/gu)].map((m) => [m[1]!, m[2]!]),
+  [...'аaвBеeкkмMнHоoрpсcтTуyхxіiјjѕsԁdԛqԝwүyһhӏlАAВBЕEКKМMНHОOРPСCТTХXІIЈJЅSҮYαaοoρpνvιiκkυuΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧX'.matchAll(/(.)(.)/gu)].map((m) => [
+    m[1]!,
+    m[2]!,
+  ]),
 );
 const MARK = /\p{M}/u;
 

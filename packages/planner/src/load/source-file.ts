@@ -4,6 +4,7 @@
  */
 import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, Position } from '../diagnostics.ts';
+import type { DiagnosticCode } from '../diagnostic-codes.ts';
 import { firstHidden } from './reveal.ts';
 
 /** A spec is a page of YAML; anything this large is a mistake or an attack, and is not read. */
@@ -137,12 +138,20 @@ export class SourceFile {
     const deep = tooDeep(text);
     if (deep) {
       return new SourceFile(path, text, { document: undefined, lineCounter }, undefined, [
-        { severity: 'error', code: 'too-deep', file: path, ...positionOfOffset(text, deep.offset), length: 1, message: deep.message, hint: 'a spec is a few levels of keys and lists: flatten it' },
+        {
+          severity: 'error',
+          code: 'too-deep',
+          file: path,
+          ...positionOfOffset(text, deep.offset),
+          length: 1,
+          message: deep.message,
+          hint: 'a spec is a few levels of keys and lists: flatten it',
+        },
       ]);
     }
     const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
     const docs = Array.isArray(documents) ? documents : [];
-    const fail = (code: string, offset: number, message: string, hint?: string) => {
+    const fail = (code: DiagnosticCode, offset: number, message: string, hint?: string) => {
       const { line, col } = lineCounter.linePos(offset);
       diagnostics.push({ severity: 'error', code, file: path, line, col, length: 1, message, ...(hint ? { hint } : {}) });
     };
@@ -168,7 +177,12 @@ export class SourceFile {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (/alias/i.test(message)) {
-          fail('alias-limit', document.range[0], `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} expansions)`, 'write the values out instead of using anchors and aliases');
+          fail(
+            'alias-limit',
+            document.range[0],
+            `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} expansions)`,
+            'write the values out instead of using anchors and aliases',
+          );
         } else {
           fail('yaml-syntax', document.range[0], message);
         }
@@ -265,14 +279,20 @@ export class SourceFile {
  */
 function unsafeNodes(file: string, text: string, document: Document.Parsed, lineCounter: LineCounter): Diagnostic[] {
   const found: Diagnostic[] = [];
-  const at = (offset: number, length: number, code: string, message: string, hint: string) =>
+  const at = (offset: number, length: number, code: DiagnosticCode, message: string, hint: string) =>
     found.push({ severity: 'error', code, file, ...lineCounter.linePos(offset), length: Math.max(1, length), message, hint });
   visit(document, {
     Node(_key, node, path) {
       if (isAlias(node)) {
         const target = node.resolve(document);
         if (target && path.includes(target)) {
-          at(node.range?.[0] ?? 0, node.source.length + 1, 'recursive-alias', `alias "*${node.source}" is inside the node it refers to, so its value never ends`, 'write the value out instead of using an alias');
+          at(
+            node.range?.[0] ?? 0,
+            node.source.length + 1,
+            'recursive-alias',
+            `alias "*${node.source}" is inside the node it refers to, so its value never ends`,
+            'write the value out instead of using an alias',
+          );
         }
         return;
       }
@@ -281,12 +301,24 @@ function unsafeNodes(file: string, text: string, document: Document.Parsed, line
         let tagAt = text.lastIndexOf('!', start - 1);
         if (text[tagAt - 1] === '!') tagAt--;
         const shown = node.tag.startsWith('tag:yaml.org,2002:') ? `!!${node.tag.slice('tag:yaml.org,2002:'.length)}` : node.tag;
-        at(tagAt < 0 ? start : tagAt, shown.length, 'yaml-tag', `YAML tag "${shown}" is not supported`, 'specs are plain YAML: remove the tag (only !!str, !!int, !!float, !!bool, !!null, !!seq and !!map are allowed)');
+        at(
+          tagAt < 0 ? start : tagAt,
+          shown.length,
+          'yaml-tag',
+          `YAML tag "${shown}" is not supported`,
+          'specs are plain YAML: remove the tag (only !!str, !!int, !!float, !!bool, !!null, !!seq and !!map are allowed)',
+        );
       }
       if (isScalar(node) && typeof node.value === 'string') {
         const hidden = firstHidden(node.value, '\n\t');
         if (hidden) {
-          at(start, (node.range?.[1] ?? start + 1) - start, 'hidden-character', `this text contains the character "${hidden.char}", which a reader cannot see`, 'delete it; spec values are plain text');
+          at(
+            start,
+            (node.range?.[1] ?? start + 1) - start,
+            'hidden-character',
+            `this text contains the character "${hidden.char}", which a reader cannot see`,
+            'delete it; spec values are plain text',
+          );
         }
       }
       return undefined;

@@ -4,6 +4,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../diagnostics.ts';
+import type { DiagnosticCode } from '../diagnostic-codes.ts';
 import { didYouMean } from '../did-you-mean.ts';
 import { DNS_LABEL_PATTERN, QUANTITY_PATTERN } from '@tritonops/spec';
 import type { DataPath, SourceFile } from './source-file.ts';
@@ -49,7 +50,12 @@ function pathOf(pointer: string): (string | number)[] {
 }
 
 function dotted(path: DataPath): string {
-  return path.length === 0 ? 'the document' : path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path.length === 0
+    ? 'the document'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+        .join('.')
+        .replace(/\.\[/g, '[');
 }
 
 /**
@@ -67,7 +73,7 @@ function toDiagnostic(file: SourceFile, e: ErrorObject): Diagnostic {
   const path = pathOf(e.instancePath);
   const where = dotted(path);
   const parent = e.parentSchema as Schema | undefined;
-  const make = (span: ReturnType<SourceFile['locate']>, code: string, message: string, hint?: string): Diagnostic => ({
+  const make = (span: ReturnType<SourceFile['locate']>, code: DiagnosticCode, message: string, hint?: string): Diagnostic => ({
     severity: 'error',
     code,
     file: file.path,
@@ -122,7 +128,8 @@ function toDiagnostic(file: SourceFile, e: ErrorObject): Diagnostic {
     }
     case 'const':
     case 'enum': {
-      const allowed = e.keyword === 'const' ? [(e.params as { allowedValue: unknown }).allowedValue] : ((e.params as { allowedValues: unknown[] }).allowedValues ?? []);
+      const allowed =
+        e.keyword === 'const' ? [(e.params as { allowedValue: unknown }).allowedValue] : ((e.params as { allowedValues: unknown[] }).allowedValues ?? []);
       const suggestion = typeof e.data === 'string' ? didYouMean(e.data, allowed.map(String)) : undefined;
       return make(
         file.locate(path),
@@ -132,7 +139,7 @@ function toDiagnostic(file: SourceFile, e: ErrorObject): Diagnostic {
       );
     }
     case 'anyOf': {
-      const branches = ((parent?.anyOf as Schema[] | undefined) ?? []);
+      const branches = (parent?.anyOf as Schema[] | undefined) ?? [];
       const consts = branches.map((b) => b.const).filter((c) => c !== undefined);
       if (consts.length === branches.length) {
         const suggestion = typeof e.data === 'string' ? didYouMean(e.data, consts.map(String)) : undefined;
@@ -185,7 +192,9 @@ function toDiagnostic(file: SourceFile, e: ErrorObject): Diagnostic {
 function quantityDiagnostic(file: SourceFile, path: DataPath, value: unknown): Diagnostic {
   const text = String(value);
   const m = /^([0-9.]+)\s*(KB|MB|GB|TB|Kb|Mb|Gb|kb|mb|gb|KiB|MiB|GiB|TiB|g|gi|mi)$/.exec(text);
-  const fix = m ? `write ${m[1]}${binarySuffix(m[2]!)} (binary units: Ki, Mi, Gi, Ti) or ${m[1]}${m[2]!.charAt(0).toUpperCase()} (decimal)` : 'use a Kubernetes quantity such as `500m`, `4`, `24Gi` or `512Mi`';
+  const fix = m
+    ? `write ${m[1]}${binarySuffix(m[2]!)} (binary units: Ki, Mi, Gi, Ti) or ${m[1]}${m[2]!.charAt(0).toUpperCase()} (decimal)`
+    : 'use a Kubernetes quantity such as `500m`, `4`, `24Gi` or `512Mi`';
   return {
     severity: 'error',
     code: 'invalid-quantity',

@@ -23,21 +23,27 @@
  */
 import { compareStrings, type Diagnostic } from '../diagnostics.ts';
 import { parseQuantity } from '../values/quantity.ts';
-import type { EnvironmentPlan } from './environment.ts';
+import type { EnvironmentPlan } from './types.ts';
 import { formatBytes } from '../values/quantity.ts';
 import type { SourceFile } from '../load/source-file.ts';
 
+/** What one track of a model (or a Flagger model's primary and canary) needs of its pool, in the pool's units. */
 export interface TrackDemand {
+  /** The model's (or pipeline server's) name. */
   readonly model: string;
   /** `stable`, `canary`, or for Flagger models `primary+canary`. */
   readonly track: string;
+  /** Units of the pool's resource one replica requests. */
   readonly gpusPerReplica: number;
   /** GPU memory one replica needs, when its spec says. */
   readonly gpuMemoryPerReplica?: string;
+  /** Fewest replicas the track runs: its autoscaling minimum, or its fixed count. */
   readonly minReplicas: number;
+  /** Most replicas the track runs: its autoscaling maximum, or its fixed count. */
   readonly maxReplicas: number;
   /** Units at minimum and at maximum scale, steady (no rollout). */
   readonly min: number;
+  /** See `min`. */
   readonly max: number;
   /** Units of the one extra replica the track starts while it rolls at maximum scale (maxSurge 1); 0 when it runs none. */
   readonly surge: number;
@@ -54,16 +60,23 @@ export interface TrackDemand {
   readonly stranded: number;
 }
 
+/** One GPU pool's capacity against the demand of every track placed on it; units are the pool's resource. */
 export interface PoolCapacity {
+  /** The pool's name. */
   readonly pool: string;
+  /** Extended resource its units are counted in (a time-sliced pool's shares). */
   readonly resource: string;
+  /** Most nodes the pool grows to (`maxNodes`). */
   readonly nodes: number;
+  /** Units one node offers (the pool's `gpusPerNode`). */
   readonly unitsPerNode: number;
+  /** Units the whole pool offers: `nodes × unitsPerNode`. */
   readonly capacity: number;
   /** Memory of one unit: a GPU, a MIG slice, or a time-sliced share of a GPU. */
   readonly unitMemory: string;
   /** GPU memory of the whole pool, and what the models that declare theirs need at maximum. */
   readonly memoryCapacity: string;
+  /** See `memoryCapacity`. */
   readonly maxMemoryDeclared: string;
   /** Steady demand at minimum scale. */
   readonly min: number;
@@ -73,12 +86,17 @@ export interface PoolCapacity {
   readonly surge: number;
   /** The least the pool must hold for any one rollout at minimum scale: `min` plus the largest `surgeAtMin + stranded`. */
   readonly minRollout: number;
+  /** The worst finding: `min-over-capacity` and `rollout-over-capacity` are errors, `max-over-capacity` a warning. */
   readonly status: 'ok' | 'max-over-capacity' | 'rollout-over-capacity' | 'min-over-capacity';
+  /** Every track placed on the pool. */
   readonly demands: readonly TrackDemand[];
 }
 
+/** The GPU capacity report of one environment (`planCapacity`). */
 export interface EnvironmentCapacity {
+  /** The environment's name. */
   readonly environment: string;
+  /** One entry per GPU pool. */
   readonly pools: readonly PoolCapacity[];
 }
 
@@ -222,7 +240,15 @@ export function formatCapacityTable(reports: readonly EnvironmentCapacity[]): st
         `    rollout surge (maxSurge 1): max includes ${pool.surge} (one replica per rolling Deployment); a rollout at min needs ${pool.minRollout}${strandedNote(pool)}`,
         `    GPU memory: ${pool.memoryCapacity} in the pool, ${pool.maxMemoryDeclared} declared by its models at maximum`,
       );
-      const rows = pool.demands.map((d) => [d.model, d.track, `${d.gpusPerReplica}`, d.gpuMemoryPerReplica ?? '-', `${d.minReplicas}..${d.maxReplicas}`, `${d.min}..${d.max}`, d.surge > 0 ? `+${d.surge}` : '-']);
+      const rows = pool.demands.map((d) => [
+        d.model,
+        d.track,
+        `${d.gpusPerReplica}`,
+        d.gpuMemoryPerReplica ?? '-',
+        `${d.minReplicas}..${d.maxReplicas}`,
+        `${d.min}..${d.max}`,
+        d.surge > 0 ? `+${d.surge}` : '-',
+      ]);
       const header = ['model', 'track', 'units/replica', 'memory/replica', 'replicas', 'units', 'surge'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const row = (cells: string[]) => `    ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
@@ -237,7 +263,9 @@ export function formatCapacityTable(reports: readonly EnvironmentCapacity[]): st
 
 function strandedNote(pool: PoolCapacity): string {
   const largest = pool.demands.length > 0 ? largestRollout(pool) : undefined;
-  return largest && largest.stranded > 0 ? ` (${largest.stranded} of them free units a replica of ${largest.gpusPerReplica} may find stranded on other nodes)` : '';
+  return largest && largest.stranded > 0
+    ? ` (${largest.stranded} of them free units a replica of ${largest.gpusPerReplica} may find stranded on other nodes)`
+    : '';
 }
 
 function statusText(status: PoolCapacity['status']): string {
@@ -255,7 +283,12 @@ function statusText(status: PoolCapacity['status']): string {
 
 export function formatCapacityMarkdown(reports: readonly EnvironmentCapacity[]): string {
   const lines: string[] = [];
-  const status = { ok: 'ok', 'max-over-capacity': '⚠️ over at max', 'rollout-over-capacity': '❌ no room to roll out at min', 'min-over-capacity': '❌ over at min' } as const;
+  const status = {
+    ok: 'ok',
+    'max-over-capacity': '⚠️ over at max',
+    'rollout-over-capacity': '❌ no room to roll out at min',
+    'min-over-capacity': '❌ over at min',
+  } as const;
   for (const report of reports) {
     lines.push(`### ${report.environment}`, '');
     lines.push(
@@ -263,7 +296,9 @@ export function formatCapacityMarkdown(reports: readonly EnvironmentCapacity[]):
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const p of report.pools) {
-      lines.push(`| ${p.pool} | \`${p.resource}\` | ${p.nodes} × ${p.unitsPerNode} = ${p.capacity} | ${p.unitMemory} | ${p.min} | ${p.max} (${p.surge} surge) | ${p.maxMemoryDeclared} / ${p.memoryCapacity} | ${status[p.status]} |`);
+      lines.push(
+        `| ${p.pool} | \`${p.resource}\` | ${p.nodes} × ${p.unitsPerNode} = ${p.capacity} | ${p.unitMemory} | ${p.min} | ${p.max} (${p.surge} surge) | ${p.maxMemoryDeclared} / ${p.memoryCapacity} | ${status[p.status]} |`,
+      );
     }
     lines.push('');
   }

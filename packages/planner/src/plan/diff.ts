@@ -5,13 +5,17 @@
  */
 import { planCapacity } from './capacity.ts';
 import { compareStrings } from '../diagnostics.ts';
-import type { EnvironmentPlan, ModelPlan, PipelinePlan, TrackPlan } from './environment.ts';
+import type { EnvironmentPlan, ModelPlan, PipelinePlan, TrackPlan } from './types.ts';
 
+/** One line of a change summary (`summarizeChange`), as `diff` prints it. */
 export interface SummaryItem {
   /** What changed: `whisper: release`, `pool a100: GPU demand`, … */
   readonly subject: string;
+  /** The kind of change, e.g. `release`, `canary weight`, `added`. */
   readonly what: string;
+  /** The value before the change, shown as text; empty when there was none. */
   readonly before: string;
+  /** The value after the change, shown as text; empty when there is none. */
   readonly after: string;
 }
 
@@ -26,7 +30,8 @@ function describeRelease(t: TrackPlan | undefined): string {
   return parts.filter(Boolean).join(', ');
 }
 
-const bounds = (t: TrackPlan | undefined) => (!t ? '(none)' : t.autoscale ? `${t.autoscale.minReplicas}..${t.autoscale.maxReplicas} (autoscaled)` : `${t.replicas}`);
+const bounds = (t: TrackPlan | undefined) =>
+  !t ? '(none)' : t.autoscale ? `${t.autoscale.minReplicas}..${t.autoscale.maxReplicas} (autoscaled)` : `${t.replicas}`;
 
 function canaryText(m: ModelPlan | undefined): string {
   if (!m) return '(none)';
@@ -38,7 +43,8 @@ function canaryText(m: ModelPlan | undefined): string {
   return parts.join(', ');
 }
 
-const authText = (m: ModelPlan | undefined) => (!m ? '(none)' : !m.auth.required ? 'no token required' : m.auth.roles ? `token with role ${m.auth.roles.join(' or ')}` : 'token required');
+const authText = (m: ModelPlan | undefined) =>
+  !m ? '(none)' : !m.auth.required ? 'no token required' : m.auth.roles ? `token with role ${m.auth.roles.join(' or ')}` : 'token required';
 
 function modelChanges(name: string, before: ModelPlan | undefined, after: ModelPlan | undefined, kind: 'model' | 'pipeline'): SummaryItem[] {
   const out: SummaryItem[] = [];
@@ -66,7 +72,9 @@ function modelChanges(name: string, before: ModelPlan | undefined, after: ModelP
 
 function pipelineShape(p: PipelinePlan | undefined): string {
   if (!p) return '(none)';
-  return p.graph.steps.map((s) => `${s.name}(${s.model ?? `local ${s.tritonModel}`}: ${s.inputs.map((i) => `${i.name}<-${i.source.step}.${i.source.tensor}`).join(', ')})`).join(' → ');
+  return p.graph.steps
+    .map((s) => `${s.name}(${s.model ?? `local ${s.tritonModel}`}: ${s.inputs.map((i) => `${i.name}<-${i.source.step}.${i.source.tensor}`).join(', ')})`)
+    .join(' → ');
 }
 
 /**
@@ -80,7 +88,16 @@ const ENVIRONMENT_SETTINGS: readonly [what: string, of: (e: EnvironmentPlan) => 
   ['git.branch', (e) => e.git.branch],
   ['git.secretRef', (e) => e.git.secretRef],
   ['git.commitStatus', (e) => e.git.commitStatus],
-  ['s3', (e) => ({ endpoint: e.s3.endpointUrl, region: e.s3.region, credentialsSecret: e.s3.credentialsSecret, accessKeyIdKey: e.s3.accessKeyIdKey, secretAccessKeyKey: e.s3.secretAccessKeyKey })],
+  [
+    's3',
+    (e) => ({
+      endpoint: e.s3.endpointUrl,
+      region: e.s3.region,
+      credentialsSecret: e.s3.credentialsSecret,
+      accessKeyIdKey: e.s3.accessKeyIdKey,
+      secretAccessKeyKey: e.s3.secretAccessKeyKey,
+    }),
+  ],
   ['gateway', (e) => e.gateway],
   ['auth.jwt', (e) => e.jwt],
   ['tracing', (e) => e.tracing],
@@ -111,10 +128,12 @@ export function summarizeChange(before: EnvironmentPlan | undefined, after: Envi
   for (const name of [...new Set([...pb.keys(), ...pa.keys()])].sort(compareStrings)) {
     const [b, a] = [pb.get(name), pa.get(name)];
     if (!b || !a) items.push({ subject: `pipeline ${name}`, what: b ? 'removed' : 'added', before: pipelineShape(b), after: pipelineShape(a) });
-    else if (pipelineShape(b) !== pipelineShape(a)) items.push({ subject: `pipeline ${name}`, what: 'graph', before: pipelineShape(b), after: pipelineShape(a) });
+    else if (pipelineShape(b) !== pipelineShape(a))
+      items.push({ subject: `pipeline ${name}`, what: 'graph', before: pipelineShape(b), after: pipelineShape(a) });
     else items.push(...modelChanges(name, b.server, a.server, 'pipeline').filter((i) => i.what !== 'release'));
   }
-  const demand = (e: EnvironmentPlan | undefined) => new Map((e ? planCapacity(e).pools : []).map((p) => [p.pool, `${p.min}..${p.max} of ${p.capacity} ${p.resource}`] as const));
+  const demand = (e: EnvironmentPlan | undefined) =>
+    new Map((e ? planCapacity(e).pools : []).map((p) => [p.pool, `${p.min}..${p.max} of ${p.capacity} ${p.resource}`] as const));
   const [db, da] = [demand(before), demand(after)];
   for (const pool of [...new Set([...db.keys(), ...da.keys()])].sort(compareStrings)) {
     const [b, a] = [db.get(pool) ?? '(none)', da.get(pool) ?? '(none)'];

@@ -1,273 +1,38 @@
 /**
- * The plan: a validated environment and its models with every default applied and every
- * reference resolved, so that the charts render without making decisions of their own.
+ * Planning: builds the plan (the types in ./types.ts) of an environment that passed validation,
+ * a validated environment and its models with every default applied and every reference
+ * resolved, so that the charts render without making decisions of their own.
  */
 import { own } from '../values/records.ts';
 import { createHash } from 'node:crypto';
 import { compareStrings } from '../diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
-import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
+import { resolvePipeline } from './pipeline-graph.ts';
 import { NOT_A_SECRET } from '../load/credentials.ts';
 import { PROMOTION_OVERRIDE } from '../check/promotion-gate.ts';
 import type { Pipeline } from '@tritonops/spec';
-import type { EnvironmentSpec, MonitoringSpec } from '@tritonops/spec';
+import type { MonitoringSpec } from '@tritonops/spec';
 import { S3_DOWNLOAD_EPHEMERAL_STORAGE, type AutoscalingSpec, type ModelSpec } from '@tritonops/spec';
 import { parseQuantity, quantityString } from '../values/quantity.ts';
-import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint, type S3Location } from '../values/s3.ts';
+import { awsCliUri, formatEndpoint, parseEndpoint, parseS3Uri, tritonUri, type S3Endpoint } from '../values/s3.ts';
+import type {
+  AutoscalingPlan,
+  EnvironmentCore,
+  EnvironmentPlan,
+  GpuPlacement,
+  GpuPoolPlan,
+  ModelPlan,
+  MonitoringPlan,
+  PipelinePlan,
+  ReleasePlan,
+  ResourcesPlan,
+  Toleration,
+  TrackPlan,
+  TrafficPlan,
+} from './types.ts';
 
-export interface Toleration {
-  readonly key: string;
-  readonly operator: 'Equal' | 'Exists';
-  readonly value?: string;
-  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-}
-
-export interface GpuPlacement {
-  readonly pool: string;
-  /** Extended resource name, e.g. `nvidia.com/gpu` or `nvidia.com/mig-3g.40gb`. */
-  readonly resource: string;
-  readonly count: number;
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly tolerations: readonly Toleration[];
-}
-
-export interface GpuPoolPlan {
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly resource: string;
-  readonly gpusPerNode: number;
-  readonly maxNodes: number;
-  readonly gpuMemory: string;
-  /** Pods per physical GPU when the pool is time-sliced. */
-  readonly timeSlicingReplicas?: number;
-  readonly tolerations: readonly Toleration[];
-}
-
-export interface ModelCachePlan {
-  /** Path of this release inside the share: `repositories/<host>/<bucket>/<prefix>`. */
-  readonly key: string;
-  /** Short, stable name for staging directories. */
-  readonly digest: string;
-  /** `s3://bucket/prefix/` for the AWS CLI. */
-  readonly source: string;
-}
-
-/** What a track runs: the release fields of a model (or of its canary, inheriting the rest). */
-export interface ReleasePlan {
-  readonly image: string;
-  /** Absent for a pipeline server without local models: its repository is generated. */
-  readonly repository?: S3Location;
-  /** What Triton's `--model-repository` points at when it reads S3 directly. */
-  readonly repositoryUri?: string;
-  readonly tritonModels?: readonly string[];
-  readonly args: readonly string[];
-  /** Present when the model loads from the SFS cache. */
-  readonly cache?: ModelCachePlan;
-}
-
-export type TrackName = 'stable' | 'canary';
-
-export interface TrackPlan {
-  readonly track: TrackName;
-  /**
-   * The stable track's Deployment is named after the model and keeps that name for life, so a
-   * promotion is a rolling update of it; the canary's is `<model>-canary`.
-   */
-  readonly deploymentName: string;
-  /** Fixed replica count; ignored when `autoscale` is set, except during a handover. */
-  readonly replicas: number;
-  /** Bounds of this track's autoscaling, when it autoscales. */
-  readonly autoscale?: { readonly minReplicas: number; readonly maxReplicas: number };
-  readonly release: ReleasePlan;
-}
-
-/** What KEDA scales on; the thresholds the spec set. */
-export interface TriggersPlan {
-  readonly queueTimeMs?: number;
-  readonly gpuUtilization?: number;
-  readonly gpuUtilizationSource: 'triton' | 'dcgm';
-  readonly inferencesPerSecond?: number;
-  readonly pendingRequests?: number;
-  readonly gpuMemoryUtilization?: number;
-  readonly timeToFirstTokenMs?: number;
-  readonly timeToFirstTokenQuantile: number;
-}
-
-export interface AutoscalingPlan {
-  readonly triggers: TriggersPlan;
-  readonly pollingIntervalSeconds: number;
-  readonly scaleDownStabilizationSeconds: number;
-  readonly fallbackReplicas?: number;
-  /** Set when the model may scale to zero: seconds idle before it does. */
-  readonly idleSeconds?: number;
-}
-
-export interface TracingPlan {
-  readonly collector: string;
-  readonly samplingPercent: number;
-}
-
-/** Static canary routing (Istio weights), when the model has a canary track. */
-export interface CanaryRouting {
-  /** Percent to the canary; the stable track gets the rest. */
-  readonly weight: number;
-  readonly header?: { readonly name: string; readonly value: string };
-  readonly mirrorPercent?: number;
-}
-
-/** Progressive delivery by Flagger. */
-export interface AnalysisPlan {
-  readonly interval: string;
-  readonly threshold: number;
-  readonly stepWeight: number;
-  readonly maxWeight: number;
-  readonly successRate: number;
-  readonly maxQueueTimeMs: number;
-}
-
-export interface TrafficPlan {
-  /** Route timeout; absent for streaming servers, whose routes carry none. */
-  readonly timeout?: string;
-  readonly streaming: boolean;
-  readonly retries: { readonly attempts: number; readonly perTryTimeout?: string; readonly retryOn: readonly string[] };
-}
-
-/** CPU, memory and local disk of one replica, as quantities. */
-export interface ResourcesPlan {
-  readonly cpu: string;
-  readonly memory: string;
-  readonly shm: string;
-  /**
-   * `ephemeral-storage` of the Triton container, when it gets any: always a request (the
-   * scheduler's room), a limit only when the spec sets the size, since the kubelet holds a pod's
-   * whole disk use (the Istio proxy's logs and volume too) against the sum of its limits.
-   */
-  readonly ephemeralStorage?: { readonly request: string; readonly limit?: string };
-}
-
-export interface ModelPlan {
-  readonly name: string;
-  /** Spec file the model came from, relative to the repository root (never to the working directory). */
-  readonly sourcePath: string;
-  readonly labels: Readonly<Record<string, string>>;
-  /** Why this model runs a release its source environment has not run (the promotion gate's override). */
-  readonly promotionOverride?: string;
-  /** Values the credentials scan flagged that the spec says are no secrets (`path: reason` lines), shown in diffs. */
-  readonly notASecret?: string;
-  /** Stable first, then the canary when there is one. */
-  readonly tracks: readonly TrackPlan[];
-  readonly routing?: CanaryRouting;
-  readonly analysis?: AnalysisPlan;
-  readonly traffic: TrafficPlan;
-  readonly autoscaling?: AutoscalingPlan;
-  /**
-   * The first step of a two-step change (docs/transitions.md): Flux leaves the running Deployments
-   * as they are while KEDA's autoscaler or Flagger takes `spec.replicas` over, and under analysis
-   * tritonops' own Service and routes stay beside Flagger's.
-   */
-  readonly handover?: true;
-  /** A handover to the autoscaler from the count the spec writes (`replicas`): its bounds start above it. */
-  readonly handoverFromReplicas?: true;
-  /** GPU memory one replica needs, in bytes, when the spec says. */
-  readonly gpuMemoryBytes?: number;
-  readonly slo: { readonly successRate: number; readonly queueTimeMs: number };
-  readonly tracing?: TracingPlan;
-  /** Whether a valid token is required: the environment has JWT and the model did not opt out. */
-  readonly auth: { readonly required: boolean; readonly roles?: readonly string[] };
-  readonly env: Readonly<Record<string, string>>;
-  /** Absent for CPU-only models. */
-  readonly gpu?: GpuPlacement;
-  readonly resources: ResourcesPlan;
-  /** Namespaces besides its own and the gateway's whose pods may call it over the mesh. */
-  readonly callers?: readonly string[];
-  readonly startupTimeoutSeconds: number;
-  readonly terminationGracePeriodSeconds: number;
-}
-
-/** A pipeline: its resolved graph, and the small CPU-only Triton server that runs it. */
-export interface PipelinePlan {
-  readonly graph: PipelineGraph;
-  /** Served like a model: Deployment, Service, routes, auth, autoscaling, monitoring. */
-  readonly server: ModelPlan;
-  /** Instances of each remote step's Python model: requests one replica sends a step at once. */
-  readonly concurrency: number;
-  /** Where each remote step sends its requests: the model's Service, through the mesh. */
-  readonly endpoints: Readonly<Record<string, string>>;
-}
-
-export interface GatewayPlan {
-  readonly domain: string;
-  readonly tlsSecret?: string;
-}
-
-export interface JwtPlan {
-  readonly issuer: string;
-  readonly jwksUri: string;
-  readonly audiences?: readonly string[];
-}
-
-export interface S3Plan {
-  readonly endpoint?: S3Endpoint;
-  readonly endpointUrl?: string;
-  readonly region: string;
-  readonly credentialsSecret: string;
-  readonly accessKeyIdKey: string;
-  readonly secretAccessKeyKey: string;
-}
-
-export interface SfsPlan {
-  readonly server: string;
-  readonly path: string;
-  readonly size: string;
-  readonly mountOptions: readonly string[];
-  readonly syncImage: string;
-}
-
-/** The Prometheus of kube-prometheus-stack: how long it keeps samples, and on what. */
-export interface MonitoringPlan {
-  readonly prometheus: {
-    readonly retention: string;
-    readonly retentionSize?: string;
-    /** Absent: an emptyDir, lost on every restart. */
-    readonly storage?: { readonly size: string; readonly storageClass?: string };
-  };
-}
-
-export interface EnvironmentPlan {
-  readonly name: string;
-  readonly sourcePath: string;
-  readonly namespace: string;
-  readonly namespaceLabels: Readonly<Record<string, string>>;
-  readonly labels: Readonly<Record<string, string>>;
-  /** The environment file's own credentials-scan allowances (see ModelPlan.notASecret). */
-  readonly notASecret?: string;
-  readonly promotedFrom?: string;
-  readonly git: {
-    readonly url: string;
-    readonly branch: string;
-    readonly secretRef?: string;
-    readonly interval: string;
-    readonly commitStatus?: NonNullable<EnvironmentSpec['git']['commitStatus']>;
-  };
-  /** Sorted by name. */
-  readonly gpuPools: Readonly<Record<string, GpuPoolPlan>>;
-  readonly s3: S3Plan;
-  readonly sfs?: SfsPlan;
-  readonly gateway?: GatewayPlan;
-  readonly jwt?: JwtPlan;
-  readonly tracing?: TracingPlan;
-  readonly monitoring: MonitoringPlan;
-  /** Sorted by name. */
-  readonly models: readonly ModelPlan[];
-  /** Sorted by name. */
-  readonly pipelines: readonly PipelinePlan[];
-}
-
-/**
- * An environment without its models and pipelines: all that a model's or pipeline's own file may
- * depend on. Renderers of those files take this type, so the compiler proves that such a file
- * does not change when another model does (the render cache relies on it).
- */
-export type EnvironmentCore = Omit<EnvironmentPlan, 'models' | 'pipelines'>;
+// The plan types moved to ./types.ts; re-exported so that imports of this module keep working.
+export type * from './types.ts';
 
 export function environmentCore(env: EnvironmentPlan): EnvironmentCore {
   const { models: _models, pipelines: _pipelines, ...core } = env;
@@ -333,9 +98,7 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
           repositoryUri: tritonUri(location, endpoint),
           ...(r.models ? { tritonModels: r.models } : {}),
           args: r.args,
-          ...(m.cache === 'sfs'
-            ? { cache: { key, digest: createHash('sha256').update(key).digest('hex').slice(0, 16), source: awsCliUri(location) } }
-            : {}),
+          ...(m.cache === 'sfs' ? { cache: { key, digest: createHash('sha256').update(key).digest('hex').slice(0, 16), source: awsCliUri(location) } } : {}),
         };
       };
       const name = model.metadata.name;
@@ -366,7 +129,12 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
           deploymentName: `${name}-canary`,
           replicas: canary.replicas,
           ...(auto && canary.autoscaling ? { autoscale: bounds(canary.replicas, canary.autoscaling, ['spec', 'canary', 'replicas']) } : {}),
-          release: release({ image: canary.image ?? m.image, repository: canary.repository ?? m.repository, ...(models ? { models } : {}), args: canary.args ?? m.args }),
+          release: release({
+            image: canary.image ?? m.image,
+            repository: canary.repository ?? m.repository,
+            ...(models ? { models } : {}),
+            args: canary.args ?? m.args,
+          }),
         });
       }
       const header = canary?.header ? Object.entries(canary.header)[0] : undefined;
@@ -390,10 +158,14 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
         traffic: trafficPlan(m.traffic),
         ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
         ...(handover ? { handover: true as const } : {}),
-        ...(auto && (fromFixed(['spec', 'replicas']) || (canary?.autoscaling && fromFixed(['spec', 'canary', 'replicas']))) ? { handoverFromReplicas: true as const } : {}),
+        ...(auto && (fromFixed(['spec', 'replicas']) || (canary?.autoscaling && fromFixed(['spec', 'canary', 'replicas'])))
+          ? { handoverFromReplicas: true as const }
+          : {}),
         ...(m.gpuMemory !== undefined ? { gpuMemoryBytes: parseQuantity(m.gpuMemory) ?? 0 } : {}),
         slo: { successRate: m.slo.successRate, queueTimeMs: m.slo.queueTimeMs },
-        ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } } : {}),
+        ...(spec.tracing
+          ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } }
+          : {}),
         auth: { required: spec.auth !== undefined && m.auth.required, ...(m.auth.roles ? { roles: m.auth.roles } : {}) },
         env: m.env,
         ...(gpu ? { gpu } : {}),
@@ -434,9 +206,19 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
     },
     ...(spec.gateway ? { gateway: { domain: spec.gateway.domain, ...(spec.gateway.tlsSecret ? { tlsSecret: spec.gateway.tlsSecret } : {}) } } : {}),
     ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: spec.tracing.samplingPercent } } : {}),
-    ...(spec.auth ? { jwt: { issuer: spec.auth.jwt.issuer, jwksUri: spec.auth.jwt.jwksUri, ...(spec.auth.jwt.audiences ? { audiences: spec.auth.jwt.audiences } : {}) } } : {}),
+    ...(spec.auth
+      ? { jwt: { issuer: spec.auth.jwt.issuer, jwksUri: spec.auth.jwt.jwksUri, ...(spec.auth.jwt.audiences ? { audiences: spec.auth.jwt.audiences } : {}) } }
+      : {}),
     ...(spec.sfs
-      ? { sfs: { server: spec.sfs.server, path: spec.sfs.path, size: quantityString(spec.sfs.size), mountOptions: spec.sfs.mountOptions, syncImage: spec.sfs.syncImage } }
+      ? {
+          sfs: {
+            server: spec.sfs.server,
+            path: spec.sfs.path,
+            size: quantityString(spec.sfs.size),
+            mountOptions: spec.sfs.mountOptions,
+            syncImage: spec.sfs.syncImage,
+          },
+        }
       : {}),
     monitoring: monitoringPlan(spec.monitoring),
     models,
@@ -484,7 +266,10 @@ function monitoringPlan(monitoring: MonitoringSpec): MonitoringPlan {
 }
 
 /** Autoscaling bounds during a handover from `replicas`: at least one more, so the autoscaler writes. */
-export function handoverBounds(replicas: number, b: { readonly minReplicas: number; readonly maxReplicas: number }): { minReplicas: number; maxReplicas: number } {
+export function handoverBounds(
+  replicas: number,
+  b: { readonly minReplicas: number; readonly maxReplicas: number },
+): { minReplicas: number; maxReplicas: number } {
   return { minReplicas: Math.max(b.minReplicas, replicas + 1), maxReplicas: Math.max(b.maxReplicas, replicas + 1) };
 }
 
@@ -524,7 +309,14 @@ function planPipeline(
         track: 'stable',
         deploymentName: name,
         replicas: spec.replicas,
-        ...(auto ? { autoscale: spec.handover && file.has(['spec', 'replicas']) ? handoverBounds(spec.replicas, auto) : { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas } } : {}),
+        ...(auto
+          ? {
+              autoscale:
+                spec.handover && file.has(['spec', 'replicas'])
+                  ? handoverBounds(spec.replicas, auto)
+                  : { minReplicas: auto.minReplicas, maxReplicas: auto.maxReplicas },
+            }
+          : {}),
         release: {
           image: spec.image,
           ...(local ? { repository: local, repositoryUri: tritonUri(local, context.endpoint) } : {}),

@@ -3,7 +3,7 @@
  * Graphviz DOT. Steps are nodes annotated with the model and the GPU pool they run on; edges carry
  * the tensors.
  */
-import type { EnvironmentPlan, PipelinePlan } from './environment.ts';
+import type { EnvironmentPlan, PipelinePlan } from './types.ts';
 import type { TypedTensor } from './pipeline-graph.ts';
 
 interface Diagram {
@@ -18,18 +18,27 @@ function diagram(env: EnvironmentPlan, plan: PipelinePlan): Diagram {
     ...plan.graph.inputs.map((t) => ({ id: `input_${t.name}`, label: [t.name, describe(t)], kind: 'input' as const })),
     ...plan.graph.steps.map((s) => {
       const model = s.model ? env.models.find((m) => m.name === s.model) : undefined;
-      const where = s.model ? `${s.model}/${s.tritonModel} · ${model?.gpu ? `GPU pool ${model.gpu.pool}` : 'CPU'}` : `local ${s.tritonModel} · pipeline server (CPU)`;
+      const where = s.model
+        ? `${s.model}/${s.tritonModel} · ${model?.gpu ? `GPU pool ${model.gpu.pool}` : 'CPU'}`
+        : `local ${s.tritonModel} · pipeline server (CPU)`;
       return { id: `step_${s.name}`, label: [s.name, where], kind: 'step' as const };
     }),
     ...plan.graph.outputs.map((t) => ({ id: `output_${t.name}`, label: [t.name, describe(t)], kind: 'output' as const })),
   ];
   const edges: Diagram['edges'] = [
     ...plan.graph.steps.flatMap((s) =>
-      s.inputs.map((i) => ({ from: nodeOf(i.source.step, i.source.tensor), to: `step_${s.name}`, label: i.source.tensor === i.name ? i.name : `${i.source.tensor} → ${i.name}` })),
+      s.inputs.map((i) => ({
+        from: nodeOf(i.source.step, i.source.tensor),
+        to: `step_${s.name}`,
+        label: i.source.tensor === i.name ? i.name : `${i.source.tensor} → ${i.name}`,
+      })),
     ),
     ...plan.graph.outputs.map((o) => ({ from: `step_${o.source.step}`, to: `output_${o.name}`, label: o.source.tensor })),
   ];
-  return { nodes: nodes.map((n) => ({ ...n, id: n.id.replace(/[^A-Za-z0-9_]/g, '_') })), edges: edges.map((e) => ({ ...e, from: e.from.replace(/[^A-Za-z0-9_]/g, '_'), to: e.to.replace(/[^A-Za-z0-9_]/g, '_') })) };
+  return {
+    nodes: nodes.map((n) => ({ ...n, id: n.id.replace(/[^A-Za-z0-9_]/g, '_') })),
+    edges: edges.map((e) => ({ ...e, from: e.from.replace(/[^A-Za-z0-9_]/g, '_'), to: e.to.replace(/[^A-Za-z0-9_]/g, '_') })),
+  };
 }
 
 /** Mermaid's label text: quotes and angle brackets as entities, lines joined by `<br/>`. */

@@ -15,23 +15,33 @@ import { didYouMeanHint } from '../did-you-mean.ts';
 /** Source name of the pipeline's own inputs in `inputs:` wiring (`input.AUDIO`). */
 export const PIPELINE_INPUT = 'input';
 
+/** A tensor with its signature: name, Triton datatype and shape. */
 export interface TypedTensor {
+  /** Tensor name, as the model's signature writes it. */
   readonly name: string;
+  /** Triton datatype, e.g. `FP32`, `BYTES`. */
   readonly datatype: Datatype;
+  /** Dimensions; -1 for a variable one. */
   readonly shape: readonly number[];
 }
 
+/** Where a tensor comes from: `<step>.<tensor>` in the spec's wiring. */
 export interface TensorRef {
   /** `input` for the pipeline's inputs, else a step name. */
   readonly step: string;
+  /** The tensor's name at that source. */
   readonly tensor: string;
 }
 
+/** One resolved step of a pipeline. */
 export interface GraphStep {
+  /** The step's name in the pipeline spec. */
   readonly name: string;
   /** The environment model it calls, or undefined for a step local to the pipeline server. */
   readonly model?: string;
+  /** The Triton model the step runs (inside the called model's repository, or local). */
   readonly tritonModel: string;
+  /** Seconds the step may take before its call fails. */
   readonly timeoutSeconds: number;
   /** The inputs it consumes, typed by the signature, with where each comes from. */
   readonly inputs: readonly (TypedTensor & { readonly source: TensorRef })[];
@@ -39,9 +49,13 @@ export interface GraphStep {
   readonly outputs: readonly TypedTensor[];
 }
 
+/** A pipeline resolved against its environment (`resolvePipeline`). */
 export interface PipelineGraph {
+  /** The pipeline's name. */
   readonly name: string;
+  /** The pipeline's own inputs, typed. */
   readonly inputs: readonly TypedTensor[];
+  /** The pipeline's outputs, typed, with the step output each is taken from. */
   readonly outputs: readonly (TypedTensor & { readonly source: TensorRef })[];
   /** In an order where every step comes after the steps it reads from. */
   readonly steps: readonly GraphStep[];
@@ -65,13 +79,16 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
   // Names: steps unique, `input` reserved; pipeline inputs and outputs unique.
   const stepIndex = new Map<string, number>();
   spec.steps.forEach((step, i) => {
-    if (step.name === PIPELINE_INPUT) error(['spec', 'steps', i, 'name'], 'reserved-step-name', `"${PIPELINE_INPUT}" is reserved for the pipeline's inputs`, 'rename the step');
-    else if (stepIndex.has(step.name)) error(['spec', 'steps', i, 'name'], 'duplicate-step', `step "${step.name}" is declared twice`, 'give each step a unique name');
+    if (step.name === PIPELINE_INPUT)
+      error(['spec', 'steps', i, 'name'], 'reserved-step-name', `"${PIPELINE_INPUT}" is reserved for the pipeline's inputs`, 'rename the step');
+    else if (stepIndex.has(step.name))
+      error(['spec', 'steps', i, 'name'], 'duplicate-step', `step "${step.name}" is declared twice`, 'give each step a unique name');
     else stepIndex.set(step.name, i);
   });
   const unique = (list: readonly { name: string }[], key: 'inputs' | 'outputs') =>
     list.forEach((t, i) => {
-      if (list.findIndex((o) => o.name === t.name) !== i) error(['spec', key, i, 'name'], 'duplicate-tensor', `pipeline ${key.slice(0, -1)} "${t.name}" is declared twice`);
+      if (list.findIndex((o) => o.name === t.name) !== i)
+        error(['spec', key, i, 'name'], 'duplicate-tensor', `pipeline ${key.slice(0, -1)} "${t.name}" is declared twice`);
     });
   unique(spec.inputs, 'inputs');
   unique(spec.outputs, 'outputs');
@@ -88,11 +105,30 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
       return;
     }
     if (step.local !== undefined) {
-      if (step.tritonModel !== undefined) error([...at, 'tritonModel'], 'local-triton-model', '`tritonModel` goes with `model`; a `local` step names its Triton model in `local`', undefined, 'key');
-      if (!spec.localRepository) error([...at, 'local'], 'local-without-repository', `step "${step.name}" runs a local model, but the pipeline has no \`localRepository\``, 'add `localRepository: s3://bucket/path` with the local models', 'key');
+      if (step.tritonModel !== undefined)
+        error(
+          [...at, 'tritonModel'],
+          'local-triton-model',
+          '`tritonModel` goes with `model`; a `local` step names its Triton model in `local`',
+          undefined,
+          'key',
+        );
+      if (!spec.localRepository)
+        error(
+          [...at, 'local'],
+          'local-without-repository',
+          `step "${step.name}" runs a local model, but the pipeline has no \`localRepository\``,
+          'add `localRepository: s3://bucket/path` with the local models',
+          'key',
+        );
       const signature = own(spec.signatures, step.local);
       if (!signature) {
-        error([...at, 'local'], 'missing-signature', `the pipeline declares no signature for its local model "${step.local}"`, `add \`signatures: { ${step.local}: { inputs: [...], outputs: [...] } }\` to the pipeline`);
+        error(
+          [...at, 'local'],
+          'missing-signature',
+          `the pipeline declares no signature for its local model "${step.local}"`,
+          `add \`signatures: { ${step.local}: { inputs: [...], outputs: [...] } }\` to the pipeline`,
+        );
         return;
       }
       signatures.set(step.name, signature);
@@ -101,22 +137,43 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
     }
     const model = models.get(step.model!);
     if (!model) {
-      error([...at, 'model'], 'unknown-model', `step "${step.name}" calls model "${step.model}", which environment "${env.name}" does not have`, didYouMeanHint(step.model!, [...models.keys()], `models of ${env.name}: ${[...models.keys()].sort(compareStrings).join(', ') || '(none)'}`));
+      error(
+        [...at, 'model'],
+        'unknown-model',
+        `step "${step.name}" calls model "${step.model}", which environment "${env.name}" does not have`,
+        didYouMeanHint(step.model!, [...models.keys()], `models of ${env.name}: ${[...models.keys()].sort(compareStrings).join(', ') || '(none)'}`),
+      );
       return;
     }
     const tritonModel = step.tritonModel ?? defaultTritonModel(model);
     if (tritonModel === undefined) {
-      error(at, 'ambiguous-triton-model', `step "${step.name}" must say which Triton model of "${step.model}" it calls`, `add \`tritonModel:\`${model.value.spec.models ? ` (one of ${model.value.spec.models.join(', ')})` : ''}`, 'key');
+      error(
+        at,
+        'ambiguous-triton-model',
+        `step "${step.name}" must say which Triton model of "${step.model}" it calls`,
+        `add \`tritonModel:\`${model.value.spec.models ? ` (one of ${model.value.spec.models.join(', ')})` : ''}`,
+        'key',
+      );
       return;
     }
     const loaded = model.value.spec.models;
     if (step.tritonModel !== undefined && loaded && !loaded.includes(step.tritonModel)) {
-      error([...at, 'tritonModel'], 'unknown-triton-model', `model "${step.model}" does not load Triton model "${step.tritonModel}"`, didYouMeanHint(step.tritonModel, [...loaded], `it loads ${loaded.join(', ')}`));
+      error(
+        [...at, 'tritonModel'],
+        'unknown-triton-model',
+        `model "${step.model}" does not load Triton model "${step.tritonModel}"`,
+        didYouMeanHint(step.tritonModel, [...loaded], `it loads ${loaded.join(', ')}`),
+      );
       return;
     }
     const signature = own(model.value.spec.signatures, tritonModel);
     if (!signature) {
-      error([...at, 'model'], 'missing-signature', `model "${step.model}" declares no signature for Triton model "${tritonModel}", so the tensors of step "${step.name}" cannot be checked`, `add \`signatures: { ${tritonModel}: { inputs: [...], outputs: [...] } }\` to ${model.file.path}`);
+      error(
+        [...at, 'model'],
+        'missing-signature',
+        `model "${step.model}" declares no signature for Triton model "${tritonModel}", so the tensors of step "${step.name}" cannot be checked`,
+        `add \`signatures: { ${tritonModel}: { inputs: [...], outputs: [...] } }\` to ${model.file.path}`,
+      );
       return;
     }
     signatures.set(step.name, signature);
@@ -129,22 +186,47 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
   const checkSource = (path: DataPath, source: string, consumer: TensorSpec, what: string): boolean => {
     const ref = parseTensorRef(source);
     if (ref.step !== PIPELINE_INPUT && !stepIndex.has(ref.step)) {
-      error(path, 'unknown-step', `${what} reads from "${source}", but the pipeline has no step "${ref.step}"`, didYouMeanHint(ref.step, [PIPELINE_INPUT, ...stepIndex.keys()], `write \`${PIPELINE_INPUT}.<NAME>\` for a pipeline input or \`<step>.<NAME>\` for a step output`, (step) => `${step}.${ref.tensor}`));
+      error(
+        path,
+        'unknown-step',
+        `${what} reads from "${source}", but the pipeline has no step "${ref.step}"`,
+        didYouMeanHint(
+          ref.step,
+          [PIPELINE_INPUT, ...stepIndex.keys()],
+          `write \`${PIPELINE_INPUT}.<NAME>\` for a pipeline input or \`<step>.<NAME>\` for a step output`,
+          (step) => `${step}.${ref.tensor}`,
+        ),
+      );
       return false;
     }
     if (ref.step !== PIPELINE_INPUT && !signatures.has(ref.step)) return false; // its own error is reported
     const produced = producer(ref);
     if (!produced) {
       const names = ref.step === PIPELINE_INPUT ? spec.inputs.map((t) => t.name) : (signatures.get(ref.step)?.outputs ?? []).map((t) => t.name);
-      error(path, 'unknown-tensor', `${what} reads from "${source}", but ${ref.step === PIPELINE_INPUT ? 'the pipeline has no input' : `step "${ref.step}" has no output`} "${ref.tensor}"`, didYouMeanHint(ref.tensor, names, `${ref.step === PIPELINE_INPUT ? 'inputs' : 'outputs'}: ${names.join(', ')}`, (tensor) => `${ref.step}.${tensor}`));
+      error(
+        path,
+        'unknown-tensor',
+        `${what} reads from "${source}", but ${ref.step === PIPELINE_INPUT ? 'the pipeline has no input' : `step "${ref.step}" has no output`} "${ref.tensor}"`,
+        didYouMeanHint(ref.tensor, names, `${ref.step === PIPELINE_INPUT ? 'inputs' : 'outputs'}: ${names.join(', ')}`, (tensor) => `${ref.step}.${tensor}`),
+      );
       return false;
     }
     if (produced.datatype !== consumer.datatype) {
-      error(path, 'dtype-mismatch', `${what} is ${consumer.datatype}, but "${source}" is ${produced.datatype}`, 'convert in a pre- or post-processing step, or fix the signature');
+      error(
+        path,
+        'dtype-mismatch',
+        `${what} is ${consumer.datatype}, but "${source}" is ${produced.datatype}`,
+        'convert in a pre- or post-processing step, or fix the signature',
+      );
       return false;
     }
     if (!sameShape(produced.shape, consumer.shape)) {
-      error(path, 'shape-mismatch', `${what} has shape ${showShape(consumer.shape)}, but "${source}" has shape ${showShape(produced.shape)}`, 'reshape in a pre- or post-processing step, or fix the signature');
+      error(
+        path,
+        'shape-mismatch',
+        `${what} has shape ${showShape(consumer.shape)}, but "${source}" has shape ${showShape(produced.shape)}`,
+        'reshape in a pre- or post-processing step, or fix the signature',
+      );
       return false;
     }
     return true;
@@ -157,21 +239,42 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
     for (const [name, source] of Object.entries(step.inputs)) {
       const consumer = signature.inputs.find((t) => t.name === name);
       if (!consumer) {
-        error([...at, name], 'unknown-input', `step "${step.name}" feeds "${name}", which ${describeTarget(targets.get(step.name))} does not take`, didYouMeanHint(name, signature.inputs.map((t) => t.name), `its inputs: ${signature.inputs.map((t) => t.name).join(', ')}`), 'key');
+        error(
+          [...at, name],
+          'unknown-input',
+          `step "${step.name}" feeds "${name}", which ${describeTarget(targets.get(step.name))} does not take`,
+          didYouMeanHint(
+            name,
+            signature.inputs.map((t) => t.name),
+            `its inputs: ${signature.inputs.map((t) => t.name).join(', ')}`,
+          ),
+          'key',
+        );
         continue;
       }
       checkSource([...at, name], source, consumer, `input "${name}" of step "${step.name}"`);
     }
     const unfed = signature.inputs.filter((t) => !(t.name in step.inputs));
     if (unfed.length > 0) {
-      error(at, 'unfed-input', `step "${step.name}" leaves ${unfed.map((t) => `"${t.name}"`).join(', ')} of ${describeTarget(targets.get(step.name))} unfed`, `feed ${unfed.length === 1 ? 'it' : 'them'}: ${unfed.map((t) => `\`${t.name}: input.<NAME>\``).join(', ')}`, 'key');
+      error(
+        at,
+        'unfed-input',
+        `step "${step.name}" leaves ${unfed.map((t) => `"${t.name}"`).join(', ')} of ${describeTarget(targets.get(step.name))} unfed`,
+        `feed ${unfed.length === 1 ? 'it' : 'them'}: ${unfed.map((t) => `\`${t.name}: input.<NAME>\``).join(', ')}`,
+        'key',
+      );
     }
   });
   spec.outputs.forEach((output, i) => {
     const ref = parseTensorRef(output.from);
     const first = spec.outputs.findIndex((o) => o.from === output.from);
     if (first !== i) {
-      error(['spec', 'outputs', i, 'from'], 'duplicate-output-source', `pipeline outputs "${spec.outputs[first]!.name}" and "${output.name}" are the same tensor "${output.from}"`, 'declare it once');
+      error(
+        ['spec', 'outputs', i, 'from'],
+        'duplicate-output-source',
+        `pipeline outputs "${spec.outputs[first]!.name}" and "${output.name}" are the same tensor "${output.from}"`,
+        'declare it once',
+      );
       return;
     }
     if (ref.step === PIPELINE_INPUT) {
@@ -182,17 +285,30 @@ export function resolvePipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>
   });
 
   // The graph must be acyclic; report the cycle where it closes.
-  const order = topologicalOrder(spec.steps.map((s) => ({ name: s.name, reads: Object.values(s.inputs).map((src) => parseTensorRef(src).step).filter((n) => stepIndex.has(n)) })));
+  const order = topologicalOrder(
+    spec.steps.map((s) => ({
+      name: s.name,
+      reads: Object.values(s.inputs)
+        .map((src) => parseTensorRef(src).step)
+        .filter((n) => stepIndex.has(n)),
+    })),
+  );
   if ('cycle' in order) {
     const closing = spec.steps[stepIndex.get(order.cycle[0]!)!]!;
     const input = Object.entries(closing.inputs).find(([, src]) => parseTensorRef(src).step === order.cycle[1]);
-    error(['spec', 'steps', stepIndex.get(order.cycle[0]!)!, 'inputs', ...(input ? [input[0]] : [])], 'cycle', `the steps form a cycle: ${order.cycle.join(' → ')} (each reads from the next)`, 'a step may only read from steps that do not read from it, directly or not');
+    error(
+      ['spec', 'steps', stepIndex.get(order.cycle[0]!)!, 'inputs', ...(input ? [input[0]] : [])],
+      'cycle',
+      `the steps form a cycle: ${order.cycle.join(' → ')} (each reads from the next)`,
+      'a step may only read from steps that do not read from it, directly or not',
+    );
   }
   if (diagnostics.length > 0 || 'cycle' in order) return { diagnostics };
 
   // Resolved graph: consumed outputs of each step, in data order.
   const consumed = new Map<string, Set<string>>();
-  const consume = (ref: TensorRef) => ref.step !== PIPELINE_INPUT && (consumed.get(ref.step) ?? consumed.set(ref.step, new Set()).get(ref.step)!).add(ref.tensor);
+  const consume = (ref: TensorRef) =>
+    ref.step !== PIPELINE_INPUT && (consumed.get(ref.step) ?? consumed.set(ref.step, new Set()).get(ref.step)!).add(ref.tensor);
   for (const step of spec.steps) for (const src of Object.values(step.inputs)) consume(parseTensorRef(src));
   for (const output of spec.outputs) consume(parseTensorRef(output.from));
   const steps = order.order.map((name): GraphStep => {

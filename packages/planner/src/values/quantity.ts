@@ -34,7 +34,11 @@ export function quantityString(quantity: string | number): string {
 
 /** A byte count in the largest binary unit that keeps it at least 1, e.g. `12Gi`, `1.5Ti`. */
 export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20]] as const) {
+  for (const [unit, size] of [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+  ] as const) {
     if (bytes >= size) return `${Number((bytes / size).toFixed(1))}${unit}`;
   }
   return `${bytes}`;

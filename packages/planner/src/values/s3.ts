@@ -35,7 +35,8 @@ export function parseEndpoint(text: string): Parsed<S3Endpoint> {
     return { ok: false, problem: `S3 endpoint "${text}" has no port; Triton needs it to tell the endpoint from the bucket`, hint: `write ${fixed}` };
   }
   const portNumber = Number(port);
-  if (portNumber < 1 || portNumber > 65535) return { ok: false, problem: `port ${port} of S3 endpoint "${text}" is out of range`, hint: 'use a port from 1 to 65535' };
+  if (portNumber < 1 || portNumber > 65535)
+    return { ok: false, problem: `port ${port} of S3 endpoint "${text}" is out of range`, hint: 'use a port from 1 to 65535' };
   return { ok: true, value: { scheme, host: host.toLowerCase(), port: portNumber } };
 }
 
@@ -71,7 +72,10 @@ export function parseS3Uri(uri: string): Parsed<S3Location> {
     return {
       ok: false,
       problem: `"${bucket}" in "${uri}" is not a valid bucket name`,
-      hint: bucket !== lower && BUCKET.test(lower) ? `bucket names are lowercase: ${lower}` : 'bucket names are 3-63 characters of lowercase letters, digits, "." and "-"',
+      hint:
+        bucket !== lower && BUCKET.test(lower)
+          ? `bucket names are lowercase: ${lower}`
+          : 'bucket names are 3-63 characters of lowercase letters, digits, "." and "-"',
     };
   }
   for (const segment of segments) {
@@ -80,7 +84,10 @@ export function parseS3Uri(uri: string): Parsed<S3Location> {
       return {
         ok: false,
         problem: `path segment ${shown} of "${uri}" is not one Triton can load`,
-        hint: segment === '..' || segment === '.' ? 'use a plain path inside the bucket; "." and ".." are not allowed' : 'path segments use letters, digits, ".", "_" and "-" and are separated by single "/"',
+        hint:
+          segment === '..' || segment === '.'
+            ? 'use a plain path inside the bucket; "." and ".." are not allowed'
+            : 'path segments use letters, digits, ".", "_" and "-" and are separated by single "/"',
       };
     }
   }

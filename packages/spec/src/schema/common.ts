@@ -29,8 +29,7 @@ export const MODEL_NAME_MAX = 52;
 export const QUANTITY_PATTERN = '^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
 /** Kubernetes label key (optional DNS-subdomain prefix) and value. */
-export const LABEL_KEY_PATTERN =
-  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+export const LABEL_KEY_PATTERN = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 export const LABEL_VALUE_PATTERN = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
 
 export const Quantity = (description: string, examples: (string | number)[]) =>
@@ -53,11 +52,7 @@ export const Labels = (description: string, examples: Record<string, string>[]) 
   Dictionary(LABEL_KEY_PATTERN, Type.String({ pattern: LABEL_VALUE_PATTERN, maxLength: 63 }), { description, examples });
 
 /** The Kubernetes-style envelope every spec file carries. */
-export const Envelope = <K extends string, S extends TSchema>(
-  kind: K,
-  spec: S,
-  options: { description: string; nameMaxLength: number; nameExample: string },
-) =>
+export const Envelope = <K extends string, S extends TSchema>(kind: K, spec: S, options: { description: string; nameMaxLength: number; nameExample: string }) =>
   Type.Object(
     {
       apiVersion: Type.Literal(API_VERSION, {
@@ -73,9 +68,7 @@ export const Envelope = <K extends string, S extends TSchema>(
             description: `Name: a DNS-1123 label starting with a letter, at most ${options.nameMaxLength} characters.`,
             examples: [options.nameExample],
           }),
-          labels: Type.Optional(
-            Labels('Labels copied onto every object rendered from this file.', [{ team: 'speech' }]),
-          ),
+          labels: Type.Optional(Labels('Labels copied onto every object rendered from this file.', [{ team: 'speech' }])),
           annotations: Type.Optional(
             Dictionary(LABEL_KEY_PATTERN, Type.String({ minLength: 1 }), {
               description:

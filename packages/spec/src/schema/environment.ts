@@ -13,13 +13,15 @@ export const GpuPool = Type.Object(
       description: 'Node labels that select the nodes of this pool.',
       examples: [{ 'gpu.example.com/model': 'tesla-t4' }],
     }),
-    resource: Defaulted(Type.String({
-      pattern: '^nvidia\\.com/[a-z0-9][-a-z0-9.]*$',
-      default: 'nvidia.com/gpu',
-      description:
-        'Extended resource a model of this pool requests: whole GPUs, a MIG profile (`nvidia.com/mig-3g.40gb`) or a time-sliced share advertised by the GPU operator. Several small models share one physical GPU through MIG or time-slicing.',
-      examples: ['nvidia.com/gpu', 'nvidia.com/mig-3g.40gb'],
-    })),
+    resource: Defaulted(
+      Type.String({
+        pattern: '^nvidia\\.com/[a-z0-9][-a-z0-9.]*$',
+        default: 'nvidia.com/gpu',
+        description:
+          'Extended resource a model of this pool requests: whole GPUs, a MIG profile (`nvidia.com/mig-3g.40gb`) or a time-sliced share advertised by the GPU operator. Several small models share one physical GPU through MIG or time-slicing.',
+        examples: ['nvidia.com/gpu', 'nvidia.com/mig-3g.40gb'],
+      }),
+    ),
     gpusPerNode: Type.Integer({
       minimum: 1,
       maximum: 64,
@@ -46,7 +48,7 @@ export const GpuPool = Type.Object(
         {
           additionalProperties: false,
           description:
-            'Share each physical GPU between several pods with NVIDIA time-slicing (no memory isolation). Models then request `nvidia.com/gpu.shared`, `gpusPerNode` counts shares, and the pool\'s nodes are selected by `nvidia.com/device-plugin.config: <pool>`, the label that gives them this pool\'s time-slicing configuration.',
+            "Share each physical GPU between several pods with NVIDIA time-slicing (no memory isolation). Models then request `nvidia.com/gpu.shared`, `gpusPerNode` counts shares, and the pool's nodes are selected by `nvidia.com/device-plugin.config: <pool>`, the label that gives them this pool's time-slicing configuration.",
           examples: [{ replicas: 4 }],
         },
       ),
@@ -56,22 +58,23 @@ export const GpuPool = Type.Object(
         Type.Object(
           {
             key: Type.String({ pattern: LABEL_KEY_PATTERN, description: 'Taint key.', examples: ['pool'] }),
-            operator: Defaulted(Type.Union([Type.Literal('Equal'), Type.Literal('Exists')], {
-              default: 'Equal',
-              description: 'Equal matches `value`; Exists matches any value.',
-              examples: ['Equal'],
-            })),
-            value: Type.Optional(Type.String({ pattern: LABEL_VALUE_PATTERN, maxLength: 63, description: 'Taint value (with Equal).', examples: ['a100'] })),
-            effect: Type.Union(
-              [Type.Literal('NoSchedule'), Type.Literal('PreferNoSchedule'), Type.Literal('NoExecute')],
-              { description: 'Taint effect.', examples: ['NoSchedule'] },
+            operator: Defaulted(
+              Type.Union([Type.Literal('Equal'), Type.Literal('Exists')], {
+                default: 'Equal',
+                description: 'Equal matches `value`; Exists matches any value.',
+                examples: ['Equal'],
+              }),
             ),
+            value: Type.Optional(Type.String({ pattern: LABEL_VALUE_PATTERN, maxLength: 63, description: 'Taint value (with Equal).', examples: ['a100'] })),
+            effect: Type.Union([Type.Literal('NoSchedule'), Type.Literal('PreferNoSchedule'), Type.Literal('NoExecute')], {
+              description: 'Taint effect.',
+              examples: ['NoSchedule'],
+            }),
           },
           { additionalProperties: false, description: 'A taint of this pool to tolerate.', examples: [] },
         ),
         {
-          description:
-            'Extra taints of this pool to tolerate. The `nvidia.com/gpu` NoSchedule taint is always tolerated by GPU models.',
+          description: 'Extra taints of this pool to tolerate. The `nvidia.com/gpu` NoSchedule taint is always tolerated by GPU models.',
           examples: [[{ key: 'pool', operator: 'Equal', value: 'a100', effect: 'NoSchedule' }]],
         },
       ),
@@ -98,7 +101,8 @@ export const Monitoring = Type.Object(
             Type.String({
               pattern: RETENTION_PATTERN,
               default: '10d',
-              description: 'How long Prometheus keeps samples (the chart\'s own default), in one of Prometheus\' units (`h`, `d`, `w`, `y` of 365 days); at most `10y`, beyond which Prometheus itself would refuse to start from about 292 years. Alerts and autoscaling look back minutes; dashboards and capacity reviews look back days.',
+              description:
+                "How long Prometheus keeps samples (the chart's own default), in one of Prometheus' units (`h`, `d`, `w`, `y` of 365 days); at most `10y`, beyond which Prometheus itself would refuse to start from about 292 years. Alerts and autoscaling look back minutes; dashboards and capacity reviews look back days.",
               examples: ['15d'],
             }),
           ),
@@ -118,7 +122,8 @@ export const Monitoring = Type.Object(
                   Type.String({
                     pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
                     maxLength: 253,
-                    description: "StorageClass of the volume (ReadWriteOnce; block storage suits Prometheus, NFS does not). The cluster's default class when absent.",
+                    description:
+                      "StorageClass of the volume (ReadWriteOnce; block storage suits Prometheus, NFS does not). The cluster's default class when absent.",
                     examples: ['fast-ssd'],
                   }),
                 ),
@@ -126,7 +131,7 @@ export const Monitoring = Type.Object(
               {
                 additionalProperties: false,
                 description:
-                  'A persistent volume for Prometheus (a claim from its StatefulSet\'s template). Without it Prometheus keeps its samples in an emptyDir: every restart loses the history and the pending state of alerts (their `for`). `validate` warns when the last environment of a promotion chain has none.',
+                  "A persistent volume for Prometheus (a claim from its StatefulSet's template). Without it Prometheus keeps its samples in an emptyDir: every restart loses the history and the pending state of alerts (their `for`). `validate` warns when the last environment of a promotion chain has none.",
                 examples: [{ size: '100Gi', storageClass: 'fast-ssd' }],
               },
             ),
@@ -141,7 +146,12 @@ export const Monitoring = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false, default: {}, description: 'The monitoring stack of the cluster.', examples: [{ prometheus: { retention: '15d', storage: { size: '100Gi', storageClass: 'fast-ssd' } } }] },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'The monitoring stack of the cluster.',
+    examples: [{ prometheus: { retention: '15d', storage: { size: '100Gi', storageClass: 'fast-ssd' } } }],
+  },
 );
 
 export const EnvironmentSpec = Type.Object(
@@ -153,17 +163,17 @@ export const EnvironmentSpec = Type.Object(
         examples: ['staging'],
       }),
     ),
-    namespace: Defaulted(Type.String({
-      pattern: DNS_LABEL_PATTERN,
-      maxLength: 63,
-      default: 'inference',
-      description: 'Namespace the models of this environment run in.',
-      examples: ['inference'],
-    })),
+    namespace: Defaulted(
+      Type.String({
+        pattern: DNS_LABEL_PATTERN,
+        maxLength: 63,
+        default: 'inference',
+        description: 'Namespace the models of this environment run in.',
+        examples: ['inference'],
+      }),
+    ),
     namespaceLabels: Type.Optional(
-      Labels('Extra labels for the namespace (istio-injection and Pod Security labels are always set).', [
-        { 'cost-center': 'ml-platform' },
-      ]),
+      Labels('Extra labels for the namespace (istio-injection and Pod Security labels are always set).', [{ 'cost-center': 'ml-platform' }]),
     ),
     git: Type.Object(
       {
@@ -172,17 +182,16 @@ export const EnvironmentSpec = Type.Object(
           description: 'Git repository Flux syncs this environment from (this repository).',
           examples: ['ssh://git@git.example.com/acme/inference-platform.git'],
         }),
-        branch: Defaulted(Type.String({
-          minLength: 1,
-          default: 'main',
-          description: 'Branch Flux follows.',
-          examples: ['main'],
-        })),
+        branch: Defaulted(
+          Type.String({
+            minLength: 1,
+            default: 'main',
+            description: 'Branch Flux follows.',
+            examples: ['main'],
+          }),
+        ),
         secretRef: Type.Optional(
-          SecretName(
-            'Secret in `flux-system` with the Git credentials (SSH deploy key or token). Created out of band, never committed.',
-            'flux-git-auth',
-          ),
+          SecretName('Secret in `flux-system` with the Git credentials (SSH deploy key or token). Created out of band, never committed.', 'flux-git-auth'),
         ),
         commitStatus: Type.Optional(
           Type.Object(
@@ -203,7 +212,10 @@ export const EnvironmentSpec = Type.Object(
                 description: 'Web address of the repository on the Git host.',
                 examples: ['https://git.example.com/acme/inference-platform'],
               }),
-              secretRef: SecretName('Secret in `flux-system` with the API token (`token` key) that may set commit statuses. Created out of band.', 'flux-commit-status'),
+              secretRef: SecretName(
+                'Secret in `flux-system` with the API token (`token` key) that may set commit statuses. Created out of band.',
+                'flux-commit-status',
+              ),
             },
             {
               additionalProperties: false,
@@ -212,12 +224,14 @@ export const EnvironmentSpec = Type.Object(
             },
           ),
         ),
-        interval: Defaulted(Type.String({
-          pattern: '^([0-9]+(ms|s|m|h))+$',
-          default: '1m',
-          description: 'How often Flux polls the repository.',
-          examples: ['1m'],
-        })),
+        interval: Defaulted(
+          Type.String({
+            pattern: '^([0-9]+(ms|s|m|h))+$',
+            default: '1m',
+            description: 'How often Flux polls the repository.',
+            examples: ['1m'],
+          }),
+        ),
       },
       {
         additionalProperties: false,
@@ -225,11 +239,19 @@ export const EnvironmentSpec = Type.Object(
         examples: [{ url: 'ssh://git@git.example.com/acme/inference-platform.git', branch: 'main', secretRef: 'flux-git-auth' }],
       },
     ),
-    gpuPools: Defaulted(Dictionary(DNS_LABEL_PATTERN, GpuPool, {
-      default: {},
-      description: 'GPU node pools of the cluster, by name (at most 63 characters: the name becomes a node label value). Models pick one with `gpuPool`; an environment may have none.',
-      examples: [{ t4: { nodeSelector: { 'gpu.example.com/model': 'tesla-t4' }, gpusPerNode: 1, maxNodes: 4, gpuMemory: '16Gi' } }],
-    }, 63)),
+    gpuPools: Defaulted(
+      Dictionary(
+        DNS_LABEL_PATTERN,
+        GpuPool,
+        {
+          default: {},
+          description:
+            'GPU node pools of the cluster, by name (at most 63 characters: the name becomes a node label value). Models pick one with `gpuPool`; an environment may have none.',
+          examples: [{ t4: { nodeSelector: { 'gpu.example.com/model': 'tesla-t4' }, gpusPerNode: 1, maxNodes: 4, gpuMemory: '16Gi' } }],
+        },
+        63,
+      ),
+    ),
     s3: Type.Object(
       {
         endpoint: Type.Optional(
@@ -249,18 +271,22 @@ export const EnvironmentSpec = Type.Object(
           'Secret in the environment namespace holding the S3 keys. Created out of band (e.g. sealed or external secrets), never committed.',
           's3-model-reader',
         ),
-        accessKeyIdKey: Defaulted(Type.String({
-          default: 'AWS_ACCESS_KEY_ID',
-          pattern: '^[-._a-zA-Z0-9]+$',
-          description: 'Key of the access key id inside `credentialsSecret`.',
-          examples: ['AWS_ACCESS_KEY_ID'],
-        })),
-        secretAccessKeyKey: Defaulted(Type.String({
-          default: 'AWS_SECRET_ACCESS_KEY',
-          pattern: '^[-._a-zA-Z0-9]+$',
-          description: 'Key of the secret access key inside `credentialsSecret`.',
-          examples: ['AWS_SECRET_ACCESS_KEY'],
-        })),
+        accessKeyIdKey: Defaulted(
+          Type.String({
+            default: 'AWS_ACCESS_KEY_ID',
+            pattern: '^[-._a-zA-Z0-9]+$',
+            description: 'Key of the access key id inside `credentialsSecret`.',
+            examples: ['AWS_ACCESS_KEY_ID'],
+          }),
+        ),
+        secretAccessKeyKey: Defaulted(
+          Type.String({
+            default: 'AWS_SECRET_ACCESS_KEY',
+            pattern: '^[-._a-zA-Z0-9]+$',
+            description: 'Key of the secret access key inside `credentialsSecret`.',
+            examples: ['AWS_SECRET_ACCESS_KEY'],
+          }),
+        ),
       },
       {
         additionalProperties: false,
@@ -319,7 +345,9 @@ export const EnvironmentSpec = Type.Object(
             {
               additionalProperties: false,
               description: 'JSON Web Tokens every request must carry (Authorization: Bearer …), checked by the Istio sidecars.',
-              examples: [{ issuer: 'https://keycloak.acme.example/realms/ml', jwksUri: 'https://keycloak.acme.example/realms/ml/protocol/openid-connect/certs' }],
+              examples: [
+                { issuer: 'https://keycloak.acme.example/realms/ml', jwksUri: 'https://keycloak.acme.example/realms/ml/protocol/openid-connect/certs' },
+              ],
             },
           ),
         },
@@ -366,23 +394,25 @@ export const EnvironmentSpec = Type.Object(
             examples: ['/shares/model-cache'],
           }),
           size: Quantity('Size of the share.', ['500Gi']),
-          mountOptions: Defaulted(Type.Array(Type.String({ pattern: '^[a-z0-9_]+(=[A-Za-z0-9._:-]+)?$' }), {
-            default: ['nfsvers=4.1', 'hard', 'noatime'],
-            description: 'NFS mount options.',
-            examples: [['nfsvers=4.1', 'hard', 'noatime']],
-          })),
-          syncImage: Defaulted(Type.String({
-            pattern: '^[^\\s]+$',
-            default: 'docker.io/amazon/aws-cli:2.22.35',
-            description:
-              'Stock AWS CLI image that copies a model repository from S3 into the cache (it needs `aws` and GNU `mv`).',
-            examples: ['docker.io/amazon/aws-cli:2.22.35'],
-          })),
+          mountOptions: Defaulted(
+            Type.Array(Type.String({ pattern: '^[a-z0-9_]+(=[A-Za-z0-9._:-]+)?$' }), {
+              default: ['nfsvers=4.1', 'hard', 'noatime'],
+              description: 'NFS mount options.',
+              examples: [['nfsvers=4.1', 'hard', 'noatime']],
+            }),
+          ),
+          syncImage: Defaulted(
+            Type.String({
+              pattern: '^[^\\s]+$',
+              default: 'docker.io/amazon/aws-cli:2.22.35',
+              description: 'Stock AWS CLI image that copies a model repository from S3 into the cache (it needs `aws` and GNU `mv`).',
+              examples: ['docker.io/amazon/aws-cli:2.22.35'],
+            }),
+          ),
         },
         {
           additionalProperties: false,
-          description:
-            'Managed NFS share ("SFS") used as the shared model cache: each release is copied from S3 once and every replica loads it from there.',
+          description: 'Managed NFS share ("SFS") used as the shared model cache: each release is copied from S3 once and every replica loads it from there.',
           examples: [{ server: '10.222.2.252', path: '/shares/model-cache', size: '500Gi' }],
         },
       ),

@@ -2,7 +2,17 @@
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
 import { Signatures } from './tensor.ts';
-import { DefaultedQuantity, Dictionary, DNS_LABEL_PATTERN, DURATION_PATTERN, Envelope, HEADER_VALUE_PATTERN, MODEL_NAME_MAX, Quantity, QUANTITY_PATTERN } from './common.ts';
+import {
+  DefaultedQuantity,
+  Dictionary,
+  DNS_LABEL_PATTERN,
+  DURATION_PATTERN,
+  Envelope,
+  HEADER_VALUE_PATTERN,
+  MODEL_NAME_MAX,
+  Quantity,
+  QUANTITY_PATTERN,
+} from './common.ts';
 
 /** Triton model names: directory names inside the model repository. */
 export const TRITON_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
@@ -10,8 +20,7 @@ export const TRITON_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
 /** The release fields: what a canary may change and what promotion copies. */
 export const Image = Type.String({
   pattern: '^[a-z0-9][-a-z0-9._/:]*[a-z0-9](:[-A-Za-z0-9._]+)?(@sha256:[a-f0-9]{64})?$',
-  description:
-    'Triton server image. Pin a tag or a digest; the backend decides the variant (`-py3`, `-vllm-python-py3`, `-trtllm-python-py3`).',
+  description: 'Triton server image. Pin a tag or a digest; the backend decides the variant (`-py3`, `-vllm-python-py3`, `-trtllm-python-py3`).',
   examples: ['nvcr.io/nvidia/tritonserver:24.10-py3'],
 });
 
@@ -42,11 +51,7 @@ export const Resources = (defaults: { cpu: string; memory: string; shm: string }
     {
       cpu: DefaultedQuantity('CPU requested per replica.', ['4', '500m'], defaults.cpu),
       memory: DefaultedQuantity('Memory per replica (request and limit).', ['24Gi'], defaults.memory),
-      shm: DefaultedQuantity(
-        'Size of `/dev/shm` (memory-backed; the Python backend and vLLM need it). Counts toward `memory`.',
-        ['2Gi'],
-        defaults.shm,
-      ),
+      shm: DefaultedQuantity('Size of `/dev/shm` (memory-backed; the Python backend and vLLM need it). Counts toward `memory`.', ['2Gi'], defaults.shm),
       ephemeralStorage: Type.Optional(
         Quantity(
           `Local disk of one replica (\`ephemeral-storage\` of the Triton container), at least 1Gi (write it in Gi, e.g. \`50Gi\`; a bare number counts bytes). A server that reads its repository from S3 itself (a model without \`cache: sfs\`, a pipeline server with a \`localRepository\`) downloads all of it into the container's temp dir first: unless this is set it requests ${S3_DOWNLOAD_EPHEMERAL_STORAGE}, a request only, so that the scheduler picks a node with room. Setting it makes it the request and also the limit: the kubelet evicts the pod when the disk use of the whole pod (the download, the logs, the Istio proxy's volume) passes it, so leave room beyond the repository. A server loading from the SFS cache requests none unless this sets it (its repository lives on the share).`,
@@ -91,7 +96,13 @@ export const RETRY_CONDITIONS = [
 
 export const Traffic = Type.Object(
   {
-    timeout: Defaulted(Duration('Longest time a request may take, end to end, before the caller gets 504. With `streaming` there is none, and writing one is an error.', '120s', '60s')),
+    timeout: Defaulted(
+      Duration(
+        'Longest time a request may take, end to end, before the caller gets 504. With `streaming` there is none, and writing one is an error.',
+        '120s',
+        '60s',
+      ),
+    ),
     streaming: Defaulted(
       Type.Boolean({
         default: false,
@@ -131,7 +142,7 @@ export const Auth = Type.Object(
       Type.Boolean({
         default: true,
         description:
-          "Whether callers need a valid token (when the environment configures `auth.jwt`). `false` opts this model out explicitly; `validate` warns about it in production.",
+          'Whether callers need a valid token (when the environment configures `auth.jwt`). `false` opts this model out explicitly; `validate` warns about it in production.',
         examples: [true],
       }),
     ),
@@ -139,7 +150,8 @@ export const Auth = Type.Object(
       Type.Array(Type.String({ pattern: '^[^\\s]+$' }), {
         minItems: 1,
         uniqueItems: true,
-        description: "Keycloak realm roles a caller needs, any of them (the token's `realm_access.roles`). Exact names: `*` is refused (Istio would read it as a wildcard).",
+        description:
+          "Keycloak realm roles a caller needs, any of them (the token's `realm_access.roles`). Exact names: `*` is refused (Istio would read it as a wildcard).",
         examples: [['llm-users']],
       }),
     ),
@@ -150,22 +162,40 @@ export const Auth = Type.Object(
 const Analysis = Type.Object(
   {
     interval: Defaulted(
-      Type.String({ pattern: '^[0-9]+(s|m)$', default: '1m', description: 'How often Flagger checks the metrics and takes a step, in seconds or minutes (as Flagger takes it).', examples: ['1m'] }),
+      Type.String({
+        pattern: '^[0-9]+(s|m)$',
+        default: '1m',
+        description: 'How often Flagger checks the metrics and takes a step, in seconds or minutes (as Flagger takes it).',
+        examples: ['1m'],
+      }),
     ),
     threshold: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Failed checks before Flagger rolls back.', examples: [5] })),
     stepWeight: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Traffic percent added to the canary per step.', examples: [5] })),
-    maxWeight: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Canary traffic percent at which Flagger promotes.', examples: [50] })),
+    maxWeight: Defaulted(
+      Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Canary traffic percent at which Flagger promotes.', examples: [50] }),
+    ),
     successRate: Defaulted(
-      Type.Number({ minimum: 0, maximum: 100, default: 99, description: "Lowest acceptable success rate in percent, from Triton's nv_inference_request_success / _failure.", examples: [99.5] }),
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        default: 99,
+        description: "Lowest acceptable success rate in percent, from Triton's nv_inference_request_success / _failure.",
+        examples: [99.5],
+      }),
     ),
     maxQueueTimeMs: Defaulted(
-      Type.Number({ exclusiveMinimum: 0, default: 100, description: 'Highest acceptable mean queue time per request in milliseconds (nv_inference_queue_duration_us).', examples: [50] }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        default: 100,
+        description: 'Highest acceptable mean queue time per request in milliseconds (nv_inference_queue_duration_us).',
+        examples: [50],
+      }),
     ),
   },
   {
     additionalProperties: false,
     description:
-      'Progressive delivery by Flagger instead of static weights: on every release change Flagger shifts traffic step by step while Triton\'s own metrics stay healthy, and rolls back when they do not. Flagger then owns the model\'s VirtualService and DestinationRules.',
+      "Progressive delivery by Flagger instead of static weights: on every release change Flagger shifts traffic step by step while Triton's own metrics stay healthy, and rolls back when they do not. Flagger then owns the model's VirtualService and DestinationRules.",
     examples: [{ stepWeight: 10, maxWeight: 50, successRate: 99 }],
   },
 );
@@ -198,15 +228,25 @@ const Triggers = Type.Object(
       Type.Number({ exclusiveMinimum: 0, description: 'Target successful inferences per second per replica.', examples: [20] }),
     ),
     pendingRequests: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, description: 'Target requests waiting or executing per replica (nv_inference_pending_request_count).', examples: [8] }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'Target requests waiting or executing per replica (nv_inference_pending_request_count).',
+        examples: [8],
+      }),
     ),
     gpuMemoryUtilization: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Target GPU memory in use, in percent (nv_gpu_memory_used_bytes / nv_gpu_memory_total_bytes).', examples: [85] }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 100,
+        description: 'Target GPU memory in use, in percent (nv_gpu_memory_used_bytes / nv_gpu_memory_total_bytes).',
+        examples: [85],
+      }),
     ),
     timeToFirstTokenMs: Type.Optional(
       Type.Number({
         exclusiveMinimum: 0,
-        description: "LLM backends: target time to first token in milliseconds at `timeToFirstTokenQuantile`, from Triton's nv_inference_first_response_histogram_ms (enables Triton's latency histograms).",
+        description:
+          "LLM backends: target time to first token in milliseconds at `timeToFirstTokenQuantile`, from Triton's nv_inference_first_response_histogram_ms (enables Triton's latency histograms).",
         examples: [500],
       }),
     ),
@@ -216,7 +256,8 @@ const Triggers = Type.Object(
   },
   {
     additionalProperties: false,
-    description: 'What to scale on; at least one. Each becomes a KEDA Prometheus trigger scoped to the pods of one track; the replica count follows the most demanding.',
+    description:
+      'What to scale on; at least one. Each becomes a KEDA Prometheus trigger scoped to the pods of one track; the replica count follows the most demanding.',
     examples: [{ queueTimeMs: 50 }],
   },
 );
@@ -228,7 +269,7 @@ export const Callers = Type.Object(
       minItems: 1,
       uniqueItems: true,
       description:
-        'Namespaces whose pods may call this server on its HTTP and gRPC ports (8000, 8001). Their pods must be in the mesh (STRICT mTLS) and, when auth is required, send a token like any caller; when none is (no `auth.jwt` in the environment, or `auth.required: false`), any of their pods may call it, which `validate` warns about (an error in production). The platform\'s namespaces (`kube-*`, `flux-system`, `istio-system`, `keda`, `gpu-operator`) run no callers in the mesh and are warned about.',
+        "Namespaces whose pods may call this server on its HTTP and gRPC ports (8000, 8001). Their pods must be in the mesh (STRICT mTLS) and, when auth is required, send a token like any caller; when none is (no `auth.jwt` in the environment, or `auth.required: false`), any of their pods may call it, which `validate` warns about (an error in production). The platform's namespaces (`kube-*`, `flux-system`, `istio-system`, `keda`, `gpu-operator`) run no callers in the mesh and are warned about.",
       examples: [['search', 'batch-jobs']],
     }),
   },
@@ -243,7 +284,7 @@ export const Callers = Type.Object(
 /** The first step of a change the cluster takes in two steps; see docs/transitions.md. */
 export const Handover = Type.Boolean({
   description:
-    'Marks the steps of a change the cluster must take in several pull requests: turning `autoscaling` on for a running model with more than one replica, or turning `canary.analysis` on or off. While it is set, Flux leaves the running Deployment as it is, tritonops keeps its own Service and routes beside Flagger\'s, and what Flagger needs to hand a model back stays, so that the autoscaler or Flagger can take over (or give back) without a drop in replicas. `tritonops diff` says which step is next and when to remove it; docs/transitions.md has the plans.',
+    "Marks the steps of a change the cluster must take in several pull requests: turning `autoscaling` on for a running model with more than one replica, or turning `canary.analysis` on or off. While it is set, Flux leaves the running Deployment as it is, tritonops keeps its own Service and routes beside Flagger's, and what Flagger needs to hand a model back stays, so that the autoscaler or Flagger can take over (or give back) without a drop in replicas. `tritonops diff` says which step is next and when to remove it; docs/transitions.md has the plans.",
   examples: [true],
 });
 
@@ -277,13 +318,19 @@ export const Autoscaling = Type.Object(
       Type.Object(
         {
           idleSeconds: Defaulted(
-            Type.Integer({ minimum: 60, maximum: 86400, default: 900, description: 'Seconds without requests before the last replica is removed.', examples: [1800] }),
+            Type.Integer({
+              minimum: 60,
+              maximum: 86400,
+              default: 900,
+              description: 'Seconds without requests before the last replica is removed.',
+              examples: [1800],
+            }),
           ),
         },
         {
           additionalProperties: false,
           description:
-            'Opt in to zero replicas when idle (needs `minReplicas: 0`). A request to an idle model wakes it through the gateway\'s request metrics, but fails with 503 until a replica has loaded the model, which takes minutes: for development and batch models only.',
+            "Opt in to zero replicas when idle (needs `minReplicas: 0`). A request to an idle model wakes it through the gateway's request metrics, but fails with 503 until a replica has loaded the model, which takes minutes: for development and batch models only.",
           examples: [{ idleSeconds: 1800 }],
         },
       ),
@@ -291,7 +338,8 @@ export const Autoscaling = Type.Object(
   },
   {
     additionalProperties: false,
-    description: 'Autoscaling by KEDA on Triton\'s own metrics. The Deployment then carries no replica count (`replicas` is ignored, except during a `handover`), so Flux syncs never reset it.',
+    description:
+      "Autoscaling by KEDA on Triton's own metrics. The Deployment then carries no replica count (`replicas` is ignored, except during a `handover`), so Flux syncs never reset it.",
     examples: [{ minReplicas: 1, maxReplicas: 4, triggers: { queueTimeMs: 50 } }],
   },
 );
@@ -300,7 +348,8 @@ const CanaryAutoscaling = Type.Object(
   { minReplicas: Defaulted(Bounds.minReplicas), maxReplicas: Bounds.maxReplicas },
   {
     additionalProperties: false,
-    description: "Bounds of the canary track's own autoscaling (the model's triggers, on the canary's pods). Without it an autoscaled model's canary runs `replicas`.",
+    description:
+      "Bounds of the canary track's own autoscaling (the model's triggers, on the canary's pods). Without it an autoscaled model's canary runs `replicas`.",
     examples: [{ minReplicas: 1, maxReplicas: 2 }],
   },
 );
@@ -308,10 +357,21 @@ const CanaryAutoscaling = Type.Object(
 export const Slo = Type.Object(
   {
     successRate: Defaulted(
-      Type.Number({ minimum: 0, maximum: 100, default: 99, description: 'Percent of inferences that must succeed; below it, for 5 minutes, an alert fires.', examples: [99.5] }),
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        default: 99,
+        description: 'Percent of inferences that must succeed; below it, for 5 minutes, an alert fires.',
+        examples: [99.5],
+      }),
     ),
     queueTimeMs: Defaulted(
-      Type.Number({ exclusiveMinimum: 0, default: 200, description: 'Mean queue time per request above which, for 10 minutes, an alert fires.', examples: [100] }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        default: 200,
+        description: 'Mean queue time per request above which, for 10 minutes, an alert fires.',
+        examples: [100],
+      }),
     ),
   },
   { additionalProperties: false, default: {}, description: 'Service level the alerts hold the model to.', examples: [{ successRate: 99.5, queueTimeMs: 100 }] },
@@ -338,7 +398,8 @@ const Canary = Type.Object(
       Dictionary('^[a-z0-9][-a-z0-9_]*$', Type.String({ pattern: HEADER_VALUE_PATTERN, maxLength: 256 }), {
         minProperties: 1,
         maxProperties: 1,
-        description: 'A request header (lowercase name, visible ASCII value) that sends a request to the canary whatever the weight: for testers. Headers every request carries for other reasons (`content-type`, `authorization`, `x-forwarded-*`, …) are refused.',
+        description:
+          'A request header (lowercase name, visible ASCII value) that sends a request to the canary whatever the weight: for testers. Headers every request carries for other reasons (`content-type`, `authorization`, `x-forwarded-*`, …) are refused.',
         examples: [{ 'x-canary': 'true' }],
       }),
     ),
@@ -371,12 +432,14 @@ export const ModelSpec = Type.Object(
     repository: Repository,
     models: Type.Optional(TritonModels),
     args: Defaulted(Args({ default: [] })),
-    env: Defaulted(Dictionary('^[A-Za-z_][A-Za-z0-9_]*$', Type.String(), {
-      default: {},
-      description:
-        'Plain environment variables for the Triton container. Never credentials: those live in Secrets named in environment.yaml. Variables that would redirect the model repository or what code runs are refused (`AWS_*`, `TRITON_AWS_*`, proxies, TLS trust stores, `LD_*`, `PYTHON*`, `PATH`), and `$(` must be written `$$(`.',
-      examples: [{ TRANSFORMERS_OFFLINE: '1' }],
-    })),
+    env: Defaulted(
+      Dictionary('^[A-Za-z_][A-Za-z0-9_]*$', Type.String(), {
+        default: {},
+        description:
+          'Plain environment variables for the Triton container. Never credentials: those live in Secrets named in environment.yaml. Variables that would redirect the model repository or what code runs are refused (`AWS_*`, `TRITON_AWS_*`, proxies, TLS trust stores, `LD_*`, `PYTHON*`, `PATH`), and `$(` must be written `$$(`.',
+        examples: [{ TRANSFORMERS_OFFLINE: '1' }],
+      }),
+    ),
     gpuPool: Type.Optional(
       Type.String({
         pattern: DNS_LABEL_PATTERN,
@@ -392,27 +455,33 @@ export const ModelSpec = Type.Object(
         examples: [1],
       }),
     ),
-    replicas: Defaulted(Type.Integer({
-      minimum: 0,
-      maximum: 1000,
-      default: 1,
-      description: 'Number of Triton replicas, when the model does not autoscale.',
-      examples: [2],
-    })),
+    replicas: Defaulted(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1000,
+        default: 1,
+        description: 'Number of Triton replicas, when the model does not autoscale.',
+        examples: [2],
+      }),
+    ),
     resources: Defaulted(Resources({ cpu: '2', memory: '8Gi', shm: '1Gi' })),
-    cache: Defaulted(Type.Union([Type.Literal('none'), Type.Literal('sfs')], {
-      default: 'none',
-      description:
-        '`sfs`: copy the repository once into the environment\'s SFS share and load it from there (replicas after the first start without downloading). `none`: every replica downloads from S3 itself.',
-      examples: ['sfs'],
-    })),
-    startupTimeoutSeconds: Defaulted(Type.Integer({
-      minimum: 30,
-      maximum: 7200,
-      default: 900,
-      description: 'How long a replica may take to download and load its models before it is restarted.',
-      examples: [1800],
-    })),
+    cache: Defaulted(
+      Type.Union([Type.Literal('none'), Type.Literal('sfs')], {
+        default: 'none',
+        description:
+          "`sfs`: copy the repository once into the environment's SFS share and load it from there (replicas after the first start without downloading). `none`: every replica downloads from S3 itself.",
+        examples: ['sfs'],
+      }),
+    ),
+    startupTimeoutSeconds: Defaulted(
+      Type.Integer({
+        minimum: 30,
+        maximum: 7200,
+        default: 900,
+        description: 'How long a replica may take to download and load its models before it is restarted.',
+        examples: [1800],
+      }),
+    ),
     signatures: Type.Optional(
       Signatures('Inputs and outputs of the Triton models this server loads, by Triton model name: what pipelines check their tensors against.'),
     ),
@@ -430,14 +499,15 @@ export const ModelSpec = Type.Object(
     auth: Defaulted(Auth),
     callers: Type.Optional(Callers),
     canary: Type.Optional(Canary),
-    terminationGracePeriodSeconds: Defaulted(Type.Integer({
-      minimum: 15,
-      maximum: 3600,
-      default: 60,
-      description:
-        'Time a replica gets to finish in-flight requests when it stops (part of it waits for the endpoint removal to propagate).',
-      examples: [120],
-    })),
+    terminationGracePeriodSeconds: Defaulted(
+      Type.Integer({
+        minimum: 15,
+        maximum: 3600,
+        default: 60,
+        description: 'Time a replica gets to finish in-flight requests when it stops (part of it waits for the endpoint removal to propagate).',
+        examples: [120],
+      }),
+    ),
   },
   {
     additionalProperties: false,

@@ -14,9 +14,18 @@ export const STEP_NAME_PATTERN = '^[a-z][-a-z0-9]*$';
 
 const Step = Type.Object(
   {
-    name: Type.String({ pattern: STEP_NAME_PATTERN, maxLength: 40, description: 'Step name, unique in the pipeline; `input` is reserved.', examples: ['transcribe'] }),
+    name: Type.String({
+      pattern: STEP_NAME_PATTERN,
+      maxLength: 40,
+      description: 'Step name, unique in the pipeline; `input` is reserved.',
+      examples: ['transcribe'],
+    }),
     model: Type.Optional(
-      Type.String({ pattern: DNS_LABEL_PATTERN, description: 'A model of this environment (its own Triton server, Deployment and GPU pool) that the step calls.', examples: ['whisper'] }),
+      Type.String({
+        pattern: DNS_LABEL_PATTERN,
+        description: 'A model of this environment (its own Triton server, Deployment and GPU pool) that the step calls.',
+        examples: ['whisper'],
+      }),
     ),
     tritonModel: Type.Optional(
       Type.String({
@@ -28,7 +37,8 @@ const Step = Type.Object(
     local: Type.Optional(
       Type.String({
         pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
-        description: "Instead of `model`: a Triton model of the pipeline's own `localRepository`, run inside the pipeline server (CPU pre- and post-processing).",
+        description:
+          "Instead of `model`: a Triton model of the pipeline's own `localRepository`, run inside the pipeline server (CPU pre- and post-processing).",
         examples: ['preprocess'],
       }),
     ),
@@ -38,10 +48,20 @@ const Step = Type.Object(
       examples: [{ AUDIO: 'input.AUDIO' }],
     }),
     timeoutSeconds: Defaulted(
-      Type.Integer({ minimum: 1, maximum: 3600, default: 60, description: 'How long the step may take before the pipeline request fails, naming the step.', examples: [120] }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 3600,
+        default: 60,
+        description: 'How long the step may take before the pipeline request fails, naming the step.',
+        examples: [120],
+      }),
     ),
   },
-  { additionalProperties: false, description: 'One step of the pipeline.', examples: [{ name: 'transcribe', model: 'whisper', inputs: { AUDIO: 'input.AUDIO' } }] },
+  {
+    additionalProperties: false,
+    description: 'One step of the pipeline.',
+    examples: [{ name: 'transcribe', model: 'whisper', inputs: { AUDIO: 'input.AUDIO' } }],
+  },
 );
 
 const Output = Type.Object(
@@ -49,21 +69,41 @@ const Output = Type.Object(
     ...Tensor.properties,
     from: Type.String({ pattern: TENSOR_SOURCE_PATTERN, description: 'The step output this pipeline output is: `<step>.<NAME>`.', examples: ['draw.IMAGE'] }),
   },
-  { additionalProperties: false, description: 'An output of the pipeline.', examples: [{ name: 'IMAGE', datatype: 'UINT8', shape: [-1, -1, 3], from: 'draw.IMAGE' }] },
+  {
+    additionalProperties: false,
+    description: 'An output of the pipeline.',
+    examples: [{ name: 'IMAGE', datatype: 'UINT8', shape: [-1, -1, 3], from: 'draw.IMAGE' }],
+  },
 );
 
 export const PipelineSpec = Type.Object(
   {
     image: Defaulted({ ...Image, default: 'nvcr.io/nvidia/tritonserver:24.10-py3' } as typeof Image),
-    localRepository: Type.Optional({ ...Repository, description: "Model repository (in the environment's S3) of the pipeline's `local` steps." } as typeof Repository),
+    localRepository: Type.Optional({
+      ...Repository,
+      description: "Model repository (in the environment's S3) of the pipeline's `local` steps.",
+    } as typeof Repository),
     signatures: Type.Optional(Signatures('Inputs and outputs of the `local` Triton models, by name.')),
     inputs: Type.Array(Tensor, { minItems: 1, description: 'Input tensors of the pipeline.', examples: [[{ name: 'AUDIO', datatype: 'FP32', shape: [-1] }]] }),
     outputs: Type.Array(Output, { minItems: 1, description: 'Output tensors of the pipeline, each an output of a step.', examples: [] }),
-    steps: Type.Array(Step, { minItems: 1, maxItems: 64, description: 'The steps. Order is free: Triton runs each as soon as its inputs are there.', examples: [] }),
+    steps: Type.Array(Step, {
+      minItems: 1,
+      maxItems: 64,
+      description: 'The steps. Order is free: Triton runs each as soon as its inputs are there.',
+      examples: [],
+    }),
     concurrency: Defaulted(
-      Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Requests each step of one replica sends at once (Python backend instances).', examples: [16] }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 256,
+        default: 8,
+        description: 'Requests each step of one replica sends at once (Python backend instances).',
+        examples: [16],
+      }),
     ),
-    replicas: Defaulted(Type.Integer({ minimum: 0, maximum: 1000, default: 1, description: 'Replicas of the pipeline server, when it does not autoscale.', examples: [2] })),
+    replicas: Defaulted(
+      Type.Integer({ minimum: 0, maximum: 1000, default: 1, description: 'Replicas of the pipeline server, when it does not autoscale.', examples: [2] }),
+    ),
     autoscaling: Type.Optional(Autoscaling),
     handover: Type.Optional(Handover),
     resources: Defaulted(Resources({ cpu: '2', memory: '4Gi', shm: '1Gi' })),

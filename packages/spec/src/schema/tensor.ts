@@ -28,8 +28,16 @@ export const Tensor = Type.Object(
 
 export const Signature = Type.Object(
   {
-    inputs: Type.Array(Tensor, { minItems: 1, description: 'Input tensors of the Triton model.', examples: [[{ name: 'AUDIO', datatype: 'FP32', shape: [-1] }]] }),
-    outputs: Type.Array(Tensor, { minItems: 1, description: 'Output tensors of the Triton model.', examples: [[{ name: 'TEXT', datatype: 'BYTES', shape: [1] }]] }),
+    inputs: Type.Array(Tensor, {
+      minItems: 1,
+      description: 'Input tensors of the Triton model.',
+      examples: [[{ name: 'AUDIO', datatype: 'FP32', shape: [-1] }]],
+    }),
+    outputs: Type.Array(Tensor, {
+      minItems: 1,
+      description: 'Output tensors of the Triton model.',
+      examples: [[{ name: 'TEXT', datatype: 'BYTES', shape: [1] }]],
+    }),
   },
   { additionalProperties: false, description: 'Inputs and outputs of one Triton model.', examples: [] },
 );

@@ -1,0 +1,90 @@
+/** The reviewer's summary of a change (src/plan/diff.ts), computed from two plans of small specs. */
+import { describe, expect, it } from 'vitest';
+import { changedPipelines, summarizeChange } from '../src/plan/diff.ts';
+import type { EnvironmentPlan } from '../src/plan/environment.ts';
+import { environment, workspace } from './tiny-workspace.ts';
+
+const ROOMY = environment('test', '', 't4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 16, gpuMemory: 16Gi }');
+
+const model = (name: string, version: string, extra = '') => `apiVersion: tritonops.dev/v1alpha1
+kind: Model
+metadata: { name: ${name} }
+spec:
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/${name}/${version}
+  replicas: 2
+${extra}`;
+
+function plan(models: Record<string, string>, env = ROOMY): EnvironmentPlan {
+  const result = workspace({
+    'environments/test/environment.yaml': env,
+    ...Object.fromEntries(Object.entries(models).map(([name, text]) => [`environments/test/models/${name}.yaml`, text])),
+  });
+  expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return result.plans[0]!;
+}
+
+const CANARY = '  canary:\n    repository: s3://models/asr/v3\n    weight: 10\n    replicas: 1\n';
+const AUTOSCALING = '  autoscaling: { minReplicas: 2, maxReplicas: 4, triggers: { queueTimeMs: 50 } }\n';
+const S3 =
+  '{"endpoint":"https://s3.example.com:443","region":"ru-1","credentialsSecret":"s3-model-reader","accessKeyIdKey":"AWS_ACCESS_KEY_ID","secretAccessKeyKey":"AWS_SECRET_ACCESS_KEY"}';
+
+describe('summarizeChange', () => {
+  const before = plan({ asr: model('asr', 'v1', '  gpuPool: t4\n'), old: model('old', 'v1') });
+
+  it('says nothing when nothing changed', () => {
+    expect(summarizeChange(before, plan({ asr: model('asr', 'v1', '  gpuPool: t4\n'), old: model('old', 'v1') }))).toEqual([]);
+  });
+
+  it('names environment settings, releases, canary traffic and replicas, models added and removed, and GPU demand, in that order', () => {
+    const after = plan(
+      { asr: model('asr', 'v2', `  gpuPool: t4\n${CANARY}${AUTOSCALING}`), fresh: model('fresh', 'v1') },
+      ROOMY.replace('region: ru-1', 'region: ru-2'),
+    );
+    expect(summarizeChange(before, after)).toEqual([
+      { subject: 'environment', what: 's3', before: S3, after: S3.replace('ru-1', 'ru-2') },
+      {
+        subject: 'model asr',
+        what: 'release',
+        before: 'nvcr.io/nvidia/tritonserver:24.10-py3, s3://models/asr/v1',
+        after: 'nvcr.io/nvidia/tritonserver:24.10-py3, s3://models/asr/v2',
+      },
+      { subject: 'model asr', what: 'canary release', before: '(none)', after: 'nvcr.io/nvidia/tritonserver:24.10-py3, s3://models/asr/v3' },
+      { subject: 'model asr', what: 'canary traffic', before: '(none)', after: '10%' },
+      { subject: 'model asr', what: 'replicas', before: '2', after: '2..4 (autoscaled)' },
+      { subject: 'model asr', what: 'canary replicas', before: '(none)', after: '1' },
+      { subject: 'model fresh', what: 'added', before: '(none)', after: 'nvcr.io/nvidia/tritonserver:24.10-py3, s3://models/fresh/v1' },
+      { subject: 'model old', what: 'removed', before: 'nvcr.io/nvidia/tritonserver:24.10-py3, s3://models/old/v1', after: '(none)' },
+      { subject: 'pool t4', what: 'GPU demand', before: '2..3 of 16 nvidia.com/gpu', after: '3..7 of 16 nvidia.com/gpu' },
+    ]);
+  });
+
+  it('a new environment lists every model as added, and its GPU demand', () => {
+    expect(summarizeChange(undefined, before)).toEqual([
+      { subject: 'model asr', what: 'added', before: '(none)', after: 'nvcr.io/nvidia/tritonserver:24.10-py3, s3://models/asr/v1' },
+      { subject: 'model old', what: 'added', before: '(none)', after: 'nvcr.io/nvidia/tritonserver:24.10-py3, s3://models/old/v1' },
+      { subject: 'pool t4', what: 'GPU demand', before: '(none)', after: '2..3 of 16 nvidia.com/gpu' },
+    ]);
+  });
+
+  it('describes Flagger analysis as its step and maximum weight', () => {
+    const after = plan({ asr: model('asr', 'v1', '  gpuPool: t4\n  canary:\n    analysis: { stepWeight: 5, maxWeight: 30 }\n'), old: model('old', 'v1') });
+    expect(summarizeChange(before, after).filter((i) => i.what === 'canary traffic')).toEqual([
+      { subject: 'model asr', what: 'canary traffic', before: '(none)', after: 'Flagger analysis (step 5%, max 30%)' },
+    ]);
+  });
+
+  it('a model moved off its GPU pool says so, and the pool demand drops to nothing', () => {
+    const after = plan({ asr: model('asr', 'v1'), old: model('old', 'v1') });
+    expect(summarizeChange(before, after)).toEqual([
+      { subject: 'model asr', what: 'GPU pool', before: 't4 × 1', after: 'CPU' },
+      { subject: 'pool t4', what: 'GPU demand', before: '2..3 of 16 nvidia.com/gpu', after: '0..0 of 16 nvidia.com/gpu' },
+    ]);
+  });
+});
+
+describe('changedPipelines', () => {
+  it('is empty between environments without pipelines', () => {
+    expect(changedPipelines(plan({ asr: model('asr', 'v1') }), plan({ asr: model('asr', 'v2') }))).toEqual([]);
+  });
+});
