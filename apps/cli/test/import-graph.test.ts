@@ -78,3 +78,17 @@ describe('the import graph of apps/cli/src', () => {
     expect(importers.filter((file) => file !== 'main.ts' && file !== 'index.ts')).toEqual([]);
   });
 });
+
+// The packages' own modules: the planner, the charts and the spec language (they depend on each
+// other one way, by package name, so a cycle can only be within one).
+describe.each(['packages/spec/src', 'packages/planner/src', 'packages/charts/src'])('the import graph of %s', (dir) => {
+  const graph = importGraph(resolve(import.meta.dirname, '../../..', dir));
+
+  it('has modules to check', () => {
+    expect(graph.size).toBeGreaterThan(5);
+  });
+
+  it('has no cycle', () => {
+    expect(findCycles(graph).map((cycle) => cycle.join(' → '))).toEqual([]);
+  });
+});

@@ -6,7 +6,6 @@
 
 import { reveal, type CharacterNamer } from './load/reveal.ts';
 import type { DiagnosticCode } from './diagnostic-codes.ts';
-import type { DataPath, SourceFile } from './load/source-file.ts';
 
 export type Severity = 'error' | 'warning';
 
@@ -111,17 +110,4 @@ export function formatDiagnostic(d: Diagnostic, sourceText?: string, namer?: Cha
   if (d.hint) out.push(`  = hint: ${shown(d.hint)}`);
   for (const c of characters) out.push(`  = note: ${c}`);
   return out.join('\n');
-}
-
-/**
- * Collects the problems of one spec file, each located at a data path: at the value by default,
- * at the key for a key that should not be there. The one way checks build a diagnostic.
- */
-export function reporter(file: SourceFile, out: Diagnostic[]) {
-  const add =
-    (severity: Severity) =>
-    (path: DataPath, code: DiagnosticCode, message: string, hint?: string, at: 'key' | 'value' = 'value'): void => {
-      out.push({ severity, code, file: file.path, ...file.locate(path, at), message, ...(hint ? { hint } : {}) });
-    };
-  return { error: add('error'), warn: add('warning') };
 }

@@ -4,7 +4,8 @@
  * hands a running Deployment to the autoscaler.
  */
 import type { AutoscalingSpec } from '@tritonops/spec';
-import { reporter, type Diagnostic } from '../diagnostics.ts';
+import { type Diagnostic } from '../diagnostics.ts';
+import { reporter } from '../report.ts';
 import type { SourceFile } from '../load/source-file.ts';
 
 /**

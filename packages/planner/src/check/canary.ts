@@ -4,7 +4,8 @@
  * be reachable.
  */
 import { RELEASE_FIELDS, type ModelSpec } from '@tritonops/spec';
-import { reporter, type Diagnostic } from '../diagnostics.ts';
+import { type Diagnostic } from '../diagnostics.ts';
+import { reporter } from '../report.ts';
 import type { SourceFile } from '../load/source-file.ts';
 
 export function checkCanary(file: SourceFile, spec: ModelSpec): Diagnostic[] {

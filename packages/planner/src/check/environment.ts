@@ -4,7 +4,8 @@
  * and that no two model files declare the same model.
  */
 import { didYouMeanHint } from '../did-you-mean.ts';
-import { reporter, type Diagnostic } from '../diagnostics.ts';
+import { type Diagnostic } from '../diagnostics.ts';
+import { reporter } from '../report.ts';
 import type { LoadedEnvironment } from '../load/read-specs.ts';
 import type { SourceFile } from '../load/source-file.ts';
 import { isProduction, TIME_SLICED_RESOURCE } from '../plan/environment.ts';

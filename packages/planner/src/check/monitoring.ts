@@ -8,7 +8,8 @@
  * for compactions a warning.
  */
 import { parse } from 'yaml';
-import { reporter, type Diagnostic } from '../diagnostics.ts';
+import { type Diagnostic } from '../diagnostics.ts';
+import { reporter } from '../report.ts';
 import type { DiagnosticCode } from '../diagnostic-codes.ts';
 import { ENVIRONMENT_FILE, ENVIRONMENTS_DIR, type LoadedEnvironment, type SpecSource } from '../load/read-specs.ts';
 import { parseQuantity } from '../values/quantity.ts';

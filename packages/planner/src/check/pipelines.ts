@@ -1,6 +1,7 @@
 /** Checks of an environment's pipelines: names, local repository, the graph, scaling and auth. */
 import { specFileNames } from '../load/read-specs.ts';
-import { reporter, type Diagnostic } from '../diagnostics.ts';
+import { type Diagnostic } from '../diagnostics.ts';
+import { reporter } from '../report.ts';
 import type { LoadedEnvironment } from '../load/read-specs.ts';
 import { resolvePipeline } from '../plan/pipeline-graph.ts';
 import { parseS3Uri } from '../values/s3.ts';

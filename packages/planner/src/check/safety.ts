@@ -11,7 +11,8 @@
  *   limits once tritonops has derived them, sampling rates that do not survive arithmetic.
  */
 import { own } from '../values/records.ts';
-import { reporter, type Diagnostic } from '../diagnostics.ts';
+import { type Diagnostic } from '../diagnostics.ts';
+import { reporter } from '../report.ts';
 import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
 import type { DataPath, SourceFile } from '../load/source-file.ts';
 import type { Environment, GpuPool } from '@tritonops/spec';

@@ -4,7 +4,8 @@
  * acyclic and ordered. Problems come back as positioned diagnostics; a graph only when there are none.
  */
 import { own } from '../values/records.ts';
-import { compareStrings, reporter, type Diagnostic } from '../diagnostics.ts';
+import { compareStrings, type Diagnostic } from '../diagnostics.ts';
+import { reporter } from '../report.ts';
 import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
 import type { Model } from '@tritonops/spec';
 import type { Pipeline } from '@tritonops/spec';
