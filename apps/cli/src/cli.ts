@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { didYouMean, listEnvironments } from '@tritonops/planner';
+import { didYouMeanHint, listEnvironments } from '@tritonops/planner';
 import { defineCommand, UsageError, type Command, type Invocation, type OptionTable } from './commands/command.ts';
 import { reportFailure } from './failures.ts';
 import { commandHelp, mainHelp } from './help.ts';
@@ -199,10 +199,13 @@ function isParseError(error: unknown): error is Error {
 }
 
 function usage(io: Io, error: UsageError, verb?: string): number {
-  const guess = error.input !== undefined ? didYouMean(error.input, [...error.candidates]) : undefined;
+  const hint = didYouMeanHint(
+    error.input ?? '',
+    error.input !== undefined ? [...error.candidates] : [],
+    error.candidates.length ? `one of: ${error.candidates.join(', ')}` : undefined,
+  );
   const lines = [`error: ${error.message}`];
-  if (guess) lines.push(`  = hint: did you mean "${guess}"?`);
-  else if (error.candidates.length) lines.push(`  = hint: one of: ${error.candidates.join(', ')}`);
+  if (hint) lines.push(`  = hint: ${hint}`);
   lines.push(`Run \`tritonops ${verb ? `${verb} ` : ''}--help\` for usage.`);
   io.err(lines.join('\n'));
   return EXIT.usage;

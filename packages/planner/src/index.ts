@@ -4,7 +4,7 @@
  * another project needs it.
  */
 export { compareStrings, type Diagnostic, formatDiagnostic } from './diagnostics.ts';
-export { didYouMean } from './did-you-mean.ts';
+export { didYouMeanHint } from './did-you-mean.ts';
 export { type CheckedContent, MAX_FILE_BYTES, type SourceFile } from './load/source-file.ts';
 export { type FolderEntry, FsProblem, isOsError, RepositoryFs } from './load/repository-fs.ts';
 export { type CharacterNamer, escapeHidden, needsReveal } from './load/reveal.ts';

@@ -4,7 +4,7 @@
  * Rendering stays a separate, reviewable step (`tritonops synth`).
  */
 import { join, relative, sep } from 'node:path';
-import { didYouMean, promoteCanary, RepositoryFs, setCanaryWeight, type EditResult } from '@tritonops/planner';
+import { didYouMeanHint, promoteCanary, RepositoryFs, setCanaryWeight, type EditResult } from '@tritonops/planner';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { modelFile, modelNames, readSpecText } from '../spec-files.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -70,9 +70,8 @@ async function editCanary(options: CanaryOptions, io: Io): Promise<number> {
   const shown = (path: string) => relative(io.cwd, join(options.root, path)).split(sep).join('/');
   if (!rel) {
     const models = modelNames(fs, options.env);
-    const guess = didYouMean(options.model, models);
     io.err(
-      `error: environment "${options.env}" has no model "${options.model}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `models: ${models.join(', ') || '(none)'}`}`,
+      `error: environment "${options.env}" has no model "${options.model}"\n  = hint: ${didYouMeanHint(options.model, models, `models: ${models.join(', ') || '(none)'}`)}`,
     );
     return EXIT.usage;
   }

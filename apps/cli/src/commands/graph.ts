@@ -1,5 +1,5 @@
 /** `tritonops graph`: a pipeline drawn as a Mermaid flowchart or Graphviz DOT. */
-import { didYouMean, pipelineDot, pipelineMermaid } from '@tritonops/planner';
+import { didYouMeanHint, pipelineDot, pipelineMermaid } from '@tritonops/planner';
 import { EXIT, type Io } from '../io.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
@@ -44,9 +44,8 @@ export async function graphCommand(options: { root: string; env: string; pipelin
   const plan = env.pipelines.find((p) => p.graph.name === options.pipeline);
   if (!plan) {
     const names = env.pipelines.map((p) => p.graph.name);
-    const guess = didYouMean(options.pipeline, names);
     io.err(
-      `error: environment "${options.env}" has no pipeline "${options.pipeline}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pipelines: ${names.join(', ') || '(none)'}`}`,
+      `error: environment "${options.env}" has no pipeline "${options.pipeline}"\n  = hint: ${didYouMeanHint(options.pipeline, names, `pipelines: ${names.join(', ') || '(none)'}`)}`,
     );
     return EXIT.usage;
   }

@@ -3,7 +3,7 @@
  * first PR of a new model starts from something that renders.
  */
 import { join, relative, sep } from 'node:path';
-import { didYouMean, own, RepositoryFs, type EnvironmentPlan } from '@tritonops/planner';
+import { didYouMeanHint, own, RepositoryFs, type EnvironmentPlan } from '@tritonops/planner';
 import { DNS_LABEL_PATTERN, MODEL_NAME_MAX, type SignatureSpec } from '@tritonops/spec';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -142,9 +142,8 @@ async function writeNewSpec(options: NewOptions, io: Io): Promise<number> {
   }
   const env = current.plans[0]!;
   if (options.pool !== undefined && !own(env.gpuPools, options.pool)) {
-    const guess = didYouMean(options.pool, Object.keys(env.gpuPools));
     io.err(
-      `error: environment "${env.name}" has no GPU pool "${options.pool}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `pools: ${Object.keys(env.gpuPools).join(', ') || '(none)'}`}`,
+      `error: environment "${env.name}" has no GPU pool "${options.pool}"\n  = hint: ${didYouMeanHint(options.pool, Object.keys(env.gpuPools), `pools: ${Object.keys(env.gpuPools).join(', ') || '(none)'}`)}`,
     );
     return EXIT.usage;
   }

@@ -7,7 +7,7 @@
  * and body are printed.
  */
 import { join, relative } from 'node:path';
-import { copyRelease, didYouMean, listEnvironments, PROMOTED_FIELDS, RepositoryFs, summarizeChange } from '@tritonops/planner';
+import { copyRelease, didYouMeanHint, listEnvironments, PROMOTED_FIELDS, RepositoryFs, summarizeChange } from '@tritonops/planner';
 import { code, summaryTable } from '../markdown.ts';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { modelFile, readSpecText } from '../spec-files.ts';
@@ -61,8 +61,7 @@ async function promote(options: PromoteOptions, io: Io): Promise<number> {
   const envs = listEnvironments(options.root);
   for (const env of [options.from, options.to]) {
     if (!envs.includes(env)) {
-      const guess = didYouMean(env, envs);
-      io.err(`error: unknown environment "${env}"\n  = hint: ${guess ? `did you mean "${guess}"?` : `environments: ${envs.join(', ')}`}`);
+      io.err(`error: unknown environment "${env}"\n  = hint: ${didYouMeanHint(env, envs, `environments: ${envs.join(', ')}`)}`);
       return EXIT.usage;
     }
   }
@@ -90,9 +89,8 @@ async function promote(options: PromoteOptions, io: Io): Promise<number> {
     const [from, to] = [modelFile(fs, options.from, name), modelFile(fs, options.to, name)];
     if (!from || !to) {
       const pool = (from ? target : source).models.map((m) => m.name);
-      const guess = didYouMean(name, pool);
       io.err(
-        `error: model "${name}" does not exist in "${from ? options.to : options.from}"\n  = hint: ${guess ? `did you mean "${guess}"?` : from ? `create environments/${options.to}/models/${name}.yaml first (tritonops new model ${name} --env ${options.to}); promotion copies releases, not placement` : `models of ${options.from}: ${source.models.map((m) => m.name).join(', ')}`}`,
+        `error: model "${name}" does not exist in "${from ? options.to : options.from}"\n  = hint: ${didYouMeanHint(name, pool, from ? `create environments/${options.to}/models/${name}.yaml first (tritonops new model ${name} --env ${options.to}); promotion copies releases, not placement` : `models of ${options.from}: ${source.models.map((m) => m.name).join(', ')}`)}`,
       );
       return EXIT.usage;
     }
