@@ -7,10 +7,11 @@ import { own } from '../values/records.ts';
 import { createHash } from 'node:crypto';
 import { compareStrings } from '../diagnostics.ts';
 import type { Loaded, LoadedEnvironment } from '../load/read-specs.ts';
-import { resolvePipeline } from './pipeline-graph.ts';
+import type { SourceFile } from '../load/source-file.ts';
+import { resolvePipeline, type PipelineGraph } from './pipeline-graph.ts';
 import { NOT_A_SECRET } from '../load/credentials.ts';
 import { PROMOTION_OVERRIDE } from '../check/promotion-gate.ts';
-import type { Pipeline } from '@tritonops/spec';
+import type { Environment, Model, Pipeline } from '@tritonops/spec';
 import type { MonitoringSpec } from '@tritonops/spec';
 import { S3_DOWNLOAD_EPHEMERAL_STORAGE, type AutoscalingSpec, type ModelSpec } from '@tritonops/spec';
 import { parseQuantity, quantityString } from '../values/quantity.ts';
@@ -52,14 +53,67 @@ export function isProduction(environment: string): boolean {
   return environment === 'production' || environment.startsWith('prod-') || environment === 'prod';
 }
 
+type EnvironmentSpec = Environment['spec'];
+
+/** What every model of an environment is planned against. */
+interface ModelContext {
+  /** Folder name under environments/. */
+  readonly environment: string;
+  readonly spec: EnvironmentSpec;
+  readonly endpoint: S3Endpoint | undefined;
+  readonly gpuPools: Record<string, GpuPoolPlan>;
+}
+
 /** Builds the plan of an environment that passed validation (`checkEnvironment` found no errors). */
 export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
   if (!loaded.environment) throw new Error(`planEnvironment: environment "${loaded.name}" was not loaded`);
-  const { value } = loaded.environment;
-  const spec = value.spec;
+  const spec = loaded.environment.value.spec;
   const endpoint = spec.s3.endpoint ? expectOk(parseEndpoint(spec.s3.endpoint)) : undefined;
-  const gpuPools: Record<string, GpuPoolPlan> = Object.fromEntries(
-    Object.entries(spec.gpuPools)
+  const core = planCore(loaded.name, loaded.environment.value, endpoint);
+  const context: ModelContext = { environment: loaded.name, spec, endpoint, gpuPools: core.gpuPools };
+  const models = loaded.models.map((model) => planModel(context, model)).sort((a, b) => compareStrings(a.name, b.name));
+  const pipelines = loaded.pipelines
+    .map((p) => planPipeline(loaded, p, { namespace: spec.namespace, endpoint, jwt: spec.auth !== undefined, tracing: spec.tracing }))
+    .sort((a, b) => compareStrings(a.server.name, b.server.name));
+  return { ...core, models, pipelines };
+}
+
+/** The environment's own plan, without its models and pipelines. */
+function planCore(environment: string, value: Environment, endpoint: S3Endpoint | undefined): EnvironmentCore {
+  const spec = value.spec;
+  return {
+    name: value.metadata.name,
+    sourcePath: `environments/${environment}/environment.yaml`,
+    namespace: spec.namespace,
+    namespaceLabels: spec.namespaceLabels ?? {},
+    labels: value.metadata.labels ?? {},
+    ...(value.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: value.metadata.annotations[NOT_A_SECRET] } : {}),
+    ...(spec.promotedFrom ? { promotedFrom: spec.promotedFrom } : {}),
+    git: gitPlan(spec.git),
+    gpuPools: gpuPoolsPlan(spec.gpuPools),
+    s3: s3Plan(spec.s3, endpoint),
+    ...(spec.gateway ? { gateway: { domain: spec.gateway.domain, ...(spec.gateway.tlsSecret ? { tlsSecret: spec.gateway.tlsSecret } : {}) } } : {}),
+    ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: spec.tracing.samplingPercent } } : {}),
+    ...(spec.auth ? { jwt: jwtPlan(spec.auth.jwt) } : {}),
+    ...(spec.sfs ? { sfs: sfsPlan(spec.sfs) } : {}),
+    monitoring: monitoringPlan(spec.monitoring),
+  };
+}
+
+function gitPlan(git: EnvironmentSpec['git']): EnvironmentCore['git'] {
+  return {
+    url: git.url,
+    branch: git.branch,
+    ...(git.secretRef ? { secretRef: git.secretRef } : {}),
+    interval: git.interval,
+    ...(git.commitStatus ? { commitStatus: { ...git.commitStatus } } : {}),
+  };
+}
+
+/** Pools by name; a time-sliced one advertises the shared resource on nodes labelled for its config. */
+function gpuPoolsPlan(pools: EnvironmentSpec['gpuPools']): Record<string, GpuPoolPlan> {
+  return Object.fromEntries(
+    Object.entries(pools)
       .sort(([a], [b]) => compareStrings(a, b))
       .map(([name, pool]) => [
         name,
@@ -74,155 +128,141 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
         },
       ]),
   );
+}
 
-  const models: ModelPlan[] = loaded.models
-    .map(({ file: modelFile, value: model }): ModelPlan => {
-      const m = model.spec;
-      const pool = m.gpuPool !== undefined ? own(gpuPools, m.gpuPool) : undefined;
-      const gpu: GpuPlacement | undefined =
-        m.gpuPool !== undefined && pool
-          ? {
-              pool: m.gpuPool,
-              resource: pool.resource,
-              count: m.gpus ?? 1,
-              nodeSelector: pool.nodeSelector,
-              tolerations: [GPU_TOLERATION, ...pool.tolerations],
-            }
-          : undefined;
-      const release = (r: { image: string; repository: string; models?: readonly string[]; args: readonly string[] }): ReleasePlan => {
-        const location = expectOk(parseS3Uri(r.repository));
-        const key = ['repositories', endpoint?.host ?? 'aws', location.bucket, ...(location.prefix ? [location.prefix] : [])].join('/');
-        return {
-          image: r.image,
-          repository: location,
-          repositoryUri: tritonUri(location, endpoint),
-          ...(r.models ? { tritonModels: r.models } : {}),
-          args: r.args,
-          ...(m.cache === 'sfs' ? { cache: { key, digest: createHash('sha256').update(key).digest('hex').slice(0, 16), source: awsCliUri(location) } } : {}),
-        };
-      };
-      const name = model.metadata.name;
-      const stable = release(m);
-      const canary = m.canary;
-      const auto = m.autoscaling;
-      const handover = m.handover === true;
-      // An autoscaler takes `spec.replicas` over only by writing a new value: during the handover
-      // from a fixed count (written in the spec) it must want one more replica than runs now,
-      // never fewer. A handover without a count in the spec hands over from Flagger instead.
-      const fromFixed = (path: string[]) => handover && !canary?.analysis && modelFile.has(path);
-      const bounds = (replicas: number, b: { minReplicas: number; maxReplicas: number }, path: string[]) =>
-        fromFixed(path) ? handoverBounds(replicas, b) : { minReplicas: b.minReplicas, maxReplicas: b.maxReplicas };
-      const tracks: TrackPlan[] = [
-        {
-          track: 'stable',
-          deploymentName: name,
-          replicas: m.replicas,
-          ...(auto ? { autoscale: bounds(m.replicas, auto, ['spec', 'replicas']) } : {}),
-          release: stable,
-        },
-      ];
-      // With analysis Flagger makes the canary of every release change; there is no second track.
-      if (canary && !canary.analysis) {
-        const models = canary.models ?? m.models;
-        tracks.push({
-          track: 'canary',
-          deploymentName: `${name}-canary`,
-          replicas: canary.replicas,
-          ...(auto && canary.autoscaling ? { autoscale: bounds(canary.replicas, canary.autoscaling, ['spec', 'canary', 'replicas']) } : {}),
-          release: release({
-            image: canary.image ?? m.image,
-            repository: canary.repository ?? m.repository,
-            ...(models ? { models } : {}),
-            args: canary.args ?? m.args,
-          }),
-        });
-      }
-      const header = canary?.header ? Object.entries(canary.header)[0] : undefined;
-      return {
-        name,
-        sourcePath: `environments/${loaded.name}/models/${baseName(modelFile.path)}`,
-        labels: model.metadata.labels ?? {},
-        ...(model.metadata.annotations?.[PROMOTION_OVERRIDE] ? { promotionOverride: model.metadata.annotations[PROMOTION_OVERRIDE] } : {}),
-        ...(model.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: model.metadata.annotations[NOT_A_SECRET] } : {}),
-        tracks,
-        ...(canary && !canary.analysis
-          ? {
-              routing: {
-                weight: canary.weight ?? 0,
-                ...(header ? { header: { name: header[0], value: header[1] } } : {}),
-                ...(canary.mirror ? { mirrorPercent: canary.mirror.percent } : {}),
-              },
-            }
-          : {}),
-        ...(canary?.analysis ? { analysis: { ...canary.analysis } } : {}),
-        traffic: trafficPlan(m.traffic),
-        ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
-        ...(handover ? { handover: true as const } : {}),
-        ...(auto && (fromFixed(['spec', 'replicas']) || (canary?.autoscaling && fromFixed(['spec', 'canary', 'replicas'])))
-          ? { handoverFromReplicas: true as const }
-          : {}),
-        ...(m.gpuMemory !== undefined ? { gpuMemoryBytes: parseQuantity(m.gpuMemory) ?? 0 } : {}),
-        slo: { successRate: m.slo.successRate, queueTimeMs: m.slo.queueTimeMs },
-        ...(spec.tracing
-          ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } }
-          : {}),
-        auth: { required: spec.auth !== undefined && m.auth.required, ...(m.auth.roles ? { roles: m.auth.roles } : {}) },
-        env: m.env,
-        ...(gpu ? { gpu } : {}),
-        resources: resourcesPlan(m.resources, m.cache !== 'sfs'),
-        ...(m.callers ? { callers: m.callers.namespaces } : {}),
-        startupTimeoutSeconds: m.startupTimeoutSeconds,
-        terminationGracePeriodSeconds: m.terminationGracePeriodSeconds,
-      };
-    })
-    .sort((a, b) => compareStrings(a.name, b.name));
-
-  const pipelines = loaded.pipelines
-    .map((p) => planPipeline(loaded, p, { namespace: spec.namespace, endpoint, jwt: spec.auth !== undefined, tracing: spec.tracing }))
-    .sort((a, b) => compareStrings(a.server.name, b.server.name));
-
+function s3Plan(s3: EnvironmentSpec['s3'], endpoint: S3Endpoint | undefined): EnvironmentCore['s3'] {
   return {
-    name: value.metadata.name,
-    sourcePath: `environments/${loaded.name}/environment.yaml`,
-    namespace: spec.namespace,
-    namespaceLabels: spec.namespaceLabels ?? {},
-    labels: value.metadata.labels ?? {},
-    ...(value.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: value.metadata.annotations[NOT_A_SECRET] } : {}),
-    ...(spec.promotedFrom ? { promotedFrom: spec.promotedFrom } : {}),
-    git: {
-      url: spec.git.url,
-      branch: spec.git.branch,
-      ...(spec.git.secretRef ? { secretRef: spec.git.secretRef } : {}),
-      interval: spec.git.interval,
-      ...(spec.git.commitStatus ? { commitStatus: { ...spec.git.commitStatus } } : {}),
-    },
-    gpuPools,
-    s3: {
-      ...(endpoint ? { endpoint, endpointUrl: formatEndpoint(endpoint) } : {}),
-      region: spec.s3.region,
-      credentialsSecret: spec.s3.credentialsSecret,
-      accessKeyIdKey: spec.s3.accessKeyIdKey,
-      secretAccessKeyKey: spec.s3.secretAccessKeyKey,
-    },
-    ...(spec.gateway ? { gateway: { domain: spec.gateway.domain, ...(spec.gateway.tlsSecret ? { tlsSecret: spec.gateway.tlsSecret } : {}) } } : {}),
-    ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: spec.tracing.samplingPercent } } : {}),
-    ...(spec.auth
-      ? { jwt: { issuer: spec.auth.jwt.issuer, jwksUri: spec.auth.jwt.jwksUri, ...(spec.auth.jwt.audiences ? { audiences: spec.auth.jwt.audiences } : {}) } }
+    ...(endpoint ? { endpoint, endpointUrl: formatEndpoint(endpoint) } : {}),
+    region: s3.region,
+    credentialsSecret: s3.credentialsSecret,
+    accessKeyIdKey: s3.accessKeyIdKey,
+    secretAccessKeyKey: s3.secretAccessKeyKey,
+  };
+}
+
+function jwtPlan(jwt: NonNullable<EnvironmentSpec['auth']>['jwt']): NonNullable<EnvironmentCore['jwt']> {
+  return { issuer: jwt.issuer, jwksUri: jwt.jwksUri, ...(jwt.audiences ? { audiences: jwt.audiences } : {}) };
+}
+
+function sfsPlan(sfs: NonNullable<EnvironmentSpec['sfs']>): NonNullable<EnvironmentCore['sfs']> {
+  return { server: sfs.server, path: sfs.path, size: quantityString(sfs.size), mountOptions: sfs.mountOptions, syncImage: sfs.syncImage };
+}
+
+/** One model's plan: its tracks, routing, scaling and placement, with the environment's defaults applied. */
+function planModel(context: ModelContext, { file, value: model }: Loaded<Model>): ModelPlan {
+  const { spec } = context;
+  const m = model.spec;
+  const name = model.metadata.name;
+  const canary = m.canary;
+  const auto = m.autoscaling;
+  const gpu = gpuPlacement(m, context.gpuPools);
+  return {
+    name,
+    sourcePath: `environments/${context.environment}/models/${baseName(file.path)}`,
+    labels: model.metadata.labels ?? {},
+    ...(model.metadata.annotations?.[PROMOTION_OVERRIDE] ? { promotionOverride: model.metadata.annotations[PROMOTION_OVERRIDE] } : {}),
+    ...(model.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: model.metadata.annotations[NOT_A_SECRET] } : {}),
+    tracks: trackPlans(name, m, file, context.endpoint),
+    ...(canary && !canary.analysis ? { routing: routingPlan(canary) } : {}),
+    ...(canary?.analysis ? { analysis: { ...canary.analysis } } : {}),
+    traffic: trafficPlan(m.traffic),
+    ...(auto ? { autoscaling: autoscalingPlan(auto) } : {}),
+    ...(m.handover === true ? { handover: true as const } : {}),
+    ...(auto && (fromFixed(m, file, ['spec', 'replicas']) || (canary?.autoscaling && fromFixed(m, file, ['spec', 'canary', 'replicas'])))
+      ? { handoverFromReplicas: true as const }
       : {}),
-    ...(spec.sfs
-      ? {
-          sfs: {
-            server: spec.sfs.server,
-            path: spec.sfs.path,
-            size: quantityString(spec.sfs.size),
-            mountOptions: spec.sfs.mountOptions,
-            syncImage: spec.sfs.syncImage,
-          },
-        }
-      : {}),
-    monitoring: monitoringPlan(spec.monitoring),
-    models,
-    pipelines,
+    ...(m.gpuMemory !== undefined ? { gpuMemoryBytes: parseQuantity(m.gpuMemory) ?? 0 } : {}),
+    slo: { successRate: m.slo.successRate, queueTimeMs: m.slo.queueTimeMs },
+    ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } } : {}),
+    auth: { required: spec.auth !== undefined && m.auth.required, ...(m.auth.roles ? { roles: m.auth.roles } : {}) },
+    env: m.env,
+    ...(gpu ? { gpu } : {}),
+    resources: resourcesPlan(m.resources, m.cache !== 'sfs'),
+    ...(m.callers ? { callers: m.callers.namespaces } : {}),
+    startupTimeoutSeconds: m.startupTimeoutSeconds,
+    terminationGracePeriodSeconds: m.terminationGracePeriodSeconds,
+  };
+}
+
+/** Where a GPU model runs: its pool's resource and nodes, tolerating the GPU taint. */
+function gpuPlacement(m: ModelSpec, gpuPools: Record<string, GpuPoolPlan>): GpuPlacement | undefined {
+  const pool = m.gpuPool !== undefined ? own(gpuPools, m.gpuPool) : undefined;
+  if (m.gpuPool === undefined || !pool) return undefined;
+  return { pool: m.gpuPool, resource: pool.resource, count: m.gpus ?? 1, nodeSelector: pool.nodeSelector, tolerations: [GPU_TOLERATION, ...pool.tolerations] };
+}
+
+/**
+ * An autoscaler takes `spec.replicas` over only by writing a new value: during the handover
+ * from a fixed count (written in the spec) it must want one more replica than runs now,
+ * never fewer. A handover without a count in the spec hands over from Flagger instead.
+ */
+function fromFixed(m: ModelSpec, file: SourceFile, path: string[]): boolean {
+  return m.handover === true && !m.canary?.analysis && file.has(path);
+}
+
+/** The stable track, and a canary track unless Flagger runs the canary. */
+function trackPlans(name: string, m: ModelSpec, file: SourceFile, endpoint: S3Endpoint | undefined): TrackPlan[] {
+  const canary = m.canary;
+  const auto = m.autoscaling;
+  const bounds = (replicas: number, b: { minReplicas: number; maxReplicas: number }, path: string[]) =>
+    fromFixed(m, file, path) ? handoverBounds(replicas, b) : { minReplicas: b.minReplicas, maxReplicas: b.maxReplicas };
+  const tracks: TrackPlan[] = [
+    {
+      track: 'stable',
+      deploymentName: name,
+      replicas: m.replicas,
+      ...(auto ? { autoscale: bounds(m.replicas, auto, ['spec', 'replicas']) } : {}),
+      release: releasePlan(m, m.cache, endpoint),
+    },
+  ];
+  // With analysis Flagger makes the canary of every release change; there is no second track.
+  if (canary && !canary.analysis) {
+    const models = canary.models ?? m.models;
+    tracks.push({
+      track: 'canary',
+      deploymentName: `${name}-canary`,
+      replicas: canary.replicas,
+      ...(auto && canary.autoscaling ? { autoscale: bounds(canary.replicas, canary.autoscaling, ['spec', 'canary', 'replicas']) } : {}),
+      release: releasePlan(
+        {
+          image: canary.image ?? m.image,
+          repository: canary.repository ?? m.repository,
+          ...(models ? { models } : {}),
+          args: canary.args ?? m.args,
+        },
+        m.cache,
+        endpoint,
+      ),
+    });
+  }
+  return tracks;
+}
+
+/** A release's image and repository; with the SFS cache, the cache entry its repository syncs to. */
+function releasePlan(
+  r: { image: string; repository: string; models?: readonly string[]; args: readonly string[] },
+  cache: ModelSpec['cache'],
+  endpoint: S3Endpoint | undefined,
+): ReleasePlan {
+  const location = expectOk(parseS3Uri(r.repository));
+  const key = ['repositories', endpoint?.host ?? 'aws', location.bucket, ...(location.prefix ? [location.prefix] : [])].join('/');
+  return {
+    image: r.image,
+    repository: location,
+    repositoryUri: tritonUri(location, endpoint),
+    ...(r.models ? { tritonModels: r.models } : {}),
+    args: r.args,
+    ...(cache === 'sfs' ? { cache: { key, digest: createHash('sha256').update(key).digest('hex').slice(0, 16), source: awsCliUri(location) } } : {}),
+  };
+}
+
+/** How traffic splits between the stable and canary tracks. */
+function routingPlan(canary: NonNullable<ModelSpec['canary']>): NonNullable<ModelPlan['routing']> {
+  const header = canary.header ? Object.entries(canary.header)[0] : undefined;
+  return {
+    weight: canary.weight ?? 0,
+    ...(header ? { header: { name: header[0], value: header[1] } } : {}),
+    ...(canary.mirror ? { mirrorPercent: canary.mirror.percent } : {}),
   };
 }
 
@@ -286,22 +326,31 @@ function autoscalingPlan(auto: AutoscalingSpec): AutoscalingPlan {
 /** Headers a pipeline passes on to the models it calls (as request parameters in Triton). */
 export const FORWARDED_HEADERS = '(authorization|traceparent|tracestate)';
 
-function planPipeline(
-  env: LoadedEnvironment,
-  loaded: Loaded<Pipeline>,
-  context: { namespace: string; endpoint: S3Endpoint | undefined; jwt: boolean; tracing: { collector: string; samplingPercent: number } | undefined },
-): PipelinePlan {
-  const { file, value } = loaded;
+/** What every pipeline of an environment is planned against. */
+interface PipelineContext {
+  readonly namespace: string;
+  readonly endpoint: S3Endpoint | undefined;
+  readonly jwt: boolean;
+  readonly tracing: { collector: string; samplingPercent: number } | undefined;
+}
+
+function planPipeline(env: LoadedEnvironment, loaded: Loaded<Pipeline>, context: PipelineContext): PipelinePlan {
+  const graph = resolvePipeline(env, loaded).graph;
+  if (!graph) throw new Error(`planPipeline called on an invalid pipeline: ${loaded.file.path}`);
+  const server = pipelineServer(env.name, loaded, graph, context);
+  return { graph, server, concurrency: loaded.value.spec.concurrency, endpoints: stepEndpoints(graph, context.namespace) };
+}
+
+/** The Triton server that runs a pipeline's ensemble, planned like a model. */
+function pipelineServer(environment: string, { file, value }: Loaded<Pipeline>, graph: PipelineGraph, context: PipelineContext): ModelPlan {
   const spec = value.spec;
   const name = value.metadata.name;
-  const graph = resolvePipeline(env, loaded).graph;
-  if (!graph) throw new Error(`planPipeline called on an invalid pipeline: ${file.path}`);
   const local = spec.localRepository ? expectOk(parseS3Uri(spec.localRepository)) : undefined;
   const auto = spec.autoscaling;
   const longestStep = Math.max(...graph.steps.map((s) => s.timeoutSeconds));
-  const server: ModelPlan = {
+  return {
     name,
-    sourcePath: `environments/${env.name}/pipelines/${baseName(file.path)}`,
+    sourcePath: `environments/${environment}/pipelines/${baseName(file.path)}`,
     labels: value.metadata.labels ?? {},
     ...(value.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: value.metadata.annotations[NOT_A_SECRET] } : {}),
     tracks: [
@@ -341,10 +390,11 @@ function planPipeline(
     // In-flight requests may wait on their slowest step.
     terminationGracePeriodSeconds: Math.min(3600, Math.max(60, longestStep + 20)),
   };
-  const endpoints = Object.fromEntries(
-    graph.steps.filter((s) => s.model !== undefined).map((s) => [s.name, `http://${s.model}.${context.namespace}.svc.cluster.local:8000`]),
-  );
-  return { graph, server, concurrency: spec.concurrency, endpoints };
+}
+
+/** The in-cluster address of the model each `model` step calls, by step name. */
+function stepEndpoints(graph: PipelineGraph, namespace: string): Record<string, string> {
+  return Object.fromEntries(graph.steps.filter((s) => s.model !== undefined).map((s) => [s.name, `http://${s.model}.${namespace}.svc.cluster.local:8000`]));
 }
 
 function expectOk<T>(parsed: { ok: true; value: T } | { ok: false; problem: string }): T {
