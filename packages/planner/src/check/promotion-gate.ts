@@ -8,6 +8,7 @@
  */
 import { specFileNames } from '../load/read-specs.ts';
 import { parse } from 'yaml';
+import { RELEASE_FIELDS } from '@tritonops/spec';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { LoadedEnvironment, ReleaseHistory, SpecSource } from '../load/read-specs.ts';
 import { MAX_FILE_BYTES } from '../load/source-file.ts';
@@ -27,7 +28,7 @@ export function releasesOf(spec: ReleaseFields & { canary?: ReleaseFields }): st
   const stable = { image: spec.image, repository: spec.repository, models: spec.models, args: spec.args };
   const out = [key(stable)];
   if (spec.canary && !(spec.canary as { analysis?: unknown }).analysis)
-    out.push(key({ ...stable, ...Object.fromEntries(Object.entries(spec.canary).filter(([k]) => ['image', 'repository', 'models', 'args'].includes(k))) }));
+    out.push(key({ ...stable, ...Object.fromEntries(Object.entries(spec.canary).filter(([k]) => (RELEASE_FIELDS as readonly string[]).includes(k))) }));
   return out;
 }
 
