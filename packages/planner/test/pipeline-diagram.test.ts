@@ -1,41 +1,12 @@
 /** Pictures of a pipeline (src/plan/pipeline-diagram.ts), from a small three-step pipeline. */
 import { describe, expect, it } from 'vitest';
 import { pipelineDot, pipelineMermaid } from '../src/plan/pipeline-diagram.ts';
-import { environment, workspace } from './tiny-workspace.ts';
+import { ASR_MODEL, chainPipeline, environment, workspace } from './tiny-workspace.ts';
 
 const result = workspace({
   'environments/test/environment.yaml': environment('test'),
-  'environments/test/models/asr.yaml': `apiVersion: tritonops.dev/v1alpha1
-kind: Model
-metadata: { name: asr }
-spec:
-  image: nvcr.io/nvidia/tritonserver:24.10-py3
-  repository: s3://models/asr/v1
-  gpuPool: t4
-  signatures:
-    asr:
-      inputs: [{ name: data_0, datatype: FP32, shape: [3] }]
-      outputs: [{ name: fc6_1, datatype: FP32, shape: [10] }]
-`,
-  'environments/test/pipelines/chain.yaml': `apiVersion: tritonops.dev/v1alpha1
-kind: Pipeline
-metadata: { name: chain }
-spec:
-  localRepository: s3://models/chain/v1
-  inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
-  outputs: [{ name: LABELS, datatype: BYTES, shape: [5], from: post.LABELS }]
-  steps:
-    - { name: pre, local: pre, inputs: { IMAGE: input.IMAGE } }
-    - { name: classify, model: asr, inputs: { data_0: pre.PIXELS } }
-    - { name: post, local: post, inputs: { SCORES: classify.fc6_1 } }
-  signatures:
-    pre:
-      inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
-      outputs: [{ name: PIXELS, datatype: FP32, shape: [3] }]
-    post:
-      inputs: [{ name: SCORES, datatype: FP32, shape: [10] }]
-      outputs: [{ name: LABELS, datatype: BYTES, shape: [5] }]
-`,
+  'environments/test/models/asr.yaml': ASR_MODEL,
+  'environments/test/pipelines/chain.yaml': chainPipeline(),
 });
 
 describe('pipeline diagrams', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GPU_TOLERATION, handoverBounds, type EnvironmentPlan, type ModelPlan } from '../src/plan/environment.ts';
-import { environment, shown, withModels, workspace } from './tiny-workspace.ts';
+import { ASR_MODEL, chainPipeline, environment, shown, withModels, workspace } from './tiny-workspace.ts';
 
 /** The test pool with room to spare, so that no capacity warning gets in the way. */
 const ROOMY = environment('test', '', 't4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 16, gpuMemory: 16Gi }');
@@ -247,37 +247,8 @@ describe('planEnvironment: handover', () => {
 });
 
 describe("planEnvironment: a pipeline's server", () => {
-  const chain = `apiVersion: tritonops.dev/v1alpha1
-kind: Pipeline
-metadata: { name: chain }
-spec:
-  localRepository: s3://models/chain/v1
-  inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
-  outputs: [{ name: LABELS, datatype: BYTES, shape: [5], from: post.LABELS }]
-  steps:
-    - { name: pre, local: pre, inputs: { IMAGE: input.IMAGE } }
-    - { name: classify, model: asr, inputs: { data_0: pre.PIXELS }, timeoutSeconds: 100 }
-    - { name: post, local: post, inputs: { SCORES: classify.fc6_1 } }
-  signatures:
-    pre:
-      inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
-      outputs: [{ name: PIXELS, datatype: FP32, shape: [3] }]
-    post:
-      inputs: [{ name: SCORES, datatype: FP32, shape: [10] }]
-      outputs: [{ name: LABELS, datatype: BYTES, shape: [5] }]
-`;
-  const asrModel = `apiVersion: tritonops.dev/v1alpha1
-kind: Model
-metadata: { name: asr }
-spec:
-  image: nvcr.io/nvidia/tritonserver:24.10-py3
-  repository: s3://models/asr/v1
-  gpuPool: t4
-  signatures:
-    asr:
-      inputs: [{ name: data_0, datatype: FP32, shape: [3] }]
-      outputs: [{ name: fc6_1, datatype: FP32, shape: [10] }]
-`;
+  const chain = chainPipeline('{ name: classify, model: asr, inputs: { data_0: pre.PIXELS }, timeoutSeconds: 100 }');
+  const asrModel = ASR_MODEL;
   const result = workspace({
     'environments/test/environment.yaml': environment('test'),
     'environments/test/models/asr.yaml': asrModel,

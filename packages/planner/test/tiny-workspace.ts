@@ -54,3 +54,38 @@ export function withModels(models: Record<string, string>, env = environment('te
 /** `file:line:col: severity: message` of every diagnostic, with its hint. */
 export const shown = (r: RepositoryPlanResult) =>
   r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`);
+
+/** A model with a signature, for pipelines to call: `asr`, on pool t4. */
+export const ASR_MODEL = `apiVersion: tritonops.dev/v1alpha1
+kind: Model
+metadata: { name: asr }
+spec:
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/asr/v1
+  gpuPool: t4
+  signatures:
+    asr:
+      inputs: [{ name: data_0, datatype: FP32, shape: [3] }]
+      outputs: [{ name: fc6_1, datatype: FP32, shape: [10] }]
+`;
+
+/** A three-step pipeline `chain`: a local pre-processing step, `asr`, a local post-processing step. */
+export const chainPipeline = (classifyStep = '{ name: classify, model: asr, inputs: { data_0: pre.PIXELS } }') => `apiVersion: tritonops.dev/v1alpha1
+kind: Pipeline
+metadata: { name: chain }
+spec:
+  localRepository: s3://models/chain/v1
+  inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
+  outputs: [{ name: LABELS, datatype: BYTES, shape: [5], from: post.LABELS }]
+  steps:
+    - { name: pre, local: pre, inputs: { IMAGE: input.IMAGE } }
+    - ${classifyStep}
+    - { name: post, local: post, inputs: { SCORES: classify.fc6_1 } }
+  signatures:
+    pre:
+      inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
+      outputs: [{ name: PIXELS, datatype: FP32, shape: [3] }]
+    post:
+      inputs: [{ name: SCORES, datatype: FP32, shape: [10] }]
+      outputs: [{ name: LABELS, datatype: BYTES, shape: [5] }]
+`;
