@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RENDERED_HEADER } from '@tritonops/cli';
-import { copyWorkspace, REPO_ROOT, runCli, snapshotDir } from './support/workspace.ts';
+import { BUNDLED, copyWorkspace, REPO_ROOT, runCli, snapshotDir } from './support/workspace.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/bad-input');
 
@@ -301,7 +301,7 @@ describe('bad input: clear errors, exit code 1, flux/ untouched', () => {
 
 describe('warnings: reported with positions, but the render goes ahead', () => {
   it('warns when a production model opts out of authentication', async () => {
-    const dir = copyWorkspace(REPO_ROOT, 'warn-auth');
+    const dir = copyWorkspace(BUNDLED, 'warn-auth');
     cleanups.push(dir.remove);
     const file = join(dir.path, 'environments/production/models/densenet.yaml');
     const { readFileSync } = await import('node:fs');
@@ -319,7 +319,7 @@ describe('warnings: reported with positions, but the render goes ahead', () => {
   });
 
   it('does not warn about the same opt-out outside production', async () => {
-    const dir = copyWorkspace(REPO_ROOT, 'warn-auth-staging');
+    const dir = copyWorkspace(BUNDLED, 'warn-auth-staging');
     cleanups.push(dir.remove);
     const file = join(dir.path, 'environments/staging/models/densenet.yaml');
     const { readFileSync } = await import('node:fs');

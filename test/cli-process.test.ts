@@ -2,10 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/workspace.ts';
+import { BUNDLED, REPO_ROOT } from './support/workspace.ts';
 
 const BIN = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
-const tritonops = (args: string[], cwd = REPO_ROOT) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+/** Run in the fixture copy of the bundled environments unless told otherwise, never in the team's environments/. */
+const tritonops = (args: string[], cwd = BUNDLED) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
 
 describe('the tritonops binary', () => {
   it('validates the bundled environments with exit code 0', () => {

@@ -9,7 +9,9 @@
  *   steps, auth with roles, tracing, the SFS cache, commit statuses);
  * - a generated fleet of 30 models per environment;
  * - the environments of this repository, whatever they hold (a property every valid spec must
- *   have, not a snapshot of the bundled examples).
+ *   have, not a snapshot of the bundled examples). This world reads the repository's
+ *   environments/ on purpose: the API server must accept whatever the team keeps there
+ *   (allowlisted in test/team-specs.test.ts).
  *
  * The schema tests (upstream-schemas.test.ts) stay: they check every field against the typed
  * models; this asks the cluster itself.

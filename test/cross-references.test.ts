@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { nonEmpty } from './support/non-empty.ts';
-import { parsedObjects, renderBundled, REPO_ROOT } from './support/workspace.ts';
+import { parsedObjects, renderBundled, renderedBundledWorkspace } from './support/workspace.ts';
 
 type Obj = Record<string, any>;
 const rendered = parsedObjects(renderBundled());
+/** The same specs written out by `tritonops synth`: the repository a Kustomization's path points into. */
+const written = await renderedBundledWorkspace('cross-references');
+afterAll(written.remove);
 const objects = rendered.map((r) => r.object as Obj);
 const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
 const envOf = (o: Obj) => o.metadata.labels?.['tritonops.dev/environment'];
@@ -82,7 +85,7 @@ describe('cross references between rendered objects hold', () => {
     }
   });
 
-  it('every Flux Kustomization path exists in the repository and every dependsOn names a Kustomization of the same cluster', () => {
+  it('every Flux Kustomization path exists in the rendered repository and every dependsOn names a Kustomization of the same cluster', () => {
     const kustomizations = nonEmpty(ofKind('Kustomization'), 'Kustomizations');
     // Per cluster: the cluster's own, the infrastructure, the environment, the retired `models`,
     // and one per model and pipeline server.
@@ -92,7 +95,7 @@ describe('cross references between rendered objects hold', () => {
       expect(names.filter((n) => /^(model|pipeline)-/.test(n)).length, env).toBeGreaterThan(0);
     }
     for (const k of kustomizations) {
-      expect(existsSync(join(REPO_ROOT, k.spec.path)), k.spec.path).toBe(true);
+      expect(existsSync(join(written.path, k.spec.path)), k.spec.path).toBe(true);
       const sameCluster = kustomizations.filter((o) => envOf(o) === envOf(k)).map((o) => o.metadata.name);
       for (const dep of k.spec.dependsOn ?? []) expect(sameCluster).toContain(dep.name);
       const source = ofKind('GitRepository').find((g) => g.metadata.name === k.spec.sourceRef.name && envOf(g) === envOf(k));

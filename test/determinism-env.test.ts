@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFleet } from './support/fleet.ts';
-import { REPO_ROOT, snapshotDir, tempDir } from './support/workspace.ts';
+import { BUNDLED, REPO_ROOT, renderedBundledWorkspace, snapshotDir, tempDir } from './support/workspace.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -26,17 +26,24 @@ function scrambledCopy(from: string, to: string): void {
   }
 }
 
+/** flux/ of the bundled environments (their fixture copy) as synth renders it here, in this process. */
+async function referenceRender(): Promise<Map<string, string>> {
+  const reference = await renderedBundledWorkspace('machine-reference');
+  cleanups.push(reference.remove);
+  return snapshotDir(join(reference.path, 'flux'));
+}
+
 describe('determinism across machines', () => {
-  it('renders the same bytes under another time zone, locale and file order', () => {
+  it('renders the same bytes under another time zone, locale and file order', async () => {
     const dir = tempDir('machine');
     cleanups.push(dir.remove);
-    scrambledCopy(join(REPO_ROOT, 'environments'), join(dir.path, 'environments'));
+    scrambledCopy(join(BUNDLED, 'environments'), join(dir.path, 'environments'));
     const bin = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
     const env = { ...process.env, TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8', LC_COLLATE: 'tr_TR.UTF-8' };
     const run = spawnSync(process.execPath, [bin, 'synth'], { cwd: dir.path, env, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(snapshotDir(join(dir.path, 'flux'))).toEqual(snapshotDir(join(REPO_ROOT, 'flux')));
+    expect(snapshotDir(join(dir.path, 'flux'))).toEqual(await referenceRender());
   });
 
   // Other Node binaries to compare with, separated by ':' (.ci/run fetches Node 22 and 24 from
@@ -44,13 +51,13 @@ describe('determinism across machines', () => {
   const otherNodes = (process.env.TRITONOPS_OTHER_NODES ?? '').split(':').filter(Boolean);
   it.skipIf(otherNodes.length === 0)(
     `renders the same bytes under other Node versions${otherNodes.length === 0 ? ' (skipped: set TRITONOPS_OTHER_NODES to other Node binaries, as .ci/run does)' : ''}`,
-    () => {
+    async () => {
       const dir = tempDir('node-versions');
       cleanups.push(dir.remove);
       const bin = join(REPO_ROOT, 'apps/cli/bin/tritonops.mjs');
       const render = (node: string, name: string) => {
         const root = join(dir.path, name);
-        cpSync(join(REPO_ROOT, 'environments'), join(root, 'bundled/environments'), { recursive: true });
+        cpSync(join(BUNDLED, 'environments'), join(root, 'bundled/environments'), { recursive: true });
         writeFleet(join(root, 'fleet'), 30);
         const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
         for (const workspace of ['bundled', 'fleet']) {
@@ -60,7 +67,7 @@ describe('determinism across machines', () => {
         return { version, bundled: snapshotDir(join(root, 'bundled/flux')), fleet: snapshotDir(join(root, 'fleet/flux')) };
       };
       const here = render(process.execPath, 'here');
-      expect(here.bundled).toEqual(snapshotDir(join(REPO_ROOT, 'flux')));
+      expect(here.bundled).toEqual(await referenceRender());
       for (const [i, node] of otherNodes.entries()) {
         const there = render(node, `other-${i}`);
         expect(there.version, 'a different Node version').not.toBe(here.version);

@@ -1,12 +1,17 @@
 /**
  * The same specs render byte-identical YAML: twice in a row, in another working directory, and in
  * a fresh clone of the repository; and the committed flux/ is exactly what the specs render.
+ *
+ * Two checks here read the repository's own environments/ and flux/ on purpose, whatever the team
+ * keeps there (allowlisted in test/team-specs.test.ts): that the committed flux/ is what the specs
+ * render (`synth --check`), and that a fresh clone renders exactly the committed flux/. The others
+ * are properties of the tool and use the fixture copy of the bundled examples (test/fixtures/bundled).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyWorkspace, renderBundled, REPO_ROOT, runCli, snapshotDir, tempDir } from './support/workspace.ts';
+import { BUNDLED, renderBundled, renderedBundledWorkspace, REPO_ROOT, runCli, snapshotDir, tempDir } from './support/workspace.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -19,11 +24,11 @@ describe('determinism', () => {
   });
 
   it('synth writes the same bytes whatever the working directory and the previous content of flux/', async () => {
-    const a = copyWorkspace(REPO_ROOT, 'det-a');
+    const a = await renderedBundledWorkspace('det-a');
     const b = tempDir('det-b');
     cleanups.push(a.remove, b.remove);
     // b starts without any flux/ and is rendered from a sub-folder with --root.
-    execFileSync('cp', ['-r', join(REPO_ROOT, 'environments'), join(b.path, 'environments')]);
+    execFileSync('cp', ['-r', join(BUNDLED, 'environments'), join(b.path, 'environments')]);
     expect((await runCli(['synth'], a.path)).code).toBe(0);
     expect((await runCli(['synth', '--root', '..'], join(b.path, 'environments'))).code).toBe(0);
     expect(snapshotDir(join(b.path, 'flux'))).toEqual(snapshotDir(join(a.path, 'flux')));
@@ -37,7 +42,7 @@ describe('determinism', () => {
   });
 
   it('synth --check fails and names the file when flux/ differs from a fresh render', async () => {
-    const dir = copyWorkspace(REPO_ROOT, 'det-check');
+    const dir = await renderedBundledWorkspace('det-check');
     cleanups.push(dir.remove);
     const { appendFileSync } = await import('node:fs');
     appendFileSync(join(dir.path, 'flux/models/dev/models/whisper/whisper.yaml'), '# hand edit\n');

@@ -8,6 +8,10 @@
  *
  * Rendered from test/fixtures/every-feature, a generated fleet, and this repository's own
  * environments (a property every valid spec must have, not a snapshot of them).
+ *
+ * The "repository" world reads the repository's environments/ on purpose: whatever specs the
+ * team keeps there must give feedback loops Prometheus accepts (allowlisted in
+ * test/team-specs.test.ts); the other worlds are the tool's own fixtures.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderAll } from '@tritonops/charts';
 import { planRepository } from '@tritonops/planner';
 import { nonEmpty } from './support/non-empty.ts';
-import { parsedObjects, REPO_ROOT, runCli, snapshotDir, tempDir } from './support/workspace.ts';
+import { BUNDLED, parsedObjects, runCli, snapshotDir, tempDir } from './support/workspace.ts';
 import { validateUpstream } from './support/upstream-schemas.ts';
 
 const scratch = tempDir('fuzz');
@@ -100,7 +100,7 @@ describe('fuzzing', () => {
     );
   });
 
-  const base = readFileSync(join(REPO_ROOT, 'environments/staging/models/whisper.yaml'), 'utf8');
+  const base = readFileSync(join(BUNDLED, 'environments/staging/models/whisper.yaml'), 'utf8');
   const mutation = fc.oneof(
     fc.record({ kind: fc.constant('delete-line' as const), at: fc.nat() }),
     fc.record({ kind: fc.constant('duplicate-line' as const), at: fc.nat() }),

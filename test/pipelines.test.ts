@@ -13,10 +13,10 @@ import { pipelineRepository } from '@tritonops/charts';
 import { planRepository, pipelineDot, pipelineMermaid, type EnvironmentPlan } from '@tritonops/planner';
 import { findPython, hasCommand } from './support/python.ts';
 import { nonEmpty } from './support/non-empty.ts';
-import { parsedObjects, renderBundled, REPO_ROOT, SHARED_DIR } from './support/workspace.ts';
+import { BUNDLED, parsedObjects, renderBundled, REPO_ROOT, SHARED_DIR } from './support/workspace.ts';
 
 type Obj = Record<string, any>;
-const plans = planRepository({ root: REPO_ROOT, displayBase: REPO_ROOT }).plans;
+const plans = planRepository({ root: BUNDLED, displayBase: BUNDLED }).plans;
 const pipelines = plans.flatMap((env) => env.pipelines.map((p) => ({ env, plan: p })));
 const configs = pipelines.flatMap(({ env, plan }) =>
   pipelineRepository(plan)

@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFleet } from './support/fleet.ts';
-import { copyWorkspace, REPO_ROOT, runCli, snapshotDir, tempDir } from './support/workspace.ts';
+import { REPO_ROOT, renderedBundledWorkspace, runCli, snapshotDir, tempDir } from './support/workspace.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -27,15 +27,16 @@ function spawnSynth(cwd: string, args: string[], killAfterMs = 120_000): Promise
   });
 }
 
-function workspace(name: string) {
-  const dir = copyWorkspace(REPO_ROOT, name);
+/** The bundled environments (their fixture copy) with flux/ rendered: the committed state these cases start from. */
+async function workspace(name: string) {
+  const dir = await renderedBundledWorkspace(name);
   cleanups.push(dir.remove);
   return dir.path;
 }
 
 describe('prune safety', () => {
   it('stops before deleting a production Deployment, and goes ahead with --allow-removal', async () => {
-    const root = workspace('prune-prod');
+    const root = await workspace('prune-prod');
     rmSync(join(root, 'environments/production/models/densenet.yaml'));
     const before = snapshotDir(join(root, 'flux'));
     const stopped = await runCli(['synth'], root);
@@ -51,7 +52,7 @@ describe('prune safety', () => {
   });
 
   it('stops when more than a fifth of a non-production environment would go', async () => {
-    const root = workspace('prune-share');
+    const root = await workspace('prune-share');
     for (const m of ['llama-7b', 'densenet']) rmSync(join(root, `environments/staging/models/${m}.yaml`));
     const r = await runCli(['synth', '--env', 'staging'], root);
     expect(r.code).toBe(1);
@@ -59,7 +60,7 @@ describe('prune safety', () => {
   });
 
   it('refuses to abort a canary that serves traffic, even with --allow-removal; promotion and draining are fine', async () => {
-    const root = workspace('prune-canary');
+    const root = await workspace('prune-canary');
     const file = join(root, 'environments/staging/models/whisper.yaml');
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, original.slice(0, original.indexOf('  # The next release')));
@@ -132,7 +133,7 @@ describe('concurrent synth --env', () => {
   }, 120_000);
 
   it('leaves the folders of a deleted environment to a full synth, and says so', async () => {
-    const dir = copyWorkspace(REPO_ROOT, 'orphan');
+    const dir = await renderedBundledWorkspace('orphan');
     cleanups.push(dir.remove);
     rmSync(join(dir.path, 'environments/production'), { recursive: true });
     const one = await runCli(['synth', '--env', 'dev'], dir.path);

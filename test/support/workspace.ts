@@ -1,15 +1,26 @@
-/** Helpers to render the bundled environments and to run the CLI on throw-away copies. */
+/**
+ * Helpers to render the bundled environments and to run the CLI on throw-away copies.
+ *
+ * The tool's own tests read the bundled examples from their fixture copy, `BUNDLED`
+ * (test/fixtures/bundled/environments/), never from the repository's `environments/`: that folder
+ * holds a team's own specs, and a team adding a model there must not break these tests
+ * (test/team-specs.test.ts checks it). Only the checks meant to run on the team's specs read
+ * `REPO_ROOT`'s environments/ and flux/ (the allowlist in test/team-specs.test.ts).
+ */
 import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { renderAll, type RenderedFile } from '@tritonops/charts';
+import { runCli, type CliResult } from '@tritonops/cli/testing';
 import { planRepository } from '@tritonops/planner';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const SHARED_DIR = resolve(REPO_ROOT, '../shared');
+/** The workspace of the bundled example environments (a byte-for-byte copy of the examples; no flux/). */
+export const BUNDLED = join(REPO_ROOT, 'test/fixtures/bundled');
 
-export function renderBundled(root = REPO_ROOT): RenderedFile[] {
+export function renderBundled(root = BUNDLED): RenderedFile[] {
   const result = planRepository({ root, displayBase: root });
   if (result.hasErrors) throw new Error(`bundled specs have errors: ${result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n')}`);
   return renderAll(result.plans);
@@ -27,7 +38,7 @@ export function parsedObjects(files: readonly RenderedFile[]): { file: string; o
 }
 
 /** Runs the CLI in-process with `cwd`: the runner apps/cli's own tests use. */
-export { runCli, type CliResult } from '@tritonops/cli/testing';
+export { runCli, type CliResult };
 
 /** A temporary directory removed by the returned function. */
 export function tempDir(prefix: string): { path: string; remove: () => void } {
@@ -43,6 +54,20 @@ export function copyWorkspace(from: string, prefix: string): { path: string; rem
     cpSync(join(from, 'flux'), join(dir.path, 'flux'), { recursive: true });
   } catch {
     // no flux/ yet
+  }
+  return dir;
+}
+
+/**
+ * A temp copy of the bundled environments with flux/ rendered into it by `tritonops synth`: what
+ * the committed flux/ of a repository holding only the examples would be.
+ */
+export async function renderedBundledWorkspace(prefix: string): Promise<{ path: string; remove: () => void }> {
+  const dir = copyWorkspace(BUNDLED, prefix);
+  const result = await runCli(['synth', '--no-cache'], dir.path);
+  if (result.code !== 0) {
+    dir.remove();
+    throw new Error(`synth of the bundled environments failed (${result.code}): ${result.stderr}`);
   }
   return dir;
 }

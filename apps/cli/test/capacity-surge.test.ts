@@ -2,17 +2,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, cli, copyOfEnvironments, REPO } from './support.ts';
+import { cleanup, cli, copyOfEnvironments, BUNDLED } from './support.ts';
 
 afterAll(cleanup);
 
 describe('rollout surge in capacity', () => {
   it('shows the surge as part of the maximum, per pool and per track', async () => {
-    const result = await cli(REPO, 'capacity', '--env', 'production');
+    const result = await cli(BUNDLED, 'capacity', '--env', 'production');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('pool a100: nvidia.com/gpu, 8 nodes × 1 = 8, 80Gi per unit; demand 2..8: ok');
     expect(result.stdout).toContain('rollout surge (maxSurge 1): max includes 2 (one replica per rolling Deployment); a rollout at min needs 4');
-    const json = JSON.parse((await cli(REPO, 'capacity', '--env', 'production', '--format', 'json')).stdout) as {
+    const json = JSON.parse((await cli(BUNDLED, 'capacity', '--env', 'production', '--format', 'json')).stdout) as {
       pools: { pool: string; surge: number; minRollout: number; demands: { model: string; surge: number; surgeAtMin: number }[] }[];
     }[];
     const a100 = json[0]!.pools.find((p) => p.pool === 'a100')!;

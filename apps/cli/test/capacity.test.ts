@@ -1,7 +1,7 @@
-import { cli, expectGolden, REPO } from './support.ts';
+import { cli, expectGolden, BUNDLED } from './support.ts';
 import { describe, expect, it } from 'vitest';
 
-const capacity = (...args: string[]) => cli(REPO, 'capacity', ...args).then((r) => ({ ...r, stdout: `${r.stdout}\n` }));
+const capacity = (...args: string[]) => cli(BUNDLED, 'capacity', ...args).then((r) => ({ ...r, stdout: `${r.stdout}\n` }));
 
 describe('tritonops capacity', () => {
   it.each([

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { allCommands, GLOBAL_OPTIONS } from '../src/cli.ts';
 import type { OptionTable } from '../src/commands/command.ts';
 import { EXIT_CODES } from '../src/io.ts';
-import { expectGolden, REPO } from './support.ts';
+import { expectGolden, BUNDLED } from './support.ts';
 import { runCli } from './run-cli.ts';
 
 const commands = await allCommands();
@@ -45,7 +45,7 @@ describe('the command tables', () => {
   it('write the help text in golden/help.txt', async () => {
     const pages = [];
     for (const args of [['--help'], ...commands.map((c) => [c.name, '--help'])]) {
-      const result = await runCli(args, REPO);
+      const result = await runCli(args, BUNDLED);
       expect(result.code, args.join(' ')).toBe(0);
       pages.push(`$ tritonops ${args.join(' ')}\n${result.stdout}\n`);
     }

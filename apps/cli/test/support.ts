@@ -5,7 +5,12 @@ import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { runCli, type CliResult } from './run-cli.ts';
 
-export const REPO = resolve(import.meta.dirname, '../../..');
+const REPO = resolve(import.meta.dirname, '../../..');
+/**
+ * The bundled example environments these tests and their goldens describe: a fixture copy, never
+ * the repository's environments/, which holds a team's own specs (see test/team-specs.test.ts).
+ */
+export const BUNDLED = join(REPO, 'test/fixtures/bundled');
 export const GOLDEN = resolve(import.meta.dirname, 'golden');
 
 export type { CliResult };
@@ -20,7 +25,7 @@ const roots: string[] = [];
 export function copyOfEnvironments(prefix: string): string {
   const root = mkdtempSync(join(tmpdir(), `tritonops-${prefix}-`));
   roots.push(root);
-  cpSync(join(REPO, 'environments'), join(root, 'environments'), { recursive: true });
+  cpSync(join(BUNDLED, 'environments'), join(root, 'environments'), { recursive: true });
   return root;
 }
 

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentSchema, ModelSchema, referenceDoc, SCHEMAS, schemaFileText } from '../src/index.ts';
 
@@ -58,19 +58,22 @@ describe('the schemas are the single, documented source of truth', () => {
   });
 
   it('every bundled spec starts with a yaml-language-server line naming an existing schema file', () => {
-    const envs = readdirSync(join(repoRoot, 'environments'));
+    // The bundled examples from their fixture copy (the repository's environments/ holds a team's
+    // own specs), each path resolved from where the example ships: environments/<env>/….
+    const bundled = join(repoRoot, 'test/fixtures/bundled');
+    const envs = readdirSync(join(bundled, 'environments'));
     const files = envs.flatMap((e) => [
-      join(repoRoot, 'environments', e, 'environment.yaml'),
-      ...readdirSync(join(repoRoot, 'environments', e, 'models')).map((m) => join(repoRoot, 'environments', e, 'models', m)),
+      join('environments', e, 'environment.yaml'),
+      ...readdirSync(join(bundled, 'environments', e, 'models')).map((m) => join('environments', e, 'models', m)),
     ]);
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
-      const first = readFileSync(file, 'utf8').split('\n')[0]!;
+      const first = readFileSync(join(bundled, file), 'utf8').split('\n')[0]!;
       const m = /^# yaml-language-server: \$schema=(.+)$/.exec(first);
       expect(m, file).not.toBeNull();
-      const target = resolve(file, '..', m![1]!);
+      const target = join(file, '..', m![1]!);
       const expected = file.endsWith('environment.yaml') ? 'environment.schema.json' : 'model.schema.json';
-      expect(target).toBe(join(packageRoot, 'schemas', expected));
+      expect(target).toBe(relative(repoRoot, join(packageRoot, 'schemas', expected)));
     }
   });
 });
