@@ -3,7 +3,7 @@
  * nothing, run no callers, reach a model without a token, or cannot wake it.
  */
 import { describe, expect, it } from 'vitest';
-import { environment, shown, withModels, workspace } from './tiny-workspace.ts';
+import { environment, shown, withModels, workspace, LOCAL_PIPELINE_STEPS } from './tiny-workspace.ts';
 
 const SCALE_TO_ZERO = '  autoscaling: { minReplicas: 0, maxReplicas: 2, triggers: { queueTimeMs: 50 }, scaleToZero: {} }\n';
 const AUTH = '  auth: { jwt: { issuer: "https://k.example.com/realms/ml", jwksUri: "https://k.example.com/realms/ml/certs" } }\n';
@@ -54,15 +54,7 @@ metadata: { name: chain }
 spec:
   localRepository: s3://models/chain/v1
   callers: { namespaces: [search] }
-${SCALE_TO_ZERO}  inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
-  outputs: [{ name: LABELS, datatype: BYTES, shape: [5], from: post.LABELS }]
-  steps:
-    - { name: post, local: post, inputs: { SCORES: input.IMAGE } }
-  signatures:
-    post:
-      inputs: [{ name: SCORES, datatype: BYTES, shape: [1] }]
-      outputs: [{ name: LABELS, datatype: BYTES, shape: [5] }]
-`,
+${SCALE_TO_ZERO}${LOCAL_PIPELINE_STEPS}`,
     });
     expect(result.diagnostics.map((d) => d.code)).toEqual(['callers-cannot-wake']);
     expect(result.plans[0]!.pipelines[0]!.server.callers).toEqual(['search']);

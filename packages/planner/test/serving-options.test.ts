@@ -1,21 +1,13 @@
 /** Local disk for S3 downloads, and streaming routes: what the plan says and what validate refuses. */
 import { describe, expect, it } from 'vitest';
-import { environment, model, shown, withModels, workspace } from './tiny-workspace.ts';
+import { environment, model, shown, withModels, workspace, LOCAL_PIPELINE_STEPS } from './tiny-workspace.ts';
 
 const pipeline = (spec: string) => `apiVersion: tritonops.dev/v1alpha1
 kind: Pipeline
 metadata: { name: chain }
 spec:
 ${spec}
-  inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
-  outputs: [{ name: LABELS, datatype: BYTES, shape: [5], from: post.LABELS }]
-  steps:
-    - { name: post, local: post, inputs: { SCORES: input.IMAGE } }
-  signatures:
-    post:
-      inputs: [{ name: SCORES, datatype: BYTES, shape: [1] }]
-      outputs: [{ name: LABELS, datatype: BYTES, shape: [5] }]
-`;
+${LOCAL_PIPELINE_STEPS}`;
 
 describe('ephemeral storage', () => {
   it('has servers that download from S3 request 20Gi without a limit, cached ones nothing, and sizes the spec sets as request and limit', () => {

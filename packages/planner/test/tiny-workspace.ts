@@ -89,3 +89,14 @@ spec:
       inputs: [{ name: SCORES, datatype: FP32, shape: [10] }]
       outputs: [{ name: LABELS, datatype: BYTES, shape: [5] }]
 `;
+
+/** The rest of a pipeline spec with one local step, `post`, after its other fields. */
+export const LOCAL_PIPELINE_STEPS = `  inputs: [{ name: IMAGE, datatype: BYTES, shape: [1] }]
+  outputs: [{ name: LABELS, datatype: BYTES, shape: [5], from: post.LABELS }]
+  steps:
+    - { name: post, local: post, inputs: { SCORES: input.IMAGE } }
+  signatures:
+    post:
+      inputs: [{ name: SCORES, datatype: BYTES, shape: [1] }]
+      outputs: [{ name: LABELS, datatype: BYTES, shape: [5] }]
+`;
