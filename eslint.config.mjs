@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'flux/**', 'environments/**', '**/fixtures/**', '.nx/**', 'packages/spec/schemas/**'] },
+  { ignores: ['**/node_modules/**', 'flux/**', 'environments/**', '**/fixtures/**', '.nx/**', 'packages/spec/schemas/**', '.gitlab-ci-local/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

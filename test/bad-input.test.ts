@@ -48,7 +48,7 @@ const CASES: Record<string, Expected[]> = {
   'inline-secret-env': [
     {
       error: `${M}:10:28: error: this looks like a credential (a value under "AWS_SECRET_ACCESS_KEY"); specs are committed to Git and must not carry secrets`,
-      hint: 'name that Secret in environment.yaml, e.g. `s3.credentialsSecret`',
+      hint: 'a model reads one with `secretEnv` (a Secret declared under `secrets` in environment.yaml), the S3 keys go in `s3.credentialsSecret`',
     },
   ],
   'inline-secret-s3': [

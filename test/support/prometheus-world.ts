@@ -12,7 +12,8 @@
  *   that time-slice one GPU report the same utilisation.
  * - PodMonitor targets (prometheus-operator): `namespace`, `pod`, `container`, `endpoint` (the
  *   port's name), `job` (`<namespace>/<podmonitor>`), `instance`, and each `podTargetLabels`
- *   label with its name sanitised (`tritonops.dev/model` → `tritonops_dev_model`). With
+ *   label with its name sanitised (`tritonops.dev/model` → `tritonops_dev_model`), then the
+ *   labels an endpoint's `relabelings` set to a constant (a GPU model's pool). With
  *   `honorLabels` false (the default) an exposed label that clashes with a target label is kept
  *   as `exported_<name>`.
  * - dcgm-exporter, through the GPU operator's ServiceMonitor (`honorLabels` from the chart
@@ -301,6 +302,14 @@ function podMonitorScrapes(world: World, pod: Pod, container: string, port: stri
       for (const label of (pm.spec.podTargetLabels ?? []) as string[]) {
         const value = pod.workload.podLabels[label];
         if (value !== undefined) target[sanitizeLabelName(label)] = value;
+      }
+      // Target relabellings, after prometheus-operator's own: only the constant kind (no source
+      // label, the default regex, which matches the empty value) that sets a label to its replacement.
+      for (const r of (endpoint.relabelings ?? []) as Obj[]) {
+        const constant = (r.action ?? 'replace') === 'replace' && !r.sourceLabels?.length && r.regex === undefined;
+        if (!constant || typeof r.targetLabel !== 'string' || typeof r.replacement !== 'string')
+          throw new Error(`the scrape model knows only relabellings that set a label to a constant, not ${JSON.stringify(r)}`);
+        target[r.targetLabel] = r.replacement;
       }
       const keep = ((endpoint.metricRelabelings ?? []) as Obj[]).map((r) => {
         if ((r.action ?? 'replace') !== 'keep') throw new Error(`the scrape model knows only "keep" metric relabellings, not ${r.action}`);

@@ -5,8 +5,19 @@
  */
 import { parser } from '@prometheus-io/lezer-promql';
 
-/** Labels prometheus-operator adds to every PodMonitor target, plus our podTargetLabels. */
-const POD_TARGET = ['namespace', 'pod', 'container', 'endpoint', 'job', 'instance', 'tritonops_dev_model', 'tritonops_dev_track', 'app_kubernetes_io_name'];
+/** Labels prometheus-operator adds to every PodMonitor target, plus our podTargetLabels and the GPU pool our relabelling sets. */
+const POD_TARGET = [
+  'namespace',
+  'pod',
+  'container',
+  'endpoint',
+  'job',
+  'instance',
+  'tritonops_dev_model',
+  'tritonops_dev_track',
+  'app_kubernetes_io_name',
+  'tritonops_dev_gpu_pool',
+];
 
 /** Label names by metric family (prefix of the metric name). */
 const FAMILIES: [prefix: string, labels: string[]][] = [

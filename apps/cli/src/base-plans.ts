@@ -7,13 +7,16 @@ import { EXIT, type Io } from './io.ts';
 import { fluxPaths } from '@tritonops/charts';
 import { committedFile, GitError, GitSpecTree, releaseHistory, resolveBase } from './git.ts';
 import { tally } from './report.ts';
+import { diffWarning, type DiffWarning } from './diff-warnings.ts';
 
 export interface BasePlans {
   readonly commit: string;
   /** How to name the base to people: the ref as given, and the commit. */
   readonly label: string;
-  /** The base's plans by environment; empty when the base's specs do not validate (said on stderr). */
+  /** The base's plans by environment; empty when the base's specs do not validate (see `problems`). */
   readonly plans: Map<string, EnvironmentPlan>;
+  /** Why the base's specs do not validate, for the output (a reviewer never reads stderr); absent when they do. */
+  readonly problems?: DiffWarning;
   /**
    * Environments whose committed render at the base still applies every model with the one
    * `models` Kustomization of earlier versions: the change is their first sync with per-model
@@ -56,5 +59,12 @@ export function loadBasePlans(options: { root: string; base?: string; envs?: str
   }
   const plans = new Map((before && !before.hasErrors ? before.plans : []).map((p) => [p.name, p] as const));
   const firstPerModelSync = new Set([...plans.keys()].filter((env) => appliesAllModels(options.root, base.commit, env)));
-  return { commit: base.commit, label: `${base.label} (${base.commit.slice(0, 12)})`, plans, firstPerModelSync };
+  const label = `${base.label} (${base.commit.slice(0, 12)})`;
+  return {
+    commit: base.commit,
+    label,
+    plans,
+    firstPerModelSync,
+    ...(before?.hasErrors ? { problems: diffWarning('base', before.diagnostics, before.sources, label) } : {}),
+  };
 }

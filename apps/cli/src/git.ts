@@ -5,7 +5,8 @@
  * CLI runs Git: the planner asks for history through `ReleaseHistory` and runs nothing itself.
  */
 import { spawnSync } from 'node:child_process';
-import { FsProblem, RepositoryFs, type FolderEntry, type ReleaseHistory, type SpecSource } from '@tritonops/planner';
+import { FsProblem, RepositoryFs, type FolderEntry, type GateBase, type ReleaseHistory, type SpecSource } from '@tritonops/planner';
+import { realpathSync } from 'node:fs';
 
 export class GitError extends Error {}
 
@@ -147,6 +148,38 @@ export function releaseHistory(root: string, commit?: string): ReleaseHistory {
           }
         });
     },
+  };
+}
+
+/**
+ * What the promotion gate compares with: the specs and history at the base commit (`ref`, or the
+ * merge base of HEAD with origin/main or main). `{ missing }` when `root` is a Git repository
+ * without such a commit (the caller says the gate fell back to the working tree); undefined
+ * outside Git, or when `root` is not the top of its repository (the base's paths would not be
+ * its paths), where the working tree is all there is.
+ */
+export function gateBase(root: string, ref?: string): GateBase | { missing: string } | undefined {
+  let top: string;
+  try {
+    top = git(root, ['rev-parse', '--show-toplevel']).toString('utf8').trim();
+  } catch {
+    return undefined;
+  }
+  try {
+    if (realpathSync(top) !== realpathSync(root)) return undefined;
+  } catch {
+    return undefined;
+  }
+  let base: { commit: string; label: string };
+  try {
+    base = resolveBase(root, ref);
+  } catch (error) {
+    return { missing: (error as Error).message };
+  }
+  return {
+    source: new GitSpecTree(root, base.commit),
+    history: releaseHistory(root, base.commit),
+    label: `${base.label} (${base.commit.slice(0, 12)})`,
   };
 }
 

@@ -8,7 +8,9 @@
  * - `fenced`: a fenced block whose fence is longer than any run of backticks inside;
  * - `summaryTable`: an HTML table (an HTML block: no Markdown inside) of HTML-escaped `<code>`
  *   cells — a Markdown table cannot hold every text safely, since its cells split on `|` before
- *   code spans are read.
+ *   code spans are read;
+ * - `htmlCode`: spec text as code inside HTML (table cells, a `<details>` summary);
+ * - `link`: a link to an http(s) address checked by `httpUrl`, escaped into its attribute.
  */
 import type { Transition } from '@tritonops/charts';
 import type { SummaryItem } from '@tritonops/planner';
@@ -41,6 +43,38 @@ export function fenced(text: string, info = ''): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n/g, '&#10;');
+}
+
+/** `text` as code inside HTML, every character literal. */
+export function htmlCode(text: string): string {
+  return `<code>${escapeHtml(text)}</code>`;
+}
+
+/** Long enough for any CI artifact link, short enough that the link cannot crowd out a comment. */
+export const MAX_URL_LENGTH = 2000;
+
+/**
+ * `text` as an absolute http(s) URL in its normal form (spaces, quotes and angle brackets
+ * percent-encoded), or an Error saying what is wrong. Credentials are refused: the link is posted
+ * in a comment anyone with access to the pull request reads.
+ */
+export function httpUrl(text: string): string | Error {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return new Error(`"${text}" is not a URL (expected http://… or https://…)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return new Error(`"${text}" is not an http(s) URL`);
+  if (url.username !== '' || url.password !== '') return new Error('the URL must not hold credentials: it is posted in a comment');
+  // Measured as the link's attribute holds it (`&` takes 5 characters there): the comment's length budget counts that.
+  if (escapeHtml(url.href).length > MAX_URL_LENGTH) return new Error(`the URL is longer than ${MAX_URL_LENGTH} characters (with & and ' escaped for HTML)`);
+  return url.href;
+}
+
+/** A link to `href` (checked by `httpUrl`) reading `text`, both escaped: neither can add markup. */
+export function link(href: string, text: string): string {
+  return `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
 }
 
 /** The reviewer's summary (subject, change, before, after) as a table whose cells are all literal text. */

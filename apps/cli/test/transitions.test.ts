@@ -76,7 +76,7 @@ describe('changes a live cluster takes in two steps', () => {
     append(root, '  handover: true\n');
     const first = await cli(root, 'diff', '--base', 'main', '--format', 'markdown');
     expect(first.code).toBe(3);
-    expect(first.stdout).not.toContain('Refused');
+    expect(first.stdout).not.toContain('**Refused**');
     expect(first.stdout).toContain('<td>⚠ disruptive</td><td><code>model whisper</code></td><td>Flagger analysis turned on (handover)</td>');
     expect(first.stdout).toContain('<b>Next:</b> when <code>kubectl -n inference get canary whisper</code> says Initialized, remove <code>handover</code>');
   });

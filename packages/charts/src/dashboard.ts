@@ -3,13 +3,19 @@
  * sidecar imports (label `grafana_dashboard: "1"`): traffic and errors by model and track, queue
  * and compute time, GPU utilisation and memory per pool, replicas against their maximum. The data
  * source is a dashboard variable, so the JSON imports into any Grafana.
+ *
+ * It names no model: the models are the values of the `$model` variable, which Grafana queries
+ * from Prometheus, and a pool's panels select its series by the pool label each model's
+ * PodMonitor sets. So it is built from the environment without its models (EnvironmentCore), and
+ * a pull request that adds, changes or removes a model leaves it as it is: two such pull requests
+ * never both edit it (docs/architecture.md, "Concurrent pull requests").
  */
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Dashboard, Panel, VariableModel } from '@grafana/schema';
-import type { EnvironmentPlan } from '@tritonops/planner';
+import type { EnvironmentCore } from '@tritonops/planner';
 import { environmentLabels } from './labels.ts';
-import { PROM_APP_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL, selectSeries } from './promql.ts';
+import { PROM_APP_LABEL, PROM_GPU_POOL_LABEL, PROM_MODEL_LABEL, PROM_TRACK_LABEL, selectSeries } from './promql.ts';
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
@@ -33,7 +39,7 @@ function timeseries(id: number, x: number, y: number, spec: PanelSpec): Panel {
 }
 
 /** The dashboard's panels, in reading order. */
-export function dashboardPanels(env: EnvironmentPlan): PanelSpec[] {
+export function dashboardPanels(env: EnvironmentCore): PanelSpec[] {
   const ns = env.namespace;
   const sel = `namespace="${ns}",${PROM_MODEL_LABEL}=~"$model"`;
   // By Deployment: the app label tells Flagger's primary (`<model>-primary`) from the canary
@@ -89,10 +95,10 @@ export function dashboardPanels(env: EnvironmentPlan): PanelSpec[] {
       ],
     },
   ];
+  // A pair of panels per declared pool, whether or not a model runs on it yet: which models do is
+  // for Prometheus to say, not for this file.
   for (const pool of Object.keys(env.gpuPools)) {
-    const models = env.models.filter((m) => m.gpu?.pool === pool).map((m) => m.name);
-    if (models.length === 0) continue;
-    const poolSel = `namespace="${ns}",${PROM_MODEL_LABEL}=~"${models.join('|')}"`;
+    const poolSel = `namespace="${ns}",${PROM_GPU_POOL_LABEL}="${pool}",${PROM_MODEL_LABEL}=~"$model"`;
     panels.push(
       {
         title: `GPU utilisation: pool ${pool}`,
@@ -114,7 +120,7 @@ export function dashboardPanels(env: EnvironmentPlan): PanelSpec[] {
   return panels;
 }
 
-export function dashboard(env: EnvironmentPlan): Dashboard {
+export function dashboard(env: EnvironmentCore): Dashboard {
   const variables: VariableModel[] = [
     { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', hide: 0 },
     {
@@ -150,7 +156,7 @@ export function dashboard(env: EnvironmentPlan): Dashboard {
 
 export const DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
 
-export function addDashboard(scope: Construct, env: EnvironmentPlan): void {
+export function addDashboard(scope: Construct, env: EnvironmentCore): void {
   new k8s.KubeConfigMap(scope, 'dashboard', {
     metadata: { name: 'triton-dashboard', namespace: env.namespace, labels: { ...environmentLabels(env), ...DASHBOARD_LABEL } },
     data: { [`triton-${env.name}.json`]: `${JSON.stringify(dashboard(env), null, 2)}\n` },

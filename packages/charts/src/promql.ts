@@ -5,7 +5,8 @@
  * `gpu_uuid`, `le`), those prometheus-operator adds to every PodMonitor target (`namespace`,
  * `pod`, `container`, `endpoint`, `job`, `instance`) and the PodMonitor's `podTargetLabels`,
  * which Prometheus spells with underscores (`tritonops_dev_model`, `tritonops_dev_track`,
- * `app_kubernetes_io_name`). Pods are selected by those labels, never by a pattern on their
+ * `app_kubernetes_io_name`), and the GPU pool its PodMonitor sets on a GPU model's targets
+ * (`tritonops_dev_gpu_pool`). Pods are selected by those labels, never by a pattern on their
  * names: Kubernetes truncates long pod names, which would make such a pattern match nothing.
  * Triton's `*_duration_us` metrics are cumulative counters: always through `rate()`.
  */
@@ -16,6 +17,12 @@ export const PROM_MODEL_LABEL = 'tritonops_dev_model';
 export const PROM_TRACK_LABEL = 'tritonops_dev_track';
 /** `app.kubernetes.io/name`: the model's name, or `<model>-primary` on the copy Flagger makes. */
 export const PROM_APP_LABEL = 'app_kubernetes_io_name';
+/**
+ * The GPU pool of a model's pods, set on its Triton series by its own PodMonitor (a static
+ * relabelling): what lets the environment's dashboard select a pool's series without listing the
+ * models on it.
+ */
+export const PROM_GPU_POOL_LABEL = 'tritonops_dev_gpu_pool';
 
 /**
  * Failures that count against a model: Triton also counts requests its client cancelled

@@ -16,10 +16,13 @@ import {
   addGitRepository,
   addInfrastructureKustomization,
   addRetiredModelsKustomization,
+  addSecretsKustomization,
   addServedKustomization,
   fluxPaths,
   servedPath,
+  sopsSecretsPath,
 } from './flux/cluster-sync.ts';
+import { addExternalSecrets, addSopsSecret } from './external-secrets.ts';
 import {
   addGpuOperator,
   addHelmRepositories,
@@ -114,9 +117,16 @@ function renderPipeline(c: Construct, { env, pipeline }: PipelineInputs): void {
 export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
   const files: OutputFile[] = [];
   const paths = fluxPaths(env.name);
-  // Environment-wide files depend on the whole plan (the dashboard lists every model).
+  // Environment-wide files are built from the environment without its models and pipelines, so a
+  // pull request that adds, changes or removes one rewrites none of them, and two such pull
+  // requests merge without conflict (docs/architecture.md, "Concurrent pull requests"). The
+  // exception is Flagger: installed while some model uses canary analysis (usesFlagger), which
+  // decides whether its files exist and the Helm repositories list, the one file built from the
+  // whole plan.
+  const core = environmentCore(env);
+  const shared = { sources: [env.sourcePath], env: core };
+  const file = (path: string, build: (chart: Construct, env: EnvironmentCore) => void) => files.push(outputFile(path, shared, (c, i) => build(c, i.env)));
   const whole = { sources: [env.sourcePath], env };
-  const file = (path: string, build: (chart: Construct, env: EnvironmentPlan) => void) => files.push(outputFile(path, whole, (c, i) => build(c, i.env)));
 
   file(`${paths.cluster}/git-repository.yaml`, addGitRepository);
   file(`${paths.cluster}/cluster.yaml`, addClusterKustomization);
@@ -126,7 +136,7 @@ export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
   if (env.git.commitStatus) file(`${paths.cluster}/notifications.yaml`, addCommitStatus);
 
   file(`${paths.infrastructure}/namespaces.yaml`, addInfrastructureNamespaces);
-  file(`${paths.infrastructure}/helm-repositories.yaml`, addHelmRepositories);
+  files.push(outputFile(`${paths.infrastructure}/helm-repositories.yaml`, whole, (c, i) => addHelmRepositories(c, i.env)));
   file(`${paths.infrastructure}/istio.yaml`, addIstio);
   file(`${paths.infrastructure}/keda.yaml`, addKeda);
   file(`${paths.infrastructure}/monitoring.yaml`, addMonitoring);
@@ -149,8 +159,17 @@ export function environmentFiles(env: EnvironmentPlan): OutputFile[] {
   const sfs = env.sfs;
   if (sfs) file(`${paths.models}/environment/model-cache.yaml`, (c, e) => new SfsShare(c, 'model-cache', e, sfs));
   if (usesFlagger(env)) file(`${paths.models}/environment/flagger-metrics.yaml`, addMetricTemplates);
+  const secrets = env.secrets;
+  if (secrets?.delivery === 'external-secrets') file(`${paths.models}/environment/secrets.yaml`, (c, e) => addExternalSecrets(c, e, secrets));
+  if (secrets?.delivery === 'sops') {
+    file(`${paths.cluster}/secrets.yaml`, addSecretsKustomization);
+    // One file per Secret, depending on its own source file only: a rotation re-renders one file.
+    for (const secret of env.sopsSecrets ?? []) {
+      const inputs = { sources: [secret.sourcePath, env.sourcePath], env: environmentCore(env), secret };
+      files.push(outputFile(`${sopsSecretsPath(env.name)}/${secret.name}.yaml`, inputs, (c, i) => addSopsSecret(c, i.env, i.secret)));
+    }
+  }
 
-  const core = environmentCore(env);
   for (const model of env.models) {
     const inputs = { sources: [model.sourcePath, env.sourcePath], env: core, model };
     files.push(outputFile(`${paths.cluster}/models/${model.name}.yaml`, inputs, (c, i) => addServedKustomization(c, i.env, 'model', i.model)));

@@ -12,7 +12,16 @@
  * has the table (it names the rows proven elsewhere: callers, streaming, Prometheus' storage). The rules read the plans (for the words of the spec) and the rendered objects
  * (for what the API server will see), so they hold whatever spec field caused the change.
  */
-import { compareStrings, parseQuantity, retentionSizeFits, retentionSizeFor, type EnvironmentPlan, type ModelPlan, type TrackPlan } from '@tritonops/planner';
+import {
+  compareStrings,
+  compareVersions,
+  parseQuantity,
+  retentionSizeFits,
+  retentionSizeFor,
+  type EnvironmentPlan,
+  type ModelPlan,
+  type TrackPlan,
+} from '@tritonops/planner';
 import { INFRA_NAMESPACES, PROMETHEUS_CLAIM } from './flux/infrastructure.ts';
 import { FLUX_APPLY_IF_NOT_PRESENT } from './labels.ts';
 import { callersPolicyName } from './security.ts';
@@ -200,6 +209,7 @@ export function classifyTransitions(
   }
 
   out.push(...prometheusTransitions(b, a, envAt));
+  out.push(...platformChartTransitions(b, a, ob, oa, envAt));
 
   const [sb, sa] = [servedOf(b), servedOf(a)];
   for (const name of [...new Set([...sb.keys(), ...sa.keys()])].sort(compareStrings)) {
@@ -289,6 +299,67 @@ function prometheusTransitions(b: EnvironmentPlan, a: EnvironmentPlan, envAt: (p
       `Prometheus restarts with the new limits${pa.storage ? ' and keeps its samples on its volume' : ', and without storage loses its history and the pending state of alerts'}; samples past the new limits are deleted. ${away}`,
       at(pb.retention !== pa.retention ? 'retention' : 'retentionSize'),
     );
+  }
+  return out;
+}
+
+/** What an upgrade of each platform chart does while helm-controller runs it. */
+const CHART_UPGRADES: Record<keyof EnvironmentPlan['platformCharts'], string> = {
+  istio:
+    'istiod, the CNI node agents and the ingress gateway roll to the new version; running sidecars keep their proxy until their pods restart (the next rollout of each model), which Istio supports one minor version apart',
+  keda: 'the KEDA operator and metrics server restart: autoscalers hold their replica counts meanwhile',
+  kubePrometheusStack:
+    'prometheus-operator, Grafana and the exporters restart, and Prometheus too when the chart changes its image: for a minute or two nothing is scraped, autoscalers hold their counts (or go to fallbackReplicas) and running Flagger analyses count failed checks',
+  gpuOperator:
+    "the operator's DaemonSets roll node by node; a new driver or device plugin can evict the GPU models of each node in turn (the operator's upgrade policy), so models with one replica pause",
+  flagger: 'Flagger restarts: running analyses resume from their last step',
+};
+
+/**
+ * A platform chart at another version: helm-controller upgrades (or downgrades) the release, its
+ * CRDs included (`crds: CreateReplace`). Reported for charts rendered before and after; a chart
+ * that arrives or leaves with its first or last user is the change that brings it.
+ */
+function platformChartTransitions(
+  b: EnvironmentPlan,
+  a: EnvironmentPlan,
+  ob: Map<string, KubeObject>,
+  oa: Map<string, KubeObject>,
+  envAt: (path: (string | number)[]) => Transition['at'],
+): Transition[] {
+  const out: Transition[] = [];
+  for (const chart of Object.keys(CHART_UPGRADES) as (keyof typeof CHART_UPGRADES)[]) {
+    const [from, to] = [b.platformCharts[chart], a.platformCharts[chart]];
+    if (from === to) continue;
+    const releases = [...oa.entries()]
+      .filter(([key, o]) => o.kind === 'HelmRelease' && o.spec?.chart?.spec?.version === to && ob.get(key)?.spec?.chart?.spec?.version === from)
+      .map(([, o]) => o.metadata.name as string);
+    if (releases.length === 0) continue;
+    const change = `${chart} chart ${from} → ${to} (HelmRelease ${releases.join(', ')})`;
+    const at = envAt(['platform', 'charts', chart]);
+    if ((compareVersions(to, from) ?? 0) < 0) {
+      out.push({
+        class: 'disruptive',
+        subject: 'environment',
+        change,
+        effect: `a downgrade: Helm replaces the chart's CRDs with the older ones, which may drop fields or API versions that objects in the cluster still use, and the workloads roll back as for an upgrade (${CHART_UPGRADES[chart]}). Downgrade only to undo an upgrade that just failed, after reading the chart's notes`,
+        at,
+      });
+      continue;
+    }
+    const [fm, tm] = [/^v?(\d+)\.(\d+)\./.exec(from), /^v?(\d+)\.(\d+)\./.exec(to)];
+    if (chart === 'istio' && fm && tm && (Number(tm[1]) !== Number(fm[1]) || Number(tm[2]) - Number(fm[2]) > 1)) {
+      out.push({
+        class: 'two-steps',
+        subject: 'environment',
+        change,
+        effect: 'Istio upgrades in place one minor version at a time: sidecars two minor versions behind istiod are outside its supported skew',
+        step: `upgrade to the latest ${fm[1]}.${Number(fm[2]) + 1} patch first, restart the models so that their sidecars follow, then to ${to}`,
+        at,
+      });
+      continue;
+    }
+    out.push({ class: 'disruptive', subject: 'environment', change, effect: CHART_UPGRADES[chart], at });
   }
   return out;
 }

@@ -219,6 +219,10 @@ function podSpec(env: EnvironmentCore, model: ModelPlan, release: ReleasePlan, g
     ...Object.entries(model.env)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, value]) => ({ name, value })),
+    // Values from Secrets the environment declares; the spec names them, never holds them.
+    ...Object.entries(model.secretEnv ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
   ];
 
   assertNoExpansion([...args, ...env_.map((e) => e.value ?? '')]);

@@ -84,6 +84,41 @@ describe('Flux for one environment', () => {
     for (const r of Object.values(releases)) expect(r.spec.chart.spec.version).toMatch(/^v?\d+\.\d+\.\d+$/);
   });
 
+  it("renders the chart versions the environment pins, and tritonops' pins for the charts it omits", () => {
+    const pinned = ENVIRONMENT.replace('  s3:', '  platform: { charts: { istio: 1.27.0, gpuOperator: v25.10.0, flagger: 1.45.0-rc.1 } }\n  s3:');
+    const analysed = '  canary:\n    analysis: {}\n';
+    const released = renderEnvironment(planOf({ whisper: analysed }, pinned))
+      .flatMap((f) => f.objects as Obj[])
+      .filter((o) => o.kind === 'HelmRelease');
+    const version = Object.fromEntries(released.map((r) => [r.metadata.name, r.spec.chart.spec.version]));
+    expect(version).toEqual({
+      'istio-base': '1.27.0',
+      'istio-cni': '1.27.0',
+      istiod: '1.27.0',
+      'istio-ingressgateway': '1.27.0',
+      keda: CHART_VERSIONS.keda,
+      'kube-prometheus-stack': CHART_VERSIONS.kubePrometheusStack,
+      'gpu-operator': 'v25.10.0',
+      flagger: '1.45.0-rc.1',
+    });
+    expect(CHART_VERSIONS.istio).not.toBe('1.27.0');
+  });
+
+  it('refuses a chart version range, and a gpu-operator version without its leading v, at the line of the version', () => {
+    for (const [charts, field] of [
+      ['{ istio: "^1.26.0" }', 'istio'],
+      ['{ keda: 2.17.x }', 'keda'],
+      ['{ kubePrometheusStack: ">=75.0.0" }', 'kubePrometheusStack'],
+      ['{ gpuOperator: 25.3.1 }', 'gpuOperator'],
+    ] as const) {
+      const env = ENVIRONMENT.replace('  s3:', `  platform:\n    charts: ${charts}\n  s3:`);
+      const line = env.split('\n').indexOf(`    charts: ${charts}`) + 1;
+      expect(() => planOf({ tokenizer: '' }, env), field).toThrow(
+        new RegExp(`environment\\.yaml:${line}:\\d+: spec\\.platform\\.charts\\.${field} .* is not in the expected format`),
+      );
+    }
+  });
+
   it('leaves the GPU operator out of an environment without GPU pools', () => {
     const cpuOnly = ENVIRONMENT.replace(/ {2}gpuPools:[\s\S]*?(?= {2}s3:)/, '');
     const paths = renderEnvironment(planOf({ tokenizer: '' }, cpuOnly)).map((f) => f.path);

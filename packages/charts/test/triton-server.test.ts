@@ -64,7 +64,20 @@ describe('a model served by Triton', () => {
       { name: 'metrics', containerPort: 8002, protocol: 'TCP' },
     ]);
     expect(find('Service', 'whisper').spec.ports.find((p: Obj) => p.name === 'grpc').appProtocol).toBe('grpc');
-    expect(find('PodMonitor', 'whisper').spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s', scheme: 'http' }]);
+    // A GPU model's targets carry its pool (the dashboard's pool panels select by it); a CPU model's carry none.
+    expect(find('PodMonitor', 'whisper').spec.podMetricsEndpoints).toEqual([
+      {
+        port: 'metrics',
+        path: '/metrics',
+        interval: '15s',
+        scheme: 'http',
+        relabelings: [{ action: 'replace', targetLabel: 'tritonops_dev_gpu_pool', replacement: 't4' }],
+      },
+    ]);
+    expect(find('PodMonitor', 'densenet').spec.podMetricsEndpoints[0].relabelings).toEqual([
+      { action: 'replace', targetLabel: 'tritonops_dev_gpu_pool', replacement: 'a100-mig' },
+    ]);
+    expect(find('PodMonitor', 'tokenizer').spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s', scheme: 'http' }]);
     expect(triton('whisper').args).toContain('--allow-metrics=true');
   });
 

@@ -31,6 +31,7 @@ export const DIAGNOSTIC_GROUPS = {
   serving: 'Traffic and serving',
   access: 'Authentication and callers',
   safety: 'Names, labels and platform safety',
+  secrets: 'Secrets (`secretEnv`, `secrets`, SOPS files)',
   monitoring: 'Monitoring',
   pipelines: 'Pipelines',
   capacity: 'GPU capacity',
@@ -260,6 +261,46 @@ const CODES = {
   'triton-flag': { severity: 'error', group: 'safety', description: 'A tritonserver argument is not a flag tritonops accepts (with a did-you-mean).' },
   'unknown-annotation': { severity: 'error', group: 'safety', description: 'An annotation tritonops does not read.' },
 
+  // Secrets.
+  'platform-secret': {
+    severity: 'error',
+    group: 'secrets',
+    description: "A model names, or environment.yaml declares, one of the environment's own Secrets (S3, TLS, Git).",
+  },
+  'secret-env-clash': { severity: 'error', group: 'secrets', description: 'A variable is set both in `env` and in `secretEnv`.' },
+  'secrets-delivery': {
+    severity: 'error',
+    group: 'secrets',
+    description: 'A field or file that the chosen `secrets.delivery` does not use, or one it needs is missing.',
+  },
+  'sops-not-encrypted': {
+    severity: 'error',
+    group: 'secrets',
+    description: 'A file under `secrets/` has no SOPS metadata (MAC, key recipients): it is not encrypted.',
+  },
+  'sops-plaintext': {
+    severity: 'error',
+    group: 'secrets',
+    description: 'A `data`/`stringData` value of a SOPS Secret is not encrypted (the value is never shown).',
+  },
+  'sops-secret-keys': { severity: 'error', group: 'secrets', description: 'A SOPS Secret lacks a key its declaration lists.' },
+  'sops-secret-missing': {
+    severity: 'error',
+    group: 'secrets',
+    description: 'With `delivery: sops`, a declared Secret has no encrypted file under `secrets/`.',
+  },
+  'sops-secret-shape': {
+    severity: 'error',
+    group: 'secrets',
+    description: 'A file under `secrets/` is not a single `v1` Opaque Secret with only the fields tritonops accepts.',
+  },
+  'undeclared-secret': {
+    severity: 'error',
+    group: 'secrets',
+    description: 'A model names a Secret (or a SOPS file is one) that environment.yaml does not declare (with a did-you-mean).',
+  },
+  'undeclared-secret-key': { severity: 'error', group: 'secrets', description: 'A model names a key its Secret does not declare (with a did-you-mean).' },
+
   // Monitoring.
   'prometheus-without-storage': {
     severity: 'warning',
@@ -314,6 +355,21 @@ const CODES = {
   },
   'promotion-gate': { severity: 'error', group: 'promotion', description: 'A release has not run in the environment it is promoted from.' },
   'promotion-gate-unreadable': { severity: 'error', group: 'promotion', description: 'The promotion gate cannot read the models of the source environment.' },
+  'platform-version-gate': {
+    severity: 'error',
+    group: 'promotion',
+    description: 'An environment runs a platform chart version newer than its source runs, which the source has never run.',
+  },
+  'platform-version-behind': {
+    severity: 'warning',
+    group: 'promotion',
+    description: 'The source environment went back to an older platform chart version than an environment promoted from it runs.',
+  },
+  'promotion-override-stale': {
+    severity: 'warning',
+    group: 'promotion',
+    description: 'A `promotion-override` annotation is not needed any more: the source environment has run the release.',
+  },
 
   // CLI.
   'disruptive-change': { severity: 'warning', group: 'cli', description: '`validate --base`: the change disrupts the running service (the message says how).' },

@@ -13,6 +13,8 @@ export {
   listEnvironments,
   type LoadOptions,
   MODELS_DIR,
+  PIPELINES_DIR,
+  type GateBase,
   type ReleaseHistory,
   type SpecCache,
   specFileNames,
@@ -22,8 +24,12 @@ export {
 export { own } from './values/records.ts';
 export { parseQuantity } from './values/quantity.ts';
 export { PLATFORM_NAMESPACES } from './check/platform-namespaces.ts';
+export { compareVersions } from './check/platform-versions.ts';
+export { PROMOTION_OVERRIDE, releasesOf } from './check/promotion-gate.ts';
 export { TRIGGER_METRIC_TYPES } from './check/autoscaling.ts';
 export { kubernetesExpansion } from './check/safety.ts';
+export { SOPS_KEY_SECRET } from './check/secrets.ts';
+export { SECRETS_DIR, SOPS_CIPHERTEXT, type SopsValue } from './load/sops-secrets.ts';
 export { retentionSizeFits, retentionSizeFor } from './check/monitoring.ts';
 export { environmentCore, isProduction } from './plan/environment.ts';
 export type {
@@ -36,7 +42,10 @@ export type {
   ModelPlan,
   PipelinePlan,
   ReleasePlan,
+  SecretKeyRefPlan,
+  SecretsPlan,
   SfsPlan,
+  SopsSecretPlan,
   TracingPlan,
   TrackName,
   TrackPlan,
@@ -46,5 +55,5 @@ export { formatCapacityMarkdown, formatCapacityTable, planCapacity } from './pla
 export type { GraphStep, TensorRef, TypedTensor } from './plan/pipeline-graph.ts';
 export { pipelineDot, pipelineMermaid } from './plan/pipeline-diagram.ts';
 export { changedPipelines, summarizeChange, type SummaryItem } from './plan/diff.ts';
-export { copyRelease, type EditResult, promoteCanary, PROMOTED_FIELDS, setCanaryWeight } from './edit/spec-edit.ts';
+export { copyRelease, type EditResult, promoteCanary, removeEntry, setCanaryWeight } from './edit/spec-edit.ts';
 export { planRepository, type RepositoryPlanResult } from './stages.ts';

@@ -8,9 +8,11 @@ import type { EnvironmentPlan } from './plan/types.ts';
 import { checkPrometheusStorage, promotionSources } from './check/monitoring.ts';
 import { checkPipelines } from './check/pipelines.ts';
 import { checkPromotionGate } from './check/promotion-gate.ts';
+import { checkPlatformVersions } from './check/platform-versions.ts';
 import { RepositoryFs } from './load/repository-fs.ts';
 import { checkPromotionChains, checkSafety } from './check/safety.ts';
 import { checkEnvironment } from './check/environment.ts';
+import { checkSecrets } from './check/secrets.ts';
 import type { SourceFile } from './load/source-file.ts';
 
 /** What `planRepository` returns. */
@@ -36,16 +38,18 @@ export function planRepository(options: LoadOptions): RepositoryPlanResult {
   const bag = new DiagnosticBag();
   bag.addAll(loaded.diagnostics);
   const all = listEnvironments(source);
-  const gate = { source, ...(options.history ? { history: options.history } : {}) };
+  const gate = { source, ...(options.history ? { history: options.history } : {}), ...(options.gateBase ? { base: options.gateBase } : {}) };
   bag.addAll(checkPromotionChains(loaded.environments));
   const promotedFrom = promotionSources(all, loaded.environments, source);
   for (const env of loaded.environments) {
     bag.addAll(checkEnvironment(env, all));
     bag.addAll(checkSafety(env));
+    bag.addAll(checkSecrets(env));
     bag.addAll(checkPipelines(env));
     bag.addAll(checkCallers(env));
     bag.addAll(checkPrometheusStorage(env, promotedFrom));
     bag.addAll(checkPromotionGate(env, loaded.environments, gate));
+    bag.addAll(checkPlatformVersions(env, loaded.environments, gate));
   }
   let plans: EnvironmentPlan[] = [];
   if (!bag.hasErrors) {

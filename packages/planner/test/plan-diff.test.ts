@@ -32,6 +32,21 @@ const S3 =
 describe('summarizeChange', () => {
   const before = plan({ asr: model('asr', 'v1', '  gpuPool: t4\n'), old: model('old', 'v1') });
 
+  it('shows a promotion override added, changed and removed, with its reason', () => {
+    const overridden = (reason: string) =>
+      model('old', 'v1').replace('metadata: { name: old }', `metadata: { name: old, annotations: { tritonops.dev/promotion-override: "${reason}" } }`);
+    const asr = model('asr', 'v1', '  gpuPool: t4\n');
+    const [none, hotfix, later] = [
+      plan({ asr, old: model('old', 'v1') }),
+      plan({ asr, old: overridden('hotfix') }),
+      plan({ asr, old: overridden('hotfix 2') }),
+    ];
+    const item = (b: string, a: string) => [{ subject: 'model old', what: 'promotion override', before: b, after: a }];
+    expect(summarizeChange(none, hotfix)).toEqual(item('(none)', 'hotfix'));
+    expect(summarizeChange(hotfix, later)).toEqual(item('hotfix', 'hotfix 2'));
+    expect(summarizeChange(later, none)).toEqual(item('hotfix 2', '(none)'));
+  });
+
   it('says nothing when nothing changed', () => {
     expect(summarizeChange(before, plan({ asr: model('asr', 'v1', '  gpuPool: t4\n'), old: model('old', 'v1') }))).toEqual([]);
   });

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import type { ReleaseHistory } from '../src/index.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RepositoryFs, type GateBase, type ReleaseHistory } from '../src/index.ts';
 import { environment, model, shown, workspace } from './tiny-workspace.ts';
 
 /** whisper's spec running `release`. */
@@ -14,6 +17,8 @@ const files = (release: string) => ({
 });
 
 const gateErrors = (lines: string[]) => lines.filter((d) => d.includes('has not run'));
+/** The diagnostics of the models' specs (the environments' own warnings left out). */
+const ofModels = (lines: string[]) => lines.filter((d) => d.startsWith('environments/prod/models/'));
 
 /** A test double: the caller's history, with the paths it was asked about. */
 function history(versions: Record<string, string[]>): ReleaseHistory & { asked: string[] } {
@@ -32,5 +37,66 @@ describe('the promotion gate', () => {
     expect(gateErrors(shown(workspace(files('v1'))))).toEqual([]);
     expect(gateErrors(shown(workspace(files('v0'))))).toHaveLength(1);
     expect(gateErrors(shown(workspace(files('v0'), undefined, { history: history({}) })))).toHaveLength(1);
+  });
+
+  it('flags an override the source has caught up with as stale, at the annotation', () => {
+    const overridden = (release: string) =>
+      whisper(release).replace('metadata: { name: whisper }', 'metadata:\n  name: whisper\n  annotations:\n    tritonops.dev/promotion-override: hotfix\n');
+    const stale = ofModels(shown(workspace({ ...files('v1'), 'environments/prod/models/whisper.yaml': overridden('v1') })));
+    expect(stale).toEqual([
+      'environments/prod/models/whisper.yaml:6:5: warning: the promotion override of "whisper" is not needed any more: "stage" has run its release [remove metadata.annotations["tritonops.dev/promotion-override"] so that the next release of "whisper" goes through "stage" again (`tritonops promote` removes it when it copies a release)]',
+    ]);
+    expect(ofModels(shown(workspace({ ...files('v2'), 'environments/prod/models/whisper.yaml': overridden('v2') })))).toEqual([]);
+  });
+});
+
+const bases: string[] = [];
+afterAll(() => bases.forEach((b) => rmSync(b, { recursive: true, force: true })));
+
+/** The base branch: these files, read like a commit (a folder here), with `history`. */
+function base(files: Record<string, string>, past: ReleaseHistory = history({})): GateBase {
+  const root = mkdtempSync(join(tmpdir(), 'tritonops-base-'));
+  bases.push(root);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return { source: new RepositoryFs(root), history: past, label: 'main (abc)' };
+}
+
+describe('the promotion gate with a base branch', () => {
+  const stageAt = (release: string) => ({
+    'environments/stage/environment.yaml': environment('stage'),
+    'environments/stage/models/whisper.yaml': whisper(release),
+  });
+  /** This change: stage and prod both moved to v2. */
+  const change = { ...files('v2'), 'environments/stage/models/whisper.yaml': whisper('v2') };
+
+  it('does not count a source change of the same change: one change cannot carry a release through two environments', () => {
+    const result = workspace(change, undefined, { gateBase: base(stageAt('v1')) });
+    expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['promotion-gate']);
+    const errors = ofModels(shown(result));
+    expect(errors).toEqual([
+      'environments/prod/models/whisper.yaml:6:15: error: the release of "whisper" (s3://models/whisper/v2, nvcr.io/nvidia/tritonserver:24.10-py3) has not run in "stage" at main (abc), which environment "prod" is promoted from ["stage" runs it only in this change, not at main (abc): merge the change to stage first, then promote it in a pull request of its own]',
+    ]);
+  });
+
+  it('passes once the source runs the release on the base, or ran it there (the base history)', () => {
+    expect(ofModels(shown(workspace(change, undefined, { gateBase: base(stageAt('v2')) })))).toEqual([]);
+    const past = history({ 'environments/stage/models/whisper.yaml': [whisper('v2')] });
+    expect(ofModels(shown(workspace(change, undefined, { gateBase: base(stageAt('v3'), past) })))).toEqual([]);
+  });
+
+  it('compares a source the base does not have yet (a chain set up in this change) as loaded', () => {
+    expect(ofModels(shown(workspace(change, undefined, { gateBase: base({ 'environments/other/environment.yaml': environment('other') }) })))).toEqual([]);
+  });
+
+  it('refuses a model the base source lacks', () => {
+    const errors = ofModels(shown(workspace(change, undefined, { gateBase: base({ 'environments/stage/environment.yaml': environment('stage') }) })));
+    expect(errors).toEqual([
+      expect.stringContaining(
+        'environments/prod/models/whisper.yaml:6:15: error: model "whisper" does not exist in "stage" at main (abc), which environment "prod" is promoted from',
+      ),
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { promoteCanary, setCanaryWeight } from '../src/edit/spec-edit.ts';
+import { MODEL_PROMOTED_FIELDS, PIPELINE_PROMOTED_FIELDS } from '@tritonops/spec';
+import { copyRelease, promoteCanary, removeEntry, setCanaryWeight } from '../src/edit/spec-edit.ts';
 
 const SPEC = `kind: Model
 spec:
@@ -53,5 +54,100 @@ spec:
   it('refuses files without a canary, and models under analysis', () => {
     expect(promoteCanary('spec:\n  image: x\n')).toMatchObject({ ok: false, problem: 'the model has no canary' });
     expect(setCanaryWeight('spec:\n  canary:\n    analysis: {}\n', 5)).toMatchObject({ ok: false, problem: expect.stringContaining('Flagger') });
+  });
+
+  it('copies only release fields: the target keeps its canary (weight, header, analysis), placement and comments', () => {
+    const target = `kind: Model
+metadata:
+  name: a
+spec:
+  # the release
+  image: nvcr.io/nvidia/tritonserver:24.09-py3
+  repository: s3://models/a/v1   # what production runs
+  gpuPool: a100
+  replicas: 3
+  # Flagger checks every release here
+  canary:
+    analysis:
+      interval: 1m
+`;
+    const source = `kind: Model
+metadata:
+  name: a
+spec:
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/a/v2
+  models: [a]
+  gpuPool: t4
+  replicas: 1
+  canary:
+    repository: s3://models/a/v3
+    weight: 10
+    header: { x-canary: "true" }
+`;
+    const result = copyRelease(target, source, MODEL_PROMOTED_FIELDS);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.text).toBe(`kind: Model
+metadata:
+  name: a
+spec:
+  # the release
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/a/v2   # what production runs
+  gpuPool: a100
+  replicas: 3
+  # Flagger checks every release here
+  canary:
+    analysis:
+      interval: 1m
+  models: [a]
+`);
+    expect(result.changes).toEqual([
+      'image: nvcr.io/nvidia/tritonserver:24.09-py3 -> nvcr.io/nvidia/tritonserver:24.10-py3',
+      'repository: s3://models/a/v1 -> s3://models/a/v2',
+      'models: (none) -> [a]',
+    ]);
+  });
+
+  it('copies a pipeline graph, keeping its scale', () => {
+    const pipeline = (steps: string, replicas: number) =>
+      `kind: Pipeline\nspec:\n  inputs: [{ name: X, datatype: FP32, shape: [1] }]\n  steps:\n${steps}  replicas: ${replicas}\n`;
+    const result = copyRelease(
+      pipeline('    - { name: a, model: m, inputs: { X: input.X } }\n', 4),
+      pipeline('    - { name: b, model: n, inputs: { X: input.X } }\n', 1),
+      PIPELINE_PROMOTED_FIELDS,
+    );
+    expect(result.ok && parse(result.text).spec).toEqual({
+      inputs: [{ name: 'X', datatype: 'FP32', shape: [1] }],
+      steps: [{ name: 'b', model: 'n', inputs: { X: 'input.X' } }],
+      replicas: 4,
+    });
+  });
+
+  it('removes an entry with its comments, and the mapping it leaves empty', () => {
+    const text = `metadata:
+  name: a
+  annotations:
+    # why
+    tritonops.dev/promotion-override: hotfix
+  labels: { team: x }
+spec:
+  image: i   # kept
+`;
+    expect(removeEntry(text, ['metadata', 'annotations', 'tritonops.dev/promotion-override'])).toEqual({
+      removed: true,
+      text: 'metadata:\n  name: a\n  labels: { team: x }\nspec:\n  image: i   # kept\n',
+    });
+    const two = text.replace('  labels:', '    other: kept\n  labels:');
+    expect(removeEntry(two, ['metadata', 'annotations', 'tritonops.dev/promotion-override']).text).toBe(
+      'metadata:\n  name: a\n  annotations:\n    other: kept\n  labels: { team: x }\nspec:\n  image: i   # kept\n',
+    );
+    expect(removeEntry(text, ['spec', 'canary'])).toEqual({ removed: false, text });
+    const flow = 'metadata: { name: a, annotations: { tritonops.dev/promotion-override: x } }\nspec:\n  image: i\n';
+    expect(parse(removeEntry(flow, ['metadata', 'annotations', 'tritonops.dev/promotion-override']).text)).toEqual({
+      metadata: { name: 'a' },
+      spec: { image: 'i' },
+    });
   });
 });

@@ -30,7 +30,7 @@ spec:
 ${spec}`;
 
 /** Writes `files` (repository-relative path → text) and loads the workspace; paths in diagnostics are repository-relative. */
-export function workspace(files: Record<string, string>, only?: string[], options: Pick<LoadOptions, 'history'> = {}): RepositoryPlanResult {
+export function workspace(files: Record<string, string>, only?: string[], options: Pick<LoadOptions, 'history' | 'gateBase'> = {}): RepositoryPlanResult {
   const root = mkdtempSync(join(tmpdir(), 'tritonops-spec-'));
   try {
     for (const [path, text] of Object.entries(files)) {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EnvironmentSchema, ModelSchema, referenceDoc, SCHEMAS, schemaFileText } from '../src/index.ts';
+import { EnvironmentSchema, ModelSchema, PipelineSchema, REFERENCE_KINDS, referenceDoc, SCHEMAS, schemaFileText } from '../src/index.ts';
 
 const packageRoot = resolve(import.meta.dirname, '..');
 const repoRoot = resolve(packageRoot, '../..');
@@ -31,21 +31,34 @@ describe('the schemas are the single, documented source of truth', () => {
     await expect(referenceDoc()).toMatchFileSnapshot(join(repoRoot, 'docs/spec-reference.md'));
   });
 
+  it.each(Object.entries(SCHEMAS))('the kind of %s has its section in docs/spec-reference.md, with every field', (file, schema) => {
+    const kind = ((schema as unknown as Schema).properties as Record<string, Schema>).kind!.const as string;
+    expect(REFERENCE_KINDS.map((k) => k.kind)).toContain(kind);
+    const doc = referenceDoc();
+    const start = doc.indexOf(`\n## ${kind}\n`);
+    expect(start, `no "## ${kind}" section`).toBeGreaterThan(0);
+    const next = doc.indexOf('\n## ', start + 1);
+    const body = doc.slice(start, next < 0 ? undefined : next);
+    expect(body).toContain(`(../packages/spec/schemas/${file})`);
+    for (const [path] of properties(schema as unknown as Schema)) expect(body, path).toContain(`| \`${path}\` |`);
+  });
+
   it.each([
     ['Environment', EnvironmentSchema],
     ['Model', ModelSchema],
+    ['Pipeline', PipelineSchema],
   ] as const)('every field of %s has a description and an example', (_kind, schema) => {
     const fields = properties(schema as unknown as Schema);
     expect(fields.length).toBeGreaterThan(10);
     const undocumented = fields.filter(([, s]) => typeof s.description !== 'string' || (s.description as string).length < 8).map(([p]) => p);
     expect(undocumented).toEqual([]);
     const withoutExample = fields.filter(([, s]) => !Array.isArray(s.examples) || (s.examples as unknown[]).length === 0).map(([p]) => p);
-    // Objects whose fields all carry examples may go without one of their own.
-    expect(withoutExample.filter((p) => !fields.some(([q]) => q.startsWith(`${p}.`)))).toEqual([]);
+    // Objects (and lists of objects) whose fields all carry examples may go without one of their own.
+    expect(withoutExample.filter((p) => !fields.some(([q]) => q.startsWith(`${p}.`) || q.startsWith(`${p}[].`)))).toEqual([]);
   });
 
   it('every field with a default is optional, so editors do not ask for it', () => {
-    for (const schema of [EnvironmentSchema, ModelSchema] as unknown as Schema[]) {
+    for (const schema of [EnvironmentSchema, ModelSchema, PipelineSchema] as unknown as Schema[]) {
       const walk = (s: Schema) => {
         const required = new Set((s.required as string[] | undefined) ?? []);
         for (const [name, child] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) {

@@ -2,19 +2,38 @@
  * `tritonops diff`: what a change does to each environment. The specs at the base revision and in
  * the working tree are both rendered; the reviewer's summary comes first (releases, canary traffic,
  * scaling, GPU demand, auth, models and pipelines), then every object added, removed or changed,
- * with a compact YAML diff. Text for terminals, Markdown for a PR comment, JSON for tools.
+ * with a compact YAML diff. Text for terminals, Markdown for a PR comment (fitted to a length:
+ * diff-comment.ts), JSON for tools. What the reviewer must know that is not a change — a base
+ * whose specs do not validate, the working tree's warnings — is in every format, and on stderr.
  */
 import { structuredPatch } from 'diff';
-import { classifyTransitions, renderEnvironment, toYaml, type RenderedFile, type Transition, type TransitionOptions } from '@tritonops/charts';
-import { changedPipelines, compareStrings, pipelineMermaid, summarizeChange, type EnvironmentPlan, type SummaryItem } from '@tritonops/planner';
+import { classifyTransitions, renderEnvironment, toYaml, type RenderedFile, type TransitionOptions } from '@tritonops/charts';
+import { changedPipelines, compareStrings, pipelineMermaid, summarizeChange, type EnvironmentPlan } from '@tritonops/planner';
 import { EXIT, type Io } from '../io.ts';
-import { unrenderedChanges, type UnrenderedChange } from '../git.ts';
+import { unrenderedChanges } from '../git.ts';
 import { loadBasePlans } from '../base-plans.ts';
 import { isRendered } from '../output-tree.ts';
-import { code, fenced, summaryTable, transitionTable, TRANSITION_LABELS } from '../markdown.ts';
+import { httpUrl, TRANSITION_LABELS } from '../markdown.ts';
+import {
+  DEFAULT_MAX_LENGTH,
+  formatMarkdown,
+  SHORT_OBJECT_LINES,
+  WHOLE_OBJECT_LINES,
+  isRefused,
+  MIN_MAX_LENGTH,
+  REFUSED_NOTE,
+  UNRENDERED_NOTE,
+  worstFirst,
+  type DiffReport,
+  type EnvironmentDiff,
+  type ObjectChange,
+} from '../diff-comment.ts';
+import { diffWarning, moreDiagnostics, warningHeadline, type DiffWarning } from '../diff-warnings.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
-import { defineCommand } from './command.ts';
+import { defineCommand, UsageError } from './command.ts';
+
+export type { EnvironmentDiff } from '../diff-comment.ts';
 
 /** The formats `diff` writes (text for people, markdown for a PR comment, json for tools). */
 export const DIFF_FORMATS = ['text', 'markdown', 'json'] as const;
@@ -23,43 +42,68 @@ export type DiffFormat = (typeof DIFF_FORMATS)[number];
 export const command = defineCommand({
   name: 'diff',
   summary: 'What a change does to each environment, against a Git revision',
-  usage: ['diff [--base <git-ref>] [--env <name>]... [--format text|markdown|json] [--root <dir>]'],
+  usage: [
+    'diff [--base <git-ref>] [--env <name>]... [--format text|markdown|json] [--root <dir>]',
+    'diff [--base <git-ref>] --format markdown [--max-length <chars>] [--full-diff-url <url>]',
+  ],
   positionals: false,
-  description: `Renders the specs at <git-ref> (read from Git objects: the working tree and the index are not
-touched) and in the working tree, and reports per environment first what each change does to the
-live cluster (safe; disruptive, saying what happens; or needs two steps, naming the first one to
-merge), then what matters to a reviewer (releases, canary traffic, replicas and autoscaling
-bounds, GPU demand per pool, auth, models and pipelines added or removed), then every Kubernetes
-object added, removed or changed, with a compact YAML diff.`,
+  description: `Renders the specs at <git-ref> (read from Git objects, with the release history as of that
+revision: the working tree and the index are not touched) and in the working tree, and reports
+first what the reviewer must know that is not a change (a base whose specs do not validate, so
+that every object shows as added; the working tree's warnings), then per environment what each
+change does to the live cluster (safe; disruptive, saying what happens; or needs two steps,
+naming the first one to merge), then what matters to a reviewer (releases, canary traffic,
+replicas and autoscaling bounds, GPU demand per pool, auth, models and pipelines added or
+removed), then every Kubernetes object added, removed or changed, with a compact YAML diff.
+
+Markdown is a pull-request comment: a table with one row per environment first, object diffs
+folded, added and removed objects over ${SHORT_OBJECT_LINES} lines shown by their first ${WHOLE_OBJECT_LINES}. Over --max-length,
+object diffs are left out (the largest first), then environments' details (the last first),
+then safe changes; the table, refusals and warnings stay, and a last line says what was left
+out and where the full diff is (--full-diff-url, else the command to run).
+Text and JSON are never shortened.`,
   options: {
     base: { type: 'string', value: 'git-ref', description: 'The revision to compare with; default: the merge base of HEAD with\norigin/main (or main)' },
     format: { type: 'string', allowed: DIFF_FORMATS, default: 'text', description: 'Text for a terminal, Markdown for a PR comment,\nJSON for tools' },
+    'max-length': {
+      type: 'string',
+      value: 'chars',
+      default: String(DEFAULT_MAX_LENGTH),
+      description: `Markdown only: the longest comment, 0 for no limit, else at least\n${MIN_MAX_LENGTH} (GitHub takes 65536, GitLab 1000000)`,
+    },
+    'full-diff-url': {
+      type: 'string',
+      value: 'url',
+      description: "Markdown only: an http(s) link to the whole diff (e.g. the CI\njob's artifact), named where the comment is shortened;\nempty: none",
+    },
   },
   exits: [
     ['ok', 'no changes'],
     ['changes', 'changes present'],
     ['problems', 'spec errors or a change that needs two steps'],
-    ['usage', 'usage error (e.g. unknown ref)'],
+    ['usage', 'usage error (e.g. unknown ref, a bad --max-length or --full-diff-url)'],
   ],
-  run: ({ root, envs, values }, io) =>
-    diffCommand({ root, ...(envs ? { envs } : {}), ...(values.base !== undefined ? { base: values.base } : {}), format: values.format }, io),
+  run: ({ root, envs, values }, io) => {
+    const maxLength = values['max-length'];
+    if (!/^\d{1,9}$/.test(maxLength) || (Number(maxLength) !== 0 && Number(maxLength) < MIN_MAX_LENGTH)) {
+      throw new UsageError(`--max-length takes 0 (no limit) or a number of characters from ${MIN_MAX_LENGTH}, not "${maxLength}"`);
+    }
+    // Empty is "none": a CI variable that did not get set still yields a comment (pointing to the command).
+    const url = values['full-diff-url'] ? httpUrl(values['full-diff-url']) : undefined;
+    if (url instanceof Error) throw new UsageError(`--full-diff-url: ${url.message}`);
+    return diffCommand(
+      {
+        root,
+        ...(envs ? { envs } : {}),
+        ...(values.base !== undefined ? { base: values.base } : {}),
+        format: values.format,
+        maxLength: Number(maxLength),
+        ...(url !== undefined ? { fullDiffUrl: url } : {}),
+      },
+      io,
+    );
+  },
 });
-
-interface ObjectChange {
-  readonly key: string;
-  readonly file: string;
-  readonly change: 'added' | 'removed' | 'changed';
-  readonly diff: string;
-}
-
-export interface EnvironmentDiff {
-  readonly environment: string;
-  readonly summary: readonly SummaryItem[];
-  readonly objects: readonly ObjectChange[];
-  readonly pipelines: readonly { name: string; mermaid: string }[];
-  /** What each change does to the live cluster: safe, disruptive, or two steps (refused). */
-  readonly transitions: readonly Transition[];
-}
 
 function objectsOf(files: readonly RenderedFile[]): Map<string, { file: string; text: string }> {
   const out = new Map<string, { file: string; text: string }>();
@@ -100,20 +144,20 @@ export function diffEnvironment(
   };
 }
 
-const UNRENDERED_NOTE = 'files under flux/ that tritonops did not render changed; no spec describes them, so read them yourself';
+/** The warnings as text: each headline, then its diagnostics indented. */
+function warningLines(warnings: readonly DiffWarning[]): string[] {
+  return warnings.flatMap((w) => {
+    const more = moreDiagnostics(w);
+    const blocks = [...w.diagnostics, ...(more ? [more] : [])].map((d) => d.split('\n').map((l) => `    ${l}`));
+    return ['', `warning: ${warningHeadline(w, (revision) => revision)}`, ...blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]))];
+  });
+}
 
-const CLASS_ORDER = { 'two-steps': 0, disruptive: 1, safe: 2 } as const;
-/** Worst first; within a class, in the order the rules found them (environment, then by name). */
-const worstFirst = (ts: readonly Transition[]) =>
-  ts
-    .map((t, i) => [t, i] as const)
-    .sort(([a, i], [b, j]) => CLASS_ORDER[a.class] - CLASS_ORDER[b.class] || i - j)
-    .map(([t]) => t);
-const REFUSED_NOTE = 'this change needs two steps: merge the first step named below on its own, then the rest';
-
-export function formatText(diffs: readonly EnvironmentDiff[], base: string, unrendered: readonly UnrenderedChange[] = []): string {
+export function formatText(report: DiffReport, base: string): string {
+  const { diffs, unrendered, warnings } = report;
   const lines = [`tritonops diff against ${base}`];
-  if (diffs.some((d) => d.transitions.some((t) => t.class === 'two-steps'))) lines.push('', `refused: ${REFUSED_NOTE}`);
+  if (diffs.some(isRefused)) lines.push('', `refused: ${REFUSED_NOTE}`);
+  lines.push(...warningLines(warnings));
   if (unrendered.length > 0) lines.push('', `${UNRENDERED_NOTE}:`, ...unrendered.map((u) => `  ${u.change} ${u.path}`));
   for (const d of diffs) {
     lines.push('', `environment ${d.environment}: ${d.summary.length} change(s), ${d.objects.length} object(s)`);
@@ -132,31 +176,27 @@ export function formatText(diffs: readonly EnvironmentDiff[], base: string, unre
   return lines.join('\n');
 }
 
-export function formatMarkdown(diffs: readonly EnvironmentDiff[], base: string, unrendered: readonly UnrenderedChange[] = []): string {
-  const lines = ['## tritonops diff', '', `Compared with ${code(base)}.`];
-  if (diffs.some((d) => d.transitions.some((t) => t.class === 'two-steps'))) lines.push('', `> **Refused**: ${REFUSED_NOTE}.`);
-  if (unrendered.length > 0) lines.push('', `**Read these yourself**: ${UNRENDERED_NOTE}.`, '', ...unrendered.map((u) => `- ${u.change} ${code(u.path)}`));
-  if (diffs.length === 0) lines.push('', 'No environment changes.');
-  for (const d of diffs) {
-    lines.push('', `### ${d.environment}`, '');
-    if (d.transitions.length > 0) lines.push('What this does to the cluster:', '', transitionTable(worstFirst(d.transitions)), '');
-    if (d.summary.length > 0) lines.push(summaryTable(d.summary), '');
-    for (const p of d.pipelines) lines.push(`Pipeline ${code(p.name)}:`, '', fenced(p.mermaid, 'mermaid'), '');
-    const counts = (['added', 'changed', 'removed'] as const).map((c) => `${d.objects.filter((o) => o.change === c).length} ${c}`).join(', ');
-    lines.push(`<details><summary>Objects: ${counts}</summary>`, '');
-    for (const o of d.objects) lines.push(`**${o.change}** ${code(o.key)} in ${code(o.file)}`, '', fenced(o.diff, 'diff'), '');
-    lines.push('</details>');
-  }
-  return `${lines.join('\n')}\n`;
+export interface DiffOptions {
+  readonly root: string;
+  readonly envs?: string[];
+  readonly base?: string;
+  readonly format: DiffFormat;
+  /** Markdown only: the longest comment (0: no limit); default DEFAULT_MAX_LENGTH. */
+  readonly maxLength?: number;
+  /** Markdown only: where the whole diff is, an http(s) URL checked by `httpUrl`. */
+  readonly fullDiffUrl?: string;
 }
 
-export async function diffCommand(options: { root: string; envs?: string[]; base?: string; format: DiffFormat }, io: Io): Promise<number> {
+export async function diffCommand(options: DiffOptions, io: Io): Promise<number> {
   const after = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}) });
   if (after.hasErrors) {
     await reportDiagnostics(io, after.diagnostics, after.sources);
     io.err(`diff needs valid specs in the working tree: ${tally(after.diagnostics)}`);
     return EXIT.problems;
   }
+  // Valid specs can still warn (validate shows them and passes): the reviewer should see them too.
+  const afterWarnings = after.diagnostics.filter((d) => d.severity === 'warning');
+  await reportDiagnostics(io, afterWarnings, after.sources);
   const base = loadBasePlans(options, io);
   if (typeof base === 'number') return base;
   const afterPlans = new Map(after.plans.map((p) => [p.name, p] as const));
@@ -165,11 +205,23 @@ export async function diffCommand(options: { root: string; envs?: string[]; base
     .map((n) => diffEnvironment(n, base.plans.get(n), afterPlans.get(n), { firstPerModelSync: base.firstPerModelSync.has(n) }))
     .filter((d) => d.summary.length > 0 || d.objects.length > 0 || d.transitions.length > 0);
   const unrendered = unrenderedChanges(options.root, base.commit, isRendered);
+  const warnings = [
+    ...(base.problems ? [base.problems] : []),
+    ...(afterWarnings.length > 0 ? [diffWarning('working-tree', afterWarnings, after.sources)] : []),
+  ];
+  const report: DiffReport = { diffs, unrendered, warnings };
   const changes = diffs.length > 0 || unrendered.length > 0;
-  const refused = diffs.some((d) => d.transitions.some((t) => t.class === 'two-steps'));
+  const refused = diffs.some(isRefused);
   if (options.format === 'json')
-    io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes, refused, unrendered, environments: diffs }, null, 2));
-  else if (options.format === 'markdown') io.out(formatMarkdown(diffs, base.label, unrendered).trimEnd());
-  else io.out(formatText(diffs, base.label, unrendered));
+    io.out(JSON.stringify({ base: { ref: base.label, commit: base.commit }, changes, refused, warnings, unrendered, environments: diffs }, null, 2));
+  else if (options.format === 'markdown') {
+    const comment = formatMarkdown(report, {
+      base: base.label,
+      ...(options.base !== undefined ? { ref: options.base } : {}),
+      maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH,
+      ...(options.fullDiffUrl !== undefined ? { fullDiffUrl: options.fullDiffUrl } : {}),
+    });
+    io.out(comment.trimEnd());
+  } else io.out(formatText(report, base.label));
   return refused ? EXIT.problems : changes ? EXIT.changes : EXIT.ok;
 }

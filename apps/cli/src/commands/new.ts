@@ -3,8 +3,18 @@
  * first PR of a new model starts from something that renders.
  */
 import { join, relative, sep } from 'node:path';
-import { didYouMeanHint, own, RepositoryFs, type EnvironmentPlan } from '@tritonops/planner';
-import { DNS_LABEL_PATTERN, MODEL_NAME_MAX, type SignatureSpec } from '@tritonops/spec';
+import {
+  copyRelease,
+  didYouMeanHint,
+  ENVIRONMENTS_DIR,
+  MAX_FILE_BYTES,
+  MODELS_DIR,
+  own,
+  RepositoryFs,
+  specFileNames,
+  type EnvironmentPlan,
+} from '@tritonops/planner';
+import { DNS_LABEL_PATTERN, MODEL_NAME_MAX, MODEL_PROMOTED_FIELDS, type SignatureSpec } from '@tritonops/spec';
 import { withRepositoryLock } from '../repository-lock.ts';
 import { EXIT, type Io } from '../io.ts';
 import { loadRepository } from '../workspace.ts';
@@ -18,7 +28,10 @@ export const command = defineCommand({
   positionals: true,
   description: `Writes environments/<env>/models/<name>.yaml (or pipelines/<name>.yaml): a commented spec with
 the schema line for editors, valid as written (checked with the rest of the environment before it
-is written). A pipeline starts with one step calling a model that declares \`signatures\`.`,
+is written). A pipeline starts with one step calling a model that declares \`signatures\`. In an
+environment promoted from another (promotedFrom) a model takes its release from the model of the
+same name there, which must exist (and be merged: the promotion gate), so that releases reach it
+only by \`tritonops promote\`.`,
   options: {
     pool: { type: 'string', value: 'gpu-pool', description: "The model's GPU pool (gpuPools in environment.yaml); without it the model\nruns on CPU" },
   },
@@ -57,17 +70,13 @@ metadata:
   name: ${name}
   labels:
     team: my-team                      # who to call when it breaks
-${
-  env.promotedFrom
-    ? `  annotations:
-    # ${env.name} runs only releases that ${env.promotedFrom} ran (the promotion gate). A model new here
-    # skips that on purpose; reviewers see this reason in \`tritonops diff\`. Delete it once
-    # ${env.promotedFrom} runs the model and releases reach ${env.name} by \`tritonops promote\`.
-    tritonops.dev/promotion-override: new model, not in ${env.promotedFrom} yet
-`
-    : ''
-}spec:
-  # The release: what runs. \`tritonops promote\` copies these fields between environments.
+spec:
+  # The release: what runs. \`tritonops promote\` copies these fields between environments${
+    env.promotedFrom
+      ? `;
+  # here they were copied from ${env.promotedFrom}`
+      : ''
+  }.
   image: nvcr.io/nvidia/tritonserver:24.10-py3
   repository: s3://models/${name}/v1   # a Triton model repository in the environment's S3; a new path per release
   # models: [${name.replace(/-/g, '_')}]      # load only these Triton models (explicit model control)
@@ -162,7 +171,26 @@ async function writeNewSpec(options: NewOptions, io: Io): Promise<number> {
     const first = Object.entries(data?.spec?.signatures ?? {})[0];
     if (data?.kind === 'Model' && data.metadata?.name && first) signatures.set(data.metadata.name, { tritonModel: first[0], signature: first[1] });
   }
-  const text = options.kind === 'model' ? modelSpec(options.name, env, options.pool) : pipelineSpec(options.name, env, signatures);
+  let text = options.kind === 'model' ? modelSpec(options.name, env, options.pool) : pipelineSpec(options.name, env, signatures);
+  if (options.kind === 'model' && env.promotedFrom && text !== undefined) {
+    // The promotion gate lets this environment run only releases its source ran: a new model
+    // starts from the source's release, never from a permanent override.
+    const sourceRel = specFileNames(options.name)
+      .map((file) => `${ENVIRONMENTS_DIR}/${env.promotedFrom}/${MODELS_DIR}/${file}`)
+      .find((rel) => fs.kind(rel) === 'file');
+    if (!sourceRel) {
+      io.err(
+        `error: model "${options.name}" does not exist in "${env.promotedFrom}", which environment "${env.name}" is promoted from\n  = hint: create it there first (\`tritonops new model ${options.name} --env ${env.promotedFrom}\`), merge that, then \`tritonops promote ${options.name} --from ${env.promotedFrom} --to ${env.name}\` (docs/promotion.md)`,
+      );
+      return EXIT.usage;
+    }
+    const copied = copyRelease(text, fs.read(sourceRel, MAX_FILE_BYTES).toString('utf8'), MODEL_PROMOTED_FIELDS);
+    if (!copied.ok) {
+      io.err(`${sourceRel}: error: ${copied.problem}\n  = hint: ${copied.hint}`);
+      return EXIT.problems;
+    }
+    text = copied.text;
+  }
   if (text === undefined) {
     io.err(
       `error: no model of environment "${env.name}" declares \`signatures\`, so a pipeline has no tensors to wire\n  = hint: add \`signatures\` to a model (see docs/spec-reference.md), then run this again`,
@@ -180,6 +208,10 @@ async function writeNewSpec(options: NewOptions, io: Io): Promise<number> {
   io.out(`wrote ${shown}`);
   if (options.kind === 'pipeline') {
     io.out(`next: add steps (each model's \`signatures\` lists its tensors), then \`tritonops graph ${options.name} --env ${options.env}\``);
+  } else if (env.promotedFrom) {
+    io.out(
+      `its release is ${env.promotedFrom}'s; next: review its placement (gpuPool, replicas, resources), then \`tritonops synth --env ${options.env}\` and open a pull request. Later releases arrive by \`tritonops promote ${options.name} --from ${env.promotedFrom} --to ${options.env}\``,
+    );
   } else {
     io.out(`next: point \`repository\` at your model, then \`tritonops synth --env ${options.env}\` and open a pull request`);
   }

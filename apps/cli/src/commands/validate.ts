@@ -22,7 +22,9 @@ export const command = defineCommand({
   description: `Reads environments/<env>/environment.yaml and environments/<env>/models/*.yaml, checks their
 shape against the JSON Schemas and the references between them, and prints every problem as
   file:line:col: error: message
-with the offending line and a hint. Warnings do not fail the command.`,
+with the offending line and a hint. Warnings do not fail the command. The promotion gate compares
+an environment's releases with its promotedFrom environment as the base branch has it (the merge
+base of HEAD with origin/main or main, or --base): see docs/promotion.md.`,
   options: {
     base: {
       type: 'string',
@@ -59,7 +61,15 @@ export interface ValidateOptions extends CommonOptions {
 export async function validateCommand(options: ValidateOptions, io: Io): Promise<number> {
   refuseCommittedState(options.root);
   const cache = options.noCache ? undefined : new WorkspaceCache(options.root);
-  const result = loadRepository(options.root, io, { ...(options.envs ? { only: options.envs } : {}), ...(cache ? { cache } : {}) });
+  const result = loadRepository(options.root, io, {
+    ...(options.envs ? { only: options.envs } : {}),
+    ...(cache ? { cache } : {}),
+    ...(options.base !== undefined ? { gateRef: options.base } : {}),
+  });
+  if (options.base !== undefined && 'workingTree' in result.gate) {
+    io.err(`error: ${result.gate.workingTree}\n  = hint: --base takes a branch, tag or commit of this repository, e.g. origin/main`);
+    return EXIT.usage;
+  }
   // Only files that passed their own checks are recorded, so saving after errors is safe too.
   cache?.save();
   let diagnostics = result.diagnostics;

@@ -1,7 +1,10 @@
 /**
- * Pinned versions of the platform's Helm charts. Pinned, so that a cluster changes only through a
- * reviewed change to this file; bump them together with the release notes of each project.
+ * Where the platform's Helm charts come from, and the versions tritonops pins. The pins live in
+ * the spec (`PLATFORM_CHART_DEFAULTS`, the defaults of an environment's `platform.charts`), so
+ * that each environment can run its own and an upgrade goes dev → staging → production.
  */
+import { PLATFORM_CHART_DEFAULTS } from '@tritonops/spec';
+
 export const HELM_REPOSITORIES = {
   istio: 'https://istio-release.storage.googleapis.com/charts',
   kedacore: 'https://kedacore.github.io/charts',
@@ -12,10 +15,5 @@ export const HELM_REPOSITORIES = {
 
 export type HelmRepositoryName = keyof typeof HELM_REPOSITORIES;
 
-export const CHART_VERSIONS = {
-  istio: '1.26.2',
-  keda: '2.17.2',
-  kubePrometheusStack: '75.15.0',
-  gpuOperator: 'v25.3.1',
-  flagger: '1.44.0',
-} as const;
+/** The versions an environment runs when its `platform.charts` names none. */
+export const CHART_VERSIONS = PLATFORM_CHART_DEFAULTS;

@@ -3,7 +3,7 @@
  * Kustomizations that apply the platform's infrastructure first, then the environment's own
  * objects, then each model and pipeline server by a Kustomization of its own.
  */
-import { PLATFORM_NAMESPACES } from '@tritonops/planner';
+import { PLATFORM_NAMESPACES, SOPS_KEY_SECRET } from '@tritonops/planner';
 import type { Construct } from 'constructs';
 import type { IGitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository';
 import type { IKustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization';
@@ -52,6 +52,10 @@ interface KustomizationOptions {
   readonly timeout: string;
   readonly wait: boolean;
   readonly dependsOn?: string[];
+  /** Puts every object into this namespace (Kustomize's `namespace`). */
+  readonly targetNamespace?: string;
+  /** Decrypt SOPS-encrypted objects with the age key in this Secret of flux-system. */
+  readonly sopsKeySecret?: string;
 }
 
 function addKustomization(scope: Construct, env: EnvironmentCore, o: KustomizationOptions): void {
@@ -68,6 +72,8 @@ function addKustomization(scope: Construct, env: EnvironmentCore, o: Kustomizati
       wait: o.wait,
       sourceRef: { kind: 'GitRepository', name: GIT_SOURCE },
       ...(o.dependsOn ? { dependsOn: o.dependsOn.map((name) => ({ name })) } : {}),
+      ...(o.targetNamespace ? { targetNamespace: o.targetNamespace } : {}),
+      ...(o.sopsKeySecret ? { decryption: { provider: 'sops' as const, secretRef: { name: o.sopsKeySecret } } } : {}),
     },
   });
 }
@@ -92,6 +98,36 @@ export function addEnvironmentKustomization(scope: Construct, env: EnvironmentCo
 
 export const ENVIRONMENT_KUSTOMIZATION = 'environment';
 
+/** The Kustomization that decrypts and applies the SOPS-encrypted Secrets (`secrets.delivery: sops`). */
+export const SECRETS_KUSTOMIZATION = 'secrets';
+
+/** Where the checked copies of the SOPS-encrypted Secrets are: Flux reads flux/ only, never environments/. */
+export const sopsSecretsPath = (env: string) => `${fluxPaths(env).models}/secrets`;
+
+/**
+ * `secrets.delivery: sops`: applies flux/models/<env>/secrets/, decrypted by kustomize-controller
+ * with the age key of the `sops-age` Secret in flux-system (created out of band, never in Git),
+ * every object put into the environment's namespace. After `environment` (the namespace must
+ * exist); the models that read one of these Secrets depend on it.
+ */
+export function addSecretsKustomization(scope: Construct, env: EnvironmentCore): void {
+  addKustomization(scope, env, {
+    name: SECRETS_KUSTOMIZATION,
+    path: sopsSecretsPath(env.name),
+    interval: '10m',
+    timeout: '2m',
+    wait: true,
+    dependsOn: [ENVIRONMENT_KUSTOMIZATION],
+    targetNamespace: env.namespace,
+    sopsKeySecret: SOPS_KEY_SECRET,
+  });
+}
+
+/** Whether a model's Kustomization waits for the SOPS Secrets: it reads one of them. */
+function readsSopsSecrets(env: EnvironmentCore, model: ModelPlan): boolean {
+  return env.secrets?.delivery === 'sops' && Object.keys(model.secretEnv ?? {}).length > 0;
+}
+
 /** Name of the Kustomization of one model or pipeline server (at most 61 characters: a label value). */
 export const servedKustomizationName = (kind: 'model' | 'pipeline', name: string) => `${kind}-${name}`;
 
@@ -112,7 +148,7 @@ export function addServedKustomization(scope: Construct, env: EnvironmentCore, k
     interval: '10m',
     timeout: `${Math.ceil(model.startupTimeoutSeconds / 60) + 5}m`,
     wait: true,
-    dependsOn: [ENVIRONMENT_KUSTOMIZATION],
+    dependsOn: [ENVIRONMENT_KUSTOMIZATION, ...(readsSopsSecrets(env, model) ? [SECRETS_KUSTOMIZATION] : [])],
   });
 }
 

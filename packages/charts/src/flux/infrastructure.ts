@@ -1,8 +1,9 @@
 /**
  * The platform under the models (`flux/infrastructure/<env>/`): Istio (with its CNI plugin, so
  * that injected pods pass Pod Security "restricted"), KEDA, kube-prometheus-stack and, where the
- * environment has GPU pools, the NVIDIA GPU operator. Helm charts at pinned versions, installed
- * by Flux's helm-controller in dependency order.
+ * environment has GPU pools, the NVIDIA GPU operator. Helm charts at the exact versions the
+ * environment's plan names (its `platform.charts`, or tritonops' pinned defaults), installed by
+ * Flux's helm-controller in dependency order.
  */
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
@@ -13,7 +14,7 @@ import type { EnvironmentCore, EnvironmentPlan } from '@tritonops/planner';
 import { environmentLabels } from '../labels.ts';
 import { typedObject } from '../typed-api-object.ts';
 import { tracingExtensionProvider } from '../tracing.ts';
-import { CHART_VERSIONS, HELM_REPOSITORIES, type HelmRepositoryName } from './chart-versions.ts';
+import { HELM_REPOSITORIES, type HelmRepositoryName } from './chart-versions.ts';
 import { FLUX_NAMESPACE } from './cluster-sync.ts';
 import { PLATFORM_NAMESPACES } from '@tritonops/planner';
 
@@ -118,7 +119,7 @@ function addHelmRelease(scope: Construct, env: EnvironmentCore, o: ReleaseOption
 
 export function addIstio(scope: Construct, env: EnvironmentCore): void {
   const istio = INFRA_NAMESPACES.istio;
-  const common = { namespace: istio, version: CHART_VERSIONS.istio, repository: 'istio' as const };
+  const common = { namespace: istio, version: env.platformCharts.istio, repository: 'istio' as const };
   addHelmRelease(scope, env, { ...common, name: 'istio-base', chart: 'base', values: { defaultRevision: 'default' } });
   addHelmRelease(scope, env, {
     ...common,
@@ -151,7 +152,7 @@ export function addIstio(scope: Construct, env: EnvironmentCore): void {
 }
 
 export function addKeda(scope: Construct, env: EnvironmentCore): void {
-  addHelmRelease(scope, env, { name: 'keda', namespace: INFRA_NAMESPACES.keda, chart: 'keda', version: CHART_VERSIONS.keda, repository: 'kedacore' });
+  addHelmRelease(scope, env, { name: 'keda', namespace: INFRA_NAMESPACES.keda, chart: 'keda', version: env.platformCharts.keda, repository: 'kedacore' });
 }
 
 export function addMonitoring(scope: Construct, env: EnvironmentCore): void {
@@ -160,7 +161,7 @@ export function addMonitoring(scope: Construct, env: EnvironmentCore): void {
     name: 'kube-prometheus-stack',
     namespace: INFRA_NAMESPACES.monitoring,
     chart: 'kube-prometheus-stack',
-    version: CHART_VERSIONS.kubePrometheusStack,
+    version: env.platformCharts.kubePrometheusStack,
     repository: 'prometheus-community',
     values: {
       prometheus: {
@@ -226,7 +227,7 @@ export function addGpuOperator(scope: Construct, env: EnvironmentCore): void {
     name: 'gpu-operator',
     namespace: INFRA_NAMESPACES.gpuOperator,
     chart: 'gpu-operator',
-    version: CHART_VERSIONS.gpuOperator,
+    version: env.platformCharts.gpuOperator,
     repository: 'nvidia',
     values: {
       mig: { strategy: usesMig ? 'mixed' : 'single' },
@@ -245,7 +246,7 @@ export function addFlagger(scope: Construct, env: EnvironmentCore): void {
     name: 'flagger',
     namespace: INFRA_NAMESPACES.istio,
     chart: 'flagger',
-    version: CHART_VERSIONS.flagger,
+    version: env.platformCharts.flagger,
     repository: 'flagger',
     dependsOn: [{ name: 'istiod', namespace: INFRA_NAMESPACES.istio }],
     values: { meshProvider: 'istio', metricsServer: PROMETHEUS_URL },

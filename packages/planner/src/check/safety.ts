@@ -31,7 +31,7 @@ export const MANAGED_ENV: Readonly<Record<string, string>> = {
 };
 
 /** Families of variables that would redirect where the model comes from, or what code runs. */
-const REFUSED_ENV: readonly { readonly pattern: RegExp; readonly why: string }[] = [
+export const REFUSED_ENV: readonly { readonly pattern: RegExp; readonly why: string }[] = [
   { pattern: /^AWS_/, why: "the S3 client reads AWS_* variables; the environment's S3 (endpoint, region, keys) comes from environment.yaml" },
   {
     pattern: /^TRITON_(AWS|CLOUD|GCS|AZURE)_/,

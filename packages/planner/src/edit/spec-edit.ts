@@ -140,9 +140,6 @@ export function setCanaryWeight(text: string, weight: number): EditResult {
   };
 }
 
-/** What promotion copies: the release (what runs), never the placement (where and how much). */
-export const PROMOTED_FIELDS = ['image', 'repository', 'models', 'args', 'signatures', 'canary'] as const;
-
 /** Start of the comment lines right above `offset`'s line that are indented like it. */
 function commentsAbove(text: string, offset: number): number {
   const column = columnOf(text, offset);
@@ -157,11 +154,13 @@ function commentsAbove(text: string, offset: number): number {
 }
 
 /**
- * The target spec with its release fields taken from the source spec: replaced in place where both
- * have them, added at the end of `spec` where only the source has them, removed (with their
- * comments) where only the target has them. Placement fields and every comment stay as they are.
+ * The target spec with its release `fields` (MODEL_PROMOTED_FIELDS or PIPELINE_PROMOTED_FIELDS of
+ * @tritonops/spec) taken from the source spec: replaced in place where both have them, added at
+ * the end of `spec` where only the source has them, removed (with their comments) where only the
+ * target has them. Every other field (placement, scale, the canary, …) and every comment stay as
+ * they are.
  */
-export function copyRelease(targetText: string, sourceText: string): EditResult {
+export function copyRelease(targetText: string, sourceText: string, fields: readonly string[]): EditResult {
   const [target, source] = [parseDocument(targetText, { logLevel: 'error' }), parseDocument(sourceText, { logLevel: 'error' })];
   const bad = [target, source].find((d) => d.errors.length > 0);
   if (bad) return { ok: false, problem: `a spec is not valid YAML: ${bad.errors[0]!.message}`, hint: 'run `tritonops validate`' };
@@ -179,7 +178,7 @@ export function copyRelease(targetText: string, sourceText: string): EditResult 
     return { text, block, line: block ? `${field}:\n${' '.repeat(column + 2)}${text}` : `${field}: ${text}` };
   };
   const isBlock = (t: string, node: Node) => (isMap(node) || isSeq(node)) && !/^[[{]/.test(t.slice(node.range![0]));
-  for (const field of PROMOTED_FIELDS) {
+  for (const field of fields) {
     const s = pairOf(sSpec, field);
     const t = pairOf(tSpec, field);
     if (s?.value && t?.value) {
@@ -214,4 +213,26 @@ export function copyRelease(targetText: string, sourceText: string): EditResult 
     splices.push({ from: at, to: at, text: appended.join('') });
   }
   return { ok: true, text: applySplices(targetText, splices), changes };
+}
+
+/**
+ * Removes the entry at `path` (a key of a mapping) with the comment lines right above it; a
+ * mapping the removal leaves empty goes too (e.g. `annotations:` without its last annotation).
+ * Block mappings are edited in place; a flow mapping (`{ … }`) is rewritten by the YAML library,
+ * which keeps comments but may respace that mapping. Unchanged text when there is no such entry.
+ */
+export function removeEntry(text: string, path: readonly string[]): { text: string; removed: boolean } {
+  const doc = parseDocument(text, { logLevel: 'error' });
+  if (doc.errors.length > 0) return { text, removed: false };
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (!isMap(parent)) return { text, removed: false };
+  const pair = pairOf(parent, path[path.length - 1]!);
+  if (!pair) return { text, removed: false };
+  if (parent.items.length === 1 && path.length > 2) return { text: removeEntry(text, path.slice(0, -1)).text, removed: true };
+  if (parent.flow || !pair.key.range) {
+    doc.deleteIn(path);
+    return { text: doc.toString(), removed: true };
+  }
+  const end = (pair.value ?? pair.key).range![1];
+  return { text: applySplices(text, [{ from: commentsAbove(text, pair.key.range[0]), to: endOfLine(text, end - 1), text: '' }]), removed: true };
 }

@@ -25,6 +25,16 @@ export const NOT_A_SECRET = 'tritonops.dev/not-a-secret';
 /** Keys whose value is the *name* of a Secret or of a key inside one — references, not secrets. */
 const REFERENCE_KEYS = new Set(['credentialsSecret', 'secretRef', 'accessKeyIdKey', 'secretAccessKeyKey', 'tlsSecret', NOT_A_SECRET]);
 
+/**
+ * Where a spec names a Secret rather than holding one, by path (`*` for any key): the Secret of a
+ * `secretEnv` variable. Only the key name is excused there; the value's shape is still checked.
+ */
+const REFERENCE_PATHS: readonly (readonly string[])[] = [['spec', 'secretEnv', '*', 'secret']];
+
+function isReferencePath(path: DataPath): boolean {
+  return REFERENCE_PATHS.some((ref) => ref.length === path.length && ref.every((segment, i) => segment === '*' || segment === path[i]));
+}
+
 /** Words that make a key a secret's name wherever they stand, even run together (`DBPASSWORD`, `APITOKEN`). */
 const SECRET_STEMS = ['password', 'passwd', 'passphrase', 'secret', 'credential', 'apikey', 'apitoken', 'accesskey', 'secretkey', 'privatekey', 'authtoken'];
 /** Words that do only as words of their own (`tokenizer` and `max_tokens` are no secrets' names). */
@@ -103,8 +113,11 @@ function shapeOf(text: string): string | undefined {
   return findShape(text)?.what;
 }
 
+/** What credential `text` looks like by its shape alone (for files the key-name rules do not fit, e.g. SOPS files). */
+export const credentialShape = shapeOf;
+
 const HINT =
-  'keep credentials out of Git: put them in a Kubernetes Secret created out of band (sealed-secrets, external-secrets or kubectl) and name that Secret in environment.yaml, e.g. `s3.credentialsSecret` for the S3 keys';
+  'keep credentials out of Git: put them in a Kubernetes Secret (created out of band, SOPS-encrypted or fetched by External Secrets: docs/secrets.md) and name it: a model reads one with `secretEnv` (a Secret declared under `secrets` in environment.yaml), the S3 keys go in `s3.credentialsSecret`';
 
 function dotted(path: DataPath): string {
   return path
@@ -184,7 +197,7 @@ export function findInlineCredentials(file: SourceFile): Diagnostic[] {
       const text = String(node.value);
       if (text.trim() === '') return;
       // By key name only for text: `timeToFirstTokenMs: 800` is a number, not a token.
-      if (typeof node.value === 'string' && key !== undefined && !REFERENCE_KEYS.has(key) && looksLikeSecretKey(key)) {
+      if (typeof node.value === 'string' && key !== undefined && !REFERENCE_KEYS.has(key) && !isReferencePath(path) && looksLikeSecretKey(key)) {
         report(where, path, `a value under "${key}"`);
         return;
       }

@@ -14,6 +14,7 @@ import { FsProblem, osErrorText, RepositoryFs, type EntryKind, type FolderEntry 
 import { DNS_LABEL_PATTERN } from '@tritonops/spec';
 import { MAX_FILE_BYTES, SourceFile, type CheckedContent } from './source-file.ts';
 import { isValid, validateShape } from './validate-shape.ts';
+import { readSopsSecret, SECRETS_DIR, type SopsSecretFile } from './sops-secrets.ts';
 
 type SpecSchema = typeof EnvironmentSchema | typeof ModelSchema | typeof PipelineSchema;
 
@@ -39,6 +40,10 @@ export interface LoadedEnvironment {
   readonly partial?: PartialEnvironment;
   readonly models: Loaded<Model>[];
   readonly pipelines: Loaded<Pipeline>[];
+  /** The SOPS-encrypted Secrets of `secrets/` that passed their per-file checks (see sops-secrets.ts). */
+  readonly secretFiles?: SopsSecretFile[];
+  /** Names of the files under `secrets/` (by Secret name), valid or not: what the declarations are checked against. */
+  readonly secretFileNames?: string[];
 }
 
 export interface PartialEnvironment {
@@ -89,6 +94,21 @@ export interface LoadOptions {
    * only the source environment's current specs count.
    */
   readonly history?: ReleaseHistory;
+  /**
+   * The base branch's specs and history: the promotion gate compares with the source environment
+   * as the base has it (see check/promotion-gate.ts); without it, as this run loads it.
+   */
+  readonly gateBase?: GateBase;
+}
+
+/** The source environment as the base branch has it: what the gate compares with on a pull request. */
+export interface GateBase {
+  /** The specs at the base commit. */
+  readonly source: SpecSource;
+  /** The committed versions of spec files up to the base commit, for "has run". */
+  readonly history: ReleaseHistory;
+  /** How to name the base to people, e.g. `merge-base with origin/main (1a2b3c4d5e6f)`. */
+  readonly label: string;
 }
 
 /**
@@ -259,6 +279,54 @@ export function loadSpecs(options: LoadOptions): LoadResult {
     return [...found].sort(compareStrings);
   };
 
+  /**
+   * `secrets/`: SOPS-encrypted Secrets, each file checked without decrypting. Not added to
+   * `sources`: no code frame may print a line of them.
+   */
+  const readSecretsFolder = (
+    dir: string,
+    kind: EntryKind | undefined,
+    namespace: string | undefined,
+  ): { secretFiles?: SopsSecretFile[]; secretFileNames?: string[] } => {
+    if (kind === undefined) return {};
+    const folder = `${dir}/${SECRETS_DIR}`;
+    if (kind !== 'folder') {
+      diagnostics.push(entryProblem(show(folder), kind, 'folder'));
+      return {};
+    }
+    const secretFiles: SopsSecretFile[] = [];
+    const secretFileNames: string[] = [];
+    for (const entry of list(folder)) {
+      if (entry.name.startsWith('.')) continue;
+      const rel = `${folder}/${entry.name}`;
+      if (entry.kind !== 'file') {
+        diagnostics.push(entryProblem(show(rel), entry.kind, 'file'));
+        continue;
+      }
+      if (!SPEC_FILE.test(entry.name)) {
+        diagnostics.push({
+          ...located(show(rel), 'stray-file', 'this file is not read, nor applied', 'warning'),
+          hint: `${folder}/ holds SOPS-encrypted Secrets, one per <name>.yaml`,
+        });
+        continue;
+      }
+      secretFileNames.push(specNameOf(entry.name)!);
+      let bytes: Uint8Array;
+      try {
+        bytes = source.read(rel, MAX_FILE_BYTES, { singleName: true });
+      } catch (error) {
+        diagnostics.push(
+          error instanceof FsProblem && error.kind === 'too-large' ? fileTooLarge(show(rel), Number(error.detail)) : fileProblem(show(rel), error),
+        );
+        continue;
+      }
+      const read = readSopsSecret(show(rel), rel, bytes, namespace);
+      diagnostics.push(...read.diagnostics);
+      if (read.secret) secretFiles.push(read.secret);
+    }
+    return { secretFiles, secretFileNames };
+  };
+
   const environments = names.map((name): LoadedEnvironment => {
     const dir = `${ENVIRONMENTS_DIR}/${name}`;
     const envPath = `${dir}/${ENVIRONMENT_FILE}`;
@@ -302,8 +370,9 @@ export function loadSpecs(options: LoadOptions): LoadResult {
         }
       }
     }
+    const secrets = readSecretsFolder(dir, entries.get(SECRETS_DIR), environment?.value.spec.namespace);
     for (const [entryName, kind] of entries) {
-      if ([ENVIRONMENT_FILE, MODELS_DIR, PIPELINES_DIR].includes(entryName) || entryName.startsWith('.')) continue;
+      if ([ENVIRONMENT_FILE, MODELS_DIR, PIPELINES_DIR, SECRETS_DIR].includes(entryName) || entryName.startsWith('.')) continue;
       const rel = `${dir}/${entryName}`;
       if (kind === 'symlink' || kind === 'special') diagnostics.push(entryProblem(show(rel), kind, 'file'));
       else if (kind === 'file' && MISNAMED_SPEC.test(entryName)) {
@@ -313,7 +382,7 @@ export function loadSpecs(options: LoadOptions): LoadResult {
         });
       }
     }
-    return { name, ...(environment ? { environment } : {}), ...(partial ? { partial } : {}), models, pipelines };
+    return { name, ...(environment ? { environment } : {}), ...(partial ? { partial } : {}), models, pipelines, ...secrets };
   });
 
   return { environments, diagnostics, sources };

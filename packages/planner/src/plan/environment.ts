@@ -27,6 +27,8 @@ import type {
   PipelinePlan,
   ReleasePlan,
   ResourcesPlan,
+  SecretsPlan,
+  SopsSecretPlan,
   Toleration,
   TrackPlan,
   TrafficPlan,
@@ -36,7 +38,7 @@ import type {
 export type * from './types.ts';
 
 export function environmentCore(env: EnvironmentPlan): EnvironmentCore {
-  const { models: _models, pipelines: _pipelines, ...core } = env;
+  const { models: _models, pipelines: _pipelines, sopsSecrets: _sopsSecrets, ...core } = env;
   return core;
 }
 
@@ -75,7 +77,35 @@ export function planEnvironment(loaded: LoadedEnvironment): EnvironmentPlan {
   const pipelines = loaded.pipelines
     .map((p) => planPipeline(loaded, p, { namespace: spec.namespace, endpoint, jwt: spec.auth !== undefined, tracing: spec.tracing }))
     .sort((a, b) => compareStrings(a.server.name, b.server.name));
-  return { ...core, models, pipelines };
+  const sopsSecrets = core.secrets?.delivery === 'sops' ? sopsSecretsPlan(loaded) : undefined;
+  return { ...core, ...(sopsSecrets ? { sopsSecrets } : {}), models, pipelines };
+}
+
+/** The checked SOPS files, only the fields the charts copy, sorted by name. */
+function sopsSecretsPlan(loaded: LoadedEnvironment): SopsSecretPlan[] {
+  return (loaded.secretFiles ?? [])
+    .map((f) => ({
+      name: f.name,
+      sourcePath: f.sourcePath,
+      ...(f.labels ? { labels: f.labels } : {}),
+      ...(f.data ? { data: f.data } : {}),
+      ...(f.stringData ? { stringData: f.stringData } : {}),
+      sops: f.sops,
+    }))
+    .sort((a, b) => compareStrings(a.name, b.name));
+}
+
+function secretsPlan(secrets: NonNullable<EnvironmentSpec['secrets']>): SecretsPlan {
+  return {
+    delivery: secrets.delivery,
+    ...(secrets.store ? { store: secrets.store } : {}),
+    ...(secrets.refreshInterval ? { refreshInterval: secrets.refreshInterval } : {}),
+    declared: Object.fromEntries(
+      Object.entries(secrets.declared)
+        .sort(([a], [b]) => compareStrings(a, b))
+        .map(([name, d]) => [name, { keys: [...d.keys], ...(d.remoteKey ? { remoteKey: d.remoteKey } : {}) }]),
+    ),
+  };
 }
 
 /** The environment's own plan, without its models and pipelines. */
@@ -97,6 +127,8 @@ function planCore(environment: string, value: Environment, endpoint: S3Endpoint 
     ...(spec.auth ? { jwt: jwtPlan(spec.auth.jwt) } : {}),
     ...(spec.sfs ? { sfs: sfsPlan(spec.sfs) } : {}),
     monitoring: monitoringPlan(spec.monitoring),
+    ...(spec.secrets ? { secrets: secretsPlan(spec.secrets) } : {}),
+    platformCharts: { ...spec.platform.charts },
   };
 }
 
@@ -176,6 +208,15 @@ function planModel(context: ModelContext, { file, value: model }: Loaded<Model>)
     ...(spec.tracing ? { tracing: { collector: spec.tracing.collector, samplingPercent: m.tracing?.samplingPercent ?? spec.tracing.samplingPercent } } : {}),
     auth: { required: spec.auth !== undefined && m.auth.required, ...(m.auth.roles ? { roles: m.auth.roles } : {}) },
     env: m.env,
+    ...(m.secretEnv
+      ? {
+          secretEnv: Object.fromEntries(
+            Object.entries(m.secretEnv)
+              .sort(([a], [b]) => compareStrings(a, b))
+              .map(([variable, ref]) => [variable, { secret: ref.secret, key: ref.key }]),
+          ),
+        }
+      : {}),
     ...(gpu ? { gpu } : {}),
     resources: resourcesPlan(m.resources, m.cache !== 'sfs'),
     ...(m.callers ? { callers: m.callers.namespaces } : {}),

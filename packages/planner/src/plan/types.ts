@@ -8,9 +8,10 @@
  * (the field descriptions are then the schema's: `docs/spec-reference.md`, generated from the schema); the
  * rest are written out here, each field with what it is, its unit, and who sets it.
  */
-import type { AutoscalingSpec, CanarySpec, EnvironmentSpec, ModelSpec } from '@tritonops/spec';
+import type { AutoscalingSpec, CanarySpec, EnvironmentSpec, ModelSpec, PlatformChart } from '@tritonops/spec';
 import type { PipelineGraph } from './pipeline-graph.ts';
 import type { S3Endpoint, S3Location } from '../values/s3.ts';
+import type { SopsValue } from '../load/sops-secrets.ts';
 
 /** A Kubernetes pod toleration, as the charts write it into a pod spec. */
 export interface Toleration {
@@ -221,6 +222,11 @@ export interface ModelPlan {
   readonly auth: { readonly required: boolean; readonly roles?: readonly string[] };
   /** Extra environment variables of the Triton container, from the spec; empty for pipelines. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Variables of the Triton container (every track) read from a key of a Secret the environment
+   * declares (`valueFrom.secretKeyRef`), by variable name; absent when the spec has none (pipelines never).
+   */
+  readonly secretEnv?: Readonly<Record<string, SecretKeyRefPlan>>;
   /** Absent for CPU-only models. */
   readonly gpu?: GpuPlacement;
   /** CPU, memory, shared memory and local disk of one replica. */
@@ -231,6 +237,47 @@ export interface ModelPlan {
   readonly startupTimeoutSeconds: number;
   /** Seconds a stopping replica gets to finish its requests (Triton's exit timeout fits inside). */
   readonly terminationGracePeriodSeconds: number;
+}
+
+/** A key of a Secret of the environment's namespace: where one `secretEnv` variable's value comes from. */
+export interface SecretKeyRefPlan {
+  /** Name of the Secret (declared under the environment's `secrets.declared`). */
+  readonly secret: string;
+  /** Key inside the Secret. */
+  readonly key: string;
+}
+
+/**
+ * The Secrets models may read, and how they reach the cluster (docs/secrets.md): the spec's
+ * `secrets` block, the delivery defaulted. With `external-secrets`, `store` is set.
+ */
+export interface SecretsPlan {
+  /** `out-of-band`: nothing rendered; `sops`: the encrypted files are copied and Flux decrypts them; `external-secrets`: one ExternalSecret each. */
+  readonly delivery: 'out-of-band' | 'sops' | 'external-secrets';
+  /** ClusterSecretStore the ExternalSecrets read from (external-secrets only). */
+  readonly store?: string;
+  /** How often the operator reads the store again (a Go duration); absent: the operator's default. */
+  readonly refreshInterval?: string;
+  /** By Secret name, sorted: the keys models may name, and (external-secrets) the key in the store, the Secret's name when absent. */
+  readonly declared: Readonly<Record<string, { readonly keys: readonly string[]; readonly remoteKey?: string }>>;
+}
+
+/**
+ * One SOPS-encrypted Secret of `environments/<env>/secrets/`, as checked (load/sops-secrets.ts):
+ * only the parsed fields, values still encrypted. The charts copy it into flux/.
+ */
+export interface SopsSecretPlan {
+  /** The Secret's name (= its file name). */
+  readonly name: string;
+  /** `environments/<env>/secrets/<name>.yaml`, relative to the repository root. */
+  readonly sourcePath: string;
+  /** `metadata.labels` of the file, when it has any. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** SOPS ciphertexts (`ENC[AES256_GCM,…]`) by key. */
+  readonly data?: Readonly<Record<string, string>>;
+  readonly stringData?: Readonly<Record<string, string>>;
+  /** SOPS' metadata block, as the file has it: what Flux needs to decrypt. */
+  readonly sops: { readonly [key: string]: SopsValue };
 }
 
 /** A pipeline: its resolved graph, and the small CPU-only Triton server that runs it. */
@@ -327,6 +374,12 @@ export interface EnvironmentPlan {
   readonly tracing?: TracingPlan;
   /** Prometheus retention and storage. */
   readonly monitoring: MonitoringPlan;
+  /** Present when the environment declares Secrets for models (`secrets`). */
+  readonly secrets?: SecretsPlan;
+  /** With `secrets.delivery: sops`: the encrypted Secrets, sorted by name (never part of `EnvironmentCore`). */
+  readonly sopsSecrets?: readonly SopsSecretPlan[];
+  /** Helm chart version of each platform chart: the spec's `platform.charts`, tritonops' pinned default where it names none. */
+  readonly platformCharts: Readonly<Record<PlatformChart, string>>;
   /** Sorted by name. */
   readonly models: readonly ModelPlan[];
   /** Sorted by name. */
@@ -338,4 +391,4 @@ export interface EnvironmentPlan {
  * depend on. Renderers of those files take this type, so the compiler proves that such a file
  * does not change when another model does (the render cache relies on it).
  */
-export type EnvironmentCore = Omit<EnvironmentPlan, 'models' | 'pipelines'>;
+export type EnvironmentCore = Omit<EnvironmentPlan, 'models' | 'pipelines' | 'sopsSecrets'>;

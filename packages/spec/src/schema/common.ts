@@ -16,6 +16,15 @@ export const DNS_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 /** DNS subdomain (host names, domains). */
 export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$';
 
+/** Kubernetes Secret names: DNS-1123 subdomains. */
+export const SECRET_NAME_PATTERN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+
+/** Keys of a Secret's `data` (what `secretKeyRef.key` names). */
+export const SECRET_KEY_PATTERN = '^[-._a-zA-Z0-9]+$';
+
+/** Names of container environment variables tritonops accepts (C identifiers). */
+export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
 /** Durations as Istio and Flagger take them: `500ms`, `60s`, `5m`, `1h`. */
 export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
 

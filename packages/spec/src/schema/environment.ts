@@ -1,10 +1,99 @@
 /** `kind: Environment` — one per cluster: where models run, where they come from, how Flux syncs. */
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Filled } from './defaults.ts';
-import { Dictionary, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, Envelope, Labels, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, Quantity } from './common.ts';
+import {
+  Dictionary,
+  DNS_LABEL_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  Envelope,
+  Labels,
+  LABEL_KEY_PATTERN,
+  LABEL_VALUE_PATTERN,
+  Quantity,
+  SECRET_KEY_PATTERN,
+  SECRET_NAME_PATTERN,
+} from './common.ts';
+import { Platform } from './platform.ts';
 
-const SecretName = (description: string, example: string) =>
-  Type.String({ pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253, description, examples: [example] });
+const SecretName = (description: string, example: string) => Type.String({ pattern: SECRET_NAME_PATTERN, maxLength: 253, description, examples: [example] });
+
+/** How the Secrets that models name reach the cluster; see docs/secrets.md. */
+export const SECRET_DELIVERIES = ['out-of-band', 'sops', 'external-secrets'] as const;
+
+const DeclaredSecret = Type.Object(
+  {
+    keys: Type.Array(Type.String({ pattern: SECRET_KEY_PATTERN, maxLength: 253 }), {
+      minItems: 1,
+      uniqueItems: true,
+      description:
+        'Keys of the Secret that models may name (`secretEnv.<VAR>.key`). With `sops` the file must hold each; with `external-secrets` each is fetched as the property of that name.',
+      examples: [['token']],
+    }),
+    remoteKey: Type.Optional(
+      Type.String({
+        pattern: '^[!-~]+$',
+        maxLength: 1024,
+        description:
+          "`external-secrets` only: the key of the secret in the external store (`remoteRef.key`), e.g. a Vault path; the Secret's name when absent. Each of `keys` is read as the property of that name (`remoteRef.property`).",
+        examples: ['ml/hf-token'],
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'A Secret of the namespace that models may read.',
+    examples: [{ keys: ['token'] }],
+  },
+);
+
+export const Secrets = Type.Object(
+  {
+    delivery: Defaulted(
+      Type.Union(
+        SECRET_DELIVERIES.map((d) => Type.Literal(d)),
+        {
+          default: 'out-of-band',
+          description:
+            "How the declared Secrets get into the environment's namespace. `out-of-band`: someone creates them (`kubectl create secret`, sealed-secrets, an operator); tritonops renders nothing. `sops`: SOPS-encrypted Secret manifests in `environments/<env>/secrets/<name>.yaml`, checked without decrypting, copied to flux/ and decrypted by Flux (a Kustomization with `decryption.provider: sops` and the age key in the `sops-age` Secret of `flux-system`). `external-secrets`: one ExternalSecret per declared Secret, read from `store` by the External Secrets Operator.",
+          examples: ['sops'],
+        },
+      ),
+    ),
+    store: Type.Optional(
+      Type.String({
+        pattern: SECRET_NAME_PATTERN,
+        maxLength: 253,
+        description: '`external-secrets` only (and required there): the ClusterSecretStore the ExternalSecrets read from, set up by the platform team.',
+        examples: ['vault'],
+      }),
+    ),
+    refreshInterval: Type.Optional(
+      Type.String({
+        pattern: '^([0-9]+(s|m|h))+$',
+        description:
+          "`external-secrets` only: how often the operator reads the store again (the operator's default, 1h, when absent). A new value reaches running pods only when they restart.",
+        examples: ['1h'],
+      }),
+    ),
+    declared: Dictionary(
+      SECRET_NAME_PATTERN,
+      DeclaredSecret,
+      {
+        minProperties: 1,
+        description:
+          "The Secrets models may name in `secretEnv`, by name, with their keys: a model can reach no other Secret of the namespace. The environment's own S3, TLS and Git Secrets cannot be declared.",
+        examples: [{ 'hf-token': { keys: ['token'] } }],
+      },
+      253,
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Secrets that models may read as environment variables (`secretEnv`), and how they reach the cluster: docs/secrets.md. environment.yaml belongs to the platform team: declaring a Secret here is what lets a model spec name it.',
+    examples: [{ delivery: 'sops', declared: { 'hf-token': { keys: ['token'] } } }],
+  },
+);
 
 export const GpuPool = Type.Object(
   {
@@ -379,7 +468,9 @@ export const EnvironmentSpec = Type.Object(
         },
       ),
     ),
+    secrets: Type.Optional(Secrets),
     monitoring: Defaulted(Monitoring),
+    platform: Defaulted(Platform),
     sfs: Type.Optional(
       Type.Object(
         {
@@ -435,4 +526,5 @@ export const EnvironmentSchema = Envelope('Environment', EnvironmentSpec, {
 export type GpuPool = Filled<typeof GpuPool>;
 export type EnvironmentSpec = Filled<typeof EnvironmentSpec>;
 export type MonitoringSpec = Filled<typeof Monitoring>;
+export type SecretsSpec = Filled<typeof Secrets>;
 export type Environment = Filled<typeof EnvironmentSchema>;

@@ -7,11 +7,14 @@ import {
   Dictionary,
   DNS_LABEL_PATTERN,
   DURATION_PATTERN,
+  ENV_NAME_PATTERN,
   Envelope,
   HEADER_VALUE_PATTERN,
   MODEL_NAME_MAX,
   Quantity,
   QUANTITY_PATTERN,
+  SECRET_KEY_PATTERN,
+  SECRET_NAME_PATTERN,
 } from './common.ts';
 
 /** Triton model names: directory names inside the model repository. */
@@ -426,6 +429,32 @@ const Canary = Type.Object(
   },
 );
 
+/** One variable of `secretEnv`: a key of a Secret the environment declares. */
+const SecretKeyRef = Type.Object(
+  {
+    secret: Type.String({
+      pattern: SECRET_NAME_PATTERN,
+      maxLength: 253,
+      description: 'Name of the Secret: one that environment.yaml declares under `secrets.declared` (a model reaches no other Secret of the namespace).',
+      examples: ['hf-token'],
+    }),
+    key: Type.String({
+      pattern: SECRET_KEY_PATTERN,
+      maxLength: 253,
+      description: 'Key inside the Secret: one of the `keys` environment.yaml declares for it.',
+      examples: ['token'],
+    }),
+  },
+  { additionalProperties: false, description: 'Where the value comes from.', examples: [{ secret: 'hf-token', key: 'token' }] },
+);
+
+const SecretEnv = Dictionary(ENV_NAME_PATTERN, SecretKeyRef, {
+  minProperties: 1,
+  description:
+    "Environment variables of the Triton container (every track, the canary's too) whose values come from Secrets, rendered as `valueFrom.secretKeyRef`: the spec names the Secret and its key, never the value. Only Secrets and keys that environment.yaml declares under `secrets.declared` may be named (the platform team decides what models may read; the S3, TLS and Git credentials never); the variables follow the rules of `env` (no `AWS_*`, proxies, loader or Python variables, none that tritonops sets) and may not also be in `env`. How the Secrets reach the cluster: docs/secrets.md.",
+  examples: [{ HF_TOKEN: { secret: 'hf-token', key: 'token' } }],
+});
+
 export const ModelSpec = Type.Object(
   {
     image: Image,
@@ -436,10 +465,11 @@ export const ModelSpec = Type.Object(
       Dictionary('^[A-Za-z_][A-Za-z0-9_]*$', Type.String(), {
         default: {},
         description:
-          'Plain environment variables for the Triton container. Never credentials: those live in Secrets named in environment.yaml. Variables that would redirect the model repository or what code runs are refused (`AWS_*`, `TRITON_AWS_*`, proxies, TLS trust stores, `LD_*`, `PYTHON*`, `PATH`), and `$(` must be written `$$(`.',
+          'Plain environment variables for the Triton container. Never credentials: name those in `secretEnv`. Variables that would redirect the model repository or what code runs are refused (`AWS_*`, `TRITON_AWS_*`, proxies, TLS trust stores, `LD_*`, `PYTHON*`, `PATH`), and `$(` must be written `$$(`.',
         examples: [{ TRANSFORMERS_OFFLINE: '1' }],
       }),
     ),
+    secretEnv: Type.Optional(SecretEnv),
     gpuPool: Type.Optional(
       Type.String({
         pattern: DNS_LABEL_PATTERN,
@@ -527,8 +557,37 @@ export type ModelSpec = Filled<typeof ModelSpec>;
 
 /** The fields of a model that make its release: what a canary may change and a promotion moves. */
 export const RELEASE_FIELDS = ['image', 'repository', 'models', 'args'] as const;
+
+/**
+ * What `tritonops promote` copies from the source environment's model (docs/promotion.md): the
+ * release and the tensors it serves. Every other field of `ModelSpec` is the target's own
+ * (`MODEL_TARGET_FIELDS`); a test checks that each field is in exactly one of the two lists.
+ */
+export const MODEL_PROMOTED_FIELDS = [...RELEASE_FIELDS, 'signatures'] as const;
+/** Fields of a model each environment decides for itself: placement, scale, traffic, canary, access, objectives. */
+export const MODEL_TARGET_FIELDS = [
+  'env',
+  'secretEnv',
+  'gpuPool',
+  'gpus',
+  'gpuMemory',
+  'replicas',
+  'resources',
+  'cache',
+  'startupTimeoutSeconds',
+  'autoscaling',
+  'handover',
+  'slo',
+  'tracing',
+  'traffic',
+  'auth',
+  'callers',
+  'canary',
+  'terminationGracePeriodSeconds',
+] as const;
 export type CanarySpec = Filled<typeof Canary>;
 export type AutoscalingSpec = Filled<typeof Autoscaling>;
 export type AuthSpec = Filled<typeof Auth>;
 export type CallersSpec = Filled<typeof Callers>;
+export type SecretEnvSpec = Filled<typeof SecretEnv>;
 export type Model = Filled<typeof ModelSchema>;

@@ -121,5 +121,14 @@ export const PipelineSchema = Envelope('Pipeline', PipelineSpec, {
   nameExample: 'speech-to-image',
 });
 
+/**
+ * What `tritonops promote` copies from the source environment's pipeline (docs/promotion.md): the
+ * server's release and the graph it runs. Every other field of `PipelineSpec` is the target's own
+ * (`PIPELINE_TARGET_FIELDS`); a test checks that each field is in exactly one of the two lists.
+ */
+export const PIPELINE_PROMOTED_FIELDS = ['image', 'localRepository', 'signatures', 'inputs', 'outputs', 'steps'] as const;
+/** Fields of a pipeline each environment decides for itself: scale, resources, traffic, access, objectives. */
+export const PIPELINE_TARGET_FIELDS = ['concurrency', 'replicas', 'autoscaling', 'handover', 'resources', 'auth', 'callers', 'traffic', 'slo'] as const;
+
 export type PipelineSpec = Filled<typeof PipelineSpec>;
 export type Pipeline = Filled<typeof PipelineSchema>;

@@ -6,6 +6,7 @@
 import { stringify } from 'yaml';
 import { EnvironmentSchema } from './environment.ts';
 import { ModelSchema } from './model.ts';
+import { PipelineSchema } from './pipeline.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -134,6 +135,27 @@ export const EXAMPLE_MODEL = {
   },
 };
 
+export const EXAMPLE_PIPELINE = {
+  apiVersion: 'tritonops.dev/v1alpha1',
+  kind: 'Pipeline',
+  metadata: { name: 'speech-to-image', labels: { team: 'speech' } },
+  spec: {
+    inputs: [{ name: 'AUDIO', datatype: 'FP32', shape: [-1] }],
+    outputs: [{ name: 'IMAGE', datatype: 'UINT8', shape: [-1, -1, 3], from: 'draw.IMAGE' }],
+    steps: [
+      { name: 'transcribe', model: 'whisper', inputs: { AUDIO: 'input.AUDIO' } },
+      { name: 'draw', model: 'stable-diffusion', inputs: { PROMPT: 'transcribe.TEXT' }, timeoutSeconds: 120 },
+    ],
+  },
+};
+
+/** The kinds the reference documents, one section each: every schema of `SCHEMAS` (a test checks). */
+export const REFERENCE_KINDS = [
+  { kind: 'Environment', file: 'environments/<env>/environment.yaml', schema: EnvironmentSchema },
+  { kind: 'Model', file: 'environments/<env>/models/<name>.yaml', schema: ModelSchema },
+  { kind: 'Pipeline', file: 'environments/<env>/pipelines/<name>.yaml', schema: PipelineSchema },
+] as const;
+
 export function referenceDoc(): string {
   const yamlBlock = (value: unknown, schemaFile: string) =>
     ['```yaml', `# yaml-language-server: $schema=${schemaFile}`, stringify(value, { lineWidth: 0 }).trimEnd(), '```'].join('\n');
@@ -156,7 +178,10 @@ export function referenceDoc(): string {
     '',
     yamlBlock(EXAMPLE_MODEL, '../../../packages/spec/schemas/model.schema.json'),
     '',
-    section('Environment', 'environments/<env>/environment.yaml', EnvironmentSchema as unknown as Schema),
-    section('Model', 'environments/<env>/models/<name>.yaml', ModelSchema as unknown as Schema),
+    '`environments/production/pipelines/speech-to-image.yaml`:',
+    '',
+    yamlBlock(EXAMPLE_PIPELINE, '../../../packages/spec/schemas/pipeline.schema.json'),
+    '',
+    ...REFERENCE_KINDS.map((k) => section(k.kind, k.file, k.schema as unknown as Schema)),
   ].join('\n');
 }
