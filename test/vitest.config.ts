@@ -1,7 +1,24 @@
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import SkipReasons from './support/skip-reasons.ts';
 
+// The inlined @actions/workflow-parser ships source maps without their sources: Vite says so once per
+// file (67 lines of noise). Vitest installs its own logger, so a plugin filters that one message on
+// the resolved logger; every other warning still prints.
+const quietMissingSources: Plugin = {
+  name: 'quiet-missing-sources',
+  configResolved({ logger }) {
+    for (const level of ['warn', 'warnOnce'] as const) {
+      const print = logger[level].bind(logger);
+      logger[level] = (message, options) => {
+        if (!(message.startsWith('Sourcemap for ') && message.includes('/node_modules/@actions/workflow-parser/'))) print(message, options);
+      };
+    }
+  },
+};
+
 export default defineConfig({
+  plugins: [quietMissingSources],
   test: {
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**'],

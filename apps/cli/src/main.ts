@@ -4,6 +4,14 @@ import { inertText } from './inert-output.ts';
 import { interruption } from './interruption.ts';
 import { EXIT } from './io.ts';
 
+// A reader that stops early (`| head`) closes the pipe: the rest of the output has nowhere to go,
+// but the command must still finish what it does (a promotion's render) rather than crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 const io = {
   out: (text: string) => process.stdout.write(`${text}\n`),
   err: (text: string) => process.stderr.write(`${text}\n`),
