@@ -4,12 +4,16 @@
  * of the pull request's, inputs kept out of scripts, a promotion token that starts the checks.
  * That they run the same stages as .gitlab-ci.yml is test/gitlab-ci.test.ts's.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { REPO_ROOT } from './support/workspace.ts';
+import { REPO_ROOT, tempDir } from './support/workspace.ts';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 const DIR = join(REPO_ROOT, '.github/workflows');
 const files = readdirSync(DIR)
@@ -66,6 +70,8 @@ describe('GitHub workflows', () => {
     expect(comment.env).toMatchObject({ URL: '${{ steps.full.outputs.artifact-url }}' });
     expect(diff.indexOf(uploads[0]!)).toBeLessThan(diff.indexOf(comment));
     expect(diff.at(-1)!.run).toBe('npx tritonops validate --base "$BASE"');
+    // The base is the commit the pull request targets, never a name a tag could borrow.
+    expect((workflow.jobs.diff as { env?: Record<string, string> }).env).toEqual({ BASE: '${{ github.event.pull_request.base.sha }}' });
   });
 
   it('the comment workflow never checks out or runs the pull request, and checks what the artifact says', () => {
@@ -82,6 +88,45 @@ describe('GitHub workflows', () => {
     expect(script).toContain("c.user?.login === 'github-actions[bot]' && c.body?.startsWith(marker)");
   });
 
+  it('the comment says, from trusted code, when the pull request changes more than specs; an oversized one is replaced, not cut', async () => {
+    const script = String(load('pull-request-comment.yml').jobs.comment!.steps[1]!.with!.script);
+    const dir = tempDir('comment-artifact');
+    cleanups.push(dir.remove);
+    writeFileSync(join(dir.path, 'pr-number'), '7\n');
+    const post = async (diff: string, files: { filename: string; previous_filename?: string }[]) => {
+      writeFileSync(join(dir.path, 'diff.md'), diff);
+      const posted: string[] = [];
+      const github = {
+        rest: {
+          pulls: { get: async () => ({ data: { head: { sha: 'abc' } } }), listFiles: 'listFiles' },
+          issues: { listComments: 'listComments', createComment: async ({ body }: { body: string }) => posted.push(body), updateComment: async () => {} },
+        },
+        paginate: async (what: string) => (what === 'listFiles' ? files : []),
+      };
+      const context = { repo: { owner: 'o', repo: 'r' }, payload: { workflow_run: { html_url: 'https://github.com/o/r/actions/runs/1' } } };
+      const core = { warning: () => {} };
+      const run = new Function('require', 'github', 'context', 'core', 'process', `return (async () => {${script}})();`);
+      await run(createRequire(import.meta.url), github, context, core, { env: { DIR: dir.path, HEAD_SHA: 'abc' } });
+      expect(posted).toHaveLength(1);
+      return posted[0]!;
+    };
+    const specsOnly = await post('## tritonops diff\n', [
+      { filename: 'environments/dev/models/bert.yaml' },
+      { filename: 'flux/models/dev/models/bert/bert.yaml' },
+    ]);
+    expect(specsOnly).toBe('<!-- tritonops-diff -->\n## tritonops diff\n');
+    const tooling = await post('## tritonops diff\n', [
+      { filename: 'environments/dev/models/bert.yaml' },
+      { filename: 'packages/planner/src/check/promotion-gate.ts' },
+    ]);
+    expect(tooling).toMatch(/^<!-- tritonops-diff -->\n> \[!CAUTION\]\n> This pull request changes 1 file\(s\) outside/);
+    const renamed = await post('x', [{ filename: 'environments/dev/a.yaml', previous_filename: '.github/workflows/promote.yml' }]);
+    expect(renamed).toContain('[!CAUTION]');
+    const huge = await post(`## tritonops diff\n${'x'.repeat(70_000)}`, [{ filename: 'environments/dev/a.yaml' }]);
+    expect(huge.length).toBeLessThan(1000);
+    expect(huge).toContain('https://github.com/o/r/actions/runs/1');
+  });
+
   it('pushes to main validate and check flux/', () => {
     const workflow = load('main.yml');
     expect(workflow.on).toEqual({ push: { branches: ['main'] } });
@@ -96,10 +141,18 @@ describe('GitHub workflows', () => {
     const steps = workflow.jobs.promote!.steps;
     const app = steps.find((s) => s.uses?.startsWith('actions/create-github-app-token@'))!;
     expect(app.if).toBe("vars.PROMOTION_APP_ID != ''");
+    // The App token may do what a promotion needs, nothing else.
+    expect(app.with).toMatchObject({ 'permission-contents': 'write', 'permission-pull-requests': 'write' });
+    // Its secrets are the `promotion` environment's, released only to runs from main (docs/ci.md).
+    expect(workflow.jobs.promote!.environment).toBe('promotion');
     const token = '${{ steps.app.outputs.token || secrets.PROMOTION_TOKEN || github.token }}';
-    expect(steps.find((s) => s.uses?.startsWith('actions/checkout@'))!.with!.token).toBe(token);
+    // npm ci and tritonops run with no credential in .git/config; the token serves the push only.
+    const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
+    expect(checkout.with).toMatchObject({ 'persist-credentials': false });
+    expect(checkout.with!.token).toBeUndefined();
     const open = steps.at(-1)!;
     expect(open.env!.GH_TOKEN).toBe(token);
+    expect(open.run).toMatch(/git -c "http\.https:\/\/github\.com\/\.extraheader=AUTHORIZATION: basic \$basic" push origin "\$branch"/);
     // The fallback says, visibly, that the pull request will get no checks.
     expect(open.run).toMatch(/if \[ "\$TOKEN_KIND" = github \]; then\n\s+echo "::warning title=No checks will run/);
   });
@@ -115,7 +168,7 @@ interface Step {
 interface Workflow {
   on: Record<string, unknown>;
   permissions?: Record<string, string>;
-  jobs: Record<string, { permissions?: Record<string, string>; steps: Step[] }>;
+  jobs: Record<string, { permissions?: Record<string, string>; environment?: string; steps: Step[] }>;
 }
 
 function load(file: string): Workflow {

@@ -19,24 +19,32 @@ function git(root: string, args: string[], input?: string): Buffer {
   return run.stdout;
 }
 
-/** The commit to compare with: `base` itself, or the merge base of HEAD with origin/main (or main). */
+/**
+ * The commit to compare with: `base` itself, or the merge base of HEAD with origin/main (or main).
+ * The defaults are full ref names, and a `base` that names both a tag and a branch is refused: a
+ * tag called `origin/main` (anyone who may push may create one; CI fetches tags) would otherwise
+ * stand in for the base branch, and the promotion gate would read what the tag holds.
+ */
 export function resolveBase(root: string, base: string | undefined): { commit: string; label: string } {
   if (base !== undefined) {
-    try {
-      // `--end-of-options`: a ref that starts with "-" is a ref, never an option.
-      return {
-        commit: git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${base}^{commit}`])
-          .toString()
-          .trim(),
-        label: base,
-      };
-    } catch {
-      throw new GitError(`"${base}" is not a commit of this repository`);
-    }
+    // `--end-of-options`: a ref that starts with "-" is a ref, never an option.
+    // Git says "ambiguous" on stderr only when asked (the default, unless a config turned it off).
+    const args = ['-c', 'core.warnAmbiguousRefs=true', 'rev-parse', '--verify', '--end-of-options', `${base}^{commit}`];
+    const run = spawnSync('git', args, { cwd: root, maxBuffer: MAX_OUTPUT });
+    if (run.error) throw new GitError(`git is not available: ${run.error.message}`);
+    if (run.status !== 0) throw new GitError(`"${base}" is not a commit of this repository`);
+    if (/\bis ambiguous\b/.test(run.stderr.toString('utf8')))
+      throw new GitError(
+        `"${base}" names more than one ref (a tag and a branch, say); pass a full ref name (refs/remotes/${base}, refs/heads/${base}) or a commit`,
+      );
+    return { commit: run.stdout.toString().trim(), label: base };
   }
-  for (const upstream of ['origin/main', 'main']) {
+  for (const [upstream, ref] of [
+    ['origin/main', 'refs/remotes/origin/main'],
+    ['main', 'refs/heads/main'],
+  ] as const) {
     try {
-      return { commit: git(root, ['merge-base', 'HEAD', upstream]).toString().trim(), label: `merge-base with ${upstream}` };
+      return { commit: git(root, ['merge-base', 'HEAD', ref]).toString().trim(), label: `merge-base with ${upstream}` };
     } catch {
       // try the next one
     }
@@ -133,7 +141,9 @@ export function releaseHistory(root: string, commit?: string): ReleaseHistory {
     versions(rel) {
       let log: string;
       try {
-        log = git(root, ['log', '--format=%H', ...(commit ? [commit] : []), '--', rel]).toString('utf8');
+        // --first-parent: only what the branch itself held (each merge as merged), never a commit
+        // that sat on a merged pull request's branch and was gone before the merge.
+        log = git(root, ['log', '--first-parent', '--format=%H', ...(commit ? [commit] : []), '--', rel]).toString('utf8');
       } catch {
         return [];
       }
