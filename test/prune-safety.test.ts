@@ -66,7 +66,9 @@ describe('prune safety', () => {
     writeFileSync(file, original.slice(0, original.indexOf('  # The next release')));
     const aborted = await runCli(['synth', '--allow-removal'], root);
     expect(aborted.code).toBe(1);
-    expect(aborted.stderr).toContain("staging: Deployment inference/whisper-canary receives 10% of its model's traffic; set the weight to 0 first");
+    expect(aborted.stderr).toContain(
+      "staging: Deployment inference/whisper-canary receives 10% of its model's traffic; set the weight to 0 (tritonops canary weight whisper 0 --env staging) and sync, then remove it",
+    );
 
     writeFileSync(file, original.replace('weight: 10', 'weight: 0'));
     expect((await runCli(['synth'], root)).code).toBe(0);

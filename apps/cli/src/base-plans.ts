@@ -2,7 +2,7 @@
  * The plans at a base revision, read from Git objects in memory (never a checkout): what `diff`
  * and `validate --base` compare the working tree with.
  */
-import { listEnvironments, planRepository, type EnvironmentPlan } from '@tritonops/planner';
+import { listEnvironments, planRepository, type Diagnostic, type EnvironmentPlan } from '@tritonops/planner';
 import { EXIT, type Io } from './io.ts';
 import { fluxPaths } from '@tritonops/charts';
 import { committedFile, GitError, GitSpecTree, releaseHistory, resolveBase } from './git.ts';
@@ -17,6 +17,8 @@ export interface BasePlans {
   readonly plans: Map<string, EnvironmentPlan>;
   /** Why the base's specs do not validate, for the output (a reviewer never reads stderr); absent when they do. */
   readonly problems?: DiffWarning;
+  /** The base's own warnings (files relative to the root), when its specs validate: `diff` shows which warnings are new. */
+  readonly warnings: readonly Diagnostic[];
   /**
    * Environments whose committed render at the base still applies every model with the one
    * `models` Kustomization of earlier versions: the change is their first sync with per-model
@@ -65,6 +67,7 @@ export function loadBasePlans(options: { root: string; base?: string; envs?: str
     label,
     plans,
     firstPerModelSync,
+    warnings: before && !before.hasErrors ? before.diagnostics.filter((d) => d.severity === 'warning') : [],
     ...(before?.hasErrors ? { problems: diffWarning('base', before.diagnostics, before.sources, label) } : {}),
   };
 }

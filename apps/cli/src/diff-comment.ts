@@ -13,13 +13,15 @@
  *   4. the environment sections, but for their refusals;
  *   5. the warnings' diagnostics and the per-environment table: the headlines stay.
  * A note at the end says what was left out and where the whole diff is. Lengths are counted in
- * UTF-16 code units (JavaScript's `length`), never fewer than the characters the hosts count.
+ * UTF-16 code units (JavaScript's `length`), never fewer than the characters the hosts count, on
+ * the text as printed (hidden characters escaped).
  */
 import type { Transition } from '@tritonops/charts';
 import type { SummaryItem } from '@tritonops/planner';
 import type { UnrenderedChange } from './git.ts';
+import { inertText } from './inert-output.ts';
 import { moreDiagnostics, warningHeadline, type DiffWarning } from './diff-warnings.ts';
-import { code, fenced, htmlCode, link, summaryTable, transitionTable, TRANSITION_LABELS } from './markdown.ts';
+import { code, fenced, htmlCode, link, proseList, summaryTable, transitionTable, TRANSITION_LABELS } from './markdown.ts';
 
 export interface ObjectChange {
   /** `Kind namespace/name`. */
@@ -34,6 +36,8 @@ export interface ObjectChange {
 export interface EnvironmentDiff {
   readonly environment: string;
   readonly summary: readonly SummaryItem[];
+  /** What must be done outside Git before the change merges (a Secret to create), from `changeNotes`. */
+  readonly notes: readonly string[];
   readonly objects: readonly ObjectChange[];
   readonly pipelines: readonly { name: string; mermaid: string }[];
   /** What each change does to the live cluster: safe, disruptive, or two steps (refused). */
@@ -126,17 +130,31 @@ function environmentTable(diffs: readonly EnvironmentDiff[]): string {
   ].join('\n');
 }
 
+const diagnosticsBlock = (w: DiffWarning) => {
+  const more = moreDiagnostics(w);
+  return fenced([...w.diagnostics, ...(more ? [more] : [])].join('\n\n'), 'text');
+};
+
+/**
+ * The warnings this change brings, each with its diagnostics; then, folded, those the base has
+ * too: the reviewer of a hotfix need not read the same capacity warning again.
+ */
 function warningsSection(warnings: readonly DiffWarning[], headlinesOnly: boolean): string[] {
   if (warnings.length === 0) return [];
   const out = ['', '### Warnings'];
-  for (const w of warnings) {
+  for (const w of warnings.filter((w) => w.new)) {
     const headline = warningHeadline(w, (revision) => code(baseName(revision)));
     out.push('', `**Warning**: ${headline.charAt(0).toUpperCase()}${headline.slice(1)}.`);
-    if (headlinesOnly) continue;
-    const more = moreDiagnostics(w);
-    out.push('', fenced([...w.diagnostics, ...(more ? [more] : [])].join('\n\n'), 'text'));
+    if (!headlinesOnly) out.push('', diagnosticsBlock(w));
   }
-  return out;
+  const old = warnings.filter((w) => !w.new);
+  if (old.length === 0) return out;
+  const title = `${plural(
+    old.reduce((n, w) => n + w.warnings, 0),
+    'warning',
+  )} also at the base`;
+  if (headlinesOnly) return [...out, '', `${title} (not brought by this change).`];
+  return [...out, '', `<details><summary>${title}</summary>`, '', ...old.flatMap((w) => [diagnosticsBlock(w), '']), '</details>'];
 }
 
 function unrenderedSection(unrendered: readonly UnrenderedChange[], listed: number): string[] {
@@ -169,11 +187,13 @@ function objectEntry(o: ObjectChange, cut: boolean): string[] {
 
 function environmentSection(d: EnvironmentDiff, cuts: Cuts): string[] {
   const refusals = d.transitions.filter((t) => t.class === 'two-steps');
+  // What must be done outside Git before the merge is kept as long as refusals are.
+  const notes = d.notes.length > 0 ? ['', '**Before merging**:', '', proseList(d.notes)] : [];
   if (cuts.sections) {
-    if (refusals.length === 0) return [];
-    return ['', `### ${d.environment}`, '', 'Refused:', '', transitionTable(refusals)];
+    if (refusals.length === 0 && notes.length === 0) return [];
+    return ['', `### ${d.environment}`, ...(refusals.length > 0 ? ['', 'Refused:', '', transitionTable(refusals)] : []), ...notes];
   }
-  const out = ['', `### ${d.environment}`];
+  const out = ['', `### ${d.environment}`, ...notes];
   const shown = worstFirst(d.transitions).filter((t) => !cuts.safe || t.class !== 'safe');
   const safeLeftOut = d.transitions.length - shown.length;
   if (shown.length > 0) out.push('', 'What this does to the cluster:', '', transitionTable(shown));
@@ -254,8 +274,10 @@ function smallest(max: number, fits: (n: number) => string | undefined): string 
 /** The comment, whole when it fits in `options.maxLength`, else with parts left out as described above. */
 export function formatMarkdown(report: DiffReport, options: CommentOptions): string {
   const limit = options.maxLength > 0 ? options.maxLength : Infinity;
+  // Measured as printed: inertText escapes hidden characters (6 characters each), so a comment
+  // measured before it could come out longer than the limit.
   const attempt = (cuts: Cuts) => {
-    const text = render(report, options, cuts);
+    const text = inertText(render(report, options, cuts));
     return text.length <= limit ? text : undefined;
   };
   const whole = attempt(NO_CUTS);
@@ -282,5 +304,5 @@ export function formatMarkdown(report: DiffReport, options: CommentOptions): str
     if (text !== undefined) return text;
   }
   // Bounded by the base name, the URL and the counts: fits in MIN_MAX_LENGTH, which the command enforces.
-  return render(report, options, { ...sections, headlinesOnly: true });
+  return inertText(render(report, options, { ...sections, headlinesOnly: true }));
 }

@@ -3,7 +3,8 @@
  * never sees the job's log): a base whose specs do not validate, so that everything shows as added;
  * and the working tree's warnings, which validate reports but does not fail on. Each keeps a count
  * and the first few diagnostics as `validate` prints them; they quote spec text, so every format
- * shows them as code.
+ * shows them as code. The working tree's warnings that the base has too are a warning of their
+ * own (`new: false`), which the comment folds.
  */
 import { formatDiagnostic, type Diagnostic, type SourceFile } from '@tritonops/planner';
 
@@ -18,6 +19,11 @@ export interface DiffWarning {
   readonly diagnostics: readonly string[];
   /** How many diagnostics `diagnostics` leaves out. */
   readonly more: number;
+  /**
+   * Whether this change brings them: false for the working tree's warnings the base has too
+   * (same code, file and message), which the comment folds away so that every PR does not repeat them.
+   */
+  readonly new: boolean;
 }
 
 /** Enough to see what is wrong; the rest is one `validate` away. */
@@ -34,10 +40,12 @@ export function diffWarning(
   diagnostics: readonly Diagnostic[],
   sources: ReadonlyMap<string, SourceFile>,
   revision?: string,
+  isNew = true,
 ): DiffWarning {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   return {
     about,
+    new: isNew,
     ...(revision !== undefined ? { revision } : {}),
     errors,
     warnings: diagnostics.length - errors,
@@ -53,8 +61,13 @@ export function warningHeadline(w: DiffWarning, quote: (text: string) => string)
   return w.about === 'base'
     ? `the specs at ${quote(w.revision ?? 'the base')} do not validate (${plural(w.errors, 'error')}, ${plural(w.warnings, 'warning')}): ` +
         'the diff compares with an empty base, so every object of the working tree shows as added'
-    : `the working tree's specs have ${plural(w.warnings, 'warning')} (validate passes, but read them)`;
+    : w.new
+      ? `the working tree's specs have ${plural(w.warnings, 'new warning')} (validate passes, but read them)`
+      : `${plural(w.warnings, 'warning')} also at the base (not brought by this change)`;
 }
+
+/** What makes two warnings the same one, at the base and in the working tree: code, file (relative to the root) and message. */
+export const warningKey = (d: Pick<Diagnostic, 'code' | 'file' | 'message'>, file = d.file): string => JSON.stringify([d.code, file, d.message]);
 
 /** The line after the shown diagnostics, when some are left out. */
 export function moreDiagnostics(w: DiffWarning): string | undefined {

@@ -93,6 +93,11 @@ function prose(text: string): string {
   return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 }
 
+/** tritonops' own sentences (which may name spec values) as an HTML list: escaped, `code` spans shown as code. */
+export function proseList(items: readonly string[]): string {
+  return ['<ul>', ...items.map((i) => `<li>${prose(i)}</li>`), '</ul>'].join('\n');
+}
+
 export const TRANSITION_LABELS = { 'two-steps': '⛔ needs two steps', disruptive: '⚠ disruptive', safe: '✅ safe' } as const;
 
 /** What each change does to the cluster, worst first, as a table whose cells are all escaped. */

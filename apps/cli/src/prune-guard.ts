@@ -6,8 +6,8 @@
  * it — is refused outright: drain it first (`tritonops canary weight <model> 0`), then remove it.
  * Promotion removes the canary too, but its release lives on in the stable Deployment.
  */
-import { environmentOf, MODEL_LABEL, TRACK_LABEL } from '@tritonops/charts';
-import { isProduction } from '@tritonops/planner';
+import { environmentOf, MODEL_LABEL, TRACK_LABEL, type RenderedFile, type Transition } from '@tritonops/charts';
+import { isProduction, type EnvironmentPlan } from '@tritonops/planner';
 import { isRendered, parseObjects } from './output-tree.ts';
 
 export const REMOVAL_SHARE_LIMIT = 0.2;
@@ -20,12 +20,28 @@ interface ObjectRef {
   readonly object: Record<string, unknown>;
 }
 
+/** One removal the guard stops: where, what, and (for a refusal) the step to take first. */
+export interface Removal {
+  readonly env: string;
+  /** `model whisper` for its canary, `environment` for a removal counted as a whole (as transitions name them). */
+  readonly subject: string;
+  /** What goes, and why it matters. */
+  readonly problem: string;
+  /** What to do first (refusals only). */
+  readonly step?: string;
+  /** The model whose canary would go, when that is the refusal (to point at its spec). */
+  readonly model?: string;
+}
+
 export interface RemovalReport {
   /** Problems that `--allow-removal` lifts. */
-  readonly needsApproval: string[];
+  readonly needsApproval: Removal[];
   /** Problems no flag lifts. */
-  readonly refused: string[];
+  readonly refused: Removal[];
 }
+
+/** A removal as one line of `synth`'s message: `env: problem; step`. */
+export const removalLine = (r: Removal): string => `${r.env}: ${r.problem}${r.step ? `; ${r.step}` : ''}`;
 
 /** Adds `found` to `objects` by kind, namespace and name (objects without a kind are not Kubernetes'). */
 function addObjects(objects: Map<string, ObjectRef>, found: readonly Record<string, unknown>[]): void {
@@ -93,14 +109,22 @@ function releaseOf(deployment: ObjectRef): string {
   return JSON.stringify(containers.map((c) => [c.image, c.args]));
 }
 
+const labelsOf = (o: ObjectRef): Record<string, string> => (o.object.metadata as { labels?: Record<string, string> })?.labels ?? {};
+
+/**
+ * When one Namespace object of the environment goes and one new one comes, the environment moved:
+ * the namespace it left and the one it moved to. Said so, since every removal follows from it.
+ */
+function namespaceMove(before: Map<string, ObjectRef>, after: Map<string, ObjectRef>): { from: string; to: string } | undefined {
+  const gone = [...before.values()].filter((o) => o.kind === 'Namespace' && !after.has(o.key));
+  const added = [...after.values()].filter((o) => o.kind === 'Namespace' && !before.has(o.key));
+  return gone.length === 1 && added.length === 1 ? { from: gone[0]!.name, to: added[0]!.name } : undefined;
+}
+
 function promotedInto(remaining: Map<string, ObjectRef>, canary: ObjectRef): boolean {
-  const model = ((canary.object.metadata as { labels?: Record<string, string> })?.labels ?? {})[MODEL_LABEL];
+  const model = labelsOf(canary)[MODEL_LABEL];
   return [...remaining.values()].some(
-    (o) =>
-      o.kind === 'Deployment' &&
-      o.namespace === canary.namespace &&
-      ((o.object.metadata as { labels?: Record<string, string> })?.labels ?? {})[MODEL_LABEL] === model &&
-      releaseOf(o) === releaseOf(canary),
+    (o) => o.kind === 'Deployment' && o.namespace === canary.namespace && labelsOf(o)[MODEL_LABEL] === model && releaseOf(o) === releaseOf(canary),
   );
 }
 
@@ -135,29 +159,100 @@ export function checkRemovals(
     }
   }
   const totals = countByEnvironment(current);
-  const needsApproval: string[] = [];
-  const refused: string[] = [];
+  const needsApproval: Removal[] = [];
+  const refused: Removal[] = [];
   for (const [env, objects] of [...before].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const remaining = after.get(env) ?? new Map<string, ObjectRef>();
     const removed = [...objects.values()].filter((o) => !remaining.has(o.key));
     if (removed.length === 0) continue;
+    const moved = namespaceMove(objects, remaining);
+    const cause = moved ? `environment ${env} moves from namespace ${moved.from} to ${moved.to}: ` : '';
     for (const d of removed.filter((o) => o.kind === 'Deployment')) {
       // A promoted canary's release lives on in the stable Deployment: that removal is the point.
       if (promotedInto(remaining, d)) continue;
       const share = liveShare(objects, d);
-      if (share > 0)
-        refused.push(
-          `${env}: Deployment ${d.namespace}/${d.name} receives ${share}% of its model's traffic; set the weight to 0 first (tritonops canary weight <model> 0 --env ${env}), sync, then remove it`,
-        );
+      if (share === 0) continue;
+      const model = labelsOf(d)[MODEL_LABEL] ?? '<model>';
+      const drain = `set the weight to 0 (tritonops canary weight ${model} 0 --env ${env}) and sync`;
+      refused.push(
+        moved && moved.from === d.namespace
+          ? {
+              env,
+              model,
+              subject: `model ${model}`,
+              // The Deployment is not what the author removed: name the cause, the namespace move.
+              problem: `environment ${env} moves from namespace ${moved.from} to ${moved.to}: every object in ${moved.from} is removed, including the canary ${d.name} that receives ${share}% of ${model}'s traffic`,
+              step: `${drain}, then move the namespace`,
+            }
+          : {
+              env,
+              model,
+              subject: `model ${model}`,
+              problem: `Deployment ${d.namespace}/${d.name} receives ${share}% of its model's traffic`,
+              step: `${drain}, then remove it`,
+            },
+      );
     }
     const deployments = removed.filter((o) => o.kind === 'Deployment');
     const total = totals.get(env) ?? removed.length;
     const share = removed.length / total;
+    const subject = 'environment';
     if (isProduction(env) && deployments.length > 0) {
-      needsApproval.push(`${env}: removes ${deployments.length} Deployment(s) from production: ${deployments.map((d) => d.name).join(', ')}`);
+      needsApproval.push({
+        env,
+        subject,
+        problem: `${cause}removes ${deployments.length} Deployment(s) from production: ${deployments.map((d) => d.name).join(', ')}`,
+      });
     } else if (share > REMOVAL_SHARE_LIMIT) {
-      needsApproval.push(`${env}: removes ${removed.length} of ${total} objects (${Math.round(share * 100)}%, more than ${REMOVAL_SHARE_LIMIT * 100}%)`);
+      needsApproval.push({
+        env,
+        subject,
+        problem: `${cause}removes ${removed.length} of ${total} objects (${Math.round(share * 100)}%, more than ${REMOVAL_SHARE_LIMIT * 100}%)`,
+      });
     }
   }
   return { needsApproval, refused };
+}
+
+/**
+ * The same rules for two renders in memory (`diff`, `validate --base`): the base's files stand for
+ * the committed flux/, the new render's for what synth would write.
+ */
+export function checkRenderRemovals(before: readonly RenderedFile[], after: readonly RenderedFile[]): RemovalReport {
+  const tree = (files: readonly RenderedFile[]) => new Map(files.map((f) => [f.path, Buffer.from(f.content, 'utf8')] as const));
+  const objects = new Map(after.map((f) => [f.path, f.objects] as const));
+  return checkRemovals(tree(before), tree(after), (path) => objects.get(path));
+}
+
+/**
+ * The guard's verdict on one environment as transitions, for `diff` and `validate --base`: a
+ * refusal is a change that needs two steps (drain, then remove), a removal that needs
+ * `--allow-removal` a disruptive one. Either plan may be absent (an environment added or removed).
+ */
+export function removalTransitions(report: RemovalReport, before: EnvironmentPlan | undefined, after: EnvironmentPlan | undefined): Transition[] {
+  const plan = (after ?? before)!;
+  const moved = before && after && before.namespace !== after.namespace;
+  const at = (r: Removal): Transition['at'] => {
+    const model = r.model !== undefined && !moved ? [...(after?.models ?? []), ...(before?.models ?? [])].find((m) => m.name === r.model) : undefined;
+    if (model) return { file: model.sourcePath, path: ['spec', 'canary'] };
+    return { file: plan.sourcePath, path: moved ? ['spec', 'namespace'] : [] };
+  };
+  return [
+    ...report.refused.map((r): Transition => ({
+      class: 'two-steps',
+      subject: r.subject,
+      change: r.problem,
+      effect: 'Flux would delete it while it serves that share of the requests: `tritonops synth` refuses this render, and --allow-removal does not lift this',
+      ...(r.step ? { step: r.step } : {}),
+      at: at(r),
+    })),
+    ...report.needsApproval.map((r): Transition => ({
+      class: 'disruptive',
+      subject: r.subject,
+      change: r.problem,
+      effect: 'Flux deletes these from the cluster: `tritonops synth` stops unless run with --allow-removal',
+      step: 'if the removal is intended, render with `tritonops synth --allow-removal`',
+      at: at(r),
+    })),
+  ];
 }

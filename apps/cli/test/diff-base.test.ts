@@ -174,14 +174,14 @@ describe("the working tree's warnings", () => {
     const md = await cli(root, 'diff', '--base', 'HEAD', '--format', 'markdown');
     expect(md.code).toBe(3);
     expect(md.stderr).toContain('environments/dev/models/whisper.yaml:15:13: warning:');
-    expect(md.stdout).toContain("**Warning**: The working tree's specs have 1 warning");
+    expect(md.stdout).toContain("**Warning**: The working tree's specs have 1 new warning");
     const [, fence] = /### Warnings\n\n.*\n\n```text\n(.*)\n/.exec(md.stdout) ?? [];
     expect(fence).toMatch(/^environments\/dev\/models\/whisper\.yaml:15:13: warning: /);
     expect(md.stdout.indexOf('### Warnings')).toBeLessThan(md.stdout.indexOf('### staging'));
     expect(markdownStructureProblem(md.stdout)).toBeUndefined();
 
     const text = await cli(root, 'diff', '--base', 'HEAD');
-    expect(text.stdout).toContain("warning: the working tree's specs have 1 warning");
+    expect(text.stdout).toContain("warning: the working tree's specs have 1 new warning");
     const json = JSON.parse((await cli(root, 'diff', '--base', 'HEAD', '--format', 'json')).stdout) as { warnings: { about: string; warnings: number }[] };
     expect(json.warnings).toEqual([expect.objectContaining({ about: 'working-tree', warnings: 1, errors: 0 })]);
   });

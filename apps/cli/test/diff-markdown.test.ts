@@ -45,6 +45,7 @@ function fleet(envs: readonly string[], models: number, diffLines = 60, cls: Tra
   const diffs: EnvironmentDiff[] = envs.map((env, e) => ({
     environment: env,
     summary: Array.from({ length: models }, (_, i) => ({ subject: `model model-${i}`, what: 'added', before: '', after: `s3://models/model-${i}/v1` })),
+    notes: [],
     objects: Array.from({ length: models }, (_, i) => object(env, i, i % 3 === 0 ? 'changed' : 'added', diffLines + ((i * 7 + e) % 13))),
     pipelines: [],
     transitions: [
@@ -55,7 +56,7 @@ function fleet(envs: readonly string[], models: number, diffLines = 60, cls: Tra
   return {
     diffs,
     unrendered: [],
-    warnings: [{ about: 'working-tree', errors: 0, warnings: 1, diagnostics: ['environments/dev/models/a.yaml:3:1: warning: `<!-- x`'], more: 0 }],
+    warnings: [{ about: 'working-tree', new: true, errors: 0, warnings: 1, diagnostics: ['environments/dev/models/a.yaml:3:1: warning: `<!-- x`'], more: 0 }],
   };
 }
 
@@ -70,7 +71,7 @@ const options = (maxLength: number, extra: { fullDiffUrl?: string; ref?: string;
 function expectKept(md: string): void {
   expect(md.startsWith('## tritonops diff\n')).toBe(true);
   expect(md).toContain('> **Refused**:');
-  expect(md).toContain("**Warning**: The working tree's specs have 1 warning");
+  expect(md).toContain("**Warning**: The working tree's specs have 1 new warning");
   expect(md).toMatch(/\n\*\*Truncated\*\* to fit a comment of \d+ characters: left out .+\n$/);
   expect(markdownStructureProblem(md)).toBeUndefined();
   expect(outsideCode(md)).not.toContain('<!--');
@@ -187,6 +188,18 @@ describe('the comment within --max-length', () => {
     expectKept(md);
     expect(md).toContain('8 environments change; 1 is refused.');
     expect(md).toContain("the per-environment table and the warnings' diagnostics");
+  });
+
+  it('counts the text as printed: hidden characters in file names, escaped 6 to 1, do not push it past the limit', () => {
+    // Files under flux/ that tritonops did not render are listed by name; a name may hold
+    // zero-width spaces, which the output escapes as \u200b.
+    const name = (i: number) => `flux/boot/${'\u200b'.repeat(400)}${i}.yaml`;
+    const report: DiffReport = { ...fleet(['dev'], 20), unrendered: Array.from({ length: 12 }, (_, i) => ({ path: name(i), change: 'added' as const })) };
+    for (const limit of [MIN_MAX_LENGTH, 10_000, 30_000]) {
+      const md = formatMarkdown(report, options(limit));
+      expect(md.length).toBeLessThanOrEqual(limit);
+      expect(md).not.toMatch(/\u200b/u);
+    }
   });
 });
 

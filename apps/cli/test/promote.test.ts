@@ -107,10 +107,26 @@ describe('tritonops promote', () => {
     expect((production.steps as { name: string; timeoutSeconds?: number }[]).find((s) => s.name === 'draw')?.timeoutSeconds).toBe(180);
     expect(production.autoscaling).toEqual(autoscaling);
 
+    // Only whisper moved on in staging: --all names only what changes.
+    expect((await cli(root, 'canary', 'promote', 'whisper', '--env', 'staging')).code).toBe(0);
+    commit(root, 'staging: whisper 2024-11-25, speech-to-image in production');
     const all = await cli(root, 'promote', '--all', '--from', 'staging', '--to', 'production');
     expect(all.stderr).toBe('');
     expect(all.code).toBe(0);
-    expect(all.stdout.split('\n')[0]).toBe('Promote densenet, llama-7b, stable-diffusion, whisper, speech-to-image from staging to production');
+    expect(all.stdout.split('\n')[0]).toBe('Promote whisper from staging to production');
+    expect(all.stdout).toContain('- Already the same in production: `densenet`, `llama-7b`, `stable-diffusion`, `speech-to-image`.');
+    expect(all.stdout).toContain('Files: `environments/production/models/whisper.yaml` and `flux/*/production/` (rendered).');
+    expect(all.stdout).not.toContain('Not promoted');
+    const none = await cli(root, 'promote', '--all', '--from', 'staging', '--to', 'production');
+    expect(none.code).toBe(0);
+    expect(none.stdout.split('\n')[0]).toBe('Nothing to promote from staging to production');
+    expect(none.stdout).not.toContain('Files:');
+    // dev has a pipeline staging lacks: --all says so instead of creating it.
+    const dev = await cli(root, 'promote', '--all', '--from', 'dev', '--to', 'staging');
+    expect(dev.code).toBe(0);
+    expect(dev.stdout).toContain(
+      '- Not promoted: dev has `pipeline image-classification`, which staging does not; `--all` creates nothing: promote it by name.',
+    );
 
     const typo = await cli(root, 'promote', 'speech-to-imag', '--from', 'staging', '--to', 'production');
     expect(typo.code).toBe(2);
@@ -132,7 +148,8 @@ metadata:
 spec:
   image: nvcr.io/nvidia/tritonserver:24.10-py3
   repository: s3://models/tokenizer/v1   # the first build
-  resources: { cpu: "1", memory: 2Gi, shm: 256Mi }
+  # Placement: t4 offers 4 × nvidia.com/gpu.shared per node
+  resources: { cpu: "1", memory: 2Gi, shm: 256Mi }   # a dev node's share
   # testers only
   canary:
     repository: s3://models/tokenizer/v2
@@ -145,6 +162,7 @@ spec:
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('- New in staging: model `tokenizer`, placement copied from dev; review gpuPool, replicas, autoscaling.');
+    // The comments on dev's placement are gone; the release's stays.
     expect(read(root, tokenizer('staging'))).toBe(`apiVersion: tritonops.dev/v1alpha1
 kind: Model
 metadata:
@@ -177,6 +195,88 @@ spec:
     expect(r.stderr).toContain('model "bert" is new in staging; its spec was copied from dev, placement included');
     expect(r.stderr).toContain('`tritonops new model bert --env staging --pool <gpu-pool>`');
     expect(existsSync(join(root, 'environments/staging/models/bert.yaml'))).toBe(false);
+  });
+
+  it('suggests promoting a model together with the pipeline whose step it fails; shows the signatures it adds', async () => {
+    const root = repository();
+    const r = await cli(root, 'promote', 'image-classification', '--from', 'dev', '--to', 'staging');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('model "densenet" declares no signature for Triton model "densenet_onnx"');
+    expect(r.stderr).toContain(
+      '= note: pipeline "image-classification" calls model "densenet", whose release differs between dev and staging: promote it together with the pipeline: `tritonops promote densenet image-classification --from dev --to staging`',
+    );
+    expect(r.stderr).not.toContain('by hand');
+    expect(existsSync(join(root, 'environments/staging/pipelines/image-classification.yaml'))).toBe(false);
+
+    const both = await cli(root, 'promote', 'densenet', 'image-classification', '--from', 'dev', '--to', 'staging');
+    expect(both.code).toBe(0);
+    expect(both.stdout.split('\n')[0]).toBe('Promote densenet, image-classification from dev to staging');
+    expect(both.stdout).toContain(
+      '<tr><td><code>model densenet</code></td><td><code>signatures</code></td><td><code>(none)</code></td><td><code>densenet_onnx: data_0 FP32 [3,224,224] -&#62; fc6_1 FP32 [1000]</code></td></tr>',
+    );
+  });
+
+  it('puts the warnings of the target into the pull-request body, as code, and on stderr', async () => {
+    const root = repository();
+    expect((await cli(root, 'new', 'model', 'bert', '--env', 'dev', '--pool', 't4')).code).toBe(0);
+    commit(root, 'dev: bert');
+    const r = await cli(root, 'promote', 'bert', '--from', 'dev', '--to', 'staging');
+    expect(r.code).toBe(0);
+    const warning = 'environments/staging/environment.yaml:23:17: warning: GPU pool "t4" cannot fit the demand at maximum scale';
+    expect(r.stderr).toContain(warning);
+    const body = r.stdout.split('\n');
+    const at = body.indexOf('### Warnings');
+    expect(at).toBeGreaterThan(0);
+    expect(body.slice(at + 1, at + 4)).toEqual(['', '```', expect.stringContaining(warning)]);
+    expect(body.slice(at).indexOf('```', 3)).toBeGreaterThan(0);
+    // The template's commented-out scaling example of dev is not copied; the release's comment is.
+    const text = read(root, 'environments/staging/models/bert.yaml');
+    expect(text).not.toContain('# autoscaling:');
+    expect(text).toContain('# The release: what runs.');
+  });
+
+  it('warns when the stable release moves under a static canary; `canary promote` then refuses to go back unless --allow-older', async () => {
+    const root = repository();
+    edit(root, WHISPER('dev'), 'repository: s3://models/whisper/2024-11-20', 'repository: s3://models/whisper/2024-12-01');
+    commit(root, 'dev: whisper 2024-12-01');
+    const r = await cli(root, 'promote', 'whisper', '--from', 'dev', '--to', 'staging');
+    expect(r.code).toBe(0);
+    const warning =
+      'warning: the canary of "whisper" in "staging" still runs repository s3://models/whisper/2024-11-25 (weight 10), while the stable release is now repository s3://models/whisper/2024-12-01';
+    const hint = '= hint: update or remove the canary: set its release fields to the release to try next, or `tritonops canary weight whisper 0 --env staging`';
+    expect(r.stderr).toContain(`environments/staging/models/whisper.yaml: ${warning}`);
+    expect(r.stderr).toContain(hint);
+    const body = r.stdout.slice(r.stdout.indexOf('### Warnings'));
+    expect(body).toContain(`\n\`\`\`\nenvironments/staging/models/whisper.yaml: ${warning}`);
+    expect(body).toContain(hint);
+
+    const before = read(root, WHISPER('staging'));
+    const refused = await cli(root, 'canary', 'promote', 'whisper', '--env', 'staging');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'environments/staging/models/whisper.yaml: error: promoting the canary of "whisper" may go back to an earlier release: it was set up when the stable release was s3://models/whisper/2024-11-20',
+    );
+    expect(refused.stderr).toContain('run again with --allow-older');
+    expect(read(root, WHISPER('staging'))).toBe(before);
+    const rollback = await cli(root, 'canary', 'promote', 'whisper', '--env', 'staging', '--allow-older');
+    expect(rollback.code).toBe(0);
+    expect(spec(root, WHISPER('staging')).repository).toBe('s3://models/whisper/2024-11-25');
+  });
+
+  it('`canary promote` refuses a canary whose release the stable track ran before', async () => {
+    const root = repository();
+    // staging's stable moved to 2024-11-25 (its canary's), and a canary brings 2024-11-20 back.
+    expect((await cli(root, 'canary', 'promote', 'whisper', '--env', 'staging')).code).toBe(0);
+    writeFileSync(
+      join(root, WHISPER('staging')),
+      `${read(root, WHISPER('staging'))}  canary:\n    repository: s3://models/whisper/2024-11-20\n    weight: 5\n`,
+    );
+    const r = await cli(root, 'canary', 'promote', 'whisper', '--env', 'staging');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'may go back to an earlier release: its release (s3://models/whisper/2024-11-20, nvcr.io/nvidia/tritonserver:24.10-py3, models whisper) ran as the stable release before',
+    );
+    expect((await cli(root, 'canary', 'weight', 'whisper', '0', '--env', 'staging')).code).toBe(0);
   });
 
   it('removes the override the promotion makes obsolete, which validate reports as stale', async () => {
@@ -282,7 +382,12 @@ describe('the promotion gate', () => {
     commit(root, 'staging moves on');
     expect((await cli(root, 'validate')).code).toBe(0); // production still runs 2024-11-20, which staging ran
     edit(root, WHISPER('production'), 's3://models/whisper/2024-11-20', 's3://models/whisper/2024-12-01');
-    expect((await cli(root, 'validate')).code).toBe(1);
+    const refused = await cli(root, 'validate');
+    expect(refused.code).toBe(1);
+    // staging runs 2024-11-22, which production never ran: promoting moves it on.
+    expect(refused.stderr).toContain(
+      'hint: promote it: `tritonops promote whisper --from staging --to production` replaces the release of "production" with the one "staging" runs',
+    );
     edit(
       root,
       WHISPER('production'),
@@ -290,6 +395,17 @@ describe('the promotion gate', () => {
       '  name: whisper\n  annotations:\n    tritonops.dev/promotion-override: hotfix, staging follows tomorrow\n',
     );
     expect((await cli(root, 'validate')).code).toBe(0);
+  });
+
+  it('tells a hotfix ahead of the source to run there first, not to promote (which would set it back)', async () => {
+    const root = repository();
+    edit(root, WHISPER('production'), 's3://models/whisper/2024-11-20', 's3://models/whisper/2024-12-01');
+    const r = await cli(root, 'validate');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      '= hint: run it in "staging" first (merge it there), or set metadata.annotations["tritonops.dev/promotion-override"] to the reason',
+    );
+    expect(r.stderr).not.toContain('promote it:');
   });
 
   it('outside Git compares with the working tree, quietly', async () => {

@@ -41,7 +41,10 @@ export function addExternalSecrets(scope: Construct, env: EnvironmentCore, secre
 /** One SOPS-encrypted Secret, as checked: Flux decrypts the values when it applies it. */
 export function addSopsSecret(scope: Construct, env: EnvironmentCore, secret: SopsSecretPlan): void {
   // An ApiObject, not a typed Secret: the body carries SOPS' `sops:` block, which is no field of
-  // a Secret (kustomize-controller reads and removes it while decrypting).
+  // a Secret (kustomize-controller reads and removes it while decrypting). The metadata is rebuilt
+  // from the checked fields: kubectl's `creationTimestamp: null` is dropped (kustomize-controller
+  // does not verify SOPS' whole-file MAC by default, so the clear fields may differ from the file).
+  // The file's labels are `app.kubernetes.io/*` only (load/sops-secrets.ts); tritonops' own win.
   new ApiObject(scope, `secret-${secret.name}`, {
     apiVersion: 'v1',
     kind: 'Secret',

@@ -187,7 +187,7 @@ export function classifyTransitions(
       class: 'disruptive',
       subject: 'environment',
       change: 'JWT authentication turned on',
-      effect: `every model that does not opt out now requires a token from ${a.jwt.issuer}: callers without one get 403`,
+      effect: `every model that does not opt out now requires a token from \`${a.jwt.issuer}\`: callers without one get 403`,
       at: envAt(['auth']),
     });
   } else if (b.jwt && !a.jwt) {
@@ -202,7 +202,7 @@ export function classifyTransitions(
     out.push({
       class: 'disruptive',
       subject: 'environment',
-      change: `JWT issuer ${b.jwt.issuer} → ${a.jwt.issuer}`,
+      change: `JWT issuer \`${b.jwt.issuer}\` → \`${a.jwt.issuer}\``,
       effect: 'tokens of the old issuer are refused (403) as soon as the policy changes',
       at: envAt(['auth', 'jwt', 'issuer']),
     });

@@ -142,8 +142,9 @@ describe('external-secrets', () => {
 });
 
 describe('sops', () => {
+  const SOPS = withSecrets('sops', '    sops: { ageRecipients: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p] }\n');
   const plan = planned(
-    withSecrets('sops'),
+    SOPS,
     { whisper: WHISPER, plain: '' },
     {
       'hf-token': HF_FILE,
@@ -186,5 +187,18 @@ describe('sops', () => {
     const dependsOn = (name: string) => (objectsOf(plan, `flux/clusters/test/models/${name}.yaml`)[0]!.spec as { dependsOn: unknown }).dependsOn;
     expect(dependsOn('whisper')).toEqual([{ name: 'environment' }, { name: 'secrets' }]);
     expect(dependsOn('plain')).toEqual([{ name: 'environment' }]);
+  });
+
+  it("copies the file's app.kubernetes.io/* labels under tritonops' own, which win", () => {
+    const labelled = HF_FILE.replace(
+      '    name: hf-token\n',
+      '    name: hf-token\n    labels:\n        app.kubernetes.io/part-of: speech\n        app.kubernetes.io/managed-by: someone-else\n',
+    );
+    const wandb = HF_FILE.replace('name: hf-token', 'name: wandb').replace('token:', 'api-key:').replace('stringData:', `stringData:\n    entity: ${CIPHER}`);
+    const [secret] = objectsOf(planned(SOPS, { whisper: WHISPER }, { 'hf-token': labelled, wandb }), 'flux/models/test/secrets/hf-token.yaml') as Obj[];
+    expect((secret!.metadata as unknown as { labels: Record<string, string> }).labels).toMatchObject({
+      'app.kubernetes.io/part-of': 'speech',
+      'app.kubernetes.io/managed-by': 'tritonops',
+    });
   });
 });

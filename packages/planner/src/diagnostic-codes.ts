@@ -273,6 +273,17 @@ const CODES = {
     group: 'secrets',
     description: 'A field or file that the chosen `secrets.delivery` does not use, or one it needs is missing.',
   },
+  'sops-key-source': {
+    severity: 'error',
+    group: 'secrets',
+    description:
+      'The `sops:` block of a file under `secrets/` names a key service other than age (KMS, Vault, PGP, key groups), which kustomize-controller would contact.',
+  },
+  'sops-label': {
+    severity: 'error',
+    group: 'secrets',
+    description: 'A file under `secrets/` sets a label other than `app.kubernetes.io/*`: Flux and sidecars read labels as settings.',
+  },
   'sops-not-encrypted': {
     severity: 'error',
     group: 'secrets',
@@ -282,6 +293,11 @@ const CODES = {
     severity: 'error',
     group: 'secrets',
     description: 'A `data`/`stringData` value of a SOPS Secret is not encrypted (the value is never shown).',
+  },
+  'sops-recipient': {
+    severity: 'error',
+    group: 'secrets',
+    description: 'A SOPS file is encrypted to an age recipient that `secrets.sops.ageRecipients` does not list, or that list is missing.',
   },
   'sops-secret-keys': { severity: 'error', group: 'secrets', description: 'A SOPS Secret lacks a key its declaration lists.' },
   'sops-secret-missing': {

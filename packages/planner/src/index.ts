@@ -54,6 +54,6 @@ export type {
 export { formatCapacityMarkdown, formatCapacityTable, planCapacity } from './plan/capacity.ts';
 export type { GraphStep, TensorRef, TypedTensor } from './plan/pipeline-graph.ts';
 export { pipelineDot, pipelineMermaid } from './plan/pipeline-diagram.ts';
-export { changedPipelines, summarizeChange, type SummaryItem } from './plan/diff.ts';
-export { copyRelease, type EditResult, promoteCanary, removeEntry, setCanaryWeight } from './edit/spec-edit.ts';
+export { changedPipelines, changeNotes, summarizeChange, type SummaryItem } from './plan/diff.ts';
+export { copyRelease, dropSpecComments, type EditResult, promoteCanary, removeEntry, setCanaryWeight } from './edit/spec-edit.ts';
 export { planRepository, type RepositoryPlanResult } from './stages.ts';

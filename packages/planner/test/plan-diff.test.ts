@@ -1,6 +1,6 @@
 /** The reviewer's summary of a change (src/plan/diff.ts), computed from two plans of small specs. */
 import { describe, expect, it } from 'vitest';
-import { changedPipelines, summarizeChange } from '../src/plan/diff.ts';
+import { changedPipelines, changeNotes, summarizeChange } from '../src/plan/diff.ts';
 import type { EnvironmentPlan } from '../src/plan/environment.ts';
 import { environment, workspace } from './tiny-workspace.ts';
 
@@ -95,6 +95,57 @@ describe('summarizeChange', () => {
       { subject: 'model asr', what: 'GPU pool', before: 't4 × 1', after: 'CPU' },
       { subject: 'pool t4', what: 'GPU demand', before: '2..3 of 16 nvidia.com/gpu', after: '0..0 of 16 nvidia.com/gpu' },
     ]);
+  });
+});
+
+describe('environment-level changes and what they need before the merge', () => {
+  const SECRETS = '  secrets:\n    declared:\n      hf-token: { keys: [token, org] }\n';
+  const HF = '  secretEnv:\n    HF_TOKEN: { secret: hf-token, key: token }\n';
+  const plain = plan({ asr: model('asr', 'v1') });
+  const withSecret = plan({ asr: model('asr', 'v1', HF) }, ROOMY + SECRETS);
+
+  it('shows a secretEnv variable added (where it reads from, never a value) and the Secrets declared', () => {
+    expect(summarizeChange(plain, withSecret)).toEqual([
+      { subject: 'environment', what: 'secrets.delivery', before: '(none)', after: 'out-of-band' },
+      { subject: 'environment', what: 'secrets.declared', before: '(none)', after: 'hf-token (keys token, org)' },
+      { subject: 'model asr', what: 'secretEnv HF_TOKEN', before: '(none)', after: 'hf-token/token' },
+    ]);
+    // A model added with a secretEnv lists it too; a variable pointed at another key shows both.
+    expect(summarizeChange(undefined, withSecret).filter((i) => i.what.startsWith('secretEnv'))).toEqual([
+      { subject: 'model asr', what: 'secretEnv HF_TOKEN', before: '(none)', after: 'hf-token/token' },
+    ]);
+    const org = plan({ asr: model('asr', 'v1', HF.replace('key: token', 'key: org')) }, ROOMY + SECRETS);
+    expect(summarizeChange(withSecret, org)).toEqual([{ subject: 'model asr', what: 'secretEnv HF_TOKEN', before: 'hf-token/token', after: 'hf-token/org' }]);
+  });
+
+  it('shows a platform chart upgrade', () => {
+    const upgraded = plan({ asr: model('asr', 'v1') }, ROOMY + '  platform: { charts: { istio: 1.99.0 } }\n');
+    const items = summarizeChange(plain, upgraded);
+    expect(items).toEqual([{ subject: 'environment', what: 'platform.charts.istio', before: plain.platformCharts.istio, after: '1.99.0' }]);
+    expect(plain.platformCharts.istio).not.toBe('1.99.0');
+  });
+
+  it('with out-of-band delivery, names each Secret a model newly reads, with the keys it must hold, once', () => {
+    const note = 'Secret hf-token (keys token) must exist in namespace inference before this merges, or new pods fail with CreateContainerConfigError';
+    expect(changeNotes(plain, withSecret)).toEqual([note]);
+    expect(changeNotes(undefined, withSecret)).toEqual([note]);
+    // Already read at the base: nothing to do; a second key of it is new: the Secret is named with both.
+    expect(changeNotes(withSecret, withSecret)).toEqual([]);
+    const two = plan({ asr: model('asr', 'v1', `${HF}    HF_ORG: { secret: hf-token, key: org }\n`) }, ROOMY + SECRETS);
+    expect(changeNotes(withSecret, two)).toEqual([note.replace('keys token', 'keys org, token')]);
+    // A namespace move needs them all again, in the new namespace.
+    const moved = { ...withSecret, namespace: 'inference-2' };
+    expect(changeNotes(withSecret, moved)).toEqual([note.replace('namespace inference', 'namespace inference-2')]);
+    expect(changeNotes(withSecret, plain)).toEqual([]);
+  });
+
+  it('with the first sops delivery, says that the age key must exist in flux-system', () => {
+    const sops: EnvironmentPlan = { ...withSecret, secrets: { ...withSecret.secrets!, delivery: 'sops' } };
+    expect(changeNotes(withSecret, sops)).toEqual([
+      "the sops-age Secret (the age private key) must exist in flux-system before this merges, or Flux cannot decrypt the environment's Secrets and stops applying it",
+    ]);
+    expect(changeNotes(sops, sops)).toEqual([]);
+    expect(summarizeChange(withSecret, sops)).toEqual([{ subject: 'environment', what: 'secrets.delivery', before: 'out-of-band', after: 'sops' }]);
   });
 });
 

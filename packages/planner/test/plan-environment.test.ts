@@ -285,3 +285,25 @@ describe("planEnvironment: a pipeline's server", () => {
     expect(server.autoscaling).toBeUndefined();
   });
 });
+
+describe('the JWT issuer and key addresses', () => {
+  const withIssuer = (issuer: string) =>
+    workspace({
+      'environments/dev/environment.yaml': environment(
+        'dev',
+        `  auth: { jwt: { issuer: "${issuer}", jwksUri: "https://keycloak.example.com/realms/ml/protocol/openid-connect/certs" } }\n`,
+      ),
+    });
+
+  it('accepts what a URL may hold', () => {
+    expect(withIssuer("https://keycloak.example.com:8443/realms/ml-prod_1?x=a&b=%20c#f,(i)!$*+;=@[::1]'").hasErrors).toBe(false);
+  });
+
+  it('refuses backticks, angle brackets and other characters no URL holds, which would step out of code where tritonops quotes the issuer', () => {
+    for (const bad of ['https://x.example/`@team`', 'https://x.example/<img>', 'https://x.example/{a}', 'https://x.example/a|b', 'https://x.example/a\\\\b']) {
+      const result = withIssuer(bad);
+      expect(result.hasErrors, bad).toBe(true);
+      expect(result.diagnostics.map((d) => `${d.line}:${d.message}`).join('\n'), bad).toMatch(/issuer/);
+    }
+  });
+});

@@ -77,9 +77,13 @@ describe('the promotion gate of the platform charts', () => {
     const base = { source: new RepositoryFs(root), history: history([]), label: 'main (abc)' };
     const both = files('{ istio: 1.27.0 }', '{ istio: 1.27.0 }');
     expect(platform(shown(workspace(both)))).toEqual([]);
-    expect(platform(shown(workspace(both, undefined, { gateBase: base })))[0]).toContain(
-      'error: istio 1.27.0 has not run in "stage" at main (abc) (it runs 1.26.2), which environment "prod" is promoted from',
-    );
+    expect(platform(shown(workspace(both, undefined, { gateBase: base })))).toEqual([
+      'environments/prod/environment.yaml:14:22: error: istio 1.27.0 has not run in "stage" at main (abc) (it runs 1.26.2), which environment "prod" is promoted from ' +
+        '["stage" runs it only in this change, not at main (abc): merge the change to stage first, then upgrade "prod" in a pull request of its own]',
+    ]);
+    // The source at another version in this change: upgrading it there is still the advice.
+    const other = files('{ istio: 1.26.3 }', '{ istio: 1.27.0 }');
+    expect(platform(shown(workspace(other, undefined, { gateBase: base })))[0]).toContain('[upgrade "stage" first (`platform.charts.istio: 1.27.0`');
   });
 
   it('lets the promotion-override annotation of the environment through', () => {

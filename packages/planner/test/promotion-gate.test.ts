@@ -39,6 +39,20 @@ describe('the promotion gate', () => {
     expect(gateErrors(shown(workspace(files('v0'), undefined, { history: history({}) })))).toHaveLength(1);
   });
 
+  it('hints `promote` only when it moves the target on; a hotfix ahead of the source is told to run there first', () => {
+    const hint = (lines: string[]) => gateErrors(lines).map((l) => l.slice(l.indexOf(' [') + 2, -1));
+    // prod ran v0 and now runs v2, which stage never ran; stage runs v1, new to prod: promoting moves prod on.
+    const moves = history({ 'environments/prod/models/whisper.yaml': [whisper('v0')] });
+    expect(hint(shown(workspace(files('v2'), undefined, { history: moves })))).toEqual([
+      'promote it: `tritonops promote whisper --from stage --to prod` replaces the release of "prod" with the one "stage" runs; or set metadata.annotations["tritonops.dev/promotion-override"] to the reason',
+    ]);
+    // prod ran v1 (what stage runs) and was set to v2 by hand, a hotfix: promoting would set it back.
+    const hotfix = history({ 'environments/prod/models/whisper.yaml': [whisper('v1')] });
+    expect(hint(shown(workspace(files('v2'), undefined, { history: hotfix })))).toEqual([
+      'run it in "stage" first (merge it there), or set metadata.annotations["tritonops.dev/promotion-override"] to the reason',
+    ]);
+  });
+
   it('flags an override the source has caught up with as stale, at the annotation', () => {
     const overridden = (release: string) =>
       whisper(release).replace('metadata: { name: whisper }', 'metadata:\n  name: whisper\n  annotations:\n    tritonops.dev/promotion-override: hotfix\n');

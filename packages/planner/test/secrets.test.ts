@@ -4,6 +4,8 @@
  * a plaintext value refused without ever being shown.
  */
 import { describe, expect, it } from 'vitest';
+import { isAgeRecipient } from '../src/load/age-recipient.ts';
+import { summarizeChange } from '../src/plan/diff.ts';
 import { environment, model, shown, withModels, workspace } from './tiny-workspace.ts';
 
 const declared = (delivery: string, extra = '') =>
@@ -39,10 +41,31 @@ ${body}${sops}`;
 const HF_FILE = sopsSecret('hf-token', `stringData:\n    token: ${CIPHER}\n`);
 const WANDB_FILE = sopsSecret('wandb', `data:\n    api-key: ${CIPHER}\n    entity: ${CIPHER}\n`);
 
+/**
+ * `kubectl create secret generic hf-token --from-literal=token=… --dry-run=client -o yaml`, then
+ * `sops --encrypt --in-place` with docs/examples/.sops.yaml, byte for byte in shape: kubectl's key
+ * order and `creationTimestamp: null`, sops' 4-space indent, the key sources it has no key for as
+ * empty lists, and its metadata fields in the order sops writes them.
+ */
+const KUBECTL_SOPS_FILE = `apiVersion: v1
+data:
+    token: ${CIPHER}
+kind: Secret
+metadata:
+    creationTimestamp: null
+    name: hf-token
+${SOPS_BLOCK.replace('sops:\n', 'sops:\n    kms: []\n    gcp_kms: []\n    azure_kv: []\n    hc_vault: []\n').replace('    encrypted_regex', '    pgp: []\n    encrypted_regex')}`;
+
+/** age's documented example key, the recipient of every file above. */
+const CLUSTER_KEY = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+/** Another valid age key (32 arbitrary bytes, Bech32-encoded), listed by no environment. */
+const STRANGER_KEY = 'age1pvc9275lcn5suv6c0k3v0mq3xedcpfw2au2rjh5r4rxly9euvxrqkg9q2z';
+const SOPS_ENV = declared('sops', `    sops: { ageRecipients: [${CLUSTER_KEY}] }\n`);
+
 /** The environment `test` with delivery sops, these secret files and models. */
 function sops(files: Record<string, string>, models: Record<string, string> = {}) {
   return workspace({
-    'environments/test/environment.yaml': declared('sops'),
+    'environments/test/environment.yaml': SOPS_ENV,
     ...Object.fromEntries(Object.entries(files).map(([name, text]) => [`environments/test/secrets/${name}`, text])),
     ...Object.fromEntries(Object.entries(models).map(([name, spec]) => [`environments/test/models/${name}.yaml`, model(name, spec)])),
   });
@@ -173,6 +196,56 @@ describe('SOPS files', () => {
     });
   });
 
+  it('accepts a file exactly as kubectl and sops write it, and copies no creationTimestamp', () => {
+    const result = sops({ 'hf-token.yaml': KUBECTL_SOPS_FILE, 'wandb.yaml': WANDB_FILE }, { whisper: HF });
+    expect(shown(result)).toEqual([]);
+    const file = result.plans[0]!.sopsSecrets![0]!;
+    expect(file).toMatchObject({ name: 'hf-token', data: { token: CIPHER } });
+    expect(file.sops).toEqual({
+      kms: [],
+      gcp_kms: [],
+      azure_kv: [],
+      hc_vault: [],
+      age: [{ recipient: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p', enc: expect.stringContaining('BEGIN AGE ENCRYPTED FILE') }],
+      lastmodified: '2026-11-20T10:00:00Z',
+      mac: MAC,
+      pgp: [],
+      encrypted_regex: '^(data|stringData)$',
+      version: '3.9.4',
+    });
+    expect(JSON.stringify(file)).not.toContain('creationTimestamp');
+  });
+
+  it('accepts the sops metadata other versions and options write: null key sources (left out of the copy), mac_only_encrypted, a suffix rule', () => {
+    const variant = KUBECTL_SOPS_FILE.replace('    kms: []\n', '    kms: null\n').replace(
+      '    encrypted_regex: ^(data|stringData)$\n',
+      '    unencrypted_suffix: _unencrypted\n    mac_only_encrypted: true\n',
+    );
+    const result = sops({ 'hf-token.yaml': variant, 'wandb.yaml': WANDB_FILE });
+    expect(shown(result)).toEqual([]);
+    const block = result.plans[0]!.sopsSecrets![0]!.sops;
+    expect(Object.keys(block)).toEqual([
+      'gcp_kms',
+      'azure_kv',
+      'hc_vault',
+      'age',
+      'lastmodified',
+      'mac',
+      'pgp',
+      'unencrypted_suffix',
+      'mac_only_encrypted',
+      'version',
+    ]);
+    expect(block).toMatchObject({ unencrypted_suffix: '_unencrypted', mac_only_encrypted: true });
+  });
+
+  it('accepts creationTimestamp only as the null kubectl writes', () => {
+    const dated = KUBECTL_SOPS_FILE.replace('creationTimestamp: null', 'creationTimestamp: "2026-01-01T00:00:00Z"');
+    expect(shown(sops({ 'hf-token.yaml': dated, 'wandb.yaml': WANDB_FILE }))).toEqual([
+      'environments/test/secrets/hf-token.yaml:6:24: error: metadata.creationTimestamp is accepted only as null, as kubectl writes it [remove it, or write `creationTimestamp: null`: the API server sets it]',
+    ]);
+  });
+
   it('refuses a plaintext value without printing it', () => {
     const plaintext = 'hf_SuperSecretValueNobodyMayRead0123456789';
     const result = sops({ 'hf-token.yaml': HF_FILE.replace(CIPHER, plaintext), 'wandb.yaml': WANDB_FILE.replace(`entity: ${CIPHER}`, 'entity: acme') });
@@ -228,7 +301,7 @@ describe('SOPS files', () => {
       'wandb.yaml': WANDB_FILE.replace(`    entity: ${CIPHER}\n`, ''),
     });
     expect(shown(result)).toEqual([
-      'environments/test/environment.yaml:15:7: error: Secret "hf-token" has no encrypted file environments/test/secrets/hf-token.yaml [write it as a Secret manifest and encrypt it: sops --encrypt --in-place environments/test/secrets/hf-token.yaml (docs/secrets.md)]',
+      'environments/test/environment.yaml:16:7: error: Secret "hf-token" has no encrypted file environments/test/secrets/hf-token.yaml [write it as a Secret manifest and encrypt it: sops --encrypt --in-place environments/test/secrets/hf-token.yaml (docs/secrets.md)]',
       'environments/test/secrets/hf-tokn.yaml:4:11: error: Secret "hf-tokn" is not declared in environments/test/environment.yaml [did you mean "hf-token.yaml"?]',
       'environments/test/secrets/wandb.yaml:4:11: error: the Secret lacks the declared key entity [add entity under data or stringData (sops edit environments/test/secrets/wandb.yaml), or change the declaration in environment.yaml]',
     ]);
@@ -239,5 +312,180 @@ describe('SOPS files', () => {
     expect(shown(result)).toEqual([
       'environments/test/secrets/hf-token.yaml:1:1: error: this file is not applied: `secrets.delivery` is out-of-band [set `secrets.delivery: sops` in environment.yaml and declare the Secret under `secrets.declared`, or delete the file]',
     ]);
+  });
+});
+
+describe('SOPS files: what reaches flux/ (labels, key services, recipients)', () => {
+  const codes = (files: Record<string, string>, env = SOPS_ENV) =>
+    workspace({
+      'environments/test/environment.yaml': env,
+      ...Object.fromEntries(Object.entries(files).map(([n, t]) => [`environments/test/secrets/${n}`, t])),
+    }).diagnostics;
+  const withLabels = (labels: string) => HF_FILE.replace('    name: hf-token\n', `    name: hf-token\n    labels:\n${labels}`);
+
+  it('copies app.kubernetes.io/* labels, and refuses every other label without naming it (Flux reads its settings from labels too)', () => {
+    const result = sops({ 'hf-token.yaml': withLabels('        app.kubernetes.io/part-of: search\n'), 'wandb.yaml': WANDB_FILE });
+    expect(shown(result)).toEqual([]);
+    expect(result.plans[0]!.sopsSecrets![0]!.labels).toEqual({ 'app.kubernetes.io/part-of': 'search' });
+    const refused = codes({
+      'hf-token.yaml': withLabels(
+        '        kustomize.toolkit.fluxcd.io/prune: disabled\n        kustomize.toolkit.fluxcd.io/ssa: IfNotPresent\n        grafana_datasource: "1"\n        team: search\n        app.kubernetes.io/name: "not a label value"\n',
+      ),
+      'wandb.yaml': WANDB_FILE,
+    });
+    expect(refused.map((d) => [d.code, d.line, d.message])).toEqual([
+      ['sops-label', 6, 'the label at line 6 is not an app.kubernetes.io/* label (the label is not shown)'],
+      ['sops-label', 7, 'the label at line 7 is not an app.kubernetes.io/* label (the label is not shown)'],
+      ['sops-label', 8, 'the label at line 8 is not an app.kubernetes.io/* label (the label is not shown)'],
+      ['sops-label', 9, 'the label at line 9 is not an app.kubernetes.io/* label (the label is not shown)'],
+      ['sops-label', 10, 'the label at line 10 is not a valid label (the label is not shown)'],
+    ]);
+    expect(JSON.stringify(refused.map((d) => d.message))).not.toMatch(/prune|grafana|team/);
+  });
+
+  it.for([
+    ['hc_vault', '    hc_vault:\n        - vault_address: http://169.254.169.254\n          engine_path: sops\n          key_name: k\n'],
+    ['azure_kv', '    azure_kv:\n        - vault_url: https://x.vault.azure.net\n          name: k\n          version: "1"\n'],
+    ['gcp_kms', '    gcp_kms:\n        - resource_id: projects/p/locations/l/keyRings/r/cryptoKeys/k\n'],
+    ['kms', '    kms:\n        - arn: arn:aws:kms:us-east-1:111122223333:key/k\n          role: arn:aws:iam::111122223333:role/r\n'],
+    ['pgp', '    pgp:\n        - fp: 85D77543B3D624B63CEA9E6DBC17301B491B3F21\n'],
+    ['key_groups', '    key_groups:\n        - age: []\n'],
+  ])('refuses a %s key source: kustomize-controller would contact it', ([field, lines]) => {
+    const file = HF_FILE.replace('sops:\n', `sops:\n${lines}`);
+    const diagnostics = codes({ 'hf-token.yaml': file, 'wandb.yaml': WANDB_FILE });
+    expect(diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([
+      ['sops-key-source', 9, `sops.${field} names a key service: only age recipients are accepted (kustomize-controller would contact it)`],
+    ]);
+    expect(JSON.stringify(diagnostics)).not.toMatch(/169\.254|vault\.azure|projects\/p|arn:aws|85D77543/);
+  });
+
+  it('needs the environment to list its age recipients, each a valid age key', () => {
+    const missing = codes({ 'hf-token.yaml': HF_FILE, 'wandb.yaml': WANDB_FILE }, declared('sops'));
+    expect(missing.map((d) => [d.file, d.code, d.line])).toEqual([['environments/test/environment.yaml', 'sops-recipient', 13]]);
+    expect(missing[0]!.message).toBe('delivery sops needs `sops.ageRecipients`: the age public keys the files under secrets/ may be encrypted to');
+    // One character changed: the pattern holds, the Bech32 checksum does not.
+    const typo = CLUSTER_KEY.replace('ql3z', 'ql3y');
+    const bad = codes({ 'hf-token.yaml': HF_FILE, 'wandb.yaml': WANDB_FILE }, declared('sops', `    sops: { ageRecipients: [${typo}] }\n`));
+    expect(bad.map((d) => [d.code, d.line, d.message])).toEqual([['sops-recipient', 14, `"${typo}" is not an age public key: its checksum does not match`]]);
+    const notSops = codes({}, declared('out-of-band', `    sops: { ageRecipients: [${CLUSTER_KEY}] }\n`));
+    expect(notSops.map((d) => [d.code, d.line])).toEqual([['secrets-delivery', 14]]);
+  });
+
+  it('refuses a file encrypted to a recipient the environment does not list (a Secret re-encrypted to a key of its own)', () => {
+    const stranger = HF_FILE.replace(
+      '    lastmodified',
+      `        - recipient: ${STRANGER_KEY}\n          enc: |\n            -----BEGIN AGE ENCRYPTED FILE-----\n            YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==\n            -----END AGE ENCRYPTED FILE-----\n    lastmodified`,
+    );
+    expect(shown(sops({ 'hf-token.yaml': stranger, 'wandb.yaml': WANDB_FILE }))).toEqual([
+      `environments/test/secrets/hf-token.yaml:15:22: error: the file is encrypted to ${STRANGER_KEY}, which \`secrets.sops.ageRecipients\` of environments/test/environment.yaml does not list [encrypt it to the listed keys only (.sops.yaml, then \`sops updatekeys environments/test/secrets/hf-token.yaml\`); if the key is one of yours, the platform team adds it to environment.yaml]`,
+    ]);
+    const both = SOPS_ENV.replace(`ageRecipients: [${CLUSTER_KEY}]`, `ageRecipients: [${CLUSTER_KEY}, ${STRANGER_KEY}]`);
+    expect(codes({ 'hf-token.yaml': stranger, 'wandb.yaml': WANDB_FILE }, both)).toEqual([]);
+    // Not an age key at all: refused where it is read, and not printed.
+    const garbage = HF_FILE.replace(CLUSTER_KEY, 'age1-hf_abcdefghijklmnopqrstuvwxyz0123456789AB');
+    const diagnostics = codes({ 'hf-token.yaml': garbage, 'wandb.yaml': WANDB_FILE });
+    expect(diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([
+      ['inline-secret', 10, expect.stringContaining('(the line is not shown)')],
+      ['sops-recipient', 10, 'sops.age[0].recipient is not an age public key (the value is not shown)'],
+    ]);
+    expect(JSON.stringify(diagnostics)).not.toContain('hf_abc');
+  });
+
+  it('refuses sops fields of another shape than sops writes, and an age entry with more than a recipient and its key', () => {
+    const file = HF_FILE.replace('version: 3.9.4', 'version: latest').replace('          enc: |', '          extra: x\n          enc: |');
+    expect(codes({ 'hf-token.yaml': file, 'wandb.yaml': WANDB_FILE }).map((d) => [d.code, d.line, d.message])).toEqual([
+      ['sops-secret-shape', 10, 'sops.age[0] must hold exactly `recipient` and `enc`, as sops writes them'],
+      ['sops-secret-shape', 19, 'sops.version is not what sops writes there (the value is not shown)'],
+    ]);
+  });
+});
+
+describe('SOPS files: messages quote nothing of the file', () => {
+  const diagnose = (file: string) =>
+    workspace({
+      'environments/test/environment.yaml': SOPS_ENV,
+      'environments/test/secrets/hf-token.yaml': file,
+      'environments/test/secrets/wandb.yaml': WANDB_FILE,
+    }).diagnostics;
+
+  it('names the namespace, unknown fields and invalid keys by position only', () => {
+    const file = HF_FILE.replace('    name: hf-token\n', '    name: hf-token\n    namespace: tenant-7\n    owner-secret: x\n')
+      .replace('type: Opaque\n', 'type: Opaque\nhidden_field: 1\n')
+      .replace(`    token: ${CIPHER}\n`, `    token: ${CIPHER}\n    "bad key!": ${CIPHER}\n`);
+    const diagnostics = diagnose(file);
+    expect(diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([
+      ['sops-secret-shape', 5, 'metadata.namespace must not be set (the Kustomization sets it)'],
+      ['sops-secret-shape', 6, 'an unknown metadata field at line 6 (its name is not shown)'],
+      ['sops-secret-shape', 8, 'an unknown top-level field at line 8 (its name is not shown)'],
+      ['sops-secret-shape', 11, 'a stringData key that is not a valid Secret key at line 11 (the key is not shown)'],
+    ]);
+    expect(JSON.stringify(diagnostics)).not.toMatch(/tenant-7|owner-secret|hidden_field|bad key/);
+  });
+
+  it('names a plaintext value by its line when its key looks like a credential, and reports the credential', () => {
+    const key = `ghp_${'A1b2C3d4E5'.repeat(3)}xYz789`;
+    const diagnostics = diagnose(HF_FILE.replace(`    token: ${CIPHER}\n`, `    token: ${CIPHER}\n    ${key}: plain\n`));
+    expect(diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([
+      ['sops-plaintext', 8, 'a stringData value at line 8 is not encrypted by SOPS (the value is not shown)'],
+    ]);
+    expect(JSON.stringify(diagnostics)).not.toContain(key);
+    // With an encrypted value, the key alone is still a credential in clear.
+    const encrypted = diagnose(HF_FILE.replace(`    token: ${CIPHER}\n`, `    token: ${CIPHER}\n    ${key}: ${CIPHER}\n`));
+    expect(encrypted.map((d) => [d.code, d.line])).toEqual([['inline-secret', 8]]);
+  });
+
+  it('scans the sops block and lines with other errors for credentials too', () => {
+    const aws = `AKIA${'ABCDEFGH23456789'}`;
+    const file = HF_FILE.replace('version: 3.9.4', `version: 3.9.4\n    encrypted_suffix: ${aws}`).replace('type: Opaque\n', `type: Opaque\nnote: ${aws}\n`);
+    const diagnostics = diagnose(file);
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['sops-secret-shape', 6],
+      ['inline-secret', 6],
+      ['inline-secret', 20],
+    ]);
+    expect(JSON.stringify(diagnostics)).not.toContain(aws);
+  });
+});
+
+describe('age recipients', () => {
+  it('accepts age public keys with a valid Bech32 checksum, and nothing else', () => {
+    expect(isAgeRecipient(CLUSTER_KEY)).toBe(true);
+    expect(isAgeRecipient(STRANGER_KEY)).toBe(true);
+    expect(isAgeRecipient(CLUSTER_KEY.replace('ql3z', 'ql3y'))).toBe(false);
+    expect(isAgeRecipient(CLUSTER_KEY.toUpperCase())).toBe(false);
+    expect(isAgeRecipient(`${CLUSTER_KEY}q`)).toBe(false);
+    expect(isAgeRecipient('age1-replace-with-the-production-cluster-public-key')).toBe(false);
+    expect(isAgeRecipient(undefined)).toBe(false);
+  });
+});
+
+describe('SOPS files in the change summary', () => {
+  it('shows a changed ciphertext and changed recipients, by name and keys, never the ciphertext', () => {
+    const plan = (file: string, env = SOPS_ENV) =>
+      workspace({
+        'environments/test/environment.yaml': env,
+        'environments/test/secrets/hf-token.yaml': file,
+        'environments/test/secrets/wandb.yaml': WANDB_FILE,
+      }).plans[0]!;
+    const before = plan(HF_FILE);
+    const rotated = HF_FILE.replace(CIPHER, CIPHER.replace('data:q0Wd', 'data:Zz9x'));
+    expect(summarizeChange(before, plan(rotated))).toEqual([
+      { subject: 'Secret hf-token', what: 'value changed (encrypted)', before: 'keys token', after: 'keys token' },
+    ]);
+    expect(summarizeChange(before, plan(HF_FILE))).toEqual([]);
+    const both = SOPS_ENV.replace(`ageRecipients: [${CLUSTER_KEY}]`, `ageRecipients: [${CLUSTER_KEY}, ${STRANGER_KEY}]`);
+    const reencrypted = rotated.replace(
+      '    lastmodified',
+      `        - recipient: ${STRANGER_KEY}\n          enc: |\n            -----BEGIN AGE ENCRYPTED FILE-----\n            YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==\n            -----END AGE ENCRYPTED FILE-----\n    lastmodified`,
+    );
+    expect(summarizeChange(before, plan(HF_FILE, both))).toEqual([
+      { subject: 'environment', what: 'secrets.sops.ageRecipients', before: CLUSTER_KEY, after: `${CLUSTER_KEY}, ${STRANGER_KEY}` },
+    ]);
+    const items = summarizeChange(plan(HF_FILE, both), plan(reencrypted, both));
+    expect(items).toEqual([
+      { subject: 'Secret hf-token', what: 'value changed (encrypted)', before: 'keys token', after: 'keys token' },
+      { subject: 'Secret hf-token', what: 'age recipients', before: CLUSTER_KEY, after: `${STRANGER_KEY}, ${CLUSTER_KEY}` },
+    ]);
+    expect(JSON.stringify(items)).not.toContain('ENC[');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MODEL_PROMOTED_FIELDS, PIPELINE_PROMOTED_FIELDS } from '@tritonops/spec';
-import { copyRelease, promoteCanary, removeEntry, setCanaryWeight } from '../src/edit/spec-edit.ts';
+import { copyRelease, dropSpecComments, promoteCanary, removeEntry, setCanaryWeight } from '../src/edit/spec-edit.ts';
 
 const SPEC = `kind: Model
 spec:
@@ -149,5 +149,56 @@ spec:
       metadata: { name: 'a' },
       spec: { image: 'i' },
     });
+  });
+
+  it('drops the comments of target-own fields inside spec, keeping those of the release and outside spec', () => {
+    const source = `# Speech to text on a dev T4.
+apiVersion: tritonops.dev/v1alpha1
+kind: Model
+metadata:
+  name: whisper # the name
+spec:
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/whisper/v1   # the first build
+  # Placement: t4 offers 4 × nvidia.com/gpu.shared per node
+  gpuPool: t4
+  gpuMemory: 3Gi               # fits a quarter of a T4
+  env:
+    NOTE: "#not a comment" # but this is
+  # The tensors pipelines wire to
+  signatures:
+    whisper:
+      # 16 kHz mono
+      inputs: [{ name: AUDIO, datatype: FP32, shape: [-1] }]
+      outputs: [{ name: TEXT, datatype: BYTES, shape: [1] }]
+  # Idle most of the day in dev:
+  #   scale to zero.
+  autoscaling: { minReplicas: 0, maxReplicas: 2 }
+  # replicas: 3     # a commented-out example
+# the end
+`;
+    expect(dropSpecComments(source, MODEL_PROMOTED_FIELDS)).toBe(`# Speech to text on a dev T4.
+apiVersion: tritonops.dev/v1alpha1
+kind: Model
+metadata:
+  name: whisper # the name
+spec:
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/whisper/v1   # the first build
+  gpuPool: t4
+  gpuMemory: 3Gi
+  env:
+    NOTE: "#not a comment"
+  # The tensors pipelines wire to
+  signatures:
+    whisper:
+      # 16 kHz mono
+      inputs: [{ name: AUDIO, datatype: FP32, shape: [-1] }]
+      outputs: [{ name: TEXT, datatype: BYTES, shape: [1] }]
+  autoscaling: { minReplicas: 0, maxReplicas: 2 }
+# the end
+`);
+    const flow = 'kind: Model\nspec: { image: i, gpuPool: t4 } # flow\n';
+    expect(dropSpecComments(flow, MODEL_PROMOTED_FIELDS)).toBe(flow);
   });
 });

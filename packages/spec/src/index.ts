@@ -14,6 +14,7 @@ export {
 } from './schema/common.ts';
 export type { Datatype, SignatureSpec, TensorSpec } from './schema/tensor.ts';
 export {
+  AGE_RECIPIENT_PATTERN,
   type Environment,
   EnvironmentSchema,
   EnvironmentSpec,

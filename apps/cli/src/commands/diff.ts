@@ -4,11 +4,23 @@
  * scaling, GPU demand, auth, models and pipelines), then every object added, removed or changed,
  * with a compact YAML diff. Text for terminals, Markdown for a PR comment (fitted to a length:
  * diff-comment.ts), JSON for tools. What the reviewer must know that is not a change — a base
- * whose specs do not validate, the working tree's warnings — is in every format, and on stderr.
+ * whose specs do not validate, the working tree's warnings (those new in this change apart from
+ * those the base has too) — is in every format, and on stderr. Transitions include synth's prune
+ * guard run on the base render and the new one, so that what synth would refuse is refused here.
  */
+import { relative, resolve, sep } from 'node:path';
 import { structuredPatch } from 'diff';
 import { classifyTransitions, renderEnvironment, toYaml, type RenderedFile, type TransitionOptions } from '@tritonops/charts';
-import { changedPipelines, compareStrings, pipelineMermaid, summarizeChange, type EnvironmentPlan } from '@tritonops/planner';
+import {
+  changedPipelines,
+  changeNotes,
+  compareStrings,
+  pipelineMermaid,
+  summarizeChange,
+  type Diagnostic,
+  type EnvironmentPlan,
+  type SourceFile,
+} from '@tritonops/planner';
 import { EXIT, type Io } from '../io.ts';
 import { unrenderedChanges } from '../git.ts';
 import { loadBasePlans } from '../base-plans.ts';
@@ -28,7 +40,8 @@ import {
   type EnvironmentDiff,
   type ObjectChange,
 } from '../diff-comment.ts';
-import { diffWarning, moreDiagnostics, warningHeadline, type DiffWarning } from '../diff-warnings.ts';
+import { diffWarning, moreDiagnostics, warningHeadline, warningKey, type DiffWarning } from '../diff-warnings.ts';
+import { checkRenderRemovals, removalTransitions } from '../prune-guard.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 import { defineCommand, UsageError } from './command.ts';
@@ -138,9 +151,14 @@ export function diffEnvironment(
   return {
     environment: name,
     summary: summarizeChange(before, after),
+    notes: changeNotes(before, after),
     objects,
     pipelines: after ? changedPipelines(before, after).map((p) => ({ name: p.graph.name, mermaid: pipelineMermaid(after, p) })) : [],
-    transitions: classifyTransitions(before && { plan: before, files: fb }, after && { plan: after, files: fa }, options),
+    transitions: [
+      ...classifyTransitions(before && { plan: before, files: fb }, after && { plan: after, files: fa }, options),
+      // What synth's prune guard would stop, said before the merge rather than at the next synth.
+      ...removalTransitions(checkRenderRemovals(fb, fa), before, after),
+    ],
   };
 }
 
@@ -149,7 +167,7 @@ function warningLines(warnings: readonly DiffWarning[]): string[] {
   return warnings.flatMap((w) => {
     const more = moreDiagnostics(w);
     const blocks = [...w.diagnostics, ...(more ? [more] : [])].map((d) => d.split('\n').map((l) => `    ${l}`));
-    return ['', `warning: ${warningHeadline(w, (revision) => revision)}`, ...blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]))];
+    return ['', `warning${w.new ? '' : ' (not new)'}: ${warningHeadline(w, (revision) => revision)}`, ...blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]))];
   });
 }
 
@@ -157,7 +175,8 @@ export function formatText(report: DiffReport, base: string): string {
   const { diffs, unrendered, warnings } = report;
   const lines = [`tritonops diff against ${base}`];
   if (diffs.some(isRefused)) lines.push('', `refused: ${REFUSED_NOTE}`);
-  lines.push(...warningLines(warnings));
+  // New warnings first: those the base has too are not this change's doing.
+  lines.push(...warningLines(warnings.filter((w) => w.new)), ...warningLines(warnings.filter((w) => !w.new)));
   if (unrendered.length > 0) lines.push('', `${UNRENDERED_NOTE}:`, ...unrendered.map((u) => `  ${u.change} ${u.path}`));
   for (const d of diffs) {
     lines.push('', `environment ${d.environment}: ${d.summary.length} change(s), ${d.objects.length} object(s)`);
@@ -166,6 +185,7 @@ export function formatText(report: DiffReport, base: string): string {
       lines.push(`    [${TRANSITION_LABELS[t.class].replace(/^\S+ /, '')}] ${t.subject}: ${t.change}`, `        ${t.effect}`);
       if (t.step) lines.push(`        ${t.class === 'two-steps' ? 'first' : 'next'}: ${t.step}`);
     }
+    for (const n of d.notes) lines.push(`  before merging: ${n}`);
     for (const s of d.summary) lines.push(`  ${s.subject}: ${s.what}: ${s.before} -> ${s.after}`);
     for (const o of d.objects) {
       lines.push(`  ${o.change === 'added' ? '+' : o.change === 'removed' ? '-' : '~'} ${o.key} (${o.file})`);
@@ -174,6 +194,28 @@ export function formatText(report: DiffReport, base: string): string {
   }
   if (diffs.length === 0 && unrendered.length === 0) lines.push('', 'no changes');
   return lines.join('\n');
+}
+
+/**
+ * The working tree's warnings, those this change brings apart from those the base has too (same
+ * code, file and message): a capacity warning or a stale override should not fill every PR.
+ */
+function workingTreeWarnings(
+  warnings: readonly Diagnostic[],
+  atBase: readonly Diagnostic[],
+  sources: ReadonlyMap<string, SourceFile>,
+  root: string,
+  cwd: string,
+): DiffWarning[] {
+  // The working tree's files are named from the working directory, the base's from the root.
+  const fromRoot = (file: string) => relative(root, resolve(cwd, file)).split(sep).join('/');
+  const old = new Set(atBase.map((d) => warningKey(d)));
+  const known = warnings.filter((d) => old.has(warningKey(d, fromRoot(d.file))));
+  const fresh = warnings.filter((d) => !known.includes(d));
+  return [
+    ...(fresh.length > 0 ? [diffWarning('working-tree', fresh, sources)] : []),
+    ...(known.length > 0 ? [diffWarning('working-tree', known, sources, undefined, false)] : []),
+  ];
 }
 
 export interface DiffOptions {
@@ -203,12 +245,9 @@ export async function diffCommand(options: DiffOptions, io: Io): Promise<number>
   const names = [...new Set([...base.plans.keys(), ...afterPlans.keys()])].sort(compareStrings);
   const diffs = names
     .map((n) => diffEnvironment(n, base.plans.get(n), afterPlans.get(n), { firstPerModelSync: base.firstPerModelSync.has(n) }))
-    .filter((d) => d.summary.length > 0 || d.objects.length > 0 || d.transitions.length > 0);
+    .filter((d) => d.summary.length > 0 || d.notes.length > 0 || d.objects.length > 0 || d.transitions.length > 0);
   const unrendered = unrenderedChanges(options.root, base.commit, isRendered);
-  const warnings = [
-    ...(base.problems ? [base.problems] : []),
-    ...(afterWarnings.length > 0 ? [diffWarning('working-tree', afterWarnings, after.sources)] : []),
-  ];
+  const warnings = [...(base.problems ? [base.problems] : []), ...workingTreeWarnings(afterWarnings, base.warnings, after.sources, options.root, io.cwd)];
   const report: DiffReport = { diffs, unrendered, warnings };
   const changes = diffs.length > 0 || unrendered.length > 0;
   const refused = diffs.some(isRefused);

@@ -19,7 +19,7 @@ import {
   writeTree,
 } from '../output-tree.ts';
 import { deliverSignals, interruption } from '../interruption.ts';
-import { checkRemovals } from '../prune-guard.ts';
+import { checkRemovals, removalLine } from '../prune-guard.ts';
 import { WorkspaceCache } from '../cache.ts';
 import { refuseCommittedState } from '../committed-state.ts';
 import { withRepositoryLock } from '../repository-lock.ts';
@@ -128,7 +128,7 @@ async function synth(options: SynthOptions, io: Io): Promise<number> {
   // Flux prunes what leaves Git: large removals need a human's explicit yes.
   const removals = checkRemovals(current, desired, render.objectsOf);
   if (removals.refused.length > 0 || (removals.needsApproval.length > 0 && !options.allowRemoval)) {
-    const lines = [...removals.refused, ...(options.allowRemoval ? [] : removals.needsApproval)].map((l) => `  ${l}`);
+    const lines = [...removals.refused, ...(options.allowRemoval ? [] : removals.needsApproval)].map((r) => `  ${removalLine(r)}`);
     const hint =
       removals.refused.length > 0 ? 'drain the traffic first; --allow-removal does not lift this' : 'if this is intended, run again with --allow-removal';
     io.err(`synth stopped: Flux would delete these from the cluster:\n${lines.join('\n')}\n  = hint: ${hint}\nNothing under ${OUTPUT_DIR}/ was changed.`);

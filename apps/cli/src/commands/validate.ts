@@ -10,6 +10,7 @@ import { loadBasePlans } from '../base-plans.ts';
 import { WorkspaceCache } from '../cache.ts';
 import { refuseCommittedState } from '../committed-state.ts';
 import { EXIT, type Io } from '../io.ts';
+import { checkRenderRemovals, removalTransitions } from '../prune-guard.ts';
 import { loadRepository } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 import { defineCommand, type CommonOptions } from './command.ts';
@@ -99,9 +100,12 @@ function transitionsFrom(before: Map<string, EnvironmentPlan>, after: readonly E
   const heads = new Map(after.map((p) => [p.name, p] as const));
   return [...new Set([...before.keys(), ...heads.keys()])].sort(compareStrings).flatMap((name) => {
     const [b, a] = [before.get(name), heads.get(name)];
-    return classifyTransitions(b && { plan: b, files: renderEnvironment(b) }, a && { plan: a, files: renderEnvironment(a) }, {
-      firstPerModelSync: firstPerModelSync.has(name),
-    });
+    const [fb, fa] = [b ? renderEnvironment(b) : [], a ? renderEnvironment(a) : []];
+    return [
+      ...classifyTransitions(b && { plan: b, files: fb }, a && { plan: a, files: fa }, { firstPerModelSync: firstPerModelSync.has(name) }),
+      // synth's prune guard, run now: what it would refuse is an error here, not a surprise after the merge.
+      ...removalTransitions(checkRenderRemovals(fb, fa), b, a),
+    ];
   });
 }
 

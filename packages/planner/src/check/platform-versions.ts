@@ -67,13 +67,17 @@ export function checkPlatformVersions(env: LoadedEnvironment, loaded: readonly L
         `the next ${chart} upgrade cannot run in "${source}" first: set \`platform.charts.${chart}\` of "${source}" to ${mine} or later again`,
       );
     } else if (!overridden) {
+      // The source sets it in this change, not on the base: the upgrade there must merge first.
+      const onlyHere = base !== undefined && sourceEnv?.environment?.value.spec.platform.charts[chart] === mine;
       error(
         path,
         'platform-version-gate',
         `${what} has not run in "${source}"${at} (it runs ${theirs[chart]}), which environment "${env.name}" is promoted from`,
-        pinned
-          ? `upgrade "${source}" first (\`platform.charts.${chart}: ${mine}\` in ${sourcePath}), or keep ${theirs[chart]} here until it has run there; or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`
-          : `pin the version "${source}" runs until it has run the new one: \`platform.charts.${chart}: ${theirs[chart]}\``,
+        onlyHere
+          ? `"${source}" runs it only in this change, not${at}: merge the change to ${source} first, then upgrade "${env.name}" in a pull request of its own`
+          : pinned
+            ? `upgrade "${source}" first (\`platform.charts.${chart}: ${mine}\` in ${sourcePath}), or keep ${theirs[chart]} here until it has run there; or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`
+            : `pin the version "${source}" runs until it has run the new one: \`platform.charts.${chart}: ${theirs[chart]}\``,
       );
     }
   }

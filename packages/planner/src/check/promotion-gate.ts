@@ -153,6 +153,14 @@ export function checkPromotionGate(env: LoadedEnvironment, loaded: readonly Load
     const sourceModel = loadedSource?.models.find((m) => m.value.metadata.name === name);
     const onlyHere = sourceModel !== undefined && unproven.every((r) => releasesOf(sourceModel.value.spec).includes(r));
     const what = isCanary ? 'the canary release' : 'the release';
+    // `promote` replaces the target's release with the source's: the right advice only when that
+    // moves the target on, not when the target runs or ran it already (it would undo a hotfix).
+    const sourceRelease = found?.releases[0];
+    const targetPath = `environments/${env.name}/models/${file.path.slice(file.path.lastIndexOf('/') + 1)}`;
+    const promotes = () =>
+      sourceRelease !== undefined &&
+      !mine.includes(sourceRelease) &&
+      !(view.history?.versions(targetPath) ?? []).some((text) => specReleases(text)[0] === sourceRelease);
     out.push({
       severity: 'error',
       code: 'promotion-gate',
@@ -163,9 +171,11 @@ export function checkPromotionGate(env: LoadedEnvironment, loaded: readonly Load
         : `model "${name}" does not exist in "${source}"${view.at}, which environment "${env.name}" is promoted from`,
       hint: onlyHere
         ? `"${source}" runs it only in this change, not${view.at}: merge the change to ${source} first, then promote it in a pull request of its own`
-        : sourcePath
-          ? `promote it: \`tritonops promote ${name} --from ${source} --to ${env.name}\`, or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`
-          : `add it to ${source} first (and merge that), or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`,
+        : sourcePath && promotes()
+          ? `promote it: \`tritonops promote ${name} --from ${source} --to ${env.name}\` replaces the release of "${env.name}" with the one "${source}" runs; or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`
+          : sourcePath
+            ? `run it in "${source}" first (merge it there), or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`
+            : `add it to ${source} first (and merge that), or set metadata.annotations["${PROMOTION_OVERRIDE}"] to the reason`,
     });
   }
   return out;

@@ -13,6 +13,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { DiagnosticCode } from '../diagnostic-codes.ts';
 import { didYouMeanHint } from '../did-you-mean.ts';
 import type { LoadedEnvironment } from '../load/read-specs.ts';
+import { isAgeRecipient } from '../load/age-recipient.ts';
 import { SECRETS_DIR } from '../load/sops-secrets.ts';
 import { reporter } from '../report.ts';
 import { own } from '../values/records.ts';
@@ -149,9 +150,12 @@ function checkDeclarations(env: LoadedEnvironment, spec: Environment['spec'], ou
       );
   }
   if (secrets.delivery !== 'sops') {
+    if (secrets.sops !== undefined)
+      error([...at, 'sops'], 'secrets-delivery', `sops is read only with \`delivery: sops\` (this environment uses ${secrets.delivery})`, 'remove sops', 'key');
     if (fileNames.length > 0) unusedFiles(env, out, `\`secrets.delivery\` is ${secrets.delivery}`);
     return;
   }
+  const recipients = checkRecipients(env, secrets.sops?.ageRecipients, out);
   // sops: one file per declared Secret, holding every declared key; no file without a declaration.
   for (const [name, declared] of Object.entries(secrets.declared)) {
     if (!fileNames.includes(name)) {
@@ -166,6 +170,18 @@ function checkDeclarations(env: LoadedEnvironment, spec: Environment['spec'], ou
     }
     const secretFile = env.secretFiles?.find((f) => f.name === name);
     if (!secretFile) continue; // the file has errors of its own
+    for (const { recipient, at: where } of recipients ? secretFile.recipients : [])
+      if (!recipients!.has(recipient))
+        push(
+          out,
+          secretFile.shownPath,
+          where,
+          'sops-recipient',
+          `the file is encrypted to ${recipient}, which \`secrets.sops.ageRecipients\` of ${file.path} does not list`,
+          {
+            hint: `encrypt it to the listed keys only (.sops.yaml, then \`sops updatekeys ${folder}/${name}.yaml\`); if the key is one of yours, the platform team adds it to environment.yaml`,
+          },
+        );
     const present = new Set([...Object.keys(secretFile.data ?? {}), ...Object.keys(secretFile.stringData ?? {})]);
     const missing = declared.keys.filter((k) => !present.has(k));
     if (missing.length > 0)
@@ -192,6 +208,39 @@ function checkDeclarations(env: LoadedEnvironment, spec: Environment['spec'], ou
       ),
     });
   }
+}
+
+/**
+ * `secrets.sops.ageRecipients`, required with `delivery: sops`: the only keys a file may be
+ * encrypted to. The cluster's public key is public: without the list, a pull request could
+ * replace a Secret with a value of its choosing, encrypted to the cluster and to a key of its
+ * own (so that its author can read and edit it). Returns the set, or undefined when it is
+ * missing or holds a key whose checksum does not match.
+ */
+function checkRecipients(env: LoadedEnvironment, listed: readonly string[] | undefined, out: Diagnostic[]): Set<string> | undefined {
+  const file = env.environment!.file;
+  const { error } = reporter(file, out);
+  if (!listed) {
+    error(
+      ['spec', 'secrets', 'delivery'],
+      'sops-recipient',
+      'delivery sops needs `sops.ageRecipients`: the age public keys the files under secrets/ may be encrypted to',
+      "add `sops: { ageRecipients: [age1…] }` with the cluster's key and the editors' keys, as in .sops.yaml (docs/secrets.md)",
+    );
+    return undefined;
+  }
+  let ok = true;
+  listed.forEach((key, i) => {
+    if (isAgeRecipient(key)) return;
+    ok = false;
+    error(
+      ['spec', 'secrets', 'sops', 'ageRecipients', i],
+      'sops-recipient',
+      `"${key}" is not an age public key: its checksum does not match`,
+      'copy the key again from `age-keygen -y <key file>` (the line "public key: age1…")',
+    );
+  });
+  return ok ? new Set(listed) : undefined;
 }
 
 /** Files under secrets/ that nothing applies. */

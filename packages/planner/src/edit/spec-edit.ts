@@ -3,7 +3,7 @@
  * nodes; the edit itself replaces only their source text, so comments, key order, quoting, flow
  * or block style and spacing elsewhere stay byte for byte as they were.
  */
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, Lexer, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { RELEASE_FIELDS } from '@tritonops/spec';
 
 export type EditResult = { ok: true; text: string; changes: string[] } | { ok: false; problem: string; hint: string };
@@ -235,4 +235,53 @@ export function removeEntry(text: string, path: readonly string[]): { text: stri
   }
   const end = (pair.value ?? pair.key).range![1];
   return { text: applySplices(text, [{ from: commentsAbove(text, pair.key.range[0]), to: endOfLine(text, end - 1), text: '' }]), removed: true };
+}
+
+/** Where each comment of `text` is (from its `#` to the end of the line), as YAML's lexer finds them: never a `#` inside a scalar. */
+function commentSpans(text: string): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer's markers of a document, a scalar and a flow error are not source text.
+    if (token === '\x02' || token === '\x1f' || token === '\x18') continue;
+    if (token.startsWith('#')) out.push({ from: offset, to: offset + token.length });
+    offset += token.length;
+  }
+  return out;
+}
+
+/**
+ * `text` without the comments inside `spec` except those of the `keep` fields (the release): for
+ * a spec copied into another environment, whose comments about placement, scale or the cluster
+ * ("t4 offers 4 shares per node") describe the source. A comment belongs to the field on whose
+ * lines it is or to the next field below it; comments outside `spec` and of kept fields stay, as
+ * does everything else byte for byte. Unchanged text when the spec is not a block mapping.
+ */
+export function dropSpecComments(text: string, keep: readonly string[]): string {
+  const doc = parseDocument(text, { logLevel: 'error' });
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return text;
+  const specPair = pairOf(doc.contents, 'spec');
+  if (!specPair?.key.range || !isMap(specPair.value) || specPair.value.flow) return text;
+  const regions: { from: number; to: number }[] = [];
+  let from = endOfLine(text, specPair.key.range[1]);
+  for (const item of specPair.value.items) {
+    const pair = item as Pair<Node, Node>;
+    const to = endOfLine(text, (pair.value ?? pair.key).range![1] - 1);
+    if (!(isScalar(pair.key) && keep.includes(String(pair.key.value)))) regions.push({ from, to });
+    from = to;
+  }
+  // Comment lines indented under `spec` after its last field (a commented-out example) belong to no release field.
+  const specColumn = columnOf(text, specPair.key.range[0]);
+  const next = doc.contents.items[doc.contents.items.findIndex((p) => p === specPair) + 1] as Pair<Node, Node> | undefined;
+  const trailing = { from, to: next?.key.range ? lineStart(text, next.key.range[0]) : text.length };
+  const splices: Splice[] = [];
+  for (const c of commentSpans(text)) {
+    const inTrailing = c.from >= trailing.from && c.from < trailing.to && columnOf(text, c.from) > specColumn;
+    if (!inTrailing && !regions.some((r) => c.from >= r.from && c.from < r.to)) continue;
+    const start = lineStart(text, c.from);
+    const before = text.slice(start, c.from);
+    if (before.trim() === '') splices.push({ from: start, to: endOfLine(text, c.from), text: '' });
+    else splices.push({ from: start + before.trimEnd().length, to: c.to, text: '' });
+  }
+  return applySplices(text, splices);
 }

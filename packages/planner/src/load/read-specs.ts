@@ -283,11 +283,7 @@ export function loadSpecs(options: LoadOptions): LoadResult {
    * `secrets/`: SOPS-encrypted Secrets, each file checked without decrypting. Not added to
    * `sources`: no code frame may print a line of them.
    */
-  const readSecretsFolder = (
-    dir: string,
-    kind: EntryKind | undefined,
-    namespace: string | undefined,
-  ): { secretFiles?: SopsSecretFile[]; secretFileNames?: string[] } => {
+  const readSecretsFolder = (dir: string, kind: EntryKind | undefined): { secretFiles?: SopsSecretFile[]; secretFileNames?: string[] } => {
     if (kind === undefined) return {};
     const folder = `${dir}/${SECRETS_DIR}`;
     if (kind !== 'folder') {
@@ -320,7 +316,7 @@ export function loadSpecs(options: LoadOptions): LoadResult {
         );
         continue;
       }
-      const read = readSopsSecret(show(rel), rel, bytes, namespace);
+      const read = readSopsSecret(show(rel), rel, bytes);
       diagnostics.push(...read.diagnostics);
       if (read.secret) secretFiles.push(read.secret);
     }
@@ -370,7 +366,7 @@ export function loadSpecs(options: LoadOptions): LoadResult {
         }
       }
     }
-    const secrets = readSecretsFolder(dir, entries.get(SECRETS_DIR), environment?.value.spec.namespace);
+    const secrets = readSecretsFolder(dir, entries.get(SECRETS_DIR));
     for (const [entryName, kind] of entries) {
       if ([ENVIRONMENT_FILE, MODELS_DIR, PIPELINES_DIR, SECRETS_DIR].includes(entryName) || entryName.startsWith('.')) continue;
       const rel = `${dir}/${entryName}`;

@@ -100,6 +100,7 @@ function secretsPlan(secrets: NonNullable<EnvironmentSpec['secrets']>): SecretsP
     delivery: secrets.delivery,
     ...(secrets.store ? { store: secrets.store } : {}),
     ...(secrets.refreshInterval ? { refreshInterval: secrets.refreshInterval } : {}),
+    ...(secrets.sops ? { ageRecipients: [...secrets.sops.ageRecipients] } : {}),
     declared: Object.fromEntries(
       Object.entries(secrets.declared)
         .sort(([a], [b]) => compareStrings(a, b))
@@ -195,6 +196,7 @@ function planModel(context: ModelContext, { file, value: model }: Loaded<Model>)
     ...(model.metadata.annotations?.[PROMOTION_OVERRIDE] ? { promotionOverride: model.metadata.annotations[PROMOTION_OVERRIDE] } : {}),
     ...(model.metadata.annotations?.[NOT_A_SECRET] ? { notASecret: model.metadata.annotations[NOT_A_SECRET] } : {}),
     tracks: trackPlans(name, m, file, context.endpoint),
+    ...(m.signatures ? { signatures: m.signatures } : {}),
     ...(canary && !canary.analysis ? { routing: routingPlan(canary) } : {}),
     ...(canary?.analysis ? { analysis: { ...canary.analysis } } : {}),
     traffic: trafficPlan(m.traffic),

@@ -193,6 +193,8 @@ export interface ModelPlan {
   readonly notASecret?: string;
   /** Stable first, then the canary when there is one. */
   readonly tracks: readonly TrackPlan[];
+  /** The tensors of each Triton model the spec declares (`signatures`, part of the release), for the change summary. */
+  readonly signatures?: ModelSpec['signatures'];
   /** Static canary weights; absent without a canary track (and under `analysis`). */
   readonly routing?: CanaryRouting;
   /** Present when Flagger drives the rollouts; the model then has only the stable track. */
@@ -258,6 +260,8 @@ export interface SecretsPlan {
   readonly store?: string;
   /** How often the operator reads the store again (a Go duration); absent: the operator's default. */
   readonly refreshInterval?: string;
+  /** `sops`: the age public keys the files may be encrypted to (`secrets.sops.ageRecipients`), for the change summary. */
+  readonly ageRecipients?: readonly string[];
   /** By Secret name, sorted: the keys models may name, and (external-secrets) the key in the store, the Secret's name when absent. */
   readonly declared: Readonly<Record<string, { readonly keys: readonly string[]; readonly remoteKey?: string }>>;
 }

@@ -20,6 +20,26 @@ const SecretName = (description: string, example: string) => Type.String({ patte
 /** How the Secrets that models name reach the cluster; see docs/secrets.md. */
 export const SECRET_DELIVERIES = ['out-of-band', 'sops', 'external-secrets'] as const;
 
+/** An age X25519 public key: `age1` and 58 Bech32 characters (the checksum is verified by the planner). */
+export const AGE_RECIPIENT_PATTERN = '^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$';
+
+const SopsSettings = Type.Object(
+  {
+    ageRecipients: Type.Array(Type.String({ pattern: AGE_RECIPIENT_PATTERN, minLength: 62, maxLength: 62 }), {
+      minItems: 1,
+      uniqueItems: true,
+      description:
+        "The age public keys every file under `secrets/` must be encrypted to, and to none other: the cluster's key (whose private half is the `sops-age` Secret) and the keys of those who edit the files, as in `.sops.yaml`. A file with another recipient is refused, so a pull request cannot replace a Secret with one encrypted to a key of its own.",
+      examples: [['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p']],
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: '`sops` only (and required there): who the encrypted files may be encrypted to.',
+    examples: [{ ageRecipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] }],
+  },
+);
+
 const DeclaredSecret = Type.Object(
   {
     keys: Type.Array(Type.String({ pattern: SECRET_KEY_PATTERN, maxLength: 253 }), {
@@ -75,6 +95,7 @@ export const Secrets = Type.Object(
         examples: ['1h'],
       }),
     ),
+    sops: Type.Optional(SopsSettings),
     declared: Dictionary(
       SECRET_NAME_PATTERN,
       DeclaredSecret,
@@ -91,7 +112,13 @@ export const Secrets = Type.Object(
     additionalProperties: false,
     description:
       'Secrets that models may read as environment variables (`secretEnv`), and how they reach the cluster: docs/secrets.md. environment.yaml belongs to the platform team: declaring a Secret here is what lets a model spec name it.',
-    examples: [{ delivery: 'sops', declared: { 'hf-token': { keys: ['token'] } } }],
+    examples: [
+      {
+        delivery: 'sops',
+        sops: { ageRecipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] },
+        declared: { 'hf-token': { keys: ['token'] } },
+      },
+    ],
   },
 );
 
@@ -412,13 +439,15 @@ export const EnvironmentSpec = Type.Object(
         {
           jwt: Type.Object(
             {
+              // The characters a URL may hold (RFC 3986): no backtick, quote or angle bracket, so the
+              // issuer shows as code wherever tritonops quotes it (a PR comment, a terminal).
               issuer: Type.String({
-                pattern: '^https://[^\\s]+$',
+                pattern: "^https://[A-Za-z0-9._~:/?#\\[\\]@!$&'()*+,;=%-]+$",
                 description: 'Token issuer (`iss`). For Keycloak: `https://<host>/realms/<realm>`.',
                 examples: ['https://keycloak.acme.example/realms/ml'],
               }),
               jwksUri: Type.String({
-                pattern: '^https://[^\\s]+$',
+                pattern: "^https://[A-Za-z0-9._~:/?#\\[\\]@!$&'()*+,;=%-]+$",
                 description: "Where the issuer's signing keys are. For Keycloak: `<issuer>/protocol/openid-connect/certs`.",
                 examples: ['https://keycloak.acme.example/realms/ml/protocol/openid-connect/certs'],
               }),
