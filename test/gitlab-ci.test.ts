@@ -100,7 +100,9 @@ describe.skipIf(unavailable !== undefined)('the GitLab pipeline (.gitlab-ci.yml)
 
   /** Runs gitlab-ci-local in `cwd`, isolated from the host's CI variables and its own config. */
   async function gcl(args: string[], cwd = repo): Promise<Run> {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && !/^(CI_|GITLAB_|GCL_|TRITONOPS_)/.test(k)));
+    // Nx sets FORCE_COLOR for the tasks it runs (npm test), which outweighs --no-color: drop it too.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'FORCE_COLOR' && !/^(CI_|GITLAB_|GCL_|TRITONOPS_)/.test(k)));
+    env.NO_COLOR = '1';
     env.PATH = `${join(aux.path, 'bin')}:${env.PATH}`;
     env.NPM_LOG = npmLog();
     try {
