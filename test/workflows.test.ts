@@ -127,6 +127,23 @@ describe('GitHub workflows', () => {
     expect(huge).toContain('https://github.com/o/r/actions/runs/1');
   });
 
+  it.each(['pull-request.yml', 'main.yml'])('%s checks releases in S3 only where credentials are set, handing them to that step alone', (file) => {
+    const workflow = load(file);
+    const validate = workflow.jobs.validate! as { env?: Record<string, string>; steps: Step[] };
+    // The job knows whether the secret is set, not its value: `if` cannot read secrets.
+    expect(validate.env).toEqual({ HAS_S3_CREDENTIALS: "${{ secrets.TRITONOPS_S3_ACCESS_KEY_ID != '' }}" });
+    const s3 = validate.steps.filter((s) => s.run?.includes('--s3'));
+    expect(s3.map((s) => [s.run, s.if, s.env])).toEqual([
+      [
+        'npx tritonops validate --s3',
+        "env.HAS_S3_CREDENTIALS == 'true'",
+        { AWS_ACCESS_KEY_ID: '${{ secrets.TRITONOPS_S3_ACCESS_KEY_ID }}', AWS_SECRET_ACCESS_KEY: '${{ secrets.TRITONOPS_S3_SECRET_ACCESS_KEY }}' },
+      ],
+    ]);
+    const others = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((s) => !s.run?.includes('--s3')));
+    expect(JSON.stringify(others)).not.toContain('TRITONOPS_S3_');
+  });
+
   it('pushes to main validate and check flux/', () => {
     const workflow = load('main.yml');
     expect(workflow.on).toEqual({ push: { branches: ['main'] } });

@@ -30,7 +30,7 @@ describe('the command tables', () => {
     for (const command of commands) {
       const options: OptionTable = { ...GLOBAL_OPTIONS, ...command.options };
       const text = [...command.usage, command.description, ...Object.values(command.options).map((o) => o.description)].join('\n');
-      for (const [, name] of text.matchAll(/--([a-z][a-z-]*)/g)) expect(Object.hasOwn(options, name!), `${command.name} mentions --${name}`).toBe(true);
+      for (const [, name] of text.matchAll(/--([a-z][a-z0-9-]*)/g)) expect(Object.hasOwn(options, name!), `${command.name} mentions --${name}`).toBe(true);
       for (const [, name, values] of command.usage.join('\n').matchAll(/--([a-z-]+) ([a-z]+(?:\|[a-z]+)+)/g)) {
         expect(values, `${command.name} --${name}`).toBe(options[name!]?.allowed?.join('|'));
       }

@@ -36,6 +36,7 @@ export const DIAGNOSTIC_GROUPS = {
   pipelines: 'Pipelines',
   capacity: 'GPU capacity',
   promotion: 'Promotion',
+  releases: 'Releases in S3 (`validate --s3`)',
   cli: 'CLI (`validate --base`, file-system refusals)',
 } as const;
 
@@ -115,6 +116,36 @@ const CODES = {
   'short-startup': { severity: 'warning', group: 'model', description: '`startupTimeoutSeconds` leaves little time to download the model repository.' },
   'shm-over-memory': { severity: 'error', group: 'model', description: '`resources.shm` is not less than `resources.memory`.' },
   'unknown-gpu-pool': { severity: 'error', group: 'model', description: '`gpuPool` is not a pool of the environment.' },
+
+  // Releases in S3 (`validate --s3`).
+  'release-config-invalid': {
+    severity: 'error',
+    group: 'releases',
+    description: "A model's `config.pbtxt` in the release cannot be read as a Triton model configuration.",
+  },
+  'release-config-missing': { severity: 'error', group: 'releases', description: 'A model folder of the release has no `config.pbtxt`.' },
+  'release-image-backend': {
+    severity: 'error',
+    group: 'releases',
+    description: "The Triton image variant lacks a backend the release's models use (`vllm`, `tensorrtllm`, `python`).",
+  },
+  'release-missing': { severity: 'error', group: 'releases', description: 'Nothing is stored under the repository a release points at.' },
+  'release-model-missing': { severity: 'error', group: 'releases', description: 'A model named in `models` or `signatures` is not a folder of the release.' },
+  'release-signature-mismatch': {
+    severity: 'error',
+    group: 'releases',
+    description: "A tensor of `signatures` disagrees with the model's `config.pbtxt` (name, datatype or shape), or one of them lacks it.",
+  },
+  'release-version-missing': {
+    severity: 'error',
+    group: 'releases',
+    description: 'A model of the release has no numeric version folder, or its version lacks the file its backend loads.',
+  },
+  's3-unavailable': {
+    severity: 'error',
+    group: 'releases',
+    description: 'The S3 endpoint could not be read (unreachable, timed out, denied, no credentials).',
+  },
 
   // Autoscaling.
   'dcgm-utilization-on-mig': {

@@ -57,3 +57,21 @@ export { pipelineDot, pipelineMermaid } from './plan/pipeline-diagram.ts';
 export { changedPipelines, changeNotes, summarizeChange, type SummaryItem } from './plan/diff.ts';
 export { copyRelease, dropSpecComments, type EditResult, promoteCanary, removeEntry, setCanaryWeight } from './edit/spec-edit.ts';
 export { planRepository, type RepositoryPlanResult } from './stages.ts';
+export { parseTextFormat, type TextField, type TextParse, type TextValue } from './triton/text-format.ts';
+export {
+  backendOf,
+  type ConfigRead,
+  type ConfigTensor,
+  fullShape,
+  type FieldDecl,
+  type InstanceGroup,
+  type MessageDecl,
+  MODEL_CONFIG,
+  readModelConfig,
+  type TritonModelConfig,
+} from './triton/model-config.ts';
+export { type ModelStore, type StoreListing, type StoreLocation, StoreUnavailable } from './releases/model-store.ts';
+export { checkReleases, type ReleaseCheckOptions, type ReleaseCheckResult, storeLocation } from './releases/check-releases.ts';
+export { describeRelease, type ReadRelease, type ReleaseDescription } from './releases/from-release.ts';
+export { endpointName, objectUri } from './releases/release-reader.ts';
+export { formatEndpoint, parseEndpoint, parseS3Uri, sameEndpoint } from './values/s3.ts';

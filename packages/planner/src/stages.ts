@@ -2,7 +2,7 @@
 import { capacityDiagnostics, planCapacity } from './plan/capacity.ts';
 import { checkCallers } from './check/callers.ts';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.ts';
-import { listEnvironments, loadSpecs, type LoadOptions } from './load/read-specs.ts';
+import { listEnvironments, loadSpecs, type LoadedEnvironment, type LoadOptions } from './load/read-specs.ts';
 import { planEnvironment } from './plan/environment.ts';
 import type { EnvironmentPlan } from './plan/types.ts';
 import { checkPrometheusStorage, promotionSources } from './check/monitoring.ts';
@@ -25,6 +25,8 @@ export interface RepositoryPlanResult {
   readonly hasErrors: boolean;
   /** Every spec file read, by its path, for reporting diagnostics against their text. */
   readonly sources: Map<string, SourceFile>;
+  /** The specs as loaded (also when there are errors): what checks outside the planner's own read, e.g. `validate --s3`. */
+  readonly environments: LoadedEnvironment[];
 }
 
 /**
@@ -58,5 +60,5 @@ export function planRepository(options: LoadOptions): RepositoryPlanResult {
     loaded.environments.forEach((env, i) => bag.addAll(capacityDiagnostics(planCapacity(plans[i]!), env.environment!.file)));
   }
   const hasErrors = bag.hasErrors;
-  return { plans: hasErrors ? [] : plans, diagnostics: bag.sorted(), hasErrors, sources: loaded.sources };
+  return { plans: hasErrors ? [] : plans, diagnostics: bag.sorted(), hasErrors, sources: loaded.sources, environments: loaded.environments };
 }

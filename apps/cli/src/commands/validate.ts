@@ -5,27 +5,31 @@
  */
 import { join, relative, sep } from 'node:path';
 import { classifyTransitions, renderEnvironment, type Transition } from '@tritonops/charts';
-import { compareStrings, type Diagnostic, type EnvironmentPlan, type SourceFile } from '@tritonops/planner';
+import { checkReleases, compareStrings, type Diagnostic, type EnvironmentPlan, type ModelStore, type SourceFile } from '@tritonops/planner';
 import { loadBasePlans } from '../base-plans.ts';
 import { WorkspaceCache } from '../cache.ts';
 import { refuseCommittedState } from '../committed-state.ts';
 import { EXIT, type Io } from '../io.ts';
 import { checkRenderRemovals, removalTransitions } from '../prune-guard.ts';
-import { loadRepository } from '../workspace.ts';
+import { releaseScope } from '../release-scope.ts';
+import { loadRepository, type WorkspaceResult } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 import { defineCommand, type CommonOptions } from './command.ts';
 
 export const command = defineCommand({
   name: 'validate',
   summary: 'Check the specs under environments/ and report every problem',
-  usage: ['validate [--env <name>]... [--base <git-ref>] [--root <dir>]'],
+  usage: ['validate [--env <name>]... [--base <git-ref>] [--s3 | --s3-all] [--root <dir>]'],
   positionals: false,
   description: `Reads environments/<env>/environment.yaml and environments/<env>/models/*.yaml, checks their
 shape against the JSON Schemas and the references between them, and prints every problem as
   file:line:col: error: message
 with the offending line and a hint. Warnings do not fail the command. The promotion gate compares
 an environment's releases with its promotedFrom environment as the base branch has it (the merge
-base of HEAD with origin/main or main, or --base): see docs/promotion.md.`,
+base of HEAD with origin/main or main, or --base): see docs/promotion.md. With --s3 it also reads
+the releases the specs point at from the environments' S3, with read-only credentials from the
+standard AWS environment variables (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE),
+never from the specs: see "From S3 to endpoint: checking releases" in the README.`,
   options: {
     base: {
       type: 'string',
@@ -36,6 +40,19 @@ handover, a weighted canary added or removed at once, a field the API server
 cannot change) is an error naming the first step to merge; a disruptive one
 (pods restart, Flagger starts, an outage) a warning saying what happens.
 CI runs it on every pull request; see docs/transitions.md.`,
+    },
+    s3: {
+      type: 'boolean',
+      description: `Also check the releases of the model specs changed since the base (of every
+spec without Git or a base) against the environment's S3 endpoint: the
+repository exists, each model has a config.pbtxt and a version folder,
+\`signatures\` match the configs, the image variant has the models' backends.
+Reads only listings and config.pbtxt files; S3 that cannot be read is an
+error.`,
+    },
+    's3-all': {
+      type: 'boolean',
+      description: 'Like --s3, for the releases of every spec, changed or not',
     },
     'no-cache': {
       type: 'boolean',
@@ -48,8 +65,19 @@ lets a one-model change re-check only that model); the verdict is the same.`,
     ['problems', 'errors found'],
     ['usage', 'usage error (e.g. unknown ref)'],
   ],
-  run: ({ root, envs, values }, io) =>
-    validateCommand({ root, ...(envs ? { envs } : {}), noCache: values['no-cache'], ...(values.base !== undefined ? { base: values.base } : {}) }, io),
+  run: ({ root, envs, values }, io) => {
+    const s3 = values['s3-all'] ? 'all' : values.s3 ? 'changed' : undefined;
+    return validateCommand(
+      {
+        root,
+        ...(envs ? { envs } : {}),
+        noCache: values['no-cache'],
+        ...(values.base !== undefined ? { base: values.base } : {}),
+        ...(s3 ? { s3: { scope: s3 } } : {}),
+      },
+      io,
+    );
+  },
 });
 
 export interface ValidateOptions extends CommonOptions {
@@ -57,6 +85,12 @@ export interface ValidateOptions extends CommonOptions {
   readonly noCache?: boolean;
   /** Also classify every change from this Git revision (see packages/charts/src/transitions.ts). */
   readonly base?: string;
+  /** Also check releases in S3: of the specs changed since the base, or of all. */
+  readonly s3?: {
+    readonly scope: 'changed' | 'all';
+    /** Where to read from; the S3 client (createS3Store) when absent. */
+    readonly store?: ModelStore;
+  };
 }
 
 export async function validateCommand(options: ValidateOptions, io: Io): Promise<number> {
@@ -83,7 +117,14 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     const transitions = transitionsFrom(base.plans, result.plans, base.firstPerModelSync);
     diagnostics = [...diagnostics, ...transitions.flatMap((t) => transitionDiagnostic(t, options.root, io.cwd, result.sources))];
   }
+  let s3Summary: string | undefined;
+  if (options.s3) {
+    const checked = await checkS3(options, result, io);
+    diagnostics = [...diagnostics, ...checked.diagnostics];
+    s3Summary = checked.summary;
+  }
   await reportDiagnostics(io, diagnostics, result.sources);
+  if (s3Summary) io.out(s3Summary);
   const errors = diagnostics.some((d) => d.severity === 'error');
   if (errors) {
     io.err(`validation failed: ${tally(diagnostics)}`);
@@ -127,4 +168,19 @@ function transitionDiagnostic(t: Transition, root: string, cwd: string, sources:
       ...(t.step ? { hint: `${twoSteps ? 'first' : 'next'}: ${t.step}` } : {}),
     },
   ];
+}
+
+/**
+ * `--s3`: the releases of the changed specs (or all), read from each environment's S3. Checked
+ * also when the specs have errors elsewhere: every model that loaded has a release to check.
+ */
+async function checkS3(options: ValidateOptions, result: WorkspaceResult, io: Io): Promise<{ diagnostics: Diagnostic[]; summary: string }> {
+  const s3 = options.s3!;
+  const scope = s3.scope === 'all' ? { all: 'every spec (--s3-all)' } : releaseScope(options.root, io.cwd, result.environments, options.base);
+  // Loaded only here: the AWS SDK is large, and only --s3 needs it.
+  const store = s3.store ?? (await import('../s3/s3-store.ts')).createS3Store();
+  const checked = await checkReleases({ environments: result.environments, store, ...('files' in scope ? { files: scope.files } : {}) });
+  const which = 'files' in scope ? `the ${checked.models} model spec(s) changed since ${scope.base}` : `${checked.models} model spec(s), ${scope.all}`;
+  const where = checked.endpoints.length ? ` on ${checked.endpoints.join(', ')}` : '';
+  return { diagnostics: checked.diagnostics, summary: `s3: checked ${checked.releases} release(s) of ${which}${where}` };
 }
