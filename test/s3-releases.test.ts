@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refusingEndpoint, startS3Server } from './support/s3-server.ts';
 import { BUNDLED, copyWorkspace, runCli } from './support/workspace.ts';
@@ -202,6 +203,46 @@ spec:
       expect(all.stdout).toContain('s3: checked 3 release(s) of 2 model spec(s), every spec (--s3-all)');
     } finally {
       ws.remove();
+    }
+  });
+});
+
+describe('validate --s3 on a pull request that moves the endpoint', () => {
+  it('sends no request to an endpoint the base branch does not name, and says to merge the endpoint first', async () => {
+    // A host of the pull request's own: it would receive signed requests and the key's id.
+    let connections = 0;
+    const elsewhere = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((done) => elsewhere.listen(0, '127.0.0.1', done));
+    const port = (elsewhere.address() as AddressInfo).port;
+    const ws = workspace();
+    try {
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.path, encoding: 'utf8' });
+      git('init', '--quiet', '--initial-branch=main');
+      git('add', '-A');
+      git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'specs');
+      git('checkout', '--quiet', '-b', 'change');
+      ws.edit('environments/dev/environment.yaml', `endpoint: ${server.endpoint}`, `endpoint: http://127.0.0.1:${port}`);
+      const run = await runCli(['validate', '--env', 'dev', '--s3', '--no-cache'], ws.path);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /environment\.yaml:\d+:\d+: error: S3 at http:\/\/127\.0\.0\.1:\d+ cannot be read: the base branch names no environment with this endpoint/,
+      );
+      expect(run.stderr).toContain('merge the change of spec.s3.endpoint on its own first');
+      expect(connections).toBe(0);
+      // Once merged, the endpoint is one main names: the check goes there.
+      git('add', '-A');
+      git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'move the endpoint');
+      git('checkout', '--quiet', 'main');
+      git('merge', '--quiet', 'change');
+      // (On main nothing differs from the base: --s3-all checks every spec.)
+      await runCli(['validate', '--env', 'dev', '--s3-all', '--no-cache'], ws.path);
+      expect(connections).toBeGreaterThan(0);
+    } finally {
+      ws.remove();
+      await new Promise((done) => elsewhere.close(done));
     }
   });
 });

@@ -11,7 +11,7 @@ import { WorkspaceCache } from '../cache.ts';
 import { refuseCommittedState } from '../committed-state.ts';
 import { EXIT, type Io } from '../io.ts';
 import { checkRenderRemovals, removalTransitions } from '../prune-guard.ts';
-import { releaseScope } from '../release-scope.ts';
+import { confinedStore, mergedEndpoints, releaseScope } from '../release-scope.ts';
 import { loadRepository, type WorkspaceResult } from '../workspace.ts';
 import { reportDiagnostics, tally } from '../report.ts';
 import { defineCommand, type CommonOptions } from './command.ts';
@@ -179,7 +179,13 @@ async function checkS3(options: ValidateOptions, result: WorkspaceResult, io: Io
   const scope = s3.scope === 'all' ? { all: 'every spec (--s3-all)' } : releaseScope(options.root, io.cwd, result.environments, options.base);
   // Loaded only here: the AWS SDK is large, and only --s3 needs it.
   const store = s3.store ?? (await import('../s3/s3-store.ts')).createS3Store();
-  const checked = await checkReleases({ environments: result.environments, store, ...('files' in scope ? { files: scope.files } : {}) });
+  // On a pull request, only endpoints main already names receive the credentials.
+  const merged = mergedEndpoints(options.root, options.base);
+  const checked = await checkReleases({
+    environments: result.environments,
+    store: merged ? confinedStore(store, merged) : store,
+    ...('files' in scope ? { files: scope.files } : {}),
+  });
   const which = 'files' in scope ? `the ${checked.models} model spec(s) changed since ${scope.base}` : `${checked.models} model spec(s), ${scope.all}`;
   const where = checked.endpoints.length ? ` on ${checked.endpoints.join(', ')}` : '';
   return { diagnostics: checked.diagnostics, summary: `s3: checked ${checked.releases} release(s) of ${which}${where}` };
