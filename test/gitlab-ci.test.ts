@@ -182,13 +182,13 @@ describe.skipIf(unavailable !== undefined)('the GitLab pipeline (.gitlab-ci.yml)
     const github = githubStages();
     // Spelled out once, so a stage added to, changed or dropped from one host fails here.
     expect(gitlab['merge request']).toEqual({
-      validate: ['npm ci', 'npx tritonops validate', 'npx tritonops validate --s3'],
+      validate: ['npm ci', 'npx tritonops validate', 'npx tritonops validate --s3 --base "$BASE"'],
       test: ['npm ci', 'npm test'],
       'synth-check': ['npm ci', 'npx tritonops synth --check'],
       diff: ['npm ci', DIFF_TEXT, DIFF_MARKDOWN, 'npx tritonops validate --base "$BASE"'],
     });
     expect(gitlab['default-branch push']).toEqual({
-      validate: ['npm ci', 'npx tritonops validate', 'npx tritonops validate --s3'],
+      validate: ['npm ci', 'npx tritonops validate', 'npx tritonops validate --s3 --base "$BASE"'],
       'synth-check': ['npm ci', 'npx tritonops synth --check'],
     });
     expect(gitlab.promotion).toEqual({ promote: ['npm ci', 'npx tritonops promote $MODELS --from "$FROM" --to "$TO" > promotion.md'] });

@@ -130,12 +130,17 @@ describe('GitHub workflows', () => {
   it.each(['pull-request.yml', 'main.yml'])('%s checks releases in S3 only where credentials are set, handing them to that step alone', (file) => {
     const workflow = load(file);
     const validate = workflow.jobs.validate! as { env?: Record<string, string>; steps: Step[] };
-    // The job knows whether the secret is set, not its value: `if` cannot read secrets.
-    expect(validate.env).toEqual({ HAS_S3_CREDENTIALS: "${{ secrets.TRITONOPS_S3_ACCESS_KEY_ID != '' }}" });
+    // The job knows whether the secret is set, not its value: `if` cannot read secrets. The base is a
+    // commit (the pull request's target, or main before the push): it says which specs changed and
+    // which endpoints are merged (only those receive the credentials).
+    expect(validate.env).toEqual({
+      HAS_S3_CREDENTIALS: "${{ secrets.TRITONOPS_S3_ACCESS_KEY_ID != '' }}",
+      BASE: file === 'main.yml' ? '${{ github.event.before }}' : '${{ github.event.pull_request.base.sha }}',
+    });
     const s3 = validate.steps.filter((s) => s.run?.includes('--s3'));
     expect(s3.map((s) => [s.run, s.if, s.env])).toEqual([
       [
-        'npx tritonops validate --s3',
+        'npx tritonops validate --s3 --base "$BASE"',
         "env.HAS_S3_CREDENTIALS == 'true'",
         { AWS_ACCESS_KEY_ID: '${{ secrets.TRITONOPS_S3_ACCESS_KEY_ID }}', AWS_SECRET_ACCESS_KEY: '${{ secrets.TRITONOPS_S3_SECRET_ACCESS_KEY }}' },
       ],

@@ -56,14 +56,16 @@ function differs(source: SpecSource, rel: string, text: string): boolean {
 }
 
 /**
- * The S3 endpoints the base branch's environments name (`AWS S3` for those without one), or
- * undefined without a base. `validate --s3` sends the CI's credentials only there: a pull request
- * that points an environment at a host of its own would otherwise receive signed requests and
- * the access key's id. A new endpoint is checked once it is merged.
+ * The S3 endpoints the base branch's environments name (`AWS S3` for those without one); or
+ * that there is no Git repository (a local run: the user's own credentials, every endpoint), or
+ * no base in it. `validate --s3` sends the CI's credentials only to the base's endpoints: a pull
+ * request that points an environment at a host of its own would otherwise receive signed requests
+ * and the access key's id. A new endpoint is checked once it is merged.
  */
-export function mergedEndpoints(root: string, ref?: string): ReadonlySet<string> | undefined {
+export function mergedEndpoints(root: string, ref?: string): ReadonlySet<string> | { readonly noGit: true } | { readonly noBase: string } {
   const base = gateBase(root, ref);
-  if (!base || 'missing' in base) return undefined;
+  if (!base) return { noGit: true };
+  if ('missing' in base) return { noBase: base.missing };
   const endpoints = new Set<string>();
   for (const entry of listOrNone(base.source, ENVIRONMENTS_DIR)) {
     if (entry.kind !== 'folder') continue;

@@ -118,8 +118,19 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     diagnostics = [...diagnostics, ...transitions.flatMap((t) => transitionDiagnostic(t, options.root, io.cwd, result.sources))];
   }
   let s3Summary: string | undefined;
+  // A Git repository without a base: nothing says which specs changed nor which endpoints are
+  // merged, so --s3 would send the credentials wherever the working tree points. Only --s3-all
+  // (every spec, every endpoint the specs name) is an explicit choice to do so.
+  const merged = options.s3 ? mergedEndpoints(options.root, options.base) : undefined;
+  if (options.s3?.scope === 'changed' && merged && 'noBase' in merged) {
+    await reportDiagnostics(io, diagnostics, result.sources);
+    io.err(
+      `error: validate --s3 has no base to compare with (${merged.noBase})\n  = hint: pass --base <ref> (in CI the target branch's commit), or --s3-all to check every spec against every endpoint the specs name`,
+    );
+    return EXIT.usage;
+  }
   if (options.s3) {
-    const checked = await checkS3(options, result, io);
+    const checked = await checkS3(options, result, io, merged instanceof Set ? merged : undefined);
     diagnostics = [...diagnostics, ...checked.diagnostics];
     s3Summary = checked.summary;
   }
@@ -174,13 +185,16 @@ function transitionDiagnostic(t: Transition, root: string, cwd: string, sources:
  * `--s3`: the releases of the changed specs (or all), read from each environment's S3. Checked
  * also when the specs have errors elsewhere: every model that loaded has a release to check.
  */
-async function checkS3(options: ValidateOptions, result: WorkspaceResult, io: Io): Promise<{ diagnostics: Diagnostic[]; summary: string }> {
+async function checkS3(
+  options: ValidateOptions,
+  result: WorkspaceResult,
+  io: Io,
+  merged: ReadonlySet<string> | undefined,
+): Promise<{ diagnostics: Diagnostic[]; summary: string }> {
   const s3 = options.s3!;
   const scope = s3.scope === 'all' ? { all: 'every spec (--s3-all)' } : releaseScope(options.root, io.cwd, result.environments, options.base);
   // Loaded only here: the AWS SDK is large, and only --s3 needs it.
   const store = s3.store ?? (await import('../s3/s3-store.ts')).createS3Store();
-  // On a pull request, only endpoints main already names receive the credentials.
-  const merged = mergedEndpoints(options.root, options.base);
   const checked = await checkReleases({
     environments: result.environments,
     store: merged ? confinedStore(store, merged) : store,
