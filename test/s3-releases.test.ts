@@ -247,6 +247,28 @@ describe('validate --s3 on a pull request that moves the endpoint', () => {
   });
 });
 
+describe('validate --s3 in a Git repository without a base', () => {
+  it('refuses (usage): nothing says which specs changed nor which endpoints are merged; --s3-all is the explicit choice', async () => {
+    const ws = workspace();
+    try {
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.path, encoding: 'utf8' });
+      git('init', '--quiet', '--initial-branch=trunk');
+      git('add', '-A');
+      git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'specs');
+      const run = await runCli(['validate', '--env', 'dev', '--s3', '--no-cache'], ws.path);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('error: validate --s3 has no base to compare with');
+      expect(run.stderr).toContain('pass --base <ref>');
+      expect(run.stdout).not.toContain('s3: checked');
+      const all = await runCli(['validate', '--env', 'dev', '--s3-all', '--no-cache'], ws.path);
+      expect(all.code, all.stderr).toBe(0);
+      expect(all.stdout).toContain('every spec (--s3-all)');
+    } finally {
+      ws.remove();
+    }
+  });
+});
+
 describe('new model --from', () => {
   it('writes a spec from a release that validates, with and without --s3, and renders', async () => {
     const ws = workspace();
@@ -302,6 +324,93 @@ describe('new model --from', () => {
       expect(broken.stderr).toContain('error: s3://models/densenet/2024-12-01/densenet_onnx/ has no numeric version folder');
       expect(existsSync(join(ws.path, 'environments/dev/models/ghost.yaml'))).toBe(false);
       expect(existsSync(join(ws.path, 'environments/dev/models/broken.yaml'))).toBe(false);
+    } finally {
+      ws.remove();
+    }
+  }, 60_000);
+});
+
+describe('new model --from with what a bucket may hold', () => {
+  const python = (tensor: string) => `backend: "python"
+input [ { name: "${tensor}", data_type: TYPE_FP32, dims: [ 1 ] } ]
+output [ { name: "OUT", data_type: TYPE_FP32, dims: [ 1 ] } ]
+instance_group [ { kind: KIND_CPU } ]
+`;
+
+  it('writes names YAML would read as other types (null, 1e3, True, yes, 0x1F) as strings', async () => {
+    const names = ['null', '1e3', 'True', 'yes', '0x1F'];
+    const files: Record<string, string> = {};
+    for (const name of names) {
+      // Tensor names must start with a letter or "_": those a signature can hold keep the same spellings.
+      files[`${name}/config.pbtxt`] = python(/^[A-Za-z]/.test(name) ? name : 'IN');
+      files[`${name}/1/model.py`] = '# model';
+    }
+    await server.uploadRepository('models', 'names/v1', files);
+    const ws = workspace();
+    try {
+      const made = await runCli(['new', 'model', 'odd', '--env', 'dev', '--from', 's3://models/names/v1'], ws.path);
+      expect(made.stderr).toBe('');
+      expect(made.code).toBe(0);
+      const text = readFileSync(join(ws.path, 'environments/dev/models/odd.yaml'), 'utf8');
+      expect(text).toContain('models: ["0x1F", "1e3", "True", "null", "yes"]');
+      expect(text).toContain('    "null":\n');
+      expect(text).toContain('- { name: "null", datatype: FP32, shape: [1] }');
+      expect(text).toContain('- { name: "True", datatype: FP32, shape: [1] }');
+      expect(text).toContain('- { name: "yes", datatype: FP32, shape: [1] }');
+      expect(text).toContain('- { name: OUT, datatype: FP32, shape: [1] }');
+      const s3 = await runCli(['validate', '--env', 'dev', '--s3', '--no-cache'], ws.path);
+      expect(s3.stderr).toBe('');
+      expect(s3.code).toBe(0);
+    } finally {
+      ws.remove();
+    }
+  }, 60_000);
+
+  it('refuses a release with a folder `models` could not name, and validate reports it without `models`', async () => {
+    await server.uploadRepository('models', 'tilde/v1', {
+      'ok/config.pbtxt': python('IN'),
+      'ok/1/model.py': '#',
+      '~/config.pbtxt': python('IN'),
+      '~/1/model.py': '#',
+    });
+    const ws = workspace();
+    try {
+      const made = await runCli(['new', 'model', 'tilde', '--env', 'dev', '--from', 's3://models/tilde/v1'], ws.path);
+      expect(made.code).toBe(1);
+      expect(made.stderr).toContain('error: s3://models/tilde/v1/ holds folders whose names are not Triton model names tritonops can write');
+      expect(made.stderr).toContain(': "~"; rename or remove them');
+      expect(existsSync(join(ws.path, 'environments/dev/models/tilde.yaml'))).toBe(false);
+      ws.edit(DENSENET_SPEC, 'repository: s3://models/densenet/2024-10-01', 'repository: s3://models/tilde/v1');
+      ws.edit(DENSENET_SPEC, /\n {2}models: \[densenet_onnx\]/, '');
+      ws.edit(DENSENET_SPEC, /\n {2}signatures:[\s\S]*?(?=\n {2}[a-z]|\n?$)/, '');
+      const run = await runCli(['validate', '--env', 'dev', '--s3', '--no-cache'], ws.path);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /densenet\.yaml:\d+:\d+: error: release s3:\/\/models\/tilde\/v1\/ holds 1 folder whose name is not a Triton model name tritonops can check .*: "~"; Triton would load it unchecked/,
+      );
+    } finally {
+      ws.remove();
+    }
+  }, 60_000);
+
+  it('gives a TensorRT plan a GPU pool, and says a KIND_AUTO ONNX model would use a GPU the pod had', async () => {
+    const tensors =
+      'max_batch_size: 4\ninput [ { name: "x", data_type: TYPE_FP32, dims: [ 3 ] } ]\noutput [ { name: "y", data_type: TYPE_FP32, dims: [ 3 ] } ]\n';
+    await server.uploadRepository('models', 'plan/v1', { 'plan/config.pbtxt': `platform: "tensorrt_plan"\n${tensors}`, 'plan/1/model.plan': 'x' });
+    await server.uploadRepository('models', 'onnx/v1', { 'onnx/config.pbtxt': `platform: "onnxruntime_onnx"\n${tensors}`, 'onnx/1/model.onnx': 'x' });
+    const ws = workspace();
+    try {
+      expect((await runCli(['new', 'model', 'plan', '--env', 'dev', '--from', 's3://models/plan/v1'], ws.path)).code).toBe(0);
+      const plan = readFileSync(join(ws.path, 'environments/dev/models/plan.yaml'), 'utf8');
+      expect(plan).toMatch(/\n {2}gpuPool: t4\n {2}gpus: 1 {30}# Triton places every instance on the GPUs it is given\n/);
+      expect((await runCli(['new', 'model', 'onnx', '--env', 'dev', '--from', 's3://models/onnx/v1'], ws.path)).code).toBe(0);
+      const onnx = readFileSync(join(ws.path, 'environments/dev/models/onnx.yaml'), 'utf8');
+      expect(onnx).not.toMatch(/\n {2}gpuPool:/);
+      expect(onnx).toContain(
+        '  # CPU-only: no config.pbtxt asks for a GPU. onnx leaves the device to Triton (instance_group KIND_AUTO or none),\n  # and Triton runs it on a GPU when the pod has one. For a GPU, set gpuPool to one of: ',
+      );
+      expect(onnx).toContain('  # gpuPool: ');
+      expect(onnx).toContain('  # gpus: 1\n');
     } finally {
       ws.remove();
     }

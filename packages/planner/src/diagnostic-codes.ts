@@ -124,6 +124,11 @@ const CODES = {
     description: "A model's `config.pbtxt` in the release cannot be read as a Triton model configuration.",
   },
   'release-config-missing': { severity: 'error', group: 'releases', description: 'A model folder of the release has no `config.pbtxt`.' },
+  'release-folder-name': {
+    severity: 'error',
+    group: 'releases',
+    description: 'A release loaded without `models` holds a folder whose name is not a Triton model name tritonops can check.',
+  },
   'release-image-backend': {
     severity: 'error',
     group: 'releases',

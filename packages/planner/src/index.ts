@@ -73,5 +73,6 @@ export {
 export { type ModelStore, type StoreListing, type StoreLocation, StoreUnavailable } from './releases/model-store.ts';
 export { checkReleases, type ReleaseCheckOptions, type ReleaseCheckResult, storeLocation } from './releases/check-releases.ts';
 export { describeRelease, type ReadRelease, type ReleaseDescription } from './releases/from-release.ts';
+export { yamlString } from './releases/signature-match.ts';
 export { endpointName, objectUri } from './releases/release-reader.ts';
 export { formatEndpoint, parseEndpoint, parseS3Uri, sameEndpoint } from './values/s3.ts';

@@ -180,8 +180,8 @@ describe('checkReleases', () => {
     expect(r.shown).toEqual([
       '9:54 release-signature-mismatch: input AUDIO: shape [-1] in the spec, [-1, -1] in s3://models/whisper/v1/whisper/config.pbtxt (its max_batch_size 8 adds the batch dimension -1 first) [write shape: [-1, -1]]',
       '9:70 release-signature-mismatch: input LANG is not an input of s3://models/whisper/v1/whisper/config.pbtxt [its inputs: AUDIO]',
-      '10:7 release-signature-mismatch: output TEXT of s3://models/whisper/v1/whisper/config.pbtxt is missing from the signature [add { name: TEXT, datatype: BYTES, shape: [-1, 1] } to outputs]',
-      '10:25 release-signature-mismatch: output TEXTS is not an output of s3://models/whisper/v1/whisper/config.pbtxt [did you mean "TEXT"?]',
+      // A rename is one error, at the spec's tensor, not also "TEXT is missing".
+      '10:25 release-signature-mismatch: output TEXTS is not an output of s3://models/whisper/v1/whisper/config.pbtxt, which has output TEXT the signature lacks [did you mean "TEXT"? the config declares { name: TEXT, datatype: BYTES, shape: [-1, 1] }]',
     ]);
   });
 
@@ -275,5 +275,88 @@ describe('describeRelease', () => {
       problems: ['s3://models/x/v1/a/ has no numeric version folder (such as s3://models/x/v1/a/1/)'],
     });
     expect(await describeRelease(store, { bucket: 'models', prefix: 'x/v2' })).toEqual({ ok: false, problems: ['nothing is stored under s3://models/x/v2/'] });
+  });
+});
+
+describe('what a bucket can hide', () => {
+  const PYTHON = (extra = '') => `name: "whisper"\nbackend: "python"${extra}\n`;
+
+  it('reads a 1 MiB config built to make a pattern backtrack in well under a second', async () => {
+    const text = `${'\n'.repeat(1024 * 1024 - 40)}backend: "python"\n`;
+    const store = new MemoryStore().put('models/whisper/v1/whisper/config.pbtxt', text).put('models/whisper/v1/whisper/1/model.py', '#');
+    const start = performance.now();
+    const r = await check('', store);
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(r.shown).toEqual([]);
+  });
+
+  it('knows the Python backend loads default_model_filename, on any line of the config', async () => {
+    const store = new MemoryStore()
+      .put('models/whisper/v1/whisper/config.pbtxt', PYTHON(' default_model_filename: "main.py"'))
+      .put('models/whisper/v1/whisper/1/main.py', '#');
+    expect((await check('', store)).shown).toEqual([]);
+    store.objects.delete('models/whisper/v1/whisper/1/main.py');
+    store.put('models/whisper/v1/whisper/1/model.py', '#');
+    expect((await check('', store)).shown).toEqual([
+      '6:15 release-version-missing: model "whisper" runs on the python backend, which loads s3://models/whisper/v1/whisper/1/main.py: it does not exist [upload main.py into the newest version folder]',
+    ]);
+    const plain = new MemoryStore().put('models/whisper/v1/whisper/config.pbtxt', PYTHON()).put('models/whisper/v1/whisper/1/main.py', '#');
+    expect((await check('', plain)).shown).toEqual([
+      '6:15 release-version-missing: model "whisper" runs on the python backend, which loads s3://models/whisper/v1/whisper/1/model.py: it does not exist [upload model.py into the newest version folder]',
+    ]);
+  });
+
+  it('reports folders it cannot name at `repository` when Triton would load them, escaped', async () => {
+    const store = bucket().put('models/whisper/v1/bad name\u001b[31m/config.pbtxt', 'x').put('models/whisper/v1/~/1/x', 'x');
+    const r = await check('', store);
+    expect(r.shown).toEqual([
+      '6:15 release-folder-name: release s3://models/whisper/v1/ holds 2 folders whose names are not a Triton model name tritonops can check (letters, digits, "_", "." and "-", at most 128): "bad name\\u001b[31m", "~"; Triton would load them unchecked [rename or remove them in a new release, or list the models Triton may load in `models`]',
+    ]);
+    expect(r.diagnostics[0]!.message).not.toContain('\u001b');
+    // With `models`, Triton loads only those.
+    expect((await check('  models: [whisper]\n', store)).shown).toEqual([]);
+  });
+
+  it('reports duplicate tensor names and negative GPU ids as config errors', async () => {
+    const dup = bucket().put('models/whisper/v1/whisper/config.pbtxt', WHISPER_CONFIG.replace('"TEXT"', '"AUDIO"').replace('output [', 'input ['));
+    expect((await check('', dup)).shown).toEqual([
+      '6:15 release-config-invalid: s3://models/whisper/v1/whisper/config.pbtxt:5:9: input "AUDIO" is declared twice (first at 4:9); each input needs its own name [fix the file in the bucket and upload the release again (under a new path: the SFS cache keys on it)]',
+    ]);
+    const negative = bucket().put('models/whisper/v1/whisper/config.pbtxt', WHISPER_CONFIG.replace('gpus: [ 0, 1 ]', 'gpus: [ -1, -2 ]'));
+    expect((await check('', negative)).shown[0]).toMatch(
+      /config\.pbtxt:6:54: instance_group gpus: -1 is not a GPU; device ids are 0 or more \(and 1 more problem\)/,
+    );
+  });
+});
+
+describe('describeRelease: GPUs and names', () => {
+  const at = { bucket: 'models', prefix: 'r/v1' };
+  const TENSORRT = `platform: "tensorrt_plan"\nmax_batch_size: 8\ninput [ { name: "x", data_type: TYPE_FP32, dims: [ 3 ] } ]\noutput [ { name: "y", data_type: TYPE_FP32, dims: [ 3 ] } ]\n`;
+  const ONNX_AUTO = TENSORRT.replace('tensorrt_plan', 'onnxruntime_onnx');
+
+  it('counts a TensorRT plan as a GPU model, whatever its instance groups say', async () => {
+    const store = new MemoryStore().put('models/r/v1/plan/config.pbtxt', TENSORRT).put('models/r/v1/plan/1/model.plan', 'x');
+    const read = await describeRelease(store, at);
+    expect(read.ok && read.description.gpu).toEqual({ models: ['plan'], gpus: 1 });
+  });
+
+  it('keeps a KIND_AUTO model of a GPU-capable backend on the CPU, and names it', async () => {
+    const store = new MemoryStore()
+      .put('models/r/v1/auto/config.pbtxt', ONNX_AUTO)
+      .put('models/r/v1/auto/1/model.onnx', 'x')
+      .put('models/r/v1/cpu/config.pbtxt', `${ONNX_AUTO}instance_group [ { kind: KIND_CPU } ]\n`)
+      .put('models/r/v1/cpu/1/model.onnx', 'x');
+    const read = await describeRelease(store, at);
+    expect(read.ok && [read.description.gpu, read.description.gpuCapable, read.description.cpuOnly]).toEqual([undefined, ['auto'], false]);
+  });
+
+  it('refuses a release with folders `models` could not name', async () => {
+    const store = new MemoryStore().put('models/r/v1/plan/config.pbtxt', TENSORRT).put('models/r/v1/plan/1/model.plan', 'x').put('models/r/v1/~/1/x', 'x');
+    expect(await describeRelease(store, at)).toEqual({
+      ok: false,
+      problems: [
+        's3://models/r/v1/ holds folders whose names are not Triton model names tritonops can write (letters, digits, "_", "." and "-", at most 128): "~"; rename or remove them',
+      ],
+    });
   });
 });

@@ -224,3 +224,57 @@ describe('readModelConfig problems, with line:column', () => {
     expect(problems('max_batch_size: "8"\ninput { data_type: TYPE_X dims: -5 }\nplatfrom: ""')).toHaveLength(4);
   });
 });
+
+describe('readModelConfig on what a bucket may hold', () => {
+  it('reads default_model_filename, wherever it is written', () => {
+    expect(config('backend: "python" default_model_filename: "main.py"').defaultModelFilename).toBe('main.py');
+    expect(config('backend: "python"\n  default_model_filename : "main.py"').defaultModelFilename).toBe('main.py');
+    expect(config('backend: "python"\ndefault_model_filename: ""').defaultModelFilename).toBeUndefined();
+    expect(config('backend: "python"\n# default_model_filename: "main.py"').defaultModelFilename).toBeUndefined();
+  });
+
+  it('refuses two inputs (or two outputs) of one name, as Triton does', () => {
+    expect(problems('input { name: "x" }\ninput { name: "y" }\ninput { name: "x" }')).toEqual([
+      '3:7 input "x" is declared twice (first at 1:7); each input needs its own name',
+    ]);
+    expect(problems('output [ { name: "o" }, { name: "o" } ]')).toEqual(['1:25 output "o" is declared twice (first at 1:10); each output needs its own name']);
+    // An input and an output may share a name.
+    expect(config('input { name: "x" }\noutput { name: "x" }').inputs).toHaveLength(1);
+  });
+
+  it('refuses negative GPU ids, and does not count them', () => {
+    expect(problems('instance_group [ { kind: KIND_GPU, gpus: [ -1, -2 ] } ]')).toEqual([
+      '1:44 instance_group gpus: -1 is not a GPU; device ids are 0 or more',
+      '1:48 instance_group gpus: -2 is not a GPU; device ids are 0 or more',
+    ]);
+    expect(config('instance_group [ { kind: KIND_GPU, gpus: [ 0, 1 ] } ]').instanceGroups[0]!.gpus).toEqual([0, 1]);
+  });
+
+  it('says how many fields a list of them leaves out, within the 200 characters a message is shown', () => {
+    const [message] = problems('zzz: 1');
+    expect(message).toMatch(/^1:1 ModelConfig has no field "zzz"; its fields are name, platform, backend, .* and \d+ more$/);
+    const [, count] = /and (\d+) more$/.exec(message!)!;
+    const shown = message!.slice(message!.indexOf('are ') + 4, message!.lastIndexOf(' and ')).split(', ');
+    expect(shown.length + Number(count)).toBe(25);
+    expect(message!.length - '1:1 '.length).toBeLessThanOrEqual(200);
+    const [nested] = problems(`input { ${'a'.repeat(300)}: 1 }`);
+    expect(nested!.length - '1:9 '.length).toBeLessThanOrEqual(200);
+    expect(nested).toMatch(/has no field "a{37}\.\.\."; its fields are name, .* and \d+ more$/);
+  });
+
+  it('reads a 1 MiB config built to make patterns backtrack in linear time', () => {
+    const MiB = 1024 * 1024;
+    const texts = [
+      `${'\n'.repeat(MiB - 20)}backend: "python"\n`,
+      `${' \t'.repeat(MiB / 2 - 20)}backend: "python"\n`,
+      `${'#\n'.repeat(MiB / 2 - 20)}backend: "python"\n`,
+      Array.from({ length: MiB / 12 }, (_, i) => `f${i} {}`).join('\n'),
+      `max_batch_size: ${'1'.repeat(MiB - 20)}`,
+    ];
+    for (const text of texts) {
+      const start = performance.now();
+      readModelConfig(text);
+      expect(performance.now() - start, text.slice(0, 20)).toBeLessThan(1000);
+    }
+  });
+});

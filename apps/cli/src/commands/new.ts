@@ -23,6 +23,7 @@ import {
   type ModelStore,
   type ReadRelease,
   type ReleaseDescription,
+  yamlString,
 } from '@tritonops/planner';
 import { DNS_LABEL_PATTERN, MODEL_NAME_MAX, MODEL_PROMOTED_FIELDS, type SignatureSpec } from '@tritonops/spec';
 import { withRepositoryLock } from '../repository-lock.ts';
@@ -136,6 +137,9 @@ ${
 `;
 }
 
+/** Where the line comments of a new spec start (0-based), as in \`team: my-team   # …\`. */
+const COMMENT_COLUMN = 39;
+
 /** The Triton release new specs start from (the image's variant follows the backends). */
 const TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver';
 const TRITON_VERSION = '24.10';
@@ -161,15 +165,21 @@ function modelSpecFrom(name: string, env: EnvironmentPlan, uri: string, release:
       : ''
   }.
   gpuPool: ${pool}
-  gpus: ${release.gpu?.gpus ?? 1}${release.gpu && release.gpu.gpus > 1 ? '                            # the distinct GPUs its instance_group lists' : '                            # Triton places every instance on the GPUs it is given'}`
+${`  gpus: ${release.gpu?.gpus ?? 1}`.padEnd(COMMENT_COLUMN)}# ${release.gpu && release.gpu.gpus > 1 ? 'the distinct GPUs its instance_group lists' : 'Triton places every instance on the GPUs it is given'}`
     : release.cpuOnly
       ? '  # CPU-only: every config.pbtxt places its instances on the CPU (instance_group KIND_CPU).'
-      : `  # CPU-only: no config.pbtxt asks for a GPU. For one, set gpuPool to one of: ${Object.keys(env.gpuPools).sort().join(', ') || '(this environment has no GPU pools)'}
-  # gpuPool: ${Object.keys(env.gpuPools).sort()[0] ?? 't4'}`;
+      : `  # CPU-only: no config.pbtxt asks for a GPU.${
+          release.gpuCapable.length
+            ? ` ${release.gpuCapable.join(', ')} leave${release.gpuCapable.length === 1 ? 's' : ''} the device to Triton (instance_group KIND_AUTO or none),
+  # and Triton runs ${release.gpuCapable.length === 1 ? 'it' : 'them'} on a GPU when the pod has one.`
+            : ''
+        } For a GPU, set gpuPool to one of: ${Object.keys(env.gpuPools).sort().join(', ') || '(this environment has no GPU pools)'}
+  # gpuPool: ${Object.keys(env.gpuPools).sort()[0] ?? 't4'}
+  # gpus: 1`;
   const signatures = release.models.map((model) => {
     const signature = release.signatures.get(model);
     if (!signature) return `    # ${model}: no signature: ${release.unsigned.get(model) ?? 'its config declares no tensors'}`;
-    return `    ${model}:
+    return `    ${yamlString(model)}:
       inputs:
 ${signature.inputs.map((t) => `        - ${t}`).join('\n')}
       outputs:
@@ -192,7 +202,7 @@ spec:
   image: ${TRITON_IMAGE}:${TRITON_VERSION}-${release.variant}
   repository: ${uri}   # a new path per release: the SFS cache keys on it
   # The Triton models of the repository (its folders); Triton loads only these.
-  models: [${release.models.join(', ')}]
+  models: [${release.models.map(yamlString).join(', ')}]
 ${placement}
   replicas: 1
   resources:

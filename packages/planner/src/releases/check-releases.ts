@@ -14,7 +14,7 @@ import type { DataPath } from '../load/source-file.ts';
 import { reporter } from '../report.ts';
 import { parseEndpoint, parseS3Uri, type S3Endpoint } from '../values/s3.ts';
 import { StoreUnavailable, type ModelStore, type StoreLocation } from './model-store.ts';
-import { IMAGE_VARIANTS, inspectModel, plainText, releaseFolders, safeName, tritonImageTag, type ModelFacts } from './inspect-release.ts';
+import { IMAGE_VARIANTS, inspectModel, plainText, releaseFolders, safeName, tritonImageTag, unsafeFolderList, type ModelFacts } from './inspect-release.ts';
 import { endpointName, objectUri, ReleaseReader } from './release-reader.ts';
 import { compareSignature } from './signature-match.ts';
 
@@ -151,6 +151,15 @@ async function checkTrack(reader: ReleaseReader, { file, value: model }: Loaded<
     return out;
   }
   const folderList = root.folders.length ? root.folders.join(', ') : '(no model folders)';
+  // Without `models` Triton loads every folder, these too: unchecked, and not nameable in a spec.
+  if (!track.models && root.unsafe.length > 0) {
+    report.error(
+      track.repositoryPath,
+      'release-folder-name',
+      `release ${uri} holds ${root.unsafe.length} folder${root.unsafe.length > 1 ? 's' : ''} whose name${root.unsafe.length > 1 ? 's are' : ' is'} not a Triton model name tritonops can check (letters, digits, "_", "." and "-", at most 128): ${unsafeFolderList(root.unsafe)}; Triton would load ${root.unsafe.length > 1 ? 'them' : 'it'} unchecked`,
+      'rename or remove them in a new release, or list the models Triton may load in `models`',
+    );
+  }
   // Where a model's problems are shown: its `models` entry, or `repository` when Triton loads every folder.
   const modelPath = (name: string): DataPath => {
     const i = track.models?.indexOf(name) ?? -1;

@@ -47,12 +47,24 @@ export interface ModelFacts {
 /** Files a backend loads from the version folder, when the name is fixed (or fixed by default). */
 const BACKEND_FILES: Readonly<Record<string, string>> = { vllm: 'model.json', python: 'model.py' };
 
-/** The model folders of a release (names that pass `safeName`, sorted), or undefined when nothing is stored under it. */
-export async function releaseFolders(reader: ReleaseReader, location: StoreLocation): Promise<{ folders: string[]; unsafe: number } | undefined> {
+/** The model folders of a release (names that pass `safeName`, sorted), and the others, or undefined when nothing is stored under it. */
+export async function releaseFolders(reader: ReleaseReader, location: StoreLocation): Promise<{ folders: string[]; unsafe: string[] } | undefined> {
   const root = await reader.list(location, '');
   if (root.folders.length === 0 && root.files.length === 0) return undefined;
   const folders = root.folders.filter(safeName).sort();
-  return { folders, unsafe: root.folders.length - folders.length };
+  return { folders, unsafe: root.folders.filter((f) => !safeName(f)).sort() };
+}
+
+/** A name that fails `safeName`, as a message may show it: quoted, escaped to printable ASCII, shortened. */
+export function escapedName(name: string): string {
+  const short = name.length > 40 ? `${name.slice(0, 37)}...` : name;
+  return JSON.stringify(short).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The folders tritonops cannot name, for a message: the first few escaped, then how many more. */
+export function unsafeFolderList(unsafe: readonly string[]): string {
+  const shown = unsafe.slice(0, 3).map(escapedName).join(', ');
+  return unsafe.length > 3 ? `${shown} and ${unsafe.length - 3} more` : shown;
 }
 
 /** Reads one model folder of a release: its listing, its config and, for backends that need a fixed file, its newest version. */
@@ -63,28 +75,36 @@ export async function inspectModel(reader: ReleaseReader, location: StoreLocatio
     .map(Number)
     .sort((a, b) => a - b);
   let config: ConfigState = { state: 'missing' };
-  let renamesFile = false;
   if (listing.files.includes('config.pbtxt')) {
     const bytes = await reader.read(location, `${name}/config.pbtxt`, MAX_CONFIG_BYTES);
     if (bytes === undefined) config = { state: 'missing' };
     else if ('tooLarge' in bytes) config = { state: 'too-large', size: bytes.tooLarge };
     else {
-      const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-      const parsed = readModelConfig(text);
-      // The Python backend loads `default_model_filename` instead of model.py when it is set.
-      renamesFile = /^\s*default_model_filename\s*:/m.test(text);
+      // Decided from the parsed config only: the text is the bucket's, and no pattern runs over it.
+      const parsed = readModelConfig(new TextDecoder('utf-8', { fatal: false }).decode(bytes));
       config = parsed.ok ? { state: 'ok', config: parsed.config } : { state: 'invalid', problems: parsed.problems };
     }
   }
   const backend = config.state === 'ok' ? backendOf(config.config) : undefined;
   const newest = versions.at(-1);
-  const file = backend !== undefined ? BACKEND_FILES[backend] : undefined;
+  const file = backend !== undefined ? loadedFile(backend, config.state === 'ok' ? config.config : undefined) : undefined;
   let missingFile: string | undefined;
-  if (file && newest !== undefined && !(backend === 'python' && renamesFile)) {
+  if (file && newest !== undefined) {
     const version = await reader.list(location, `${name}/${newest}`);
     if (!version.files.includes(file)) missingFile = `${newest}/${file}`;
   }
   return { name, config, versions, ...(backend !== undefined ? { backend } : {}), ...(missingFile ? { missingFile } : {}) };
+}
+
+/**
+ * The file of the version folder the backend loads, when its name is known: the Python backend
+ * loads `default_model_filename` instead of model.py when it is set (a name in a subfolder, or one
+ * a message cannot show, is not checked).
+ */
+function loadedFile(backend: string, config: TritonModelConfig | undefined): string | undefined {
+  const renamed = config?.defaultModelFilename;
+  if (backend === 'python' && renamed !== undefined) return safeName(renamed) ? renamed : undefined;
+  return BACKEND_FILES[backend];
 }
 
 /** Backends whose image variant is fixed, and the part of the tag that shows it. */

@@ -4,7 +4,8 @@
  * clients send it, i.e. with the batch dimension (-1) first when `max_batch_size` is above 0.
  */
 import type { SignatureSpec, TensorSpec } from '@tritonops/spec';
-import { didYouMeanHint } from '../did-you-mean.ts';
+import { parse } from 'yaml';
+import { didYouMean, didYouMeanHint } from '../did-you-mean.ts';
 import type { DataPath } from '../load/source-file.ts';
 import { fullShape, type ConfigTensor, type TritonModelConfig } from '../triton/model-config.ts';
 
@@ -23,8 +24,9 @@ const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /**
  * Every disagreement between `signature` (at `path` in the spec) and `config`, read from
- * `configUri`. A config that declares no tensors at all (Triton completes those from the model
- * file) is not compared: there is nothing to compare with.
+ * `configUri`. A config that declares no tensors at all (its backend supplies them when Triton
+ * loads it) is not compared: there is nothing to compare with. A tensor of the spec that is not
+ * the config's but is close to one the signature lacks is one rename, reported once.
  */
 export function compareSignature(signature: SignatureSpec, config: TritonModelConfig, configUri: string, path: DataPath): SignatureMismatch[] {
   if (config.inputs.length === 0 && config.outputs.length === 0) return [];
@@ -34,10 +36,32 @@ export function compareSignature(signature: SignatureSpec, config: TritonModelCo
     const declared = config[kind];
     const byName = new Map(declared.map((t) => [t.name, t] as const));
     const shownNames = declared.map((t) => t.name).filter((n) => TENSOR_NAME.test(n));
+    const listed = new Set(signature[kind].map((t) => t.name));
+    const unlisted = declared.filter((t) => !listed.has(t.name));
+    // A spec tensor the config lacks, paired with the unlisted config tensor it most likely renames.
+    const renamed = new Map<string, ConfigTensor>();
+    let unpaired = unlisted.map((t) => t.name).filter((n) => TENSOR_NAME.test(n));
+    for (const tensor of signature[kind]) {
+      if (byName.has(tensor.name)) continue;
+      const guess = didYouMean(tensor.name, unpaired);
+      if (!guess) continue;
+      renamed.set(tensor.name, byName.get(guess)!);
+      unpaired = unpaired.filter((n) => n !== guess);
+    }
     signature[kind].forEach((tensor: TensorSpec, i: number) => {
       const at = [...path, kind, i] as const;
       const found = byName.get(tensor.name);
       if (!found) {
+        const meant = renamed.get(tensor.name);
+        if (meant) {
+          out.push({
+            path: [...at, 'name'],
+            at: 'value',
+            message: `${word} ${tensor.name} is not an ${word} of ${configUri}, which has ${word} ${meant.name} the signature lacks`,
+            hint: `did you mean "${meant.name}"?${tensorText(meant, config.maxBatchSize) ? ` the config declares ${tensorText(meant, config.maxBatchSize)}` : ''}`,
+          });
+          return;
+        }
         out.push({
           path: [...at, 'name'],
           at: 'value',
@@ -70,9 +94,9 @@ export function compareSignature(signature: SignatureSpec, config: TritonModelCo
         });
       }
     });
-    const listed = new Set(signature[kind].map((t) => t.name));
-    const unlisted = declared.filter((t) => !listed.has(t.name));
+    const paired = new Set([...renamed.values()]);
     for (const tensor of unlisted) {
+      if (paired.has(tensor)) continue;
       const text = tensorText(tensor, config.maxBatchSize);
       out.push({
         path: [...path, kind],
@@ -93,5 +117,24 @@ export function tensorText(tensor: ConfigTensor, maxBatchSize: number): string |
   if (!tensor.datatype || !TENSOR_NAME.test(tensor.name)) return undefined;
   const shape = fullShape(tensor, maxBatchSize);
   if (shape.length < 1 || shape.length > 8 || shape.some((d) => !Number.isInteger(d) || d < -1)) return undefined;
-  return `{ name: ${tensor.name}, datatype: ${tensor.datatype}, shape: ${shapeText(shape)} }`;
+  return `{ name: ${yamlString(tensor.name)}, datatype: ${tensor.datatype}, shape: ${shapeText(shape)} }`;
+}
+
+/** What a plain scalar may hold here; other text is always quoted. */
+const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/**
+ * A name (of the patterns tensors and Triton models have) as a YAML scalar that reads back as the
+ * same string: plain when both YAML 1.2 and 1.1 read it so, else double-quoted (`"null"`, `"1e3"`,
+ * `"yes"`, `"0x1F"`).
+ */
+export function yamlString(name: string): string {
+  const same = (version: '1.1' | '1.2') => {
+    try {
+      return parse(name, { version }) === name;
+    } catch {
+      return false;
+    }
+  };
+  return PLAIN_NAME.test(name) && same('1.2') && same('1.1') ? name : JSON.stringify(name);
 }

@@ -41,6 +41,8 @@ export interface TritonModelConfig {
   readonly instanceGroups: readonly InstanceGroup[];
   /** model_transaction_policy.decoupled */
   readonly decoupled: boolean;
+  /** The file the backend loads instead of its default (the Python backend's model.py); absent when unset or empty. */
+  readonly defaultModelFilename?: string;
 }
 
 export type ConfigRead = { ok: true; config: TritonModelConfig } | { ok: false; problems: TextProblem[] };
@@ -264,6 +266,9 @@ const RANGES: Partial<Record<FieldKind, [bigint, bigint]>> = {
 
 const BOOLS: Readonly<Record<string, boolean>> = { true: true, True: true, t: true, false: false, False: false, f: false };
 
+/** Problems after which unknown names get no did-you-mean. */
+const MAX_GUESSED = 100;
+
 /** `path` names the enclosing field in messages (`instance_group.kind`), empty at the top. */
 function checkMessage(fields: TextField[], decl: MessageDecl, problems: TextProblem[], path = ''): void {
   const seen = new Map<string, TextField>();
@@ -275,10 +280,15 @@ function checkMessage(fields: TextField[], decl: MessageDecl, problems: TextProb
     if (!fieldDecl) {
       if (seen.has(`unknown:${field.name}`)) continue; // one report per unknown name
       seen.set(`unknown:${field.name}`, field);
-      const guess = field.name.startsWith('[') ? undefined : didYouMean(field.name, names);
+      // Only the first problems are shown: past those, a file of many unknown names costs no guessing.
+      const guess = field.name.startsWith('[') || problems.length >= MAX_GUESSED ? undefined : didYouMean(field.name, names);
       const where = path ? ` (in ${path.slice(0, -1)})` : '';
-      const what = field.name.startsWith('[') ? `${decl.name}${where} has no extensions or Any fields` : `${decl.name}${where} has no field "${field.name}"`;
-      problems.push({ ...at, message: `${what}; ${guess ? `did you mean "${guess}"?` : `its fields are ${names.join(', ')}`}` });
+      const shownName = field.name.length > 40 ? `${field.name.slice(0, 37)}...` : field.name;
+      const what = field.name.startsWith('[') ? `${decl.name}${where} has no extensions or Any fields` : `${decl.name}${where} has no field "${shownName}"`;
+      problems.push({
+        ...at,
+        message: `${what}; ${guess ? `did you mean "${guess}"?` : `its fields are ${fieldList(names, 200 - what.length - '; its fields are '.length)}`}`,
+      });
       continue;
     }
     if (!fieldDecl.repeated) {
@@ -300,6 +310,20 @@ function checkMessage(fields: TextField[], decl: MessageDecl, problems: TextProb
     }
     checkValue(field, `${path}${field.name}`, fieldDecl, problems);
   }
+}
+
+/** `names` joined, as many as fit in `room` characters, then how many more (messages are cut at 200). */
+function fieldList(names: readonly string[], room: number): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const [i, name] of names.entries()) {
+    const rest = names.length - i - 1;
+    const tail = rest > 0 ? ` and ${rest} more`.length : 0;
+    if (length + name.length + 2 + tail > room) return `${shown.join(', ')} and ${names.length - shown.length} more`;
+    shown.push(name);
+    length += name.length + 2;
+  }
+  return shown.join(', ');
 }
 
 function checkValue(field: TextField, name: string, decl: FieldDecl, problems: TextProblem[]): void {
@@ -410,20 +434,41 @@ function decodeConfig(fields: TextField[], problems: TextProblem[]): TritonModel
     problems.push({ line: maxBatch.value.line, column: maxBatch.value.column, message: `max_batch_size must be 0 (no batching) or more, not ${maxBatchSize}` });
   }
   const policy = messageOf(fields, 'model_transaction_policy');
+  const defaultModelFilename = stringOf(fields, 'default_model_filename');
+  const inputs = tensors(fields, 'input', problems);
+  const outputs = tensors(fields, 'output', problems);
   return {
     // proto3 strings: empty is the same as absent.
     ...(name ? { name } : {}),
     ...(platform ? { platform } : {}),
     ...(backend ? { backend } : {}),
     maxBatchSize,
-    inputs: tensors(fields, 'input', problems),
-    outputs: tensors(fields, 'output', problems),
+    inputs,
+    outputs,
     instanceGroups: fieldsNamed(fields, 'instance_group').flatMap((f) => (f.value.kind === 'message' ? [instanceGroup(f.value.fields, problems)] : [])),
     decoupled: policy ? boolOf(policy, 'decoupled') : false,
+    ...(defaultModelFilename ? { defaultModelFilename } : {}),
   };
 }
 
 function tensors(fields: TextField[], fieldName: 'input' | 'output', problems: TextProblem[]): ConfigTensor[] {
+  const found = tensorList(fields, fieldName, problems);
+  // Triton names a request's tensors by name: it refuses a config where two inputs (or outputs) share one.
+  const first = new Map<string, ConfigTensor>();
+  for (const tensor of found) {
+    const earlier = first.get(tensor.name);
+    if (!earlier) first.set(tensor.name, tensor);
+    else
+      problems.push({
+        line: tensor.line,
+        column: tensor.column,
+        message: `${fieldName} ${JSON.stringify(tensor.name.length > 40 ? `${tensor.name.slice(0, 37)}...` : tensor.name)} is declared twice (first at ${earlier.line}:${earlier.column}); each ${fieldName} needs its own name`,
+      });
+  }
+  return found;
+}
+
+function tensorList(fields: TextField[], fieldName: 'input' | 'output', problems: TextProblem[]): ConfigTensor[] {
   return fieldsNamed(fields, fieldName).flatMap((field) => {
     const value = field.value;
     if (value.kind !== 'message') return [];
@@ -453,8 +498,13 @@ function instanceGroup(fields: TextField[], problems: TextProblem[]): InstanceGr
   const count = countField ? numberOf(countField.value) : 0;
   if (countField && count < 0)
     problems.push({ line: countField.value.line, column: countField.value.column, message: `instance_group count must be 1 or more, not ${count}` });
+  const gpus = fieldsNamed(fields, 'gpus').map((g) => {
+    const gpu = numberOf(g.value);
+    if (gpu < 0) problems.push({ line: g.value.line, column: g.value.column, message: `instance_group gpus: ${gpu} is not a GPU; device ids are 0 or more` });
+    return gpu;
+  });
   // Triton reads an unset (0) count as 1 instance.
-  return { kind: enumOf(fields, 'kind', INSTANCE_KINDS), count: count > 0 ? count : 1, gpus: fieldsNamed(fields, 'gpus').map((g) => numberOf(g.value)) };
+  return { kind: enumOf(fields, 'kind', INSTANCE_KINDS), count: count > 0 ? count : 1, gpus: gpus.filter((g) => g >= 0) };
 }
 
 function fieldsNamed(fields: TextField[], name: string): TextField[] {
