@@ -5,14 +5,14 @@
  * the field table declared in our code matches the proto's descriptor.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRepository } from '@tritonops/charts';
 import { MODEL_CONFIG, planRepository, readModelConfig, type MessageDecl } from '@tritonops/planner';
 import { nonEmpty } from './support/non-empty.ts';
-import { findPython, hasCommand } from './support/python.ts';
+import { compileProto, tritonProto } from './support/python.ts';
 import { BUNDLED, REPO_ROOT, SHARED_DIR } from './support/workspace.ts';
 
 type Obj = Record<string, any>;
@@ -22,15 +22,8 @@ const MALFORMED = join(CORPUS, 'malformed');
 const corpus = readdirSync(CORPUS).filter((f) => f.endsWith('.pbtxt'));
 const malformed = readdirSync(MALFORMED).filter((f) => f.endsWith('.pbtxt'));
 
-const proto = join(SHARED_DIR, 'triton/model_config.proto');
-const python = findPython(['google.protobuf']);
-const skip = !existsSync(proto)
-  ? `needs ${proto} (present in CI, not in a user clone)`
-  : !hasCommand('protoc')
-    ? 'needs protoc (Debian: apt-get install protobuf-compiler)'
-    : 'missing' in python
-      ? python.missing
-      : undefined;
+const triton = tritonProto(SHARED_DIR);
+const skip = triton.skip;
 
 /** Parses every file with python's text_format and describes the proto's messages. */
 const SCRIPT = `
@@ -93,12 +86,11 @@ describe("config.pbtxt: our reader against protobuf's, with Triton's model_confi
   let errors: Record<string, string> = {};
 
   beforeAll(() => {
-    if (skip) return;
+    if (triton.skip !== undefined) return;
     work = mkdtempSync(join(tmpdir(), 'tritonops-model-config-'));
-    const compile = spawnSync('protoc', [`--proto_path=${dirname(proto)}`, `--python_out=${work}`, proto], { encoding: 'utf8' });
-    if (compile.status !== 0) throw new Error(`protoc failed: ${compile.stderr}`);
+    compileProto(triton.proto, work);
     const files = [...corpus.map((f) => join(CORPUS, f)), ...malformed.map((f) => join(MALFORMED, f))];
-    const run = spawnSync((python as { python: string }).python, ['-c', SCRIPT, work, ...files], { encoding: 'utf8' });
+    const run = spawnSync(triton.python, ['-c', SCRIPT, work, ...files], { encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`python failed: ${run.stderr}`);
     ({ messages, parsed, errors } = JSON.parse(run.stdout) as { messages: typeof messages; parsed: typeof parsed; errors: typeof errors });
   });

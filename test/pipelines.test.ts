@@ -4,14 +4,14 @@
  * Mermaid's own parser; the bundled environments show the graphs the product promises.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRepository } from '@tritonops/charts';
 import { planRepository, pipelineDot, pipelineMermaid, type EnvironmentPlan } from '@tritonops/planner';
-import { findPython, hasCommand } from './support/python.ts';
+import { compileProto, tritonProto } from './support/python.ts';
 import { nonEmpty } from './support/non-empty.ts';
 import { BUNDLED, parsedObjects, renderBundled, REPO_ROOT, SHARED_DIR } from './support/workspace.ts';
 
@@ -72,23 +72,15 @@ describe('generated config.pbtxt', () => {
   });
 
   describe("parsed back by protobuf's text-format reader against Triton's model_config.proto", () => {
-    const proto = join(SHARED_DIR, 'triton/model_config.proto');
-    const python = findPython(['google.protobuf']);
-    const skip = !existsSync(proto)
-      ? `needs ${proto} (present in CI, not in a user clone)`
-      : !hasCommand('protoc')
-        ? 'needs protoc (Debian: apt-get install protobuf-compiler)'
-        : 'missing' in python
-          ? python.missing
-          : undefined;
+    const triton = tritonProto(SHARED_DIR);
+    const skip = triton.skip;
     let parsed: Record<string, Obj> = {};
     let work = '';
 
     beforeAll(() => {
-      if (skip) return;
+      if (triton.skip !== undefined) return;
       work = mkdtempSync(join(tmpdir(), 'tritonops-pbtxt-'));
-      const compile = spawnSync('protoc', [`--proto_path=${dirname(proto)}`, `--python_out=${work}`, proto], { encoding: 'utf8' });
-      if (compile.status !== 0) throw new Error(`protoc failed: ${compile.stderr}`);
+      compileProto(triton.proto, work);
       const files = configs.map((c, i) => {
         const file = join(work, `config-${i}.pbtxt`);
         writeFileSync(file, c.content);
@@ -106,7 +98,7 @@ describe('generated config.pbtxt', () => {
         '    out[path] = json_format.MessageToDict(message, preserving_proto_field_name=True)',
         'print(json.dumps(out))',
       ].join('\n');
-      const run = spawnSync((python as { python: string }).python, ['-c', script, ...files], { encoding: 'utf8' });
+      const run = spawnSync((triton as { python: string }).python, ['-c', script, ...files], { encoding: 'utf8' });
       if (run.status !== 0) throw new Error(`text_format.Parse failed: ${run.stderr}`);
       const byFile = JSON.parse(run.stdout) as Record<string, Obj>;
       parsed = Object.fromEntries(configs.map((c, i) => [`${c.env}/${c.path}`, byFile[files[i]!]!]));
@@ -155,7 +147,7 @@ describe('generated config.pbtxt', () => {
       const broken = join(work, 'broken.pbtxt');
       writeFileSync(broken, 'name: "x"\nplatfrom: "ensemble"\n');
       const script = `import sys\nsys.path.insert(0, ${JSON.stringify(work)})\nimport model_config_pb2\nfrom google.protobuf import text_format\ntext_format.Parse(open(sys.argv[1]).read(), model_config_pb2.ModelConfig())`;
-      const run = spawnSync((python as { python: string }).python, ['-c', script, broken], { encoding: 'utf8' });
+      const run = spawnSync((triton as { python: string }).python, ['-c', script, broken], { encoding: 'utf8' });
       expect(run.status).not.toBe(0);
       expect(run.stderr).toContain('platfrom');
     });
