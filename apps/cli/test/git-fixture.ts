@@ -57,45 +57,38 @@ export function cpuModel(name: string, override?: string): string {
   ].join('\n');
 }
 
+/** The lines of a Markdown text outside fenced code blocks, with their index; whether a fence is left open at the end. */
+function outsideFences(markdown: string): { lines: [number, string][]; openFence: boolean } {
+  const lines: [number, string][] = [];
+  let fence: string | undefined;
+  for (const [i, line] of markdown.split('\n').entries()) {
+    const opener = /^(`{3,})/.exec(line)?.[1];
+    if (fence !== undefined) {
+      if (opener !== undefined && opener.length >= fence.length && line.trim() === opener) fence = undefined;
+    } else if (opener !== undefined) fence = opener;
+    else lines.push([i, line]);
+  }
+  return { lines, openFence: fence !== undefined };
+}
+
 /**
  * Where a Markdown text is not well formed for a comment: a code fence left open, `<details>`
  * unbalanced (outside code); undefined when it is.
  */
 export function markdownStructureProblem(markdown: string): string | undefined {
-  let fence: string | undefined;
+  const { lines, openFence } = outsideFences(markdown);
   let depth = 0;
-  for (const [i, line] of markdown.split('\n').entries()) {
-    const opener = /^(`{3,})/.exec(line)?.[1];
-    if (fence !== undefined) {
-      if (opener !== undefined && opener.length >= fence.length && line.trim() === opener) fence = undefined;
-      continue;
-    }
-    if (opener !== undefined) {
-      fence = opener;
-      continue;
-    }
+  for (const [i, line] of lines) {
     depth += (line.match(/<details>/g) ?? []).length - (line.match(/<\/details>/g) ?? []).length;
     if (depth < 0) return `line ${i + 1}: </details> closes nothing`;
   }
-  if (fence !== undefined) return 'a code fence is left open';
+  if (openFence) return 'a code fence is left open';
   return depth === 0 ? undefined : `${depth} <details> left open`;
 }
 
 /** The Markdown with code (fenced blocks, code spans, <code> elements) taken out: what is read as markup. */
 export function outsideCode(markdown: string): string {
-  const out: string[] = [];
-  let fence: string | undefined;
-  for (const line of markdown.split('\n')) {
-    const opener = /^(`{3,})/.exec(line)?.[1];
-    if (fence !== undefined) {
-      if (opener !== undefined && opener.length >= fence.length && line.trim() === opener) fence = undefined;
-      continue;
-    }
-    if (opener !== undefined) {
-      fence = opener;
-      continue;
-    }
-    out.push(line.replace(/(`+)[\s\S]*?\1/g, '').replace(/<code>[\s\S]*?<\/code>/g, ''));
-  }
-  return out.join('\n');
+  return outsideFences(markdown)
+    .lines.map(([, line]) => line.replace(/(`+)[\s\S]*?\1/g, '').replace(/<code>[\s\S]*?<\/code>/g, ''))
+    .join('\n');
 }

@@ -3,22 +3,13 @@
  * change, a model added and a canary added, with the working tree and index untouched).
  * `promote`, the promotion gate and `new` are in promote.test.ts.
  */
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, cli, copyOfEnvironments, expectGolden } from './support.ts';
+import { git } from './git-fixture.ts';
 
 afterEach(cleanup);
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.invalid',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.invalid',
-};
-const git = (root: string, ...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV, encoding: 'utf8' });
 
 function repository(): string {
   const root = copyOfEnvironments('gitops');

@@ -5,27 +5,14 @@
  * one pull request cannot change staging and production together; `new` in a promoted environment
  * copies the source's release instead of writing an override.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cleanup, cli, copyOfEnvironments, expectGolden } from './support.ts';
+import { commit, git } from './git-fixture.ts';
 
 afterEach(cleanup);
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.invalid',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.invalid',
-};
-const git = (root: string, ...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV, encoding: 'utf8' });
-const commit = (root: string, message: string) => {
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', message);
-};
 
 /** The bundled environments committed on main. */
 function repository(): string {

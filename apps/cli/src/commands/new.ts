@@ -96,16 +96,21 @@ export interface NewOptions {
   };
 }
 
-function modelSpec(name: string, env: EnvironmentPlan, pool: string | undefined): string {
-  const gpu = pool ? own(env.gpuPools, pool) : undefined;
+/** What every new Model spec starts with, up to `spec:`; `about` (comment lines) follows the first comment. */
+function modelHeader(name: string, about = ''): string {
   return `# yaml-language-server: $schema=../../../packages/spec/schemas/model.schema.json
 # ${name}: describe what this model does and who owns it. Every field: docs/spec-reference.md
-apiVersion: tritonops.dev/v1alpha1
+${about}apiVersion: tritonops.dev/v1alpha1
 kind: Model
 metadata:
   name: ${name}
   labels:
-    team: my-team                      # who to call when it breaks
+    team: my-team                      # who to call when it breaks`;
+}
+
+function modelSpec(name: string, env: EnvironmentPlan, pool: string | undefined): string {
+  const gpu = pool ? own(env.gpuPools, pool) : undefined;
+  return `${modelHeader(name)}
 spec:
   # The release: what runs. \`tritonops promote\` copies these fields between environments${
     env.promotedFrom
@@ -186,16 +191,11 @@ ${signature.inputs.map((t) => `        - ${t}`).join('\n')}
 ${signature.outputs.map((t) => `        - ${t}`).join('\n')}`;
   });
   const anySignature = release.signatures.size > 0;
-  return `# yaml-language-server: $schema=../../../packages/spec/schemas/model.schema.json
-# ${name}: describe what this model does and who owns it. Every field: docs/spec-reference.md
-# Written by \`tritonops new model --from ${uri}\` from what that repository holds;
-# \`tritonops validate --s3\` checks it against the bucket again.
-apiVersion: tritonops.dev/v1alpha1
-kind: Model
-metadata:
-  name: ${name}
-  labels:
-    team: my-team                      # who to call when it breaks
+  return `${modelHeader(
+    name,
+    `# Written by \`tritonops new model --from ${uri}\` from what that repository holds;
+# \`tritonops validate --s3\` checks it against the bucket again.\n`,
+  )}
 spec:
   # The release: what runs. \`tritonops promote\` copies these fields between environments.
   # The image variant: ${imageWhy}.
