@@ -28,6 +28,7 @@ const COMMANDS: ReadonlyMap<string, CommandModule> = new Map<string, CommandModu
   ['diff', () => import('./commands/diff.ts')],
   ['promote', () => import('./commands/promote.ts')],
   ['new', () => import('./commands/new.ts')],
+  ['ui', () => import('./commands/ui.ts')],
 ]);
 
 export const GLOBAL_OPTIONS = {

@@ -1,0 +1,134 @@
+/**
+ * The panel's warm process: the repository's specs checked once at start, kept in memory with
+ * the per-file results (`SpecCache`), so that an edit is re-checked in milliseconds rather than
+ * re-read from scratch. The working tree stays the truth: before answering, the spec files' sizes
+ * and modification times are compared with the last load, and anything that changed (an editor, a
+ * `git checkout`) is loaded again. The Git base of the promotion gate is resolved again when HEAD
+ * moves.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ENVIRONMENTS_DIR,
+  listEnvironments,
+  planRepository,
+  RepositoryFs,
+  type CheckedContent,
+  type GateBase,
+  type ReleaseHistory,
+  type RepositoryPlanResult,
+  type SpecCache,
+} from '@tritonops/planner';
+import { gateBase, releaseHistory } from '../git.ts';
+
+export interface PanelLoad extends RepositoryPlanResult {
+  /** How the promotion gate compared. */
+  readonly gate: string;
+}
+
+class MemorySpecCache implements SpecCache {
+  readonly #entries = new Map<string, CheckedContent>();
+  get(environment: string, key: string): CheckedContent | undefined {
+    return this.#entries.get(`${environment}\0${key}`);
+  }
+  set(environment: string, key: string, checked: CheckedContent): void {
+    this.#entries.set(`${environment}\0${key}`, checked);
+  }
+}
+
+/** Size and mtime of every file under environments/ (without reading them): what tells a change. */
+function specStamp(root: string): string {
+  const fs = new RepositoryFs(root);
+  const parts: string[] = [];
+  const walk = (rel: string, depth: number) => {
+    for (const entry of fs.list(rel) ?? []) {
+      const path = `${rel}/${entry.name}`;
+      if (entry.kind === 'folder' && depth < 3) walk(path, depth + 1);
+      else if (entry.kind === 'file') {
+        try {
+          const s = statSync(join(root, path));
+          parts.push(`${path}\0${s.size}\0${s.mtimeMs}`);
+        } catch {
+          parts.push(`${path}\0gone`);
+        }
+      }
+    }
+  };
+  walk(ENVIRONMENTS_DIR, 0);
+  return parts.join('\n');
+}
+
+/** HEAD's commit (or what HEAD names): when it moves, the gate's base is resolved again. */
+function headStamp(root: string): string {
+  try {
+    const head = readFileSync(join(root, '.git', 'HEAD'), 'utf8').trim();
+    const ref = /^ref: (refs\/[^\s]+)$/.exec(head)?.[1];
+    if (!ref) return head;
+    try {
+      return `${ref} ${readFileSync(join(root, '.git', ref), 'utf8').trim()}`;
+    } catch {
+      return `${ref} ${readFileSync(join(root, '.git', 'packed-refs'), 'utf8').length}`;
+    }
+  } catch {
+    return 'no-git';
+  }
+}
+
+export class PanelState {
+  readonly #cache = new MemorySpecCache();
+  #load: PanelLoad | undefined;
+  #stamp = '';
+  #head = '';
+  #git: { history: ReleaseHistory; gate?: GateBase; label: string } | undefined;
+
+  constructor(readonly root: string) {}
+
+  /** The Git side of a load: history and the gate's base, resolved again when HEAD moves. */
+  #gitSide(): { history: ReleaseHistory; gate?: GateBase; label: string } {
+    const head = headStamp(this.root);
+    if (!this.#git || head !== this.#head) {
+      const base = gateBase(this.root);
+      const label = !base ? 'the working tree (not the top of a Git repository)' : 'missing' in base ? `the working tree (${base.missing})` : base.label;
+      this.#git = { history: releaseHistory(this.root), ...(base && !('missing' in base) ? { gate: base } : {}), label };
+      this.#head = head;
+      this.#load = undefined;
+    }
+    return this.#git;
+  }
+
+  /** The whole repository as it is now (from memory when no spec file changed). */
+  current(): PanelLoad {
+    const git = this.#gitSide();
+    const stamp = specStamp(this.root);
+    if (!this.#load || stamp !== this.#stamp) {
+      this.#load = { ...this.#plan(git), gate: git.label };
+      this.#stamp = stamp;
+    }
+    return this.#load;
+  }
+
+  /** One environment with `overrides` (absolute path → bytes) in place of the files on disk: an edit's check. */
+  check(env: string, overrides: ReadonlyMap<string, Uint8Array>): RepositoryPlanResult {
+    return this.#plan(this.#gitSide(), { only: [env], overrides });
+  }
+
+  /** Forget the last load: after the panel itself wrote files. */
+  invalidate(): void {
+    this.#load = undefined;
+  }
+
+  environments(): string[] {
+    return listEnvironments(this.root);
+  }
+
+  #plan(git: { history: ReleaseHistory; gate?: GateBase }, extra: { only?: string[]; overrides?: ReadonlyMap<string, Uint8Array> } = {}): RepositoryPlanResult {
+    return planRepository({
+      root: this.root,
+      displayBase: this.root,
+      cache: this.#cache,
+      history: git.history,
+      ...(git.gate ? { gateBase: git.gate } : {}),
+      ...extra,
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export function CapacityPage() {
+  return <h1>CapacityPage</h1>;
+}
