@@ -68,13 +68,15 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   if (req.method !== 'POST' && req.method !== 'PUT') return undefined;
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json')) throw new ApiError(415, 'the request body must be JSON (Content-Type: application/json)');
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new ApiError(413, 'the request body is too large');
   const chunks: Buffer[] = [];
   let size = 0;
+  // Read to the end even past the limit (keeping nothing), so the answer reaches the client.
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'the request body is too large');
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
+  if (size > MAX_BODY_BYTES) throw new ApiError(413, 'the request body is too large');
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
