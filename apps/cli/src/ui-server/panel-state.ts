@@ -112,6 +112,12 @@ export class PanelState {
     return this.#plan(this.#gitSide(), { only: [env], overrides });
   }
 
+  /** Loads everything and checks each environment once on its own, so that the first edit's check is as fast as the next. */
+  warm(): void {
+    this.current();
+    for (const env of this.environments()) this.check(env, new Map());
+  }
+
   /** Forget the last load: after the panel itself wrote files. */
   invalidate(): void {
     this.#load = undefined;

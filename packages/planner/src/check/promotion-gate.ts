@@ -35,13 +35,27 @@ export function releasesOf(spec: ReleaseFields & { canary?: ReleaseFields }): st
   return out;
 }
 
+/**
+ * The releases of a spec file's text, remembered by text: a long-lived process (the control
+ * panel) checks one environment again on every edit, and the source environment's files, read
+ * from disk or the base commit each time, are mostly the same texts.
+ */
+const releasesByText = new Map<string, string[]>();
+const REMEMBERED_TEXTS = 50_000;
+
 function specReleases(text: string): string[] {
+  const known = releasesByText.get(text);
+  if (known) return known;
+  let releases: string[];
   try {
     const data = parse(text, { logLevel: 'error' }) as { spec?: ReleaseFields & { canary?: ReleaseFields } } | null;
-    return data?.spec ? releasesOf(data.spec) : [];
+    releases = data?.spec ? releasesOf(data.spec) : [];
   } catch {
-    return [];
+    releases = [];
   }
+  if (releasesByText.size >= REMEMBERED_TEXTS) releasesByText.clear();
+  releasesByText.set(text, releases);
+  return releases;
 }
 
 export interface GateContext {
