@@ -71,7 +71,12 @@ describe('the control panel server', () => {
 
   it('answers the API with the token, and refuses it without, with a wrong one, or with the token in the query only', async () => {
     expect((await call(panel, '/api/envs', { headers: withToken })).body).toBe('["dev","production","staging"]');
-    for (const headers of [{}, { 'x-tritonops-token': 'b'.repeat(48) }, { 'x-tritonops-token': TOKEN.slice(1) }, { cookie: `tritonops-token=${TOKEN}` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { 'x-tritonops-token': 'b'.repeat(48) },
+      { 'x-tritonops-token': TOKEN.slice(1) },
+      { cookie: `tritonops-token=${TOKEN}` },
+    ]) {
       const answer = await call(panel, '/api/envs', { headers });
       expect(answer.status).toBe(403);
       expect(JSON.parse(answer.body).message).toMatch(/session token/);
