@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderAll } from '@tritonops/charts';
 import { planRepository } from '@tritonops/planner';
+import { planCanaryEdit } from '../src/commands/canary.ts';
 import { cleanup, cli, copyOfEnvironments, expectGolden } from './support.ts';
 
 afterEach(cleanup);
@@ -107,5 +108,203 @@ describe('tritonops canary weight', () => {
     expect(r.stderr).toContain('gpuPool "t5" is not a pool of environment "staging"');
     expect(r.stderr).toContain('nothing was written');
     expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+});
+
+describe('tritonops canary start', () => {
+  it('adds a canary block at the end of spec, keeping the rest of the file byte for byte, and the environment renders it', async () => {
+    const root = workspace();
+    const file = join(root, 'environments/staging/models/llama-7b.yaml');
+    const before = readFileSync(file, 'utf8');
+    const result = await cli(root, 'canary', 'start', 'llama-7b', '--env', 'staging', '--repository', 's3://models/llama-2-7b-chat/2024-11-01');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('started a canary of llama-7b on 10% of the traffic in environments/staging/models/llama-7b.yaml');
+    expect(result.stdout).toContain('canary.repository: (none) -> s3://models/llama-2-7b-chat/2024-11-01');
+    expect(readFileSync(file, 'utf8')).toBe(`${before}  canary:\n    repository: s3://models/llama-2-7b-chat/2024-11-01\n    weight: 10\n`);
+    const objects = rendered(root, 'staging');
+    const llama = objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels['tritonops.dev/model'] === 'llama-7b');
+    expect(llama.map((d) => d.metadata.name).sort()).toEqual(['llama-7b', 'llama-7b-canary']);
+    const vs = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'llama-7b')!;
+    const split = vs.spec.http.find((r: Obj) => r.name === 'default').route.map((d: Obj) => [d.destination.subset, d.weight]);
+    expect(split).toEqual([
+      ['stable', 90],
+      ['canary', 10],
+    ]);
+  });
+
+  it('takes --image, --models and --weight, writing a sequence in the style the stable release uses', async () => {
+    const root = workspace();
+    const file = join(root, 'environments/dev/models/densenet.yaml');
+    const before = readFileSync(file, 'utf8');
+    const result = await cli(
+      root,
+      'canary',
+      'start',
+      'densenet',
+      '--env',
+      'dev',
+      '--image',
+      'nvcr.io/nvidia/tritonserver:24.11-py3',
+      '--models',
+      'densenet_onnx, densenet_trt',
+      '--weight',
+      '25',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(
+      `${before}  canary:\n    image: nvcr.io/nvidia/tritonserver:24.11-py3\n    models: [densenet_onnx, densenet_trt]\n    weight: 25\n`,
+    );
+  });
+
+  it('refuses a model that has a canary and a release that is the stable one, writing nothing', async () => {
+    const root = workspace();
+    const whisper = join(root, 'environments/staging/models/whisper.yaml');
+    const whisperBefore = readFileSync(whisper, 'utf8');
+    const again = await cli(root, 'canary', 'start', 'whisper', '--env', 'staging', '--repository', 's3://models/whisper/2024-12-01');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error: the model already has a canary');
+    expect(again.stderr).toContain('Nothing was written.');
+    expect(readFileSync(whisper, 'utf8')).toBe(whisperBefore);
+
+    const llama = join(root, 'environments/staging/models/llama-7b.yaml');
+    const llamaBefore = readFileSync(llama, 'utf8');
+    const same = await cli(root, 'canary', 'start', 'llama-7b', '--env', 'staging', '--repository', 's3://models/llama-2-7b-chat/2024-10-15');
+    expect(same.code).toBe(1);
+    expect(same.stderr).toContain('the canary would run the stable release: there is nothing to try');
+    expect(readFileSync(llama, 'utf8')).toBe(llamaBefore);
+
+    const invalid = await cli(root, 'canary', 'start', 'llama-7b', '--env', 'staging', '--repository', 'https://models/llama');
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('nothing was written');
+    expect(readFileSync(llama, 'utf8')).toBe(llamaBefore);
+  });
+
+  it('needs a release and a percent as usage errors (exit 2)', async () => {
+    const root = workspace();
+    const none = await cli(root, 'canary', 'start', 'llama-7b', '--env', 'staging');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('canary start needs the release to try');
+    for (const bad of ['101', '-5', 'ten']) {
+      const r = await cli(root, 'canary', 'start', 'llama-7b', '--env', 'staging', '--repository', 's3://models/x', `--weight=${bad}`);
+      expect(r.code, bad).toBe(2);
+    }
+    const misplaced = await cli(root, 'canary', 'promote', 'whisper', '--env', 'staging', '--image', 'x');
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('--image applies to `canary start` only');
+  });
+});
+
+describe('tritonops canary remove', () => {
+  it('removes a drained canary (weight 0, no routes left) with its comment, and its track from the render', async () => {
+    const root = workspace();
+    const file = join(root, 'environments/staging/models/densenet.yaml');
+    const withMirror = readFileSync(file, 'utf8');
+    const mirror = withMirror.slice(withMirror.indexOf('    mirror:'), withMirror.indexOf('      percent: 100\n') + '      percent: 100\n'.length);
+    expect(mirror).toMatch(/^ {4}mirror:\n {6}percent: 100\n$/);
+    // First step, merged before: the mirror goes.
+    writeFileSync(file, withMirror.replace(mirror, ''));
+    const before = readFileSync(file, 'utf8');
+    const result = await cli(root, 'canary', 'remove', 'densenet', '--env', 'staging');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('removed the canary of densenet without promoting it');
+    const block = before.slice(before.indexOf('  # Shadow the TensorRT build'), before.indexOf('    weight: 0\n') + '    weight: 0\n'.length);
+    expect(block).toContain('  canary:\n');
+    expect(readFileSync(file, 'utf8')).toBe(before.replace(block, ''));
+    const names = rendered(root, 'staging')
+      .filter((o) => o.kind === 'Deployment' && o.metadata.labels['tritonops.dev/model'] === 'densenet')
+      .map((d) => d.metadata.name);
+    expect(names).toEqual(['densenet']);
+  });
+
+  it('refuses a drained canary that still has a header route or a mirror: routes first, as the transition analysis says', async () => {
+    const root = workspace();
+    for (const [env, model, routes] of [
+      ['dev', 'whisper', 'a header route'],
+      ['staging', 'densenet', 'mirrored traffic'],
+    ] as const) {
+      const file = join(root, `environments/${env}/models/${model}.yaml`);
+      const before = readFileSync(file, 'utf8');
+      const result = await cli(root, 'canary', 'remove', model, '--env', env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `error: the canary of this model still gets ${routes}: removing it with its routes in one change makes requests on their way to it fail (503)`,
+      );
+      expect(result.stderr).toContain('Nothing was written.');
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    }
+  });
+
+  it('refuses a canary that receives traffic with the drain step, and a Flagger canary, writing nothing', async () => {
+    const root = workspace();
+    const file = join(root, 'environments/staging/models/whisper.yaml');
+    const before = readFileSync(file, 'utf8');
+    const live = await cli(root, 'canary', 'remove', 'whisper', '--env', 'staging');
+    expect(live.code).toBe(1);
+    expect(live.stderr).toBe(
+      'environments/staging/models/whisper.yaml: error: the canary of this model still receives 10% of the traffic: removing it would abort it mid-flight\n' +
+        '  = hint: drain it first: `tritonops canary weight whisper 0 --env staging`, merge and let Flux apply it, then remove it\n' +
+        'Nothing was written.',
+    );
+    expect(readFileSync(file, 'utf8')).toBe(before);
+
+    const flagger = join(root, 'environments/production/models/stable-diffusion.yaml');
+    const flaggerBefore = readFileSync(flagger, 'utf8');
+    const analysis = await cli(root, 'canary', 'remove', 'stable-diffusion', '--env', 'production');
+    expect(analysis.code).toBe(1);
+    expect(analysis.stderr).toContain('Flagger runs its canary');
+    expect(analysis.stderr).toContain('remove `canary.analysis`');
+    expect(readFileSync(flagger, 'utf8')).toBe(flaggerBefore);
+  });
+
+  it('offers the closest action for a misspelt one (exit 2)', async () => {
+    const root = workspace();
+    for (const [typo, meant] of [
+      ['remov', 'remove'],
+      ['strat', 'start'],
+    ]) {
+      const r = await cli(root, 'canary', typo!, 'whisper', '--env', 'staging');
+      expect(r.code, typo).toBe(2);
+      expect(r.stderr, typo).toContain(`did you mean "${meant}"?`);
+    }
+  });
+});
+
+describe('planCanaryEdit', () => {
+  it('returns the edited text and its changes without writing or printing', async () => {
+    const root = workspace();
+    const file = join(root, 'environments/staging/models/llama-7b.yaml');
+    const before = readFileSync(file, 'utf8');
+    const plan = await planCanaryEdit({
+      root,
+      env: 'staging',
+      action: 'start',
+      model: 'llama-7b',
+      release: { image: 'nvcr.io/nvidia/tritonserver:24.11-vllm-python-py3' },
+      weight: 5,
+    });
+    expect(plan).toEqual({
+      ok: true,
+      rel: 'environments/staging/models/llama-7b.yaml',
+      text: `${before}  canary:\n    image: nvcr.io/nvidia/tritonserver:24.11-vllm-python-py3\n    weight: 5\n`,
+      changes: ['canary.image: (none) -> nvcr.io/nvidia/tritonserver:24.11-vllm-python-py3', 'canary.weight: (none) -> 5'],
+      message: 'started a canary of llama-7b on 5% of the traffic',
+    });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('returns refusals with the exit code, the hint and the diagnostics of an invalid edit', async () => {
+    const root = workspace();
+    const live = await planCanaryEdit({ root, env: 'staging', action: 'remove', model: 'whisper' });
+    expect(live).toMatchObject({ ok: false, exit: 1, rel: 'environments/staging/models/whisper.yaml', hint: expect.stringContaining('drain it first') });
+    const unknown = await planCanaryEdit({ root, env: 'staging', action: 'remove', model: 'wisper' });
+    expect(unknown).toMatchObject({ ok: false, exit: 2, hint: 'did you mean "whisper"?' });
+    const invalid = await planCanaryEdit({ root, env: 'staging', action: 'start', model: 'llama-7b', release: { repository: 'https://x' }, weight: 10 });
+    expect(invalid.ok).toBe(false);
+    if (invalid.ok) return;
+    expect(invalid.diagnostics?.some((d) => d.severity === 'error' && d.file.endsWith('llama-7b.yaml'))).toBe(true);
+    expect(invalid.sources?.size).toBeGreaterThan(0);
   });
 });

@@ -5,7 +5,7 @@
  */
 export { compareStrings, type Diagnostic, formatDiagnostic } from './diagnostics.ts';
 export { didYouMeanHint } from './did-you-mean.ts';
-export { type CheckedContent, MAX_FILE_BYTES, type SourceFile } from './load/source-file.ts';
+export { type CheckedContent, MAX_FILE_BYTES, SourceFile } from './load/source-file.ts';
 export { type FolderEntry, FsProblem, isOsError, RepositoryFs } from './load/repository-fs.ts';
 export { type CharacterNamer, escapeHidden, needsReveal } from './load/reveal.ts';
 export {
@@ -53,9 +53,10 @@ export type {
 } from './plan/types.ts';
 export { formatCapacityMarkdown, formatCapacityTable, planCapacity } from './plan/capacity.ts';
 export type { GraphStep, TensorRef, TypedTensor } from './plan/pipeline-graph.ts';
+export { resolvePipeline } from './plan/pipeline-graph.ts';
 export { pipelineDot, pipelineMermaid } from './plan/pipeline-diagram.ts';
 export { changedPipelines, changeNotes, summarizeChange, type SummaryItem } from './plan/diff.ts';
-export { copyRelease, dropSpecComments, type EditResult, promoteCanary, removeEntry, setCanaryWeight } from './edit/spec-edit.ts';
+export { copyRelease, dropSpecComments, type EditResult, promoteCanary, removeCanary, removeEntry, setCanaryWeight, startCanary } from './edit/spec-edit.ts';
 export { planRepository, type RepositoryPlanResult } from './stages.ts';
 export { parseTextFormat, type TextField, type TextParse, type TextValue } from './triton/text-format.ts';
 export {

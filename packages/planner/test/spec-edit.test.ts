@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MODEL_PROMOTED_FIELDS, PIPELINE_PROMOTED_FIELDS } from '@tritonops/spec';
-import { copyRelease, dropSpecComments, promoteCanary, removeEntry, setCanaryWeight } from '../src/edit/spec-edit.ts';
+import { copyRelease, dropSpecComments, promoteCanary, removeCanary, removeEntry, setCanaryWeight, startCanary } from '../src/edit/spec-edit.ts';
 
 const SPEC = `kind: Model
 spec:
@@ -54,6 +54,73 @@ spec:
   it('refuses files without a canary, and models under analysis', () => {
     expect(promoteCanary('spec:\n  image: x\n')).toMatchObject({ ok: false, problem: 'the model has no canary' });
     expect(setCanaryWeight('spec:\n  canary:\n    analysis: {}\n', 5)).toMatchObject({ ok: false, problem: expect.stringContaining('Flagger') });
+  });
+
+  it('starts a canary at the end of spec, indented like its fields, every other byte kept', () => {
+    const stable = SPEC.slice(0, SPEC.indexOf('  # next release')) + SPEC.slice(SPEC.indexOf('  traffic:'));
+    expect(stable).not.toContain('canary');
+    const result = startCanary(stable, { repository: 's3://models/a/v2', args: ['--log-verbose=1'] }, 20);
+    expect(result).toEqual({
+      ok: true,
+      text: `${stable}  canary:\n    repository: s3://models/a/v2\n    args:\n      - --log-verbose=1\n    weight: 20\n`,
+      changes: ['canary.repository: (none) -> s3://models/a/v2', 'canary.args: (none) -> [--log-verbose=1]', 'canary.weight: (none) -> 20'],
+    });
+    // Four-space indentation, a flow `models` and no final newline.
+    const wide = 'kind: Model\nspec:\n    image: i:1   # pinned\n    models: [a]';
+    const started = startCanary(wide, { models: ['a', 'b'] }, 0);
+    expect(started.ok && started.text).toBe(`${wide}\n    canary:\n        models: [a, b]\n        weight: 0\n`);
+    expect(started.ok && parse(started.text).spec.canary).toEqual({ models: ['a', 'b'], weight: 0 });
+  });
+
+  it('refuses to start a second canary, the stable release, a bad weight, no release and fields that are not the release', () => {
+    const stable = 'spec:\n  image: i:1\n  repository: s3://m/v1\n';
+    expect(startCanary(SPEC, { repository: 's3://models/a/v3' }, 10)).toMatchObject({ ok: false, problem: 'the model already has a canary' });
+    expect(startCanary('spec:\n  image: i:1\n  canary:\n    analysis: {}\n', { image: 'i:2' }, 10)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('Flagger'),
+    });
+    expect(startCanary(stable, { repository: 's3://m/v1' }, 10)).toMatchObject({ ok: false, problem: expect.stringContaining('nothing to try') });
+    expect(startCanary(stable, { image: 'i:1', repository: 's3://m/v1' }, 10)).toMatchObject({ ok: false, hint: expect.stringContaining('repository') });
+    for (const weight of [-1, 101, 2.5]) expect(startCanary(stable, { image: 'i:2' }, weight), String(weight)).toMatchObject({ ok: false });
+    expect(startCanary(stable, {}, 10)).toMatchObject({ ok: false, problem: 'the canary has no release to run' });
+    expect(startCanary(stable, { image: 'i:2', header: { 'x-canary': 'true' } }, 10)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('"header" is not a release field'),
+    });
+    expect(startCanary(stable, { image: 'i:2' }, 100).ok).toBe(true);
+  });
+
+  it("removes a drained canary with the comment lines above it, and refuses one that receives traffic or is Flagger's", () => {
+    const drained = SPEC.replace('weight: 5', 'weight: 0');
+    const removed = removeCanary(drained);
+    expect(removed.ok && removed.text).toBe(`kind: Model
+spec:
+  image: nvcr.io/nvidia/tritonserver:24.10-py3   # pinned
+  repository: "s3://models/a/v1"
+  resources: { cpu: "2", memory: 8Gi }
+  traffic:
+    timeout: 30s
+`);
+    expect(removed.ok && removed.changes).toEqual([
+      'canary.repository: s3://models/a/v2 -> (none)',
+      'canary.args: [--log-verbose=1, "--backend-config=python,shm-default-byte-size=16777216"] -> (none)',
+      'canary.weight: 0 -> (none)',
+    ]);
+    const mirrored = drained.replace('    weight: 0\n', '    weight: 0\n    mirror: { percent: 100 }\n    header: { x-canary: "true" }\n');
+    // Routes and track must not go in one sync (the transition analysis calls that two steps).
+    expect(removeCanary(mirrored)).toEqual({
+      ok: false,
+      problem:
+        'the canary of this model still gets a header route and mirrored traffic: removing it with its routes in one change makes requests on their way to it fail (503)',
+      hint: 'remove `canary.header` and `canary.mirror` first, merge and let Flux apply it, then remove the canary',
+    });
+    expect(removeCanary(SPEC, { model: 'a', env: 'staging' })).toEqual({
+      ok: false,
+      problem: 'the canary of this model still receives 5% of the traffic: removing it would abort it mid-flight',
+      hint: 'drain it first: `tritonops canary weight a 0 --env staging`, merge and let Flux apply it, then remove it',
+    });
+    expect(removeCanary('spec:\n  canary:\n    analysis: {}\n')).toMatchObject({ ok: false, hint: expect.stringContaining('remove `canary.analysis`') });
+    expect(removeCanary('spec:\n  image: x\n')).toMatchObject({ ok: false, problem: 'the model has no canary' });
   });
 
   it('copies only release fields: the target keeps its canary (weight, header, analysis), placement and comments', () => {

@@ -3,45 +3,12 @@
  * nodes; the edit itself replaces only their source text, so comments, key order, quoting, flow
  * or block style and spacing elsewhere stay byte for byte as they were.
  */
-import { isMap, isPair, isScalar, isSeq, Lexer, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Lexer, parseDocument, stringify, type Node, type Pair, type YAMLMap } from 'yaml';
 import { RELEASE_FIELDS } from '@tritonops/spec';
+import { releasesOf } from '../check/promotion-gate.ts';
+import { applySplices, columnOf, commentsAbove, endOfLine, lineStart, nodeText, pairOf, type Splice } from './source-splice.ts';
 
 export type EditResult = { ok: true; text: string; changes: string[] } | { ok: false; problem: string; hint: string };
-
-interface Splice {
-  readonly from: number;
-  readonly to: number;
-  readonly text: string;
-}
-
-function applySplices(text: string, splices: Splice[]): string {
-  let out = text;
-  for (const s of [...splices].sort((a, b) => b.from - a.from)) out = out.slice(0, s.from) + s.text + out.slice(s.to);
-  return out;
-}
-
-const lineStart = (text: string, offset: number) => text.lastIndexOf('\n', offset - 1) + 1;
-const columnOf = (text: string, offset: number) => offset - lineStart(text, offset);
-const endOfLine = (text: string, offset: number) => {
-  const nl = text.indexOf('\n', offset);
-  return nl < 0 ? text.length : nl + 1;
-};
-
-/** Source text of a node, re-indented from its own column to `column` (for block collections). */
-function nodeText(text: string, node: Node, column: number): string {
-  const [start, end] = node.range!;
-  const source = text.slice(start, end).replace(/\s+$/, '');
-  const shift = column - columnOf(text, start);
-  if (!source.includes('\n') || shift === 0) return source;
-  return source
-    .split('\n')
-    .map((line, i) => (i === 0 ? line : shift > 0 ? ' '.repeat(shift) + line : line.slice(Math.min(-shift, line.length - line.trimStart().length))))
-    .join('\n');
-}
-
-function pairOf(map: YAMLMap, key: string): Pair<Node, Node> | undefined {
-  return map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key) as Pair<Node, Node> | undefined;
-}
 
 function canaryOf(text: string): { spec: YAMLMap; canary: Pair<Node, YAMLMap> } | { ok: false; problem: string; hint: string } {
   const doc = parseDocument(text, { logLevel: 'error' });
@@ -140,17 +107,135 @@ export function setCanaryWeight(text: string, weight: number): EditResult {
   };
 }
 
-/** Start of the comment lines right above `offset`'s line that are indented like it. */
-function commentsAbove(text: string, offset: number): number {
-  const column = columnOf(text, offset);
-  let from = lineStart(text, offset);
-  for (;;) {
-    if (from === 0) return from;
-    const previous = lineStart(text, from - 1);
-    const line = text.slice(previous, from - 1);
-    if (!/^\s*#/.test(line) || line.length - line.trimStart().length !== column) return from;
-    from = previous;
+/** A value as one line of `changes` (flow style: `[a, b]`). */
+const oneLine = (value: unknown) => stringify(value, { collectionStyle: 'flow', flowCollectionPadding: false }).trim();
+
+/**
+ * Adds a `canary:` block running `release` (any of RELEASE_FIELDS; the rest is inherited from the
+ * stable release) on `weight` percent of the traffic, at the end of `spec`, indented like spec's
+ * other fields. A sequence is written in the style the stable release writes that field.
+ */
+export function startCanary(text: string, release: Record<string, unknown>, weight: number): EditResult {
+  const foreign = Object.keys(release).filter((k) => !(RELEASE_FIELDS as readonly string[]).includes(k));
+  if (foreign.length > 0) {
+    return {
+      ok: false,
+      problem: `${foreign.map((k) => `"${k}"`).join(', ')} ${foreign.length === 1 ? 'is not a release field' : 'are not release fields'}: a canary starts with a release (${RELEASE_FIELDS.join(', ')}) and a weight`,
+      hint: "set the canary's other fields (replicas, header, mirror, autoscaling) in the spec once it exists",
+    };
   }
+  const given = RELEASE_FIELDS.filter((k) => release[k] !== undefined);
+  if (given.length === 0) {
+    return { ok: false, problem: 'the canary has no release to run', hint: `give it at least one of ${RELEASE_FIELDS.join(', ')}` };
+  }
+  if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
+    return {
+      ok: false,
+      problem: `the canary weight must be a whole percent from 0 to 100, not ${weight}`,
+      hint: 'the stable track gets the rest of the traffic',
+    };
+  }
+  const doc = parseDocument(text, { logLevel: 'error' });
+  if (doc.errors.length) return { ok: false, problem: `the file is not valid YAML: ${doc.errors[0]!.message}`, hint: 'run `tritonops validate`' };
+  const specPair = isMap(doc.contents) ? pairOf(doc.contents, 'spec') : undefined;
+  const spec = specPair?.value;
+  if (!specPair || !isMap(spec)) return { ok: false, problem: 'the file has no `spec` mapping', hint: 'run `tritonops validate` first' };
+  const existing = pairOf(spec, 'canary');
+  if (existing && isMap(existing.value) && pairOf(existing.value, 'analysis')) {
+    return {
+      ok: false,
+      problem: "this model is under Flagger analysis: Flagger makes a canary of every change to the model's release",
+      hint: 'change the release fields of the model to start a new analysis',
+    };
+  }
+  if (existing) {
+    return {
+      ok: false,
+      problem: 'the model already has a canary',
+      hint: 'change its weight (`tritonops canary weight`), or promote it (`tritonops canary promote`) or remove it (`tritonops canary remove`) before starting another',
+    };
+  }
+  const stable = spec.toJSON() as Parameters<typeof releasesOf>[0];
+  const [stableRelease, canaryRelease] = releasesOf({ ...stable, canary: Object.fromEntries(given.map((k) => [k, release[k]])) });
+  if (stableRelease === canaryRelease) {
+    return {
+      ok: false,
+      problem: 'the canary would run the stable release: there is nothing to try',
+      hint: 'give the canary the next release: a new `repository` path (or `models`), or another `image` tag',
+    };
+  }
+  const firstKey = (spec.items[0] as Pair<Node, Node> | undefined)?.key;
+  if (spec.flow || !firstKey?.range || !specPair.key.range) {
+    return { ok: false, problem: "the model's `spec` is not a block mapping (one field a line)", hint: 'write `spec` in block style, then start the canary' };
+  }
+  const column = columnOf(text, firstKey.range[0]);
+  const step = Math.max(column - columnOf(text, specPair.key.range[0]), 1);
+  const block = new Document({ canary: { ...Object.fromEntries(given.map((k) => [k, release[k]])), weight } });
+  for (const field of given) {
+    const node = block.getIn(['canary', field], true);
+    const stableNode = spec.get(field, true);
+    if (isSeq(node)) node.flow = isSeq(stableNode) ? !!stableNode.flow : false;
+  }
+  const lines = block
+    .toString({ indent: step, flowCollectionPadding: false })
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `${' '.repeat(column)}${line}\n`)
+    .join('');
+  const last = spec.items[spec.items.length - 1] as Pair<Node, Node>;
+  const at = endOfLine(text, (last.value ?? last.key).range![1] - 1);
+  const newline = at === text.length && !text.endsWith('\n') ? '\n' : '';
+  return {
+    ok: true,
+    text: applySplices(text, [{ from: at, to: at, text: newline + lines }]),
+    changes: [...given.map((k) => `canary.${k}: (none) -> ${oneLine(release[k])}`), `canary.weight: (none) -> ${weight}`],
+  };
+}
+
+/**
+ * Removes the canary block (with the comment lines right above it) without promoting it. Refused
+ * while the canary receives a share of the traffic (`weight` > 0): removing it then aborts it for
+ * the users it serves, the rule `synth`'s prune guard enforces on the render (apps/cli
+ * prune-guard.ts). A header route or a mirror does not count: those reach testers or copies only.
+ * `names` fill in the command of the hint.
+ */
+export function removeCanary(text: string, names: { model: string; env: string } = { model: '<model>', env: '<env>' }): EditResult {
+  const found = canaryOf(text);
+  if ('ok' in found) {
+    if (found.problem === 'ANALYSIS') {
+      return {
+        ok: false,
+        problem: 'this model is under Flagger analysis: Flagger runs its canary, on every change to its release',
+        hint: "to stop using Flagger, remove `canary.analysis` (the whole `canary:` block) from the spec: release changes then roll out as a rolling update of the model's Deployment, and tritonops renders its VirtualService and DestinationRules again",
+      };
+    }
+    return found.problem === 'the model has no canary' ? { ...found, hint: 'there is nothing to remove' } : found;
+  }
+  const { canary } = found;
+  const weight = Number(canary.value!.get('weight') ?? 0);
+  if (weight > 0) {
+    return {
+      ok: false,
+      problem: `the canary of this model still receives ${weight}% of the traffic: removing it would abort it mid-flight`,
+      hint: `drain it first: \`tritonops canary weight ${names.model} 0 --env ${names.env}\`, merge and let Flux apply it, then remove it`,
+    };
+  }
+  // The same rule as the transition analysis (`diff`, `validate --base`): routes and the track
+  // must not go in one sync, or requests already routed to the canary fail while Istio catches up.
+  const routes = [canary.value!.has('header') && 'a header route', canary.value!.has('mirror') && 'mirrored traffic'].filter(Boolean);
+  if (routes.length > 0) {
+    return {
+      ok: false,
+      problem: `the canary of this model still gets ${routes.join(' and ')}: removing it with its routes in one change makes requests on their way to it fail (503)`,
+      hint: `remove \`canary.header\` and \`canary.mirror\` first, merge and let Flux apply it, then remove the canary`,
+    };
+  }
+  const changes = canary.value!.items.map(
+    (p) => `canary.${String((p.key as Node).toJSON())}: ${oneLine((p.value as Node | null)?.toJSON() ?? null)} -> (none)`,
+  );
+  const from = commentsAbove(text, canary.key.range![0]);
+  const to = endOfLine(text, canary.value!.range![1] - 1);
+  return { ok: true, text: applySplices(text, [{ from, to, text: '' }]), changes };
 }
 
 /**
