@@ -257,3 +257,91 @@ export function unrenderedChanges(root: string, commit: string, isRendered: (byt
   for (const path of untracked) consider(path, 'added');
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
+
+/**
+ * Where `root` stands in Git: the top of a repository, a folder inside one (whose paths are not
+ * the repository's), or outside any.
+ */
+export function gitPlacement(root: string): 'top' | 'inside' | 'none' {
+  try {
+    const top = git(root, ['rev-parse', '--show-toplevel']).toString('utf8').trim();
+    return realpathSync(top) === realpathSync(root) ? 'top' : 'inside';
+  } catch {
+    return 'none';
+  }
+}
+
+/** The branch HEAD is on; undefined on a detached HEAD or outside Git. */
+export function currentBranch(root: string): string | undefined {
+  try {
+    return git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']).toString('utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface WorkingTreeEntry {
+  /** Repository-relative path. */
+  readonly path: string;
+  /** The index differs from HEAD (`git commit` would take it as it is). */
+  readonly staged: boolean;
+}
+
+/** `git status` of the paths under `pathspecs` (all when empty), untracked files one by one, renames as removal plus addition. */
+export function workingTreeStatus(root: string, pathspecs: readonly string[] = []): WorkingTreeEntry[] {
+  const records = git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...pathspecs])
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean);
+  return records.map((r) => ({ path: r.slice(3), staged: r[0] !== ' ' && r[0] !== '?' }));
+}
+
+/** Why `name` cannot be a new branch (Git's own words where it has them), or undefined when it can. */
+export function newBranchProblem(root: string, name: string): string | undefined {
+  const run = spawnSync('git', ['check-ref-format', '--branch', name], { cwd: root });
+  if (run.error) throw new GitError(`git is not available: ${run.error.message}`);
+  // `--branch` also expands `@{-1}` and the like to an existing branch: only a name that stays itself is new.
+  if (run.status !== 0 || run.stdout.toString('utf8').trim() !== name) return `"${name}" is not a valid branch name`;
+  const exists = spawnSync('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`], { cwd: root });
+  return exists.status === 0 ? `a branch "${name}" already exists` : undefined;
+}
+
+/** The URL of the `origin` remote, or undefined. */
+export function originUrl(root: string): string | undefined {
+  try {
+    return git(root, ['remote', 'get-url', 'origin']).toString('utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Commits the changes under `pathspecs` on a new branch started at HEAD (the working tree's
+ * changes come along; nothing else is staged), with `message` given on stdin, hooks included.
+ * When the commit fails, the index and HEAD are put back as they were and the branch is removed;
+ * the working tree is not touched either way.
+ */
+export function commitOnNewBranch(root: string, branch: string, pathspecs: readonly string[], message: string): { commit: string; files: string[] } {
+  const onBranch = currentBranch(root);
+  const previous = onBranch ?? git(root, ['rev-parse', '--verify', 'HEAD']).toString('utf8').trim();
+  git(root, ['switch', '--quiet', '--create', branch]);
+  try {
+    git(root, ['add', '--all', '--', ...pathspecs]);
+    git(root, ['commit', '--quiet', '--file', '-'], message);
+  } catch (error) {
+    try {
+      git(root, ['reset', '--quiet', '--', ...pathspecs]);
+      git(root, ['switch', '--quiet', ...(onBranch ? [] : ['--detach']), previous]);
+      git(root, ['branch', '--quiet', '--delete', '--force', branch]);
+    } catch {
+      // Reported with the first error: the user sees where HEAD is from `git status`.
+    }
+    throw error;
+  }
+  const commit = git(root, ['rev-parse', '--verify', 'HEAD']).toString('utf8').trim();
+  const files = git(root, ['diff-tree', '--root', '--no-commit-id', '--name-only', '--no-renames', '-r', '-z', commit])
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean);
+  return { commit, files };
+}

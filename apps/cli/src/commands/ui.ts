@@ -77,8 +77,6 @@ export async function uiCommand(options: { root: string; port: number }, io: Io)
     }
     throw error;
   }
-  // Load and check the specs before printing the URL: the first page and the first edit then answer at once.
-  panel.state.warm();
   io.out(
     `tritonops control panel for ${options.root}\n\n    ${panel.url}\n\nOpen the URL in a browser (it holds this session's token). Ctrl-C stops the panel.`,
   );

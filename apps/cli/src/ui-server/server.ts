@@ -163,6 +163,8 @@ export async function startPanel(options: PanelOptions, routes: readonly Route[]
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
   port = (server.address() as { port: number }).port;
+  // Load and check the specs before anyone asks: the first page and the first edit then answer at once.
+  state.warm();
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,

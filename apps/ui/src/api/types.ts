@@ -204,6 +204,8 @@ export interface PipelineRequest {
 }
 
 export interface CheckResponse {
+  /** Repository-relative path the spec file has (or would have): its diagnostics are the editor's own (the pipeline editor sets it). */
+  readonly file?: string;
   /** Diagnostics of the whole environment with this edit in place; errors block a save. */
   readonly diagnostics: readonly ApiDiagnostic[];
   /** The spec file's text as it would be written. */
@@ -212,7 +214,16 @@ export interface CheckResponse {
   readonly millis: number;
 }
 
-export type WriteResponse = { readonly ok: true; readonly file: string; readonly text: string; readonly changes: readonly string[] } | Refusal;
+export type WriteResponse =
+  | {
+      readonly ok: true;
+      readonly file: string;
+      readonly text: string;
+      readonly changes: readonly string[];
+      /** What was done, in the CLI's words (`set the canary weight of whisper in …`). */
+      readonly message?: string;
+    }
+  | Refusal;
 
 /** The data of a model spec file (docs/spec-reference.md#model); the form edits it as JSON. */
 export type ModelDocument = {
@@ -241,6 +252,12 @@ export type CanaryAction =
   | { readonly action: 'promote'; readonly allowOlder?: boolean }
   | { readonly action: 'remove' };
 
+/**
+ * POST …/models/:name/canary: a WriteResponse; a promote refused because the canary's release may
+ * be older than the stable one says so (`olderRelease`), for the page to offer "allow older".
+ */
+export type CanaryResponse = WriteResponse | (Refusal & { readonly olderRelease: true });
+
 /** POST /api/promote: `tritonops promote <names>... --from <from> --to <to>`. */
 export interface PromoteRequest {
   readonly from: string;
@@ -257,15 +274,89 @@ export interface CommandResponse {
   readonly stderr: string;
 }
 
+/** One line of `diff`'s summary: what changes, in words (`whisper` · `canary weight` · `0` → `20`). */
+export interface ChangeSummaryItem {
+  readonly subject: string;
+  readonly what: string;
+  /** Empty when there was none. */
+  readonly before: string;
+  /** Empty when there is none. */
+  readonly after: string;
+}
+
+/** What a change does to the live cluster (packages/charts transitions.ts): safe, disruptive, or refused (two steps). */
+export interface ChangeTransition {
+  readonly class: 'safe' | 'disruptive' | 'two-steps';
+  /** `model whisper`, `pipeline speech-to-image`, `environment`. */
+  readonly subject: string;
+  readonly change: string;
+  /** What the cluster experiences when Flux applies it. */
+  readonly effect: string;
+  /** Two steps: the pull request to merge first. A handover: what to merge next, and when. */
+  readonly step?: string;
+  readonly at: { readonly file: string; readonly path: readonly (string | number)[] };
+}
+
+/** One Kubernetes object added, removed or changed, with a compact YAML diff (hunks only). */
+export interface ObjectDiff {
+  readonly key: string;
+  readonly file: string;
+  readonly change: 'added' | 'removed' | 'changed';
+  readonly diff: string;
+}
+
+/** One environment of `tritonops diff --format json`. */
+export interface EnvironmentChanges {
+  readonly environment: string;
+  readonly summary: readonly ChangeSummaryItem[];
+  /** What must be done outside Git before the change merges (a Secret to create). */
+  readonly notes: readonly string[];
+  readonly objects: readonly ObjectDiff[];
+  /** Changed pipelines with their Mermaid picture. */
+  readonly pipelines: readonly { readonly name: string; readonly mermaid: string }[];
+  readonly transitions: readonly ChangeTransition[];
+}
+
+/** `tritonops diff --format json`, as it prints it. */
+export interface ChangesDiff {
+  readonly base: { readonly ref: string; readonly commit: string };
+  readonly changes: boolean;
+  /** Some change needs two steps: `diff` exits 1. */
+  readonly refused: boolean;
+  readonly unrendered: readonly { readonly path: string; readonly change: 'added' | 'changed' | 'removed' }[];
+  readonly environments: readonly EnvironmentChanges[];
+}
+
+/** A warning of `diff` in its own words: the headline, then the diagnostics as `validate` prints them. */
+export interface ChangesWarning {
+  readonly headline: string;
+  readonly diagnostics: readonly string[];
+  /** The line saying how many diagnostics are left out. */
+  readonly more?: string;
+  /** False for warnings the base has too. */
+  readonly new: boolean;
+}
+
 /** GET /api/changes: `tritonops diff --format json` against the base branch, plus its text form. */
 export interface ChangesResponse {
+  /** False when `diff` could not compare (specs with errors, no base branch): `stderr` says why. */
   readonly ok: boolean;
-  /** The JSON `tritonops diff --format json` prints (absent when the specs do not validate). */
-  readonly diff?: unknown;
+  /** The JSON `tritonops diff --format json` prints (absent when it printed none). */
+  readonly diff?: ChangesDiff;
+  /** `tritonops diff`'s text, byte for byte. */
   readonly text: string;
   readonly stderr: string;
+  /** What the reviewer must know that is not a change, in `diff`'s words (present with `diff`). */
+  readonly notices?: {
+    /** Present when a change needs two steps. */
+    readonly refused?: string;
+    readonly warnings: readonly ChangesWarning[];
+    /** Present when files under flux/ that tritonops did not render changed. */
+    readonly unrendered?: string;
+  };
   /** Spec files changed against HEAD (`git status`), repository-relative. */
   readonly changedSpecs: readonly string[];
+  /** The current branch (absent on a detached HEAD or outside Git). */
   readonly branch?: string;
 }
 
@@ -280,8 +371,15 @@ export type CommitResponse =
       readonly ok: true;
       readonly branch: string;
       readonly commit: string;
+      /** What the commit holds: only files under environments/ and flux/. */
       readonly files: readonly string[];
+      /** `git push -u origin <branch>`: nothing was pushed. */
       readonly push: string;
-      readonly pullRequest: string;
+      /** `gh pr create …` or `glab mr create …` for the origin's host; absent for another host. */
+      readonly pullRequest?: string;
+      /** What to do next, in words (names the host's pull request, or says to open one on the Git host). */
+      readonly next: string;
+      /** Changes of the working tree outside environments/ and flux/, left uncommitted. */
+      readonly uncommitted: readonly string[];
     }
   | Refusal;

@@ -1,3 +1,190 @@
-import type { Route } from '../route.ts';
+/**
+ * The Changes page's API. GET /api/changes is `tritonops diff` against the default base, run
+ * in-process: its JSON, and its text built from the same report by diff's own `formatText` (one
+ * comparison, not two). POST /api/commit commits the spec changes on a new branch: it renders
+ * first with `synthCommand` itself, so that flux/ is exactly what the specs render (a hand edit
+ * under flux/ is overwritten, never committed), then stages only environments/ and flux/. It never
+ * pushes: it answers with the commands to push and to open the pull request.
+ */
+import { ENVIRONMENTS_DIR } from '@tritonops/planner';
+import type { ChangesResponse, CommitResponse, Refusal } from '@tritonops/ui/api';
+import { diffCommand, formatText } from '../../commands/diff.ts';
+import { synthCommand } from '../../commands/synth.ts';
+import { REFUSED_NOTE, UNRENDERED_NOTE, type EnvironmentDiff } from '../../diff-comment.ts';
+import { moreDiagnostics, warningHeadline, type DiffWarning } from '../../diff-warnings.ts';
+import { reportFailure } from '../../failures.ts';
+import { commitOnNewBranch, currentBranch, GitError, gitPlacement, newBranchProblem, originUrl, workingTreeStatus, type UnrenderedChange } from '../../git.ts';
+import type { Io } from '../../io.ts';
+import { OUTPUT_DIR } from '../../output-tree.ts';
+import { LOCK_FILE, withRepositoryLock } from '../../repository-lock.ts';
+import { tally } from '../../report.ts';
+import { toApiDiagnostics } from '../api-diagnostics.ts';
+import type { PanelState } from '../panel-state.ts';
+import { field, type Route } from '../route.ts';
 
-export const routes: Route[] = [];
+/** What `diff --format json` prints, in the CLI's own types (so the API types are checked against them below). */
+interface DiffJson {
+  readonly base: { readonly ref: string; readonly commit: string };
+  readonly changes: boolean;
+  readonly refused: boolean;
+  readonly warnings: readonly DiffWarning[];
+  readonly unrendered: readonly UnrenderedChange[];
+  readonly environments: readonly EnvironmentDiff[];
+}
+
+interface Captured {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a CLI command in-process with captured streams; what the repository or machine refused is reported as the CLI reports it. */
+async function capture(root: string, command: (io: Io) => Promise<number>): Promise<Captured> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io: Io = { out: (t) => stdout.push(t), err: (t) => stderr.push(t), cwd: root };
+  let exitCode: number;
+  try {
+    exitCode = await command(io);
+  } catch (error) {
+    const code = reportFailure(io, root, error);
+    if (code === undefined) throw error;
+    exitCode = code;
+  }
+  return { exitCode, stdout: stdout.join('\n'), stderr: stderr.join('\n').trimEnd() };
+}
+
+async function changes(state: PanelState): Promise<ChangesResponse> {
+  const { root } = state;
+  const run = await capture(root, (io) => diffCommand({ root, format: 'json' }, io));
+  // diff prints its JSON whenever it compared (exit 0, 3, or 1 for a refused change); nothing when it could not.
+  const json = run.stdout.startsWith('{') ? (JSON.parse(run.stdout) as DiffJson) : undefined;
+  const inGit = gitPlacement(root) === 'top';
+  const branch = inGit ? currentBranch(root) : undefined;
+  const common = {
+    stderr: run.stderr,
+    changedSpecs: inGit ? workingTreeStatus(root, [ENVIRONMENTS_DIR]).map((e) => e.path) : [],
+    ...(branch !== undefined ? { branch } : {}),
+  };
+  if (!json) return { ok: false, text: '', ...common };
+  return {
+    ok: true,
+    diff: json,
+    text: formatText({ diffs: json.environments, unrendered: json.unrendered, warnings: json.warnings }, json.base.ref),
+    notices: {
+      ...(json.refused ? { refused: REFUSED_NOTE } : {}),
+      // New warnings first, as diff prints them: those the base has too are not this change's doing.
+      warnings: [...json.warnings.filter((w) => w.new), ...json.warnings.filter((w) => !w.new)].map((w) => {
+        const more = moreDiagnostics(w);
+        return { headline: warningHeadline(w, (revision) => revision), diagnostics: w.diagnostics, new: w.new, ...(more ? { more } : {}) };
+      }),
+      ...(json.unrendered.length > 0 ? { unrendered: UNRENDERED_NOTE } : {}),
+    },
+    ...common,
+  };
+}
+
+const refusal = (message: string, hint?: string, diagnostics: Refusal['diagnostics'] = []): Refusal => ({
+  ok: false,
+  message,
+  ...(hint !== undefined ? { hint } : {}),
+  diagnostics,
+});
+
+/** A branch name as a shell word: Git allows `;`, `$` or quotes in one, and the command is meant to be pasted. */
+const shellWord = (word: string) => (/^[\w./@+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+
+/** The host of a remote URL, `https://host/…`, `ssh://user@host:port/…` or scp-like `user@host:path`. */
+function remoteHost(url: string): string | undefined {
+  return (/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:]+)/i.exec(url) ?? /^(?:[^@/]+@)?([^:/]+):/.exec(url))?.[1]?.toLowerCase();
+}
+
+/** The command that opens the pull (merge) request on the origin's host, and what to do next, in words. */
+function nextSteps(root: string, branch: string): { pullRequest?: string; next: string } {
+  const host = remoteHost(originUrl(root) ?? '') ?? '';
+  const name = shellWord(branch);
+  if (host.includes('github'))
+    return { pullRequest: `gh pr create --fill --head ${name}`, next: 'Nothing was pushed: push the branch, then open the pull request (GitHub CLI).' };
+  if (host.includes('gitlab'))
+    return {
+      pullRequest: `glab mr create --fill --source-branch ${name}`,
+      next: 'Nothing was pushed: push the branch, then open the merge request (GitLab CLI).',
+    };
+  return { next: 'Nothing was pushed: push the branch, then open a pull request on your Git host.' };
+}
+
+async function commit(state: PanelState, body: unknown): Promise<CommitResponse> {
+  const branch = field<string>(body, 'branch', 'string');
+  const message = field<string>(body, 'message', 'string');
+  const { root } = state;
+  const placement = gitPlacement(root);
+  if (placement === 'none')
+    return refusal(`${root} is not a Git repository; nothing was committed`, 'the panel commits on a new branch of a Git clone: run it in one');
+  if (placement === 'inside')
+    return refusal(`${root} is not the top of its Git repository; nothing was committed`, 'open the panel with --root at the top of the repository');
+  if (message.trim() === '')
+    return refusal('the commit message is empty; nothing was committed', "write what the change does: its first line is the pull request's title");
+  const branchProblem = newBranchProblem(root, branch);
+  if (branchProblem)
+    return refusal(
+      `${branchProblem}; nothing was committed`,
+      'the panel commits on a new branch: pick a name no branch has, e.g. tritonops/dev-whisper-canary',
+    );
+  const staged = workingTreeStatus(root).filter((e) => e.staged);
+  if (staged.length > 0) {
+    const shown = staged.slice(0, 5).map((e) => e.path);
+    return refusal(
+      `the index already has staged changes (${shown.join(', ')}${staged.length > shown.length ? `, and ${staged.length - shown.length} more` : ''}); nothing was committed`,
+      'the panel commits only what it renders: commit or unstage them first (git restore --staged <file>), then try again',
+    );
+  }
+  const quiet: Io = { out: () => {}, err: () => {}, cwd: root };
+  return withRepositoryLock(root, quiet, async (): Promise<CommitResponse> => {
+    const load = state.current();
+    if (load.hasErrors)
+      return refusal(
+        `the specs do not validate (${tally(load.diagnostics)}); nothing was committed`,
+        'fix the errors first: the panel commits only specs that render',
+        toApiDiagnostics(load.diagnostics, load.sources),
+      );
+    // The render first: flux/ is committed exactly as the specs render it, hand edits included in nothing.
+    const synth = await capture(root, (io) => synthCommand({ root, check: false }, io));
+    if (synth.exitCode !== 0) return refusal(synth.stderr || `synth failed (exit ${synth.exitCode}); nothing was committed`);
+    const changed = workingTreeStatus(root, [ENVIRONMENTS_DIR, OUTPUT_DIR]);
+    if (changed.length === 0)
+      return refusal(
+        `nothing to commit: ${ENVIRONMENTS_DIR}/ and ${OUTPUT_DIR}/ are as HEAD has them`,
+        'edit a spec first (the Fleet, model and pipeline pages)',
+      );
+    const pathspecs = [ENVIRONMENTS_DIR, OUTPUT_DIR].filter((dir) => changed.some((e) => e.path.startsWith(`${dir}/`)));
+    let done: { commit: string; files: string[] };
+    try {
+      done = commitOnNewBranch(root, branch, pathspecs, message.endsWith('\n') ? message : `${message}\n`);
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+      return refusal(
+        `git could not commit: ${error.message}; nothing was committed`,
+        `HEAD, the index and the branches are as they were; ${OUTPUT_DIR}/ keeps the render`,
+      );
+    } finally {
+      state.invalidate();
+    }
+    const uncommitted = workingTreeStatus(root)
+      .map((e) => e.path)
+      .filter((path) => path !== LOCK_FILE);
+    return {
+      ok: true,
+      branch,
+      commit: done.commit,
+      files: done.files,
+      push: `git push -u origin ${shellWord(branch)}`,
+      ...nextSteps(root, branch),
+      uncommitted,
+    };
+  });
+}
+
+export const routes: Route[] = [
+  { method: 'GET', path: '/api/changes', handle: ({ state }) => changes(state) },
+  { method: 'POST', path: '/api/commit', handle: ({ state, body }) => commit(state, body) },
+];

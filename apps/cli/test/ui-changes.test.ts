@@ -1,0 +1,208 @@
+/**
+ * The Changes page's API over real HTTP, on a Git copy of the bundled environments whose first
+ * commit holds their render: GET /api/changes is `tritonops diff` (its JSON and, byte for byte, its
+ * text), and POST /api/commit renders, then commits only environments/ and flux/ on a new branch —
+ * or refuses, committing nothing.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangesResponse, CommitResponse } from '@tritonops/ui/api';
+import { startPanel, type RunningPanel } from '../src/ui-server/server.ts';
+import { bundledRepository, commit, edit, git } from './git-fixture.ts';
+import { runCli } from './run-cli.ts';
+import { cleanup, copyOfEnvironments } from './support.ts';
+
+const TOKEN = 'c'.repeat(48);
+const DEV_WHISPER = 'environments/dev/models/whisper.yaml';
+const CANARY_WEIGHT = '    weight: 0\n    header:';
+
+let panel: RunningPanel;
+let root: string;
+let staticDir: string;
+
+async function call<T>(target: RunningPanel, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; data: T }> {
+  const response = await fetch(`http://127.0.0.1:${target.port}${path}`, {
+    method,
+    headers: { 'x-tritonops-token': TOKEN, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, data: (await response.json()) as T };
+}
+
+const head = () => git(root, 'rev-parse', 'HEAD').trim();
+const branches = () => git(root, 'branch', '--format=%(refname:short)').trim().split('\n').sort();
+const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
+
+/** POSTs a commit that must be refused: the answer's message, with HEAD, the branches and the index unchanged. */
+async function refusedCommit(branch: string, message: string): Promise<Extract<CommitResponse, { ok: false }>> {
+  const [before, known, index] = [head(), branches(), git(root, 'diff', '--cached', '--name-only')];
+  const { status, data } = await call<CommitResponse>(panel, 'POST', '/api/commit', { branch, message });
+  expect(status).toBe(200);
+  expect(data.ok).toBe(false);
+  expect(head()).toBe(before);
+  expect(branches()).toEqual(known);
+  expect(git(root, 'diff', '--cached', '--name-only')).toBe(index);
+  return data as Extract<CommitResponse, { ok: false }>;
+}
+
+beforeAll(async () => {
+  root = bundledRepository('ui-changes');
+  git(root, 'config', 'user.name', 'Panel Test');
+  git(root, 'config', 'user.email', 'panel@example.invalid');
+  writeFileSync(join(root, 'README.md'), '# fleet\n');
+  expect((await runCli(['synth'], root)).code).toBe(0);
+  commit(root, 'the bundled examples, rendered');
+  staticDir = mkdtempSync(join(tmpdir(), 'tritonops-ui-changes-static-'));
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>panel</title>');
+  panel = await startPanel({ root, port: 0, staticDir, token: TOKEN });
+});
+
+afterAll(async () => {
+  await panel.close();
+  cleanup();
+});
+
+describe('GET /api/changes', () => {
+  it("shows a canary weight edit as diff does: the summary item, the transition, diff's text byte for byte", async () => {
+    edit(root, DEV_WHISPER, CANARY_WEIGHT, '    weight: 20\n    header:');
+    const { status, data } = await call<ChangesResponse>(panel, 'GET', '/api/changes');
+    expect(status).toBe(200);
+    expect(data.ok).toBe(true);
+    expect(data.branch).toBe('main');
+    expect(data.changedSpecs).toEqual([DEV_WHISPER]);
+    const dev = data.diff!.environments.find((e) => e.environment === 'dev')!;
+    expect(data.diff!.environments.map((e) => e.environment)).toEqual(['dev']);
+    expect(dev.summary).toContainEqual({
+      subject: 'model whisper',
+      what: 'canary traffic',
+      before: '0%, header x-canary: true',
+      after: '20%, header x-canary: true',
+    });
+    expect(dev.transitions.some((t) => t.subject === 'model whisper' && t.at.file === DEV_WHISPER)).toBe(true);
+    expect(dev.objects.length).toBeGreaterThan(0);
+    const cli = await runCli(['diff'], root);
+    expect(cli.code).toBe(3);
+    expect(data.text).toBe(cli.stdout);
+  });
+
+  it("answers ok:false with the CLI's own stderr when the specs have errors", async () => {
+    const text = read(DEV_WHISPER);
+    try {
+      edit(root, DEV_WHISPER, '  gpus: 1\n', '  gpus: lots\n');
+      const { data } = await call<ChangesResponse>(panel, 'GET', '/api/changes');
+      expect(data.ok).toBe(false);
+      expect(data.diff).toBeUndefined();
+      expect(data.stderr).toBe((await runCli(['diff'], root)).stderr.trimEnd());
+      expect(data.stderr).toContain('diff needs valid specs in the working tree');
+    } finally {
+      writeFileSync(join(root, DEV_WHISPER), text);
+    }
+  });
+});
+
+describe('POST /api/commit refuses, committing nothing', () => {
+  it('an existing branch, an invalid branch name, an empty message', async () => {
+    expect((await refusedCommit('main', 'dev: whisper canary')).message).toBe('a branch "main" already exists; nothing was committed');
+    expect((await refusedCommit('bad..name', 'dev: whisper canary')).message).toBe('"bad..name" is not a valid branch name; nothing was committed');
+    expect((await refusedCommit('@{-1}', 'dev: whisper canary')).message).toContain('is not a valid branch name');
+    const empty = await refusedCommit('tritonops/new', ' \n ');
+    expect(empty.message).toBe('the commit message is empty; nothing was committed');
+    expect(empty.hint).toBeTruthy();
+  });
+
+  it('staged changes, saying the panel commits only what it renders', async () => {
+    git(root, 'add', DEV_WHISPER);
+    try {
+      const refused = await refusedCommit('tritonops/staged', 'dev: whisper canary');
+      expect(refused.message).toContain(`the index already has staged changes (${DEV_WHISPER})`);
+      expect(refused.hint).toContain('commits only what it renders');
+    } finally {
+      git(root, 'reset', '-q', '--', DEV_WHISPER);
+    }
+  });
+
+  it("specs that do not validate, with the validator's diagnostics", async () => {
+    const text = read(DEV_WHISPER);
+    try {
+      edit(root, DEV_WHISPER, '  gpus: 1\n', '  gpus: lots\n');
+      const refused = await refusedCommit('tritonops/invalid', 'dev: whisper');
+      expect(refused.message).toMatch(/^the specs do not validate \(\d+ errors?, \d+ warnings?\); nothing was committed$/);
+      expect(refused.diagnostics.some((d) => d.severity === 'error' && d.file === DEV_WHISPER && d.path?.join('.') === 'spec.gpus')).toBe(true);
+    } finally {
+      writeFileSync(join(root, DEV_WHISPER), text);
+    }
+  });
+
+  it('outside a Git repository', async () => {
+    const plain = copyOfEnvironments('ui-changes-no-git');
+    const other = await startPanel({ root: plain, port: 0, staticDir, token: TOKEN });
+    try {
+      const { data } = await call<CommitResponse>(other, 'POST', '/api/commit', { branch: 'tritonops/x', message: 'x' });
+      expect(data).toMatchObject({ ok: false, message: `${plain} is not a Git repository; nothing was committed` });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('POST /api/commit', () => {
+  it('renders, then commits exactly environments/ and flux/ on a new branch; other changes stay uncommitted', async () => {
+    const base = head();
+    // A hand edit under flux/ is overwritten by the render, never committed; files outside stay as they are.
+    const rendered = git(root, 'ls-files', 'flux/models/dev').trim().split('\n')[0]!;
+    appendFileSync(join(root, rendered), '# a hand edit\n');
+    writeFileSync(join(root, 'notes.txt'), 'not for the commit\n');
+    appendFileSync(join(root, 'README.md'), 'more\n');
+    const message = 'dev: whisper canary 0% → 20%\n\n- model whisper: canary traffic: 0% → 20%';
+    const { status, data } = await call<CommitResponse>(panel, 'POST', '/api/commit', { branch: 'tritonops/whisper-20', message });
+    expect(status).toBe(200);
+    if (!data.ok) throw new Error(`refused: ${data.message}`);
+    expect(git(root, 'symbolic-ref', '--short', 'HEAD').trim()).toBe('tritonops/whisper-20');
+    expect(data.commit).toBe(head());
+    expect(git(root, 'rev-parse', 'HEAD~1').trim()).toBe(base);
+    const committed = git(root, 'diff-tree', '--no-commit-id', '--name-only', '-r', 'HEAD').trim().split('\n');
+    expect(data.files).toEqual(committed);
+    expect(committed).toContain(DEV_WHISPER);
+    expect(committed.some((f) => f.startsWith('flux/'))).toBe(true);
+    expect(committed.every((f) => f.startsWith('environments/') || f.startsWith('flux/'))).toBe(true);
+    expect(committed).not.toContain(rendered); // the hand edit was undone by the render
+    expect(git(root, 'log', '-1', '--format=%B').trimEnd()).toBe(message);
+    // The commit's flux/ is a fresh render of its specs.
+    expect(git(root, 'status', '--porcelain', '--', 'environments', 'flux')).toBe('');
+    expect((await runCli(['synth', '--check'], root)).code).toBe(0);
+    expect([...data.uncommitted].sort()).toEqual(['README.md', 'notes.txt']);
+    expect(git(root, 'status', '--porcelain', '--', 'README.md', 'notes.txt')).toBe(' M README.md\n?? notes.txt\n');
+    expect(data.push).toBe('git push -u origin tritonops/whisper-20');
+    expect(data.pullRequest).toBeUndefined();
+    expect(data.next).toContain('open a pull request on your Git host');
+    // Nothing was pushed (there is no remote at all) and the panel sees the new branch.
+    expect(git(root, 'remote').trim()).toBe('');
+    expect((await call<ChangesResponse>(panel, 'GET', '/api/changes')).data.branch).toBe('tritonops/whisper-20');
+  });
+
+  it('nothing to commit once environments/ and flux/ are as HEAD has them', async () => {
+    const refused = await refusedCommit('tritonops/nothing', 'nothing');
+    expect(refused.message).toBe('nothing to commit: environments/ and flux/ are as HEAD has them');
+  });
+
+  it("names the host's pull request command from origin: gh for GitHub, glab for GitLab", async () => {
+    for (const [url, command] of [
+      ['git@github.com:acme/fleet.git', 'gh pr create --fill --head tritonops/github'],
+      ['https://gitlab.example.com/acme/fleet.git', 'glab mr create --fill --source-branch tritonops/gitlab'],
+    ] as const) {
+      git(root, 'remote', 'add', 'origin', url);
+      try {
+        edit(root, DEV_WHISPER, '    weight: 20\n', '    weight: 30\n');
+        const branch = command.split(' ').at(-1)!;
+        const { data } = await call<CommitResponse>(panel, 'POST', '/api/commit', { branch, message: 'dev: whisper canary 30%' });
+        expect(data).toMatchObject({ ok: true, push: `git push -u origin ${branch}`, pullRequest: command });
+        edit(root, DEV_WHISPER, '    weight: 30\n', '    weight: 20\n');
+        await call<CommitResponse>(panel, 'POST', '/api/commit', { branch: `${branch}-back`, message: 'back' });
+      } finally {
+        git(root, 'remote', 'remove', 'origin');
+      }
+    }
+  });
+});
