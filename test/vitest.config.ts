@@ -25,8 +25,9 @@ export default defineConfig({
     testTimeout: 60_000,
     // Every skipped test, with its reason, after the run (and none may skip in tritonops' CI).
     reporters: ['default', new SkipReasons()],
-    // One real kube-apiserver for the run (support/apiserver.ts); tests that need it ask for it.
-    globalSetup: ['./support/apiserver-setup.ts'],
+    // One real kube-apiserver for the run (support/apiserver.ts); tests that need it ask for it. The
+    // control panel's web app, built once for the browser tests (support/panel.ts).
+    globalSetup: ['./support/apiserver-setup.ts', './support/panel-setup.ts'],
     // @actions/workflow-parser imports JSON without an import attribute, which Node refuses.
     server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
