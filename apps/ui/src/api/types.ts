@@ -58,7 +58,7 @@ export interface CanarySummary {
 export type PromotionState =
   /** Runs what its source environment runs (or has no source). */
   | { readonly state: 'in-sync' }
-  /** Its source runs another release that may move here (`tritonops promote <source> <this>`). */
+  /** Its source runs another release that may move here (`tritonops promote <name> --from <source> --to <this>`). */
   | { readonly state: 'waiting'; readonly from: string; readonly release: string }
   /** Its source does not have it at all. */
   | { readonly state: 'not-in-source'; readonly from: string };

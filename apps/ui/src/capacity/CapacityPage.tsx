@@ -1,3 +1,114 @@
+/**
+ * `#/capacity`: `tritonops capacity` drawn (GET /api/capacity): per environment and GPU pool, the
+ * demand at minimum, with the largest rollout, and at maximum against what the pool holds, in
+ * the pool's own units; pools that do not fit stand out by icon, words and colour. The CLI's
+ * table follows, byte for byte.
+ */
+import { useEffect, useState } from 'react';
+import { ApiFailure, get } from '../api/client.ts';
+import type { CapacityResponse, EnvironmentCapacity, PoolCapacity } from '../api/types.ts';
+import { ErrorNote } from '../shell/Diagnostics.tsx';
+import { PoolChart } from './PoolChart.tsx';
+import { SEVERITY_WORD, severityOf, STATUS_ICON, statusSentence, unitKind } from './capacity-words.ts';
+
 export function CapacityPage() {
-  return <h1>CapacityPage</h1>;
+  const [capacity, setCapacity] = useState<CapacityResponse>();
+  const [failure, setFailure] = useState<{ message: string; hint?: string }>();
+
+  useEffect(() => {
+    get<CapacityResponse>('/api/capacity').then(setCapacity, (error: unknown) =>
+      setFailure({ message: (error as Error).message, ...(error instanceof ApiFailure && error.hint ? { hint: error.hint } : {}) }),
+    );
+  }, []);
+
+  return (
+    <div className="capacity-page">
+      <h1>Capacity</h1>
+      <p className="capacity-intro">
+        GPU demand of every model and track against what each pool can hold (<code>maxNodes × gpusPerNode</code>), counted in the pool&apos;s resource: whole
+        GPUs, MIG slices or time-sliced shares. The maximum includes one surge replica per rolling Deployment.
+      </p>
+      {failure && <ErrorNote message={failure.message} hint={failure.hint} />}
+      {!capacity && !failure && <p role="status">Planning capacity…</p>}
+      {capacity?.unavailable && <ErrorNote message={capacity.unavailable} hint="the Fleet page lists the problems" />}
+      {capacity?.environments.map((env) => (
+        <EnvironmentView key={env.environment} env={env} />
+      ))}
+      {capacity && !capacity.unavailable && (
+        <details className="capacity-table">
+          <summary>
+            Same as <code>tritonops capacity</code>
+          </summary>
+          <pre>{capacity.table}</pre>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function EnvironmentView({ env }: { env: EnvironmentCapacity }) {
+  return (
+    <section aria-labelledby={`capacity-${env.environment}`}>
+      <h2 id={`capacity-${env.environment}`}>Environment {env.environment}</h2>
+      {env.pools.length === 0 && <p>No GPU pools.</p>}
+      {env.pools.map((pool) => (
+        <PoolView key={pool.pool} environment={env.environment} pool={pool} />
+      ))}
+    </section>
+  );
+}
+
+function PoolView({ environment, pool }: { environment: string; pool: PoolCapacity }) {
+  const severity = severityOf(pool.status);
+  const headingId = `capacity-${environment}-${pool.pool}-heading`;
+  return (
+    <section className={`capacity-pool capacity-${severity}`} aria-labelledby={headingId}>
+      <h3 id={headingId}>
+        Pool {pool.pool}{' '}
+        <span className={`capacity-status capacity-status-${severity}`}>
+          <span aria-hidden="true">{STATUS_ICON[severity]}</span> {SEVERITY_WORD[severity]}
+          {severity !== 'ok' && `: ${pool.status}`}
+        </span>
+      </h3>
+      <p className="capacity-status-text">{statusSentence(pool)}.</p>
+      <p className="capacity-units">
+        Units: <code>{pool.resource}</code> ({unitKind(pool.resource)}) — {pool.nodes} {pool.nodes === 1 ? 'node' : 'nodes'} × {pool.unitsPerNode} ={' '}
+        {pool.capacity} units, {pool.unitMemory} per unit; GPU memory {pool.memoryCapacity} in the pool, {pool.maxMemoryDeclared} declared at maximum.
+      </p>
+      <PoolChart environment={environment} pool={pool} />
+      <table className="capacity-demands">
+        <caption className="visually-hidden">
+          Track demands on pool {pool.pool} of {environment}, in {pool.resource}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Track</th>
+            <th scope="col">Units per replica</th>
+            <th scope="col">Memory per replica</th>
+            <th scope="col">Min replicas</th>
+            <th scope="col">Max replicas</th>
+            <th scope="col">Units at min</th>
+            <th scope="col">Units at max</th>
+            <th scope="col">Surge</th>
+          </tr>
+        </thead>
+        <tbody>
+          {pool.demands.map((d) => (
+            <tr key={`${d.model}/${d.track}`}>
+              <th scope="row">{d.model}</th>
+              <td>{d.track}</td>
+              <td>{d.gpusPerReplica}</td>
+              <td>{d.gpuMemoryPerReplica ?? '—'}</td>
+              <td>{d.minReplicas}</td>
+              <td>{d.maxReplicas}</td>
+              <td>{d.min}</td>
+              <td>{d.max}</td>
+              <td>+{d.surge}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
 }

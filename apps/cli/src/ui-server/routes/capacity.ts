@@ -1,7 +1,21 @@
-/** GET /api/capacity: `tritonops capacity`'s numbers, from the same planCapacity. */
+/**
+ * GET /api/capacity: `tritonops capacity`'s numbers, from the same planCapacity and table, and its
+ * refusal in its own words when the specs have errors (capacity is planned on valid specs only).
+ * Computed once per load of the repository, as the fleet is.
+ */
 import { formatCapacityTable, planCapacity } from '@tritonops/planner';
 import type { CapacityResponse } from '@tritonops/ui/api';
+import { tally } from '../../report.ts';
+import type { PanelLoad } from '../panel-state.ts';
 import type { Route } from '../route.ts';
+
+export function capacityOf(load: PanelLoad): CapacityResponse {
+  if (load.hasErrors) return { environments: [], table: '', unavailable: `capacity needs valid specs: ${tally(load.diagnostics)}` };
+  const reports = load.plans.map(planCapacity);
+  return { environments: reports, table: formatCapacityTable(reports) };
+}
+
+const answers = new WeakMap<PanelLoad, CapacityResponse>();
 
 export const routes: Route[] = [
   {
@@ -9,12 +23,9 @@ export const routes: Route[] = [
     path: '/api/capacity',
     handle: ({ state }): CapacityResponse => {
       const load = state.current();
-      if (load.hasErrors) {
-        const errors = load.diagnostics.filter((d) => d.severity === 'error').length;
-        return { environments: [], table: '', unavailable: `capacity is planned on valid specs: fix the ${errors} error${errors === 1 ? '' : 's'} first` };
-      }
-      const reports = load.plans.map(planCapacity);
-      return { environments: reports, table: formatCapacityTable(reports) };
+      let answer = answers.get(load);
+      if (!answer) answers.set(load, (answer = capacityOf(load)));
+      return answer;
     },
   },
 ];

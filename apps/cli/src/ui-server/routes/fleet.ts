@@ -1,8 +1,14 @@
 /**
  * GET /api/fleet: every model and pipeline by environment, from the specs as loaded (also when
  * some have errors: the panel shows the errors beside the fleet instead of an empty page).
+ *
+ * A promotion is "waiting" when `tritonops promote` would move something: for a model its stable
+ * release (what the promotion gate compares), for a pipeline any of the fields promote copies
+ * (its graph is its release). The answer is computed once per load of the repository: the page
+ * asks again on every visit, and a 1000-model fleet need not be walked again when nothing changed.
  */
 import { compareStrings, isProduction, PROMOTION_OVERRIDE, releasesOf } from '@tritonops/planner';
+import { PIPELINE_PROMOTED_FIELDS } from '@tritonops/spec';
 import type { CanarySummary, EnvironmentSummary, FleetCell, FleetResponse, FleetRow, PromotionState, SpecKind } from '@tritonops/ui/api';
 import { toApiDiagnostics } from '../api-diagnostics.ts';
 import type { Route } from '../route.ts';
@@ -28,6 +34,12 @@ interface AnySpec extends ReleaseSpec {
     mirror?: { percent: number };
     analysis?: { interval?: string; threshold?: number; stepWeight?: number; maxWeight?: number };
   };
+}
+
+/** One loaded spec of an environment, with what promote would compare. */
+interface Entry {
+  readonly spec: AnySpec;
+  readonly promotionKey: string;
 }
 
 /** What tells two releases apart, shortest first: the repository, the image's tag, then the rest. */
@@ -70,12 +82,47 @@ function authLabel(spec: AnySpec, jwt: boolean): string {
   return spec.auth?.roles ? `jwt: ${spec.auth.roles.join(', ')}` : 'jwt';
 }
 
-const stableKey = (spec: AnySpec) => releasesOf({ ...spec, canary: undefined } as Parameters<typeof releasesOf>[0])[0]!;
+/** JSON with object keys sorted: two specs that say the same thing in another order compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => compareStrings(a, b))) : v,
+  );
+}
 
-export function fleetOf(load: PanelLoad): FleetResponse {
-  const envs = load.environments;
-  const byName = new Map(envs.map((e) => [e.name, e] as const));
-  const environments: EnvironmentSummary[] = envs.map((e) => {
+function promotionKey(kind: SpecKind, spec: AnySpec): string {
+  if (kind === 'model') return releasesOf({ ...spec, canary: undefined } as Parameters<typeof releasesOf>[0])[0]!;
+  const fields = spec as Record<string, unknown>;
+  return canonicalJson(PIPELINE_PROMOTED_FIELDS.map((field) => fields[field] ?? null));
+}
+
+function promotionOf(kind: SpecKind, entry: Entry, source: string | undefined, inSource: Entry | undefined): PromotionState {
+  if (!source) return { state: 'in-sync' };
+  if (!inSource) return { state: 'not-in-source', from: source };
+  if (inSource.promotionKey === entry.promotionKey) return { state: 'in-sync' };
+  const release = releaseLabel(inSource.spec);
+  // A pipeline's graph may change under the same image and local repository.
+  const telling = kind === 'pipeline' && release === releaseLabel(entry.spec) ? `${release} (other steps, tensors or signatures)` : release;
+  return { state: 'waiting', from: source, release: telling };
+}
+
+function cellOf(file: string, entry: Entry, promotion: PromotionState, jwt: boolean, override: string | undefined): FleetCell {
+  const { spec } = entry;
+  const canary = canarySummary(spec);
+  return {
+    file,
+    release: releaseLabel(spec),
+    ...(canary ? { canary } : {}),
+    scale: spec.autoscaling ? { minReplicas: spec.autoscaling.minReplicas ?? 1, maxReplicas: spec.autoscaling.maxReplicas } : { replicas: spec.replicas ?? 1 },
+    // A model on a pool asks for one unit unless it says more (the schema's default).
+    ...(spec.gpuPool ? { pool: spec.gpuPool, gpus: spec.gpus ?? 1 } : {}),
+    auth: authLabel(spec, jwt),
+    promotion,
+    ...(override ? { override } : {}),
+  };
+}
+
+function summaries(envs: PanelLoad['environments']): EnvironmentSummary[] {
+  return envs.map((e) => {
     const spec = e.environment?.value.spec;
     return {
       name: e.name,
@@ -85,46 +132,54 @@ export function fleetOf(load: PanelLoad): FleetResponse {
       pools: Object.keys(spec?.gpuPools ?? e.partial?.gpuPools ?? {}).sort(compareStrings),
     };
   });
+}
+
+export function fleetOf(load: PanelLoad): FleetResponse {
+  const envs = load.environments;
+  const specsOf = (env: (typeof envs)[number], kind: SpecKind) => (kind === 'model' ? env.models : env.pipelines);
+  // Each environment's specs by kind and name, keyed once: a source is looked up by every spec of its targets.
+  const entries = new Map<string, Map<string, Entry>>();
+  const entriesOf = (env: string, kind: SpecKind): Map<string, Entry> | undefined => entries.get(`${kind}\0${env}`);
+  for (const env of envs)
+    for (const kind of ['model', 'pipeline'] as const) {
+      const byName = new Map<string, Entry>();
+      for (const loaded of specsOf(env, kind)) {
+        const spec = loaded.value.spec as AnySpec;
+        byName.set(loaded.value.metadata.name, { spec, promotionKey: promotionKey(kind, spec) });
+      }
+      entries.set(`${kind}\0${env.name}`, byName);
+    }
+
   const rows = new Map<string, { kind: SpecKind; name: string; cells: Record<string, FleetCell> }>();
   for (const env of envs) {
     const source = env.environment?.value.spec.promotedFrom;
     const jwt = !!env.environment?.value.spec.auth?.jwt;
-    const specsOf = (e: typeof env, kind: SpecKind) => (kind === 'model' ? e.models : e.pipelines);
     for (const kind of ['model', 'pipeline'] as const) {
+      const own = entriesOf(env.name, kind)!;
+      const sourceEntries = source ? entriesOf(source, kind) : undefined;
       for (const loaded of specsOf(env, kind)) {
         const name = loaded.value.metadata.name;
-        const spec = loaded.value.spec as AnySpec;
-        const inSource = source
-          ? specsOf(byName.get(source) ?? { ...env, models: [], pipelines: [] }, kind).find((l) => l.value.metadata.name === name)
-          : undefined;
-        let promotion: PromotionState = { state: 'in-sync' };
-        if (source && !inSource) promotion = { state: 'not-in-source', from: source };
-        else if (source && inSource && stableKey(inSource.value.spec as AnySpec) !== stableKey(spec))
-          promotion = { state: 'waiting', from: source, release: releaseLabel(inSource.value.spec as AnySpec) };
-        const canary = canarySummary(spec);
-        const override = loaded.value.metadata.annotations?.[PROMOTION_OVERRIDE];
-        const cell: FleetCell = {
-          file: loaded.file.path,
-          release: releaseLabel(spec),
-          ...(canary ? { canary } : {}),
-          scale: spec.autoscaling
-            ? { minReplicas: spec.autoscaling.minReplicas ?? 1, maxReplicas: spec.autoscaling.maxReplicas }
-            : { replicas: spec.replicas ?? 1 },
-          ...(spec.gpuPool ? { pool: spec.gpuPool } : {}),
-          ...(spec.gpus !== undefined && spec.gpuPool ? { gpus: spec.gpus } : {}),
-          auth: authLabel(spec, jwt),
-          promotion,
-          ...(override ? { override } : {}),
-        };
+        const entry = own.get(name)!;
+        const promotion = promotionOf(kind, entry, source, sourceEntries?.get(name));
+        const cell = cellOf(loaded.file.path, entry, promotion, jwt, loaded.value.metadata.annotations?.[PROMOTION_OVERRIDE]);
         const key = `${kind}\0${name}`;
-        const row = rows.get(key) ?? { kind, name, cells: {} };
+        let row = rows.get(key);
+        if (!row) rows.set(key, (row = { kind, name, cells: {} }));
         row.cells[env.name] = cell;
-        rows.set(key, row);
       }
     }
   }
   const sorted: FleetRow[] = [...rows.values()].sort((a, b) => (a.kind === b.kind ? compareStrings(a.name, b.name) : a.kind === 'model' ? -1 : 1));
-  return { environments, rows: sorted, diagnostics: toApiDiagnostics(load.diagnostics, load.sources), gate: load.gate };
+  return { environments: summaries(envs), rows: sorted, diagnostics: toApiDiagnostics(load.diagnostics, load.sources), gate: load.gate };
 }
 
-export const routes: Route[] = [{ method: 'GET', path: '/api/fleet', handle: ({ state }) => fleetOf(state.current()) }];
+/** The last answer, for the load it was made from (PanelState keeps one load until a spec file changes). */
+const answers = new WeakMap<PanelLoad, FleetResponse>();
+
+function cachedFleetOf(load: PanelLoad): FleetResponse {
+  let answer = answers.get(load);
+  if (!answer) answers.set(load, (answer = fleetOf(load)));
+  return answer;
+}
+
+export const routes: Route[] = [{ method: 'GET', path: '/api/fleet', handle: ({ state }) => cachedFleetOf(state.current()) }];
