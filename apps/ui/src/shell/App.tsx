@@ -1,10 +1,14 @@
 /** The panel's frame: navigation between the pages, and the page of the current route. */
+import { lazy, Suspense } from 'react';
 import { CapacityPage } from '../capacity/CapacityPage.tsx';
 import { ChangesPage } from '../changes/ChangesPage.tsx';
 import { FleetPage } from '../fleet/FleetPage.tsx';
 import { ModelPage } from '../model/ModelPage.tsx';
-import { PipelinePage } from '../pipeline/PipelinePage.tsx';
 import { useRoute, type PageRoute } from './route.ts';
+
+// The pipeline editor brings React Flow and ELK (most of the bundle): loaded when first opened, so
+// the fleet page paints without waiting for them.
+const PipelinePage = lazy(() => import('../pipeline/PipelinePage.tsx').then((m) => ({ default: m.PipelinePage })));
 
 const NAV: readonly { readonly page: PageRoute['page']; readonly label: string; readonly hash: string }[] = [
   { page: 'fleet', label: 'Fleet', hash: '#/fleet' },
@@ -38,7 +42,11 @@ export function App() {
         {route.page === 'fleet' && <FleetPage />}
         {route.page === 'capacity' && <CapacityPage />}
         {route.page === 'changes' && <ChangesPage />}
-        {route.page === 'pipeline' && <PipelinePage key={`${route.env}/${route.name ?? ''}`} env={route.env} {...(route.name ? { name: route.name } : {})} />}
+        {route.page === 'pipeline' && (
+          <Suspense fallback={<p role="status">Loading the pipeline editor…</p>}>
+            <PipelinePage key={`${route.env}/${route.name ?? ''}`} env={route.env} {...(route.name ? { name: route.name } : {})} />
+          </Suspense>
+        )}
         {route.page === 'model' && <ModelPage key={`${route.env}/${route.name ?? ''}`} env={route.env} {...(route.name ? { name: route.name } : {})} />}
       </main>
     </>
