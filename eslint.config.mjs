@@ -5,7 +5,18 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'flux/**', 'environments/**', '**/fixtures/**', '.nx/**', 'packages/spec/schemas/**', '.gitlab-ci-local/**', 'apps/ui/dist/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      'flux/**',
+      'environments/**',
+      '**/fixtures/**',
+      '.nx/**',
+      'packages/spec/schemas/**',
+      '.gitlab-ci-local/**',
+      'apps/ui/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
