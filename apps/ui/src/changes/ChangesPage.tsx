@@ -75,7 +75,7 @@ function ChangesView({ changes, onCommitted }: { changes: ChangesResponse; onCom
 
       {notices?.refused && (
         <div className="changes-refused">
-          <strong>⛔ Refused:</strong> {notices.refused}.
+          <strong>Refused:</strong> {notices.refused}.
         </div>
       )}
 

@@ -1,14 +1,15 @@
 /**
  * How the page names and orders transitions, as `tritonops diff` does (apps/cli/src/markdown.ts,
- * diff-comment.ts): the same labels, refused ones first. The browser bundle cannot import the CLI,
- * so the few words are repeated here.
+ * diff-comment.ts): the same words, refused ones first. The browser bundle cannot import the CLI,
+ * so the few words are repeated here — without the comment's emoji, which not every desktop has a
+ * font for (the page marks the class with colour and an outline instead).
  */
 import type { ChangeTransition } from '../api/types.ts';
 
 export const TRANSITION_LABELS: Readonly<Record<ChangeTransition['class'], string>> = {
-  'two-steps': '⛔ needs two steps',
-  disruptive: '⚠ disruptive',
-  safe: '✅ safe',
+  'two-steps': 'needs two steps',
+  disruptive: 'disruptive',
+  safe: 'safe',
 };
 
 const CLASS_ORDER: Readonly<Record<ChangeTransition['class'], number>> = { 'two-steps': 0, disruptive: 1, safe: 2 };
