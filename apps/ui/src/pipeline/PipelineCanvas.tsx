@@ -46,6 +46,9 @@ function PortRow({ node, port, side }: { node: NodeModel; port: PortModel; side:
         position={side === 'in' ? Position.Left : Position.Right}
         id={id}
         data-testid={`port-${node.key}-${side}-${port.tensor}`}
+        // A connection point drawn on the canvas (wired by dragging; the side panel's selects are the
+        // keyboard's way): an image with a name, as ARIA allows no name on a div without a role.
+        role="img"
         aria-label={`${side === 'in' ? 'input' : 'output'} ${port.label} of ${node.title}`}
       />
       <span className="port-label">{port.label}</span>
@@ -74,7 +77,7 @@ function PipelineNode({ id, data, selected }: NodeProps<CanvasNode>) {
       ))}
       {node.kind === 'outputs' && (
         <div className="port-row port-in new-output">
-          <Handle type="target" position={Position.Left} id={NEW_OUTPUT_HANDLE} data-testid="port-output-new" aria-label="new pipeline output" />
+          <Handle type="target" position={Position.Left} id={NEW_OUTPUT_HANDLE} data-testid="port-output-new" role="img" aria-label="new pipeline output" />
           <span className="port-label">drop a step output here</span>
         </div>
       )}
