@@ -3,11 +3,12 @@
  * DNS-rebinding page or a stray local process would meet, and the static files' confinement.
  */
 import { request } from 'node:http';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPanel, type RunningPanel } from '../src/ui-server/server.ts';
+import { FsProblem } from '@tritonops/planner';
 import { ApiError, type Route } from '../src/ui-server/route.ts';
 import { cookieValue, refusal } from '../src/ui-server/session-guard.ts';
 import { bundledRepository } from './git-fixture.ts';
@@ -46,6 +47,20 @@ const echo: Route[] = [
     },
   },
   { method: 'GET', path: '/api/envs', handle: ({ state }) => state.environments() },
+  {
+    method: 'GET',
+    path: '/api/link',
+    handle: () => {
+      throw new FsProblem('environments/dev/models/x.yaml', 'symlink');
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/bug',
+    handle: () => {
+      throw new Error('a spec said \u001b]0;PWNED\u0007\u001b[2J');
+    },
+  },
 ];
 
 describe('the control panel server', () => {
@@ -100,19 +115,37 @@ describe('the control panel server', () => {
     const page = await call(panel, `/?token=${TOKEN}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>panel</title>');
-    expect(page.headers['set-cookie']?.[0]).toBe(`tritonops-token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`);
+    const [, assets] = /^tritonops-assets-(?:\d+)=([0-9a-f]{48}); HttpOnly; SameSite=Strict; Path=\/$/.exec(String(page.headers['set-cookie']?.[0])) ?? [];
+    // The cookie is not the API token: cookies go to every port of 127.0.0.1, the API must not.
+    expect(assets).toBeDefined();
+    expect(assets).not.toBe(TOKEN);
+    expect(String(page.headers['set-cookie']?.[0])).toContain(`tritonops-assets-${panel.port}=`);
+    expect((await call(panel, '/api/envs', { headers: { cookie: `tritonops-assets-${panel.port}=${assets}` } })).status).toBe(403);
+    expect((await call(panel, '/assets/app.js', { headers: { cookie: `tritonops-assets-${panel.port}=${TOKEN}` } })).status).toBe(403);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect(page.headers['x-frame-options']).toBe('DENY');
     expect((await call(panel, '/assets/app.js')).status).toBe(403);
-    const asset = await call(panel, '/assets/app.js', { headers: { cookie: `other=1; tritonops-token=${TOKEN}` } });
+    const asset = await call(panel, '/assets/app.js', { headers: { cookie: `other=1; tritonops-assets-${panel.port}=${assets}` } });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
   });
 
   it('never serves a file outside the built app', async () => {
-    const cookie = { cookie: `tritonops-token=${TOKEN}` };
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/assets/..%2f..%2fpackage.json', '/assets', '/nothing.js', '/%00']) {
+    const page = await call(panel, `/?token=${TOKEN}`);
+    const cookie = { cookie: String(page.headers['set-cookie']?.[0]).split(';')[0]! };
+    expect((await call(panel, '/assets/app.js', { headers: cookie })).status).toBe(200);
+    symlinkSync('/etc/hostname', join(staticDir, 'assets', 'linked.js'));
+    for (const path of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/assets/..%2f..%2fpackage.json',
+      '/assets',
+      '/nothing.js',
+      '/%00',
+      '/%E0%A4%A',
+      '/assets/linked.js',
+    ]) {
       const answer = await call(panel, path, { headers: cookie });
       expect([400, 404]).toContain(answer.status);
     }
@@ -140,6 +173,25 @@ describe('the control panel server', () => {
     }
   });
 
+  it("answers what the repository refused in the CLI's words, and prints a bug's message to the terminal escaped", async () => {
+    const link = await call(panel, '/api/link', { headers: withToken });
+    expect(link.status).toBe(422);
+    expect(JSON.parse(link.body).message).toMatch(/^environments\/dev\/models\/x\.yaml: error: .*link/);
+    expect(JSON.parse(link.body).hint).toContain('tritonops never follows links');
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (printed.push(String(chunk)), true));
+    try {
+      const bug = await call(panel, '/api/bug', { headers: withToken });
+      expect(bug.status).toBe(500);
+      expect(JSON.parse(bug.body).message).not.toContain('PWNED');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed.join('')).toContain('PWNED');
+    // eslint-disable-next-line no-control-regex -- the point: no control character reaches the terminal
+    expect(printed.join('')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
   it("passes a route's refusal on with its status, message and hint", async () => {
     const answer = await call(panel, '/api/fail', { headers: withToken });
     expect(answer.status).toBe(409);
@@ -157,13 +209,17 @@ describe('the session guard', () => {
     queryToken: undefined,
     api: true,
   };
+  const secrets = { token: TOKEN, assets: 'c'.repeat(48) };
   it('accepts same-origin and navigations, refuses the rest', () => {
-    expect(refusal(base, 7420, TOKEN)).toBeUndefined();
-    expect(refusal({ ...base, secFetchSite: 'same-origin' }, 7420, TOKEN)).toBeUndefined();
-    expect(refusal({ ...base, secFetchSite: 'same-site' }, 7420, TOKEN)).toMatch(/cross-site/);
-    expect(refusal({ ...base, host: undefined }, 7420, TOKEN)).toMatch(/Host/);
-    expect(refusal({ ...base, origin: 'null' }, 7420, TOKEN)).toMatch(/Origin/);
-    expect(refusal({ ...base, api: false, headerToken: undefined, queryToken: TOKEN }, 7420, TOKEN)).toBeUndefined();
+    expect(refusal(base, 7420, secrets)).toBeUndefined();
+    expect(refusal({ ...base, secFetchSite: 'same-origin' }, 7420, secrets)).toBeUndefined();
+    expect(refusal({ ...base, secFetchSite: 'same-site' }, 7420, secrets)).toMatch(/cross-site/);
+    expect(refusal({ ...base, host: undefined }, 7420, secrets)).toMatch(/Host/);
+    expect(refusal({ ...base, origin: 'null' }, 7420, secrets)).toMatch(/Origin/);
+    expect(refusal({ ...base, api: false, headerToken: undefined, queryToken: TOKEN }, 7420, secrets)).toBeUndefined();
+    expect(refusal({ ...base, api: false, headerToken: undefined, cookieToken: 'c'.repeat(48) }, 7420, secrets)).toBeUndefined();
+    expect(refusal({ ...base, api: false, headerToken: undefined, cookieToken: TOKEN }, 7420, secrets)).toMatch(/session token/);
+    expect(refusal({ ...base, headerToken: undefined, cookieToken: 'c'.repeat(48) }, 7420, secrets)).toMatch(/session token/);
   });
   it('reads one cookie among others', () => {
     expect(cookieValue('a=1; tritonops-token=xyz; b=2', 'tritonops-token')).toBe('xyz');

@@ -4,11 +4,13 @@
  * `http`: a local, single-user server needs no framework.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { ApiError, matchPath, type Route } from './route.ts';
 import { PanelState } from './panel-state.ts';
-import { cookieValue, newSessionToken, refusal, TOKEN_COOKIE, TOKEN_HEADER } from './session-guard.ts';
+import { assetsCookie, cookieValue, newSessionToken, refusal, TOKEN_HEADER } from './session-guard.ts';
+import { inertText } from '../inert-output.ts';
+import { reportFailure } from '../failures.ts';
 import { apiRoutes } from './routes/index.ts';
 
 export interface PanelOptions {
@@ -84,21 +86,32 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** A file of the built app, or undefined: only regular files inside `staticDir`, never `..`. */
+/** A file of the built app, or undefined: only regular files inside `staticDir` (no links), never `..`. */
 function staticFile(staticDir: string, path: string): { bytes: Buffer; type: string } | undefined {
-  const rel = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1));
+  let rel: string;
+  try {
+    rel = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1));
+  } catch {
+    return undefined;
+  }
   const full = normalize(join(staticDir, rel));
   if (!full.startsWith(staticDir + sep) || rel.includes('\0')) return undefined;
   try {
-    if (!statSync(full).isFile()) return undefined;
+    if (!lstatSync(full).isFile()) return undefined;
     return { bytes: readFileSync(full), type: CONTENT_TYPES[extname(full)] ?? 'application/octet-stream' };
   } catch {
     return undefined;
   }
 }
 
+/** A line for the terminal: escaped, so no byte from a spec or a request can act on it. */
+function logLine(text: string): void {
+  process.stderr.write(`${inertText(text)}\n`);
+}
+
 export async function startPanel(options: PanelOptions, routes: readonly Route[] = apiRoutes): Promise<RunningPanel> {
   const token = options.token ?? newSessionToken();
+  const assets = newSessionToken();
   const state = new PanelState(options.root);
   const staticDir = normalize(options.staticDir);
   let port = options.port;
@@ -115,12 +128,12 @@ export async function startPanel(options: PanelOptions, routes: readonly Route[]
         origin: req.headers.origin,
         secFetchSite: req.headers['sec-fetch-site'] as string | undefined,
         headerToken: req.headers[TOKEN_HEADER] as string | undefined,
-        cookieToken: cookieValue(req.headers.cookie, TOKEN_COOKIE),
+        cookieToken: cookieValue(req.headers.cookie, assetsCookie(port)),
         queryToken: url.searchParams.get('token') ?? undefined,
         api,
       },
       port,
-      token,
+      { token, assets },
     );
     if (refused) {
       if (api) sendJson(res, 403, { message: refused });
@@ -132,7 +145,7 @@ export async function startPanel(options: PanelOptions, routes: readonly Route[]
       const file = staticFile(staticDir, url.pathname);
       if (!file) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
       const extra: Record<string, string> = { 'content-security-policy': CSP };
-      if (url.pathname === '/') extra['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      if (url.pathname === '/') extra['set-cookie'] = `${assetsCookie(port)}=${assets}; HttpOnly; SameSite=Strict; Path=/`;
       return send(res, 200, file.bytes, file.type, extra);
     }
     const route = routes.map((r) => ({ r, params: r.method === req.method ? matchPath(r.path, url.pathname) : undefined })).find((m) => m.params);
@@ -142,11 +155,16 @@ export async function startPanel(options: PanelOptions, routes: readonly Route[]
       const result = await route.r.handle({ state, params: route.params!, body, query: url.searchParams });
       sendJson(res, 200, result);
     } catch (error) {
-      if (error instanceof ApiError) sendJson(res, error.status, { message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-      else {
-        process.stderr.write(`tritonops ui: internal error on ${req.method} ${url.pathname}: ${(error as Error).stack ?? String(error)}\n`);
-        sendJson(res, 500, { message: `internal error in tritonops: ${(error as Error).message}` });
+      if (error instanceof ApiError) return sendJson(res, error.status, { message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+      // What the repository or the machine refused (a link in environments/, a read-only tree,
+      // the lock): the CLI's own words, as the commands print them.
+      const said: string[] = [];
+      if (reportFailure({ out: (t) => said.push(t), err: (t) => said.push(t), cwd: options.root }, options.root, error) !== undefined) {
+        const [message = 'refused', ...rest] = said.join('\n').split('\n');
+        return sendJson(res, 422, { message, hint: rest.join('\n') });
       }
+      logLine(`tritonops ui: internal error on ${req.method} ${url.pathname}: ${(error as Error).stack ?? String(error)}`);
+      sendJson(res, 500, { message: 'internal error in tritonops: the terminal running `tritonops ui` shows the details; please report it' });
     }
   };
 
@@ -154,7 +172,7 @@ export async function startPanel(options: PanelOptions, routes: readonly Route[]
     queue = queue
       .then(() => handle(req, res))
       .catch((error: unknown) => {
-        process.stderr.write(`tritonops ui: ${String(error)}\n`);
+        logLine(`tritonops ui: ${String(error)}`);
         if (!res.headersSent) sendJson(res, 500, { message: 'internal error in tritonops' });
       });
   });

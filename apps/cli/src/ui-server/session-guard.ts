@@ -8,13 +8,16 @@
  * - Origin, when the browser sends one, must be ours (defeats cross-site form posts and fetches);
  * - the session token, printed once in the URL like Jupyter's, must come with every API call in
  *   the `X-Tritonops-Token` header (a custom header: no cross-site request can set it without a
- *   CORS preflight, which we never grant). The page itself takes it from `?token=` and sets a
- *   SameSite=Strict, HttpOnly cookie so that its scripts and styles load.
+ *   CORS preflight, which we never grant). The page itself takes it from `?token=`; its scripts
+ *   and styles load with a cookie that holds another random value, good for static files only:
+ *   cookies are not kept apart by port, so every other server on 127.0.0.1 the browser visits
+ *   receives it, and it must not open the API.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const TOKEN_HEADER = 'x-tritonops-token';
-export const TOKEN_COOKIE = 'tritonops-token';
+/** The assets cookie's name, with the port: two panels on one machine keep their own. */
+export const assetsCookie = (port: number): string => `tritonops-assets-${port}`;
 
 export function newSessionToken(): string {
   return randomBytes(24).toString('hex');
@@ -39,12 +42,20 @@ export interface GuardInput {
   readonly headerToken: string | undefined;
   readonly cookieToken: string | undefined;
   readonly queryToken: string | undefined;
-  /** API routes take the header only; the page and its assets also take the cookie or the query. */
+  /** API routes take the header only; the page takes the token in the query, its assets the assets cookie. */
   readonly api: boolean;
 }
 
+export interface SessionSecrets {
+  /** The API's token: in the URL printed once, then in the X-Tritonops-Token header. */
+  readonly token: string;
+  /** The static files' cookie value. */
+  readonly assets: string;
+}
+
 /** Why the request is refused, or undefined when it may go on. */
-export function refusal(input: GuardInput, port: number, token: string): string | undefined {
+export function refusal(input: GuardInput, port: number, secrets: SessionSecrets): string | undefined {
+  const { token } = secrets;
   if (!input.host || !allowedHosts(port).has(input.host.toLowerCase())) return 'unknown Host: the panel answers only to 127.0.0.1 and localhost';
   if (input.origin !== undefined && !allowedHosts(port).has(input.origin.toLowerCase().replace(/^http:\/\//, ''))) {
     return 'foreign Origin: the panel answers only to its own pages';
@@ -53,7 +64,7 @@ export function refusal(input: GuardInput, port: number, token: string): string 
     return 'cross-site request: the panel answers only to its own pages';
   }
   if (input.api) return sameToken(token, input.headerToken) ? undefined : 'missing or wrong session token: open the URL `tritonops ui` printed';
-  return sameToken(token, input.queryToken) || sameToken(token, input.cookieToken)
+  return sameToken(token, input.queryToken) || sameToken(secrets.assets, input.cookieToken)
     ? undefined
     : 'missing or wrong session token: open the URL `tritonops ui` printed';
 }

@@ -119,7 +119,18 @@ function getModel(state: PanelState, env: string, name: string): ModelResponse {
     load.diagnostics.filter((d) => d.file === rel),
     load.sources,
   );
-  return { env, name, file: rel, document: parse(text, { logLevel: 'error' }) as ModelDocument, text, diagnostics };
+  let document: ModelDocument;
+  try {
+    document = parse(text, { logLevel: 'error' }) as ModelDocument;
+  } catch {
+    // The validator says where and why (file:line:col); the form cannot edit what does not parse.
+    throw new ApiError(
+      422,
+      `${rel} is not valid YAML: the form cannot open it`,
+      'fix the file in an editor (see the problems on the fleet page, or run `tritonops validate`)',
+    );
+  }
+  return { env, name, file: rel, document, text, diagnostics };
 }
 
 async function saveModel(state: PanelState, env: string, name: string, document: ModelDocument): Promise<WriteResponse> {
