@@ -302,6 +302,12 @@ export function newBranchProblem(root: string, name: string): string | undefined
   if (run.error) throw new GitError(`git is not available: ${run.error.message}`);
   // `--branch` also expands `@{-1}` and the like to an existing branch: only a name that stays itself is new.
   if (run.status !== 0 || run.stdout.toString('utf8').trim() !== name) return `"${name}" is not a valid branch name`;
+  // Valid names that would read as something else: `refs/heads/x` as a full ref, `origin/main` as
+  // the remote's branch (the base every diff and gate compares with).
+  if (name.startsWith('refs/')) return `"${name}" would read as a full ref name, not a branch`;
+  const remotes = spawnSync('git', ['remote'], { cwd: root }).stdout.toString('utf8').split('\n').filter(Boolean);
+  const remote = remotes.find((r) => name.startsWith(`${r}/`));
+  if (remote) return `"${name}" would read as a branch of the remote "${remote}"`;
   const exists = spawnSync('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`], { cwd: root });
   return exists.status === 0 ? `a branch "${name}" already exists` : undefined;
 }

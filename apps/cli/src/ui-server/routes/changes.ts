@@ -3,8 +3,9 @@
  * in-process: its JSON, and its text built from the same report by diff's own `formatText` (one
  * comparison, not two). POST /api/commit commits the spec changes on a new branch: it renders
  * first with `synthCommand` itself, so that flux/ is exactly what the specs render (a hand edit
- * under flux/ is overwritten, never committed), then stages only environments/ and flux/. It never
- * pushes: it answers with the commands to push and to open the pull request.
+ * under flux/ is overwritten, never committed), then stages, file by file, only the model and
+ * pipeline specs and the rendered files — and refuses when anything else under environments/ or
+ * flux/ changed. It never pushes: it answers with the commands to push and to open the pull request.
  */
 import { ENVIRONMENTS_DIR } from '@tritonops/planner';
 import type { ChangesResponse, CommitResponse, Refusal } from '@tritonops/ui/api';
@@ -13,9 +14,19 @@ import { synthCommand } from '../../commands/synth.ts';
 import { REFUSED_NOTE, UNRENDERED_NOTE, type EnvironmentDiff } from '../../diff-comment.ts';
 import { moreDiagnostics, warningHeadline, type DiffWarning } from '../../diff-warnings.ts';
 import { reportFailure } from '../../failures.ts';
-import { commitOnNewBranch, currentBranch, GitError, gitPlacement, newBranchProblem, originUrl, workingTreeStatus, type UnrenderedChange } from '../../git.ts';
+import {
+  commitOnNewBranch,
+  currentBranch,
+  GitError,
+  gitPlacement,
+  newBranchProblem,
+  originUrl,
+  unrenderedChanges,
+  workingTreeStatus,
+  type UnrenderedChange,
+} from '../../git.ts';
 import type { Io } from '../../io.ts';
-import { OUTPUT_DIR } from '../../output-tree.ts';
+import { isRendered, OUTPUT_DIR } from '../../output-tree.ts';
 import { LOCK_FILE, withRepositoryLock } from '../../repository-lock.ts';
 import { tally } from '../../report.ts';
 import { toApiDiagnostics } from '../api-diagnostics.ts';
@@ -63,7 +74,11 @@ async function changes(state: PanelState): Promise<ChangesResponse> {
   const branch = inGit ? currentBranch(root) : undefined;
   const common = {
     stderr: run.stderr,
-    changedSpecs: inGit ? workingTreeStatus(root, [ENVIRONMENTS_DIR]).map((e) => e.path) : [],
+    changedSpecs: inGit
+      ? workingTreeStatus(root, [ENVIRONMENTS_DIR])
+          .map((e) => e.path)
+          .filter((path) => SPEC_FILE.test(path))
+      : [],
     ...(branch !== undefined ? { branch } : {}),
   };
   if (!json) return { ok: false, text: '', ...common };
@@ -83,6 +98,12 @@ async function changes(state: PanelState): Promise<ChangesResponse> {
     ...common,
   };
 }
+
+/** A model or pipeline spec: the only files under environments/ the panel writes, and so the only ones it commits. */
+const SPEC_FILE = /^environments\/[^/]+\/(models|pipelines)\/[^/]+\.ya?ml$/;
+
+/** `a, b, c, and 4 more`. */
+const someOf = (paths: readonly string[]) => `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? `, and ${paths.length - 5} more` : ''}`;
 
 const refusal = (message: string, hint?: string, diagnostics: Refusal['diagnostics'] = []): Refusal => ({
   ok: false,
@@ -130,16 +151,26 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
       `${branchProblem}; nothing was committed`,
       'the panel commits on a new branch: pick a name no branch has, e.g. tritonops/dev-whisper-canary',
     );
-  const staged = workingTreeStatus(root).filter((e) => e.staged);
-  if (staged.length > 0) {
-    const shown = staged.slice(0, 5).map((e) => e.path);
-    return refusal(
-      `the index already has staged changes (${shown.join(', ')}${staged.length > shown.length ? `, and ${staged.length - shown.length} more` : ''}); nothing was committed`,
-      'the panel commits only what it renders: commit or unstage them first (git restore --staged <file>), then try again',
-    );
-  }
   const quiet: Io = { out: () => {}, err: () => {}, cwd: root };
   return withRepositoryLock(root, quiet, async (): Promise<CommitResponse> => {
+    const staged = workingTreeStatus(root).filter((e) => e.staged);
+    if (staged.length > 0) {
+      return refusal(
+        `the index already has staged changes (${someOf(staged.map((e) => e.path))}); nothing was committed`,
+        'the panel commits only what it renders: commit or unstage them first (git restore --staged <file>), then try again',
+      );
+    }
+    // Only model and pipeline specs: environment.yaml, Secrets, notes or editor files under
+    // environments/ are someone's hand edits, which the panel neither writes nor commits.
+    const others = workingTreeStatus(root, [ENVIRONMENTS_DIR])
+      .map((e) => e.path)
+      .filter((path) => !SPEC_FILE.test(path));
+    if (others.length > 0) {
+      return refusal(
+        `${ENVIRONMENTS_DIR}/ has changes that are not model or pipeline specs (${someOf(others)}); nothing was committed`,
+        'the panel commits only the specs it edits and their render: commit those changes yourself with git (they deserve a review of their own), or revert them, then try again',
+      );
+    }
     const load = state.current();
     if (load.hasErrors)
       return refusal(
@@ -150,13 +181,23 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
     // The render first: flux/ is committed exactly as the specs render it, hand edits included in nothing.
     const synth = await capture(root, (io) => synthCommand({ root, check: false }, io));
     if (synth.exitCode !== 0) return refusal(synth.stderr || `synth failed (exit ${synth.exitCode}); nothing was committed`);
-    const changed = workingTreeStatus(root, [ENVIRONMENTS_DIR, OUTPUT_DIR]);
+    // A file under flux/ that tritonops did not render (a hand-written manifest outside the
+    // environments' folders survives a render) is never committed by the panel.
+    const unrendered = unrenderedChanges(root, 'HEAD', isRendered).map((u) => u.path);
+    if (unrendered.length > 0) {
+      return refusal(
+        `${OUTPUT_DIR}/ has changes tritonops did not render (${someOf(unrendered)}); nothing was committed`,
+        `what Flux applies comes from the specs: remove those files (or commit them yourself with git, for a review of their own), then try again; ${OUTPUT_DIR}/ keeps the render`,
+      );
+    }
+    const changed = workingTreeStatus(root, [ENVIRONMENTS_DIR, OUTPUT_DIR]).map((e) => e.path);
     if (changed.length === 0)
       return refusal(
         `nothing to commit: ${ENVIRONMENTS_DIR}/ and ${OUTPUT_DIR}/ are as HEAD has them`,
         'edit a spec first (the Fleet, model and pipeline pages)',
       );
-    const pathspecs = [ENVIRONMENTS_DIR, OUTPUT_DIR].filter((dir) => changed.some((e) => e.path.startsWith(`${dir}/`)));
+    // Each file by name, never a folder: what is committed is exactly what was checked above.
+    const pathspecs = changed.map((path) => `:(literal)${path}`);
     let done: { commit: string; files: string[] };
     try {
       done = commitOnNewBranch(root, branch, pathspecs, message.endsWith('\n') ? message : `${message}\n`);
