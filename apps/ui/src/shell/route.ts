@@ -3,6 +3,7 @@
  * page, so every view has a URL a user can reload or share with no server route per view.
  */
 import { useEffect, useState } from 'react';
+import { confirmLeave } from './unsaved.ts';
 
 export type PageRoute =
   | { readonly page: 'fleet' }
@@ -37,7 +38,17 @@ export function routeHash(route: PageRoute): string {
 export function useRoute(): PageRoute {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const onChange = () => setRoute(parseRoute(window.location.hash));
+    let shown = window.location.hash;
+    const onChange = () => {
+      if (window.location.hash === shown) return;
+      // Stay (and put the address back) when the page holds edits the user does not want to lose.
+      if (!confirmLeave()) {
+        window.history.replaceState(null, '', shown || window.location.pathname);
+        return;
+      }
+      shown = window.location.hash;
+      setRoute(parseRoute(shown));
+    };
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
