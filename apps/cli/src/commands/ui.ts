@@ -11,7 +11,7 @@ import { defineCommand, UsageError } from './command.ts';
 export const command = defineCommand({
   name: 'ui',
   summary: 'Open the control panel: the fleet, capacity, pipeline editor and changes in a browser',
-  usage: ['ui [--port <number>] [--root <dir>]'],
+  usage: ['ui [--port <number>] [--base <git-ref>] [--root <dir>]'],
   positionals: false,
   description: `Serves the control panel on 127.0.0.1 and prints its URL with a session token (as Jupyter
 does): open it in a browser. Requests without the token, or from another origin, are refused.
@@ -22,6 +22,11 @@ would not validate. It can commit the spec changes, rendered, on a new branch; i
 and never talks to a cluster. Stop it with Ctrl-C. See docs/ui.md.`,
   options: {
     port: { type: 'string', value: 'number', default: '7420', description: 'Port on 127.0.0.1 (0: any free port)' },
+    base: {
+      type: 'string',
+      value: 'git-ref',
+      description: 'What the promotion gate and the Changes page compare with; default:\nthe merge base of HEAD with origin/main (or main)',
+    },
   },
   exits: [
     ['interrupted', 'stopped with Ctrl-C'],
@@ -29,7 +34,7 @@ and never talks to a cluster. Stop it with Ctrl-C. See docs/ui.md.`,
   ],
   run: async ({ root, values }, io) => {
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port needs a port number from 0 to 65535, not "${values.port}"`);
-    return uiCommand({ root, port: Number(values.port) }, io);
+    return uiCommand({ root, port: Number(values.port), ...(values.base !== undefined ? { base: values.base } : {}) }, io);
   },
 });
 
@@ -64,12 +69,12 @@ function newestSource(uiRoot: string): number {
   return newest;
 }
 
-export async function uiCommand(options: { root: string; port: number }, io: Io): Promise<number> {
+export async function uiCommand(options: { root: string; port: number; base?: string }, io: Io): Promise<number> {
   const staticDir = await panelAssets(io);
   const { startPanel } = await import('../ui-server/server.ts');
   let panel;
   try {
-    panel = await startPanel({ root: options.root, port: options.port, staticDir });
+    panel = await startPanel({ root: options.root, port: options.port, staticDir, ...(options.base !== undefined ? { base: options.base } : {}) });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       io.err(`error: port ${options.port} on 127.0.0.1 is taken\n  = hint: pass another one with --port, or --port 0 for any free port`);

@@ -81,13 +81,17 @@ export class PanelState {
   #head = '';
   #git: { history: ReleaseHistory; gate?: GateBase; label: string } | undefined;
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    /** The ref the promotion gate and the Changes page compare with (`--base`); the merge base with main when absent. */
+    readonly base?: string,
+  ) {}
 
   /** The Git side of a load: history and the gate's base, resolved again when HEAD moves. */
   #gitSide(): { history: ReleaseHistory; gate?: GateBase; label: string } {
     const head = headStamp(this.root);
     if (!this.#git || head !== this.#head) {
-      const base = gateBase(this.root);
+      const base = gateBase(this.root, this.base);
       const label = !base ? 'the working tree (not the top of a Git repository)' : 'missing' in base ? `the working tree (${base.missing})` : base.label;
       this.#git = { history: releaseHistory(this.root), ...(base && !('missing' in base) ? { gate: base } : {}), label };
       this.#head = head;

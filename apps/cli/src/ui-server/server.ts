@@ -21,6 +21,8 @@ export interface PanelOptions {
   readonly staticDir: string;
   /** A fixed token (tests); a random one when absent. */
   readonly token?: string;
+  /** The Git ref to compare with (gate and changes); the merge base with origin/main or main when absent. */
+  readonly base?: string;
 }
 
 export interface RunningPanel {
@@ -112,7 +114,7 @@ function logLine(text: string): void {
 export async function startPanel(options: PanelOptions, routes: readonly Route[] = apiRoutes): Promise<RunningPanel> {
   const token = options.token ?? newSessionToken();
   const assets = newSessionToken();
-  const state = new PanelState(options.root);
+  const state = new PanelState(options.root, options.base);
   const staticDir = normalize(options.staticDir);
   let port = options.port;
 

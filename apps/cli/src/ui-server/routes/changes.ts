@@ -67,7 +67,7 @@ async function capture(root: string, command: (io: Io) => Promise<number>): Prom
 
 async function changes(state: PanelState): Promise<ChangesResponse> {
   const { root } = state;
-  const run = await capture(root, (io) => diffCommand({ root, format: 'json' }, io));
+  const run = await capture(root, (io) => diffCommand({ root, format: 'json', ...(state.base !== undefined ? { base: state.base } : {}) }, io));
   // diff prints its JSON whenever it compared (exit 0, 3, or 1 for a refused change); nothing when it could not.
   const json = run.stdout.startsWith('{') ? (JSON.parse(run.stdout) as DiffJson) : undefined;
   const inGit = gitPlacement(root) === 'top';
@@ -189,6 +189,15 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
         `${OUTPUT_DIR}/ has changes tritonops did not render (${someOf(unrendered)}); nothing was committed`,
         `what Flux applies comes from the specs: remove those files (or commit them yourself with git, for a review of their own), then try again; ${OUTPUT_DIR}/ keeps the render`,
       );
+    }
+    // A change `diff` refuses (two steps in one) would fail the pull request's checks: not committed.
+    const diff = await capture(root, (io) => diffCommand({ root, format: 'json', ...(state.base !== undefined ? { base: state.base } : {}) }, io));
+    const report = diff.stdout.startsWith('{') ? (JSON.parse(diff.stdout) as DiffJson) : undefined;
+    if (report?.refused) {
+      const steps = report.environments.flatMap((e) =>
+        e.transitions.filter((t) => t.class === 'two-steps').map((t) => `${e.environment}: ${t.subject}: ${t.step}`),
+      );
+      return refusal(`${REFUSED_NOTE}; nothing was committed`, steps.join('\n'));
     }
     const changed = workingTreeStatus(root, [ENVIRONMENTS_DIR, OUTPUT_DIR]).map((e) => e.path);
     if (changed.length === 0)
