@@ -60,7 +60,7 @@ function newestSource(uiRoot: string): number {
       else newest = Math.max(newest, statSync(path).mtimeMs);
     }
   };
-  for (const part of ['src', 'index.html', 'vite.config.ts']) {
+  for (const part of ['src', 'public', 'index.html', 'vite.config.ts']) {
     const path = join(uiRoot, part);
     if (!existsSync(path)) continue;
     if (statSync(path).isDirectory()) walk(path);

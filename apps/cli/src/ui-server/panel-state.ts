@@ -18,12 +18,15 @@ import {
   type ReleaseHistory,
   type RepositoryPlanResult,
   type SpecCache,
+  type SpecSource,
 } from '@tritonops/planner';
 import { gateBase, releaseHistory } from '../git.ts';
 
 export interface PanelLoad extends RepositoryPlanResult {
   /** How the promotion gate compared. */
   readonly gate: string;
+  /** The specs at the base the gate compares with (undefined when it compares with the working tree). */
+  readonly baseSpecs?: SpecSource;
 }
 
 class MemorySpecCache implements SpecCache {
@@ -105,7 +108,7 @@ export class PanelState {
     const git = this.#gitSide();
     const stamp = specStamp(this.root);
     if (!this.#load || stamp !== this.#stamp) {
-      this.#load = { ...this.#plan(git), gate: git.label };
+      this.#load = { ...this.#plan(git), gate: git.label, ...(git.gate ? { baseSpecs: git.gate.source } : {}) };
       this.#stamp = stamp;
     }
     return this.#load;

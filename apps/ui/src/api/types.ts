@@ -59,7 +59,16 @@ export type PromotionState =
   /** Runs what its source environment runs (or has no source). */
   | { readonly state: 'in-sync' }
   /** Its source runs another release that may move here (`tritonops promote <name> --from <source> --to <this>`). */
-  | { readonly state: 'waiting'; readonly from: string; readonly release: string }
+  | {
+      readonly state: 'waiting';
+      readonly from: string;
+      readonly release: string;
+      /**
+       * The source runs this release only in the working tree, not on the base branch: the
+       * promotion gate refuses it until the source's change is merged.
+       */
+      readonly unmerged?: boolean;
+    }
   /** Its source does not have it at all. */
   | { readonly state: 'not-in-source'; readonly from: string };
 

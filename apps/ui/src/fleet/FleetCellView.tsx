@@ -41,7 +41,14 @@ export function FleetCellView({ kind, name, env, cell }: Props) {
       {promotion.state === 'waiting' && (
         <div className="fleet-waiting">
           <span className="fleet-tag fleet-tag-waiting">waiting</span> {promotion.from} runs {promotion.release}
-          <code className="fleet-command">{promoteCommand(name, promotion.from, env)}</code>
+          {promotion.unmerged ? (
+            <span className="fleet-muted">
+              {' '}
+              only in the working tree: merge the {promotion.from} change first (the promotion gate compares with the base branch)
+            </span>
+          ) : (
+            <code className="fleet-command">{promoteCommand(name, promotion.from, env)}</code>
+          )}
         </div>
       )}
       {promotion.state === 'not-in-source' && (

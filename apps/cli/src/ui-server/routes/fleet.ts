@@ -7,7 +7,8 @@
  * (its graph is its release). The answer is computed once per load of the repository: the page
  * asks again on every visit, and a 1000-model fleet need not be walked again when nothing changed.
  */
-import { compareStrings, isProduction, PROMOTION_OVERRIDE, releasesOf } from '@tritonops/planner';
+import { parse } from 'yaml';
+import { compareStrings, isProduction, MAX_FILE_BYTES, PROMOTION_OVERRIDE, releasesOf, type SpecSource } from '@tritonops/planner';
 import { PIPELINE_PROMOTED_FIELDS } from '@tritonops/spec';
 import type { CanarySummary, EnvironmentSummary, FleetCell, FleetResponse, FleetRow, PromotionState, SpecKind } from '@tritonops/ui/api';
 import { toApiDiagnostics } from '../api-diagnostics.ts';
@@ -40,6 +41,8 @@ interface AnySpec extends ReleaseSpec {
 interface Entry {
   readonly spec: AnySpec;
   readonly promotionKey: string;
+  /** Repository-relative path of its file. */
+  readonly file: string;
 }
 
 /** What tells two releases apart, shortest first: the repository, the image's tag, then the rest. */
@@ -95,14 +98,26 @@ function promotionKey(kind: SpecKind, spec: AnySpec): string {
   return canonicalJson(PIPELINE_PROMOTED_FIELDS.map((field) => fields[field] ?? null));
 }
 
-function promotionOf(kind: SpecKind, entry: Entry, source: string | undefined, inSource: Entry | undefined): PromotionState {
+/** What promote would compare, of the source's spec as the base branch has it; undefined when it has none. */
+function keyAtBase(kind: SpecKind, base: SpecSource, file: string): string | undefined {
+  try {
+    const data = parse(Buffer.from(base.read(file, MAX_FILE_BYTES)).toString('utf8'), { logLevel: 'error' }) as { spec?: AnySpec } | null;
+    return data?.spec ? promotionKey(kind, data.spec) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function promotionOf(kind: SpecKind, entry: Entry, source: string | undefined, inSource: Entry | undefined, base: SpecSource | undefined): PromotionState {
   if (!source) return { state: 'in-sync' };
   if (!inSource) return { state: 'not-in-source', from: source };
   if (inSource.promotionKey === entry.promotionKey) return { state: 'in-sync' };
   const release = releaseLabel(inSource.spec);
   // A pipeline's graph may change under the same image and local repository.
   const telling = kind === 'pipeline' && release === releaseLabel(entry.spec) ? `${release} (other steps, tensors or signatures)` : release;
-  return { state: 'waiting', from: source, release: telling };
+  // The gate compares with the base branch: a source release only in the working tree cannot move yet.
+  const unmerged = base !== undefined && keyAtBase(kind, base, inSource.file) !== inSource.promotionKey;
+  return { state: 'waiting', from: source, release: telling, ...(unmerged ? { unmerged } : {}) };
 }
 
 function cellOf(file: string, entry: Entry, promotion: PromotionState, jwt: boolean, override: string | undefined): FleetCell {
@@ -145,7 +160,7 @@ export function fleetOf(load: PanelLoad): FleetResponse {
       const byName = new Map<string, Entry>();
       for (const loaded of specsOf(env, kind)) {
         const spec = loaded.value.spec as AnySpec;
-        byName.set(loaded.value.metadata.name, { spec, promotionKey: promotionKey(kind, spec) });
+        byName.set(loaded.value.metadata.name, { spec, promotionKey: promotionKey(kind, spec), file: loaded.file.path });
       }
       entries.set(`${kind}\0${env.name}`, byName);
     }
@@ -160,7 +175,7 @@ export function fleetOf(load: PanelLoad): FleetResponse {
       for (const loaded of specsOf(env, kind)) {
         const name = loaded.value.metadata.name;
         const entry = own.get(name)!;
-        const promotion = promotionOf(kind, entry, source, sourceEntries?.get(name));
+        const promotion = promotionOf(kind, entry, source, sourceEntries?.get(name), load.baseSpecs);
         const cell = cellOf(loaded.file.path, entry, promotion, jwt, loaded.value.metadata.annotations?.[PROMOTION_OVERRIDE]);
         const key = `${kind}\0${name}`;
         let row = rows.get(key);
