@@ -6,8 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startPanel } from '../../apps/cli/src/ui-server/server.ts';
+import { launchBrowser, type Browser } from './browser.ts';
 import { renderedBundledWorkspace } from './workspace.ts';
 
 declare module 'vitest' {
@@ -84,6 +85,34 @@ export async function startTestPanel(options: { root?: string } = {}): Promise<T
     close: async () => {
       await panel.close();
       made?.remove();
+    },
+  };
+}
+
+/**
+ * A panel on the bundled examples and a Chromium for the enclosing `describe`: both started in its
+ * beforeAll, closed in its afterAll. Read them inside the tests, once beforeAll has run.
+ */
+export function panelInBrowser(): { readonly panel: TestPanel; readonly browser: Browser } {
+  let panel: TestPanel | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [panel, browser] = await Promise.all([startTestPanel(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await panel?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the panel and its browser start in beforeAll: read them inside a test');
+    return value;
+  };
+  return {
+    get panel() {
+      return started(panel);
+    },
+    get browser() {
+      return started(browser);
     },
   };
 }

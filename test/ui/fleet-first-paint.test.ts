@@ -11,7 +11,7 @@ import { expectNoSeriousViolations } from '../support/axe.ts';
 import { browserUnavailable, launchBrowser, type Browser } from '../support/browser.ts';
 import { writeFleet } from '../support/fleet.ts';
 import { openFleetPage, rowNamesInDom, scrollFleetToEnd, visibleRowNames } from '../support/fleet-page.ts';
-import { startTestPanel, type TestPanel } from '../support/panel.ts';
+import { panelInBrowser, startTestPanel, type TestPanel } from '../support/panel.ts';
 import { screenshot } from '../support/screenshots.ts';
 import { tempDir } from '../support/workspace.ts';
 
@@ -84,21 +84,13 @@ describe.skipIf(unavailable !== undefined)(named(`the fleet page on ${MODELS} mo
 });
 
 describe.skipIf(unavailable !== undefined)(named('the fleet and capacity pages on the bundled examples'), () => {
-  let panel: TestPanel;
-  let browser: Browser;
-  beforeAll(async () => {
-    [panel, browser] = await Promise.all([startTestPanel(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await panel?.close();
-  });
+  const ui = panelInBrowser();
 
   it('show every model and pipeline, pass axe, and are pictured for docs/ui.md', async () => {
-    const answer = await panel.api('/api/fleet');
+    const answer = await ui.panel.api('/api/fleet');
     const rows = ((await answer.json()) as { rows: { name: string }[] }).rows.map((r) => r.name);
-    const page = await browser.newPage();
-    await openFleetPage(page, panel.url);
+    const page = await ui.browser.newPage();
+    await openFleetPage(page, ui.panel.url);
     const shown = await rowNamesInDom(page);
     for (const name of rows)
       expect(

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, launchBrowser, type Browser } from '../support/browser.ts';
-import { startTestPanel, type TestPanel } from '../support/panel.ts';
+import { describe, expect, it } from 'vitest';
+import { browserUnavailable } from '../support/browser.ts';
+import { panelInBrowser } from '../support/panel.ts';
 
 const STAGING_WHISPER = 'environments/staging/models/whisper.yaml';
 /** More Tab presses than any page here has stops before the one sought: a page without it fails, not hangs. */
@@ -54,19 +54,11 @@ async function moveFocusTo(page: Page, key: 'Tab' | 'Shift+Tab', sought: (f: Foc
 const heading = (page: Page) => page.locator('h1').textContent();
 
 describe.skipIf(unavailable !== undefined)(named('the panel with the keyboard only'), () => {
-  let panel: TestPanel;
-  let browser: Browser;
-  beforeAll(async () => {
-    [panel, browser] = await Promise.all([startTestPanel(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await panel?.close();
-  });
+  const ui = panelInBrowser();
 
   it('moves from the top bar to Changes and back to Fleet through the nav links', async () => {
-    const page = await browser.newPage();
-    await page.goto(panel.url);
+    const page = await ui.browser.newPage();
+    await page.goto(ui.panel.url);
     await expect.poll(() => heading(page), { timeout: 10_000 }).toMatch(/fleet/i);
 
     await moveFocusTo(page, 'Tab', (f) => f.tag === 'a' && f.text === 'Changes', 'the Changes link');
@@ -82,9 +74,9 @@ describe.skipIf(unavailable !== undefined)(named('the panel with the keyboard on
   });
 
   it('sets the canary weight and saves a form edit on a model page', async () => {
-    const before = readFileSync(join(panel.root, STAGING_WHISPER), 'utf8');
-    const page = await browser.newPage();
-    await page.goto(`${panel.url}#/models/staging/whisper`);
+    const before = readFileSync(join(ui.panel.root, STAGING_WHISPER), 'utf8');
+    const page = await ui.browser.newPage();
+    await page.goto(`${ui.panel.url}#/models/staging/whisper`);
     await expect.poll(() => heading(page), { timeout: 10_000 }).toMatch(/whisper in staging/);
     const canary = page.getByRole('region', { name: 'Canary' });
     await expect.poll(() => canary.getByRole('spinbutton', { name: 'Weight (percent)' }).inputValue()).toBe('10');
@@ -96,7 +88,7 @@ describe.skipIf(unavailable !== undefined)(named('the panel with the keyboard on
     await moveFocusTo(page, 'Tab', (f) => f.tag === 'button' && f.text === 'Set weight', 'the Set weight button');
     await page.keyboard.press('Enter');
     await expect.poll(() => canary.getByRole('status').textContent(), { timeout: 5_000 }).toContain('set the canary weight of whisper');
-    const afterWeight = readFileSync(join(panel.root, STAGING_WHISPER), 'utf8');
+    const afterWeight = readFileSync(join(ui.panel.root, STAGING_WHISPER), 'utf8');
     expect(afterWeight).toBe(before.replace(/^ {4}weight: 10$/m, '    weight: 30'));
 
     // The form, before the canary panel: back to a field, a value typed, then on to Save (enabled once the edit checks clean).
@@ -110,7 +102,7 @@ describe.skipIf(unavailable !== undefined)(named('the panel with the keyboard on
     await expect
       .poll(() => page.getByRole('form', { name: 'Model spec' }).getByRole('status').textContent(), { timeout: 5_000 })
       .toContain(`saved ${STAGING_WHISPER}`);
-    expect(readFileSync(join(panel.root, STAGING_WHISPER), 'utf8')).toBe(afterWeight.replace(/^ {4}maxReplicas: 2$/m, '    maxReplicas: 3'));
+    expect(readFileSync(join(ui.panel.root, STAGING_WHISPER), 'utf8')).toBe(afterWeight.replace(/^ {4}maxReplicas: 2$/m, '    maxReplicas: 3'));
     await page.close();
   });
 });

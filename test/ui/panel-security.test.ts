@@ -10,8 +10,8 @@ import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, launchBrowser, type Browser } from '../support/browser.ts';
-import { startTestPanel, type TestPanel } from '../support/panel.ts';
+import { browserUnavailable } from '../support/browser.ts';
+import { panelInBrowser, startTestPanel, type TestPanel } from '../support/panel.ts';
 import { snapshotDir } from '../support/workspace.ts';
 
 interface Answer {
@@ -107,24 +107,16 @@ describe('who may talk to the control panel', () => {
 });
 
 describe.skipIf(browserUnavailable() !== undefined)(`the control panel in Chromium${browserUnavailable() ? ` (skipped: ${browserUnavailable()})` : ''}`, () => {
-  let panel: TestPanel;
-  let browser: Browser;
-  beforeAll(async () => {
-    [panel, browser] = await Promise.all([startTestPanel(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await panel?.close();
-  });
+  const ui = panelInBrowser();
 
   it('opens the fleet page from the printed URL, and the token leaves the address bar', async () => {
-    const page = await browser.newPage();
-    await page.goto(panel.url);
+    const page = await ui.browser.newPage();
+    await page.goto(ui.panel.url);
     await expect.poll(() => page.locator('h1').count()).toBe(1);
     await expect.poll(() => page.locator('h1').textContent()).toMatch(/fleet/i);
     expect(await page.getByRole('link', { name: 'Fleet' }).getAttribute('aria-current')).toBe('page');
     await expect.poll(() => page.url()).not.toContain('token');
-    expect(page.url().startsWith(`${panel.origin}/`)).toBe(true);
+    expect(page.url().startsWith(`${ui.panel.origin}/`)).toBe(true);
     // The page's own cookie carries a reload without the token in the URL.
     const reload = await page.reload();
     expect(reload?.status()).toBe(200);
@@ -133,17 +125,17 @@ describe.skipIf(browserUnavailable() !== undefined)(`the control panel in Chromi
   });
 
   it('gives a page of another origin nothing: its fetches and form posts are refused, and no file changes', async () => {
-    const watched = () => ({ environments: snapshotDir(join(panel.root, 'environments')), flux: snapshotDir(join(panel.root, 'flux')) });
+    const watched = () => ({ environments: snapshotDir(join(ui.panel.root, 'environments')), flux: snapshotDir(join(ui.panel.root, 'flux')) });
     const before = watched();
     expect(before.environments.size).toBeGreaterThan(0);
     // The browser has been on the panel: its SameSite cookie goes along with same-site requests.
-    const own = await browser.newPage();
-    await own.goto(panel.url);
+    const own = await ui.browser.newPage();
+    await own.goto(ui.panel.url);
     await own.close();
 
-    const foreign = await foreignSite(panel.origin);
-    const page = await browser.newPage();
-    const answered = await panelAnswers(page, panel.origin);
+    const foreign = await foreignSite(ui.panel.origin);
+    const page = await ui.browser.newPage();
+    const answered = await panelAnswers(page, ui.panel.origin);
     try {
       await page.goto(foreign.url);
       const outcomes = await page.evaluate<Record<string, string>>('window.attempts');
@@ -156,7 +148,7 @@ describe.skipIf(browserUnavailable() !== undefined)(`the control panel in Chromi
       for (const [request, status] of answered()) expect(status, request).toBe(403);
 
       // A form posted from that page: a top-level navigation, the one request CORS does not stop.
-      const [formAnswer] = await Promise.all([page.waitForResponse(`${panel.origin}/api/envs/dev/models/densenet/canary`), page.click('#attack')]);
+      const [formAnswer] = await Promise.all([page.waitForResponse(`${ui.panel.origin}/api/envs/dev/models/densenet/canary`), page.click('#attack')]);
       expect(formAnswer.status()).toBe(403);
       expect(await formAnswer.text()).toMatch(/foreign Origin|cross-site/);
     } finally {
@@ -164,7 +156,7 @@ describe.skipIf(browserUnavailable() !== undefined)(`the control panel in Chromi
       await foreign.close();
     }
     expect(watched()).toEqual(before);
-    expect(execFileSync('git', ['status', '--porcelain'], { cwd: panel.root, encoding: 'utf8' })).toBe('');
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: ui.panel.root, encoding: 'utf8' })).toBe('');
   });
 });
 

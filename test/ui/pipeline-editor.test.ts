@@ -139,6 +139,19 @@ describe.skipIf(unavailable !== undefined)(named('the pipeline editor in Chromiu
     await expect.poll(() => page.locator('h1').textContent()).toMatch(route === 'new' ? /new pipeline/i : new RegExp(route));
   };
 
+  /** Clicks Save, then waits for the status line to name the file written. */
+  const save = async (file: string) => {
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() =>
+        page
+          .getByRole('status')
+          .filter({ hasText: /^Saved/ })
+          .textContent(),
+      )
+      .toBe(`Saved ${file}`);
+  };
+
   it('opens speech-to-image with the wires of `graph`’s Mermaid picture on the canvas, and passes axe', async () => {
     const graph = await runCli(['graph', 'speech-to-image', '--env', ENV], panel.root);
     expect(graph.code, graph.stderr).toBe(0);
@@ -163,15 +176,7 @@ describe.skipIf(unavailable !== undefined)(named('the pipeline editor in Chromiu
     await expect.poll(() => timeout.inputValue()).toBe('120');
     await timeout.fill('90');
     await page.getByRole('heading', { name: 'Step draw' }).click(); // the field commits when it loses focus
-    await page.getByRole('button', { name: 'Save' }).click();
-    await expect
-      .poll(() =>
-        page
-          .getByRole('status')
-          .filter({ hasText: /^Saved/ })
-          .textContent(),
-      )
-      .toBe(`Saved ${SPEECH}`);
+    await save(SPEECH);
     expect(readFileSync(join(panel.root, SPEECH), 'utf8')).toBe(before.replace('timeoutSeconds: 120', 'timeoutSeconds: 90'));
   });
 
@@ -232,16 +237,8 @@ describe.skipIf(unavailable !== undefined)(named('the pipeline editor in Chromiu
     );
     await expectNoSeriousViolations(page);
 
-    await page.getByRole('button', { name: 'Save' }).click();
     const file = `environments/${ENV}/pipelines/${BUILT}.yaml`;
-    await expect
-      .poll(() =>
-        page
-          .getByRole('status')
-          .filter({ hasText: /^Saved/ })
-          .textContent(),
-      )
-      .toBe(`Saved ${file}`);
+    await save(file);
     expect(normalised(readFileSync(join(panel.root, file), 'utf8'))).toBe(normalised(handWritten));
 
     const validate = await runCli(['validate'], panel.root);

@@ -3,31 +3,24 @@
  * `tritonops capacity` prints for the same repository, a pool over capacity after an edit, and the
  * CLI's own refusal when the specs have errors.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapacityResponse } from '@tritonops/ui/api';
-import { startPanel, type RunningPanel } from '../src/ui-server/server.ts';
 import { bundledRepository, edit } from './git-fixture.ts';
 import { cleanup, cli } from './support.ts';
+import { startTestPanel, type TestPanel } from './ui-panel.ts';
 
-const TOKEN = 'c'.repeat(48);
-
-let panel: RunningPanel;
+let panel: TestPanel;
 let root: string;
 
 async function capacity(): Promise<CapacityResponse> {
-  const response = await fetch(`http://127.0.0.1:${panel.port}/api/capacity`, { headers: { 'x-tritonops-token': TOKEN } });
-  expect(response.status).toBe(200);
-  return (await response.json()) as CapacityResponse;
+  const { status, data } = await panel.api<CapacityResponse>('GET', '/api/capacity');
+  expect(status).toBe(200);
+  return data;
 }
 
 beforeAll(async () => {
   root = bundledRepository('ui-capacity');
-  const staticDir = mkdtempSync(join(tmpdir(), 'tritonops-ui-capacity-static-'));
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>panel</title>');
-  panel = await startPanel({ root, port: 0, staticDir, token: TOKEN });
+  panel = await startTestPanel(root);
 });
 
 afterAll(async () => {

@@ -4,32 +4,20 @@
  * text), and POST /api/commit renders, then commits only environments/ and flux/ on a new branch —
  * or refuses, committing nothing.
  */
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangesResponse, CommitResponse } from '@tritonops/ui/api';
-import { startPanel, type RunningPanel } from '../src/ui-server/server.ts';
 import { bundledRepository, commit, edit, git } from './git-fixture.ts';
 import { runCli } from './run-cli.ts';
 import { cleanup, copyOfEnvironments } from './support.ts';
+import { startTestPanel, type TestPanel } from './ui-panel.ts';
 
-const TOKEN = 'c'.repeat(48);
 const DEV_WHISPER = 'environments/dev/models/whisper.yaml';
 const CANARY_WEIGHT = '    weight: 0\n    header:';
 
-let panel: RunningPanel;
+let panel: TestPanel;
 let root: string;
-let staticDir: string;
-
-async function call<T>(target: RunningPanel, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; data: T }> {
-  const response = await fetch(`http://127.0.0.1:${target.port}${path}`, {
-    method,
-    headers: { 'x-tritonops-token': TOKEN, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, data: (await response.json()) as T };
-}
 
 const head = () => git(root, 'rev-parse', 'HEAD').trim();
 const branches = () => git(root, 'branch', '--format=%(refname:short)').trim().split('\n').sort();
@@ -38,7 +26,7 @@ const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
 /** POSTs a commit that must be refused: the answer's message, with HEAD, the branches and the index unchanged. */
 async function refusedCommit(branch: string, message: string): Promise<Extract<CommitResponse, { ok: false }>> {
   const [before, known, index] = [head(), branches(), git(root, 'diff', '--cached', '--name-only')];
-  const { status, data } = await call<CommitResponse>(panel, 'POST', '/api/commit', { branch, message });
+  const { status, data } = await panel.api<CommitResponse>('POST', '/api/commit', { branch, message });
   expect(status).toBe(200);
   expect(data.ok).toBe(false);
   expect(head()).toBe(before);
@@ -54,9 +42,7 @@ beforeAll(async () => {
   writeFileSync(join(root, 'README.md'), '# fleet\n');
   expect((await runCli(['synth'], root)).code).toBe(0);
   commit(root, 'the bundled examples, rendered');
-  staticDir = mkdtempSync(join(tmpdir(), 'tritonops-ui-changes-static-'));
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>panel</title>');
-  panel = await startPanel({ root, port: 0, staticDir, token: TOKEN });
+  panel = await startTestPanel(root);
 });
 
 afterAll(async () => {
@@ -67,7 +53,7 @@ afterAll(async () => {
 describe('GET /api/changes', () => {
   it("shows a canary weight edit as diff does: the summary item, the transition, diff's text byte for byte", async () => {
     edit(root, DEV_WHISPER, CANARY_WEIGHT, '    weight: 20\n    header:');
-    const { status, data } = await call<ChangesResponse>(panel, 'GET', '/api/changes');
+    const { status, data } = await panel.api<ChangesResponse>('GET', '/api/changes');
     expect(status).toBe(200);
     expect(data.ok).toBe(true);
     expect(data.branch).toBe('main');
@@ -91,7 +77,7 @@ describe('GET /api/changes', () => {
     const text = read(DEV_WHISPER);
     try {
       edit(root, DEV_WHISPER, '  gpus: 1\n', '  gpus: lots\n');
-      const { data } = await call<ChangesResponse>(panel, 'GET', '/api/changes');
+      const { data } = await panel.api<ChangesResponse>('GET', '/api/changes');
       expect(data.ok).toBe(false);
       expect(data.diff).toBeUndefined();
       expect(data.stderr).toBe((await runCli(['diff'], root)).stderr.trimEnd());
@@ -137,9 +123,9 @@ describe('POST /api/commit refuses, committing nothing', () => {
 
   it('outside a Git repository', async () => {
     const plain = copyOfEnvironments('ui-changes-no-git');
-    const other = await startPanel({ root: plain, port: 0, staticDir, token: TOKEN });
+    const other = await startTestPanel(plain);
     try {
-      const { data } = await call<CommitResponse>(other, 'POST', '/api/commit', { branch: 'tritonops/x', message: 'x' });
+      const { data } = await other.api<CommitResponse>('POST', '/api/commit', { branch: 'tritonops/x', message: 'x' });
       expect(data).toMatchObject({ ok: false, message: `${plain} is not a Git repository; nothing was committed` });
     } finally {
       await other.close();
@@ -156,7 +142,7 @@ describe('POST /api/commit', () => {
     writeFileSync(join(root, 'notes.txt'), 'not for the commit\n');
     appendFileSync(join(root, 'README.md'), 'more\n');
     const message = 'dev: whisper canary 0% → 20%\n\n- model whisper: canary traffic: 0% → 20%';
-    const { status, data } = await call<CommitResponse>(panel, 'POST', '/api/commit', { branch: 'tritonops/whisper-20', message });
+    const { status, data } = await panel.api<CommitResponse>('POST', '/api/commit', { branch: 'tritonops/whisper-20', message });
     expect(status).toBe(200);
     if (!data.ok) throw new Error(`refused: ${data.message}`);
     expect(git(root, 'symbolic-ref', '--short', 'HEAD').trim()).toBe('tritonops/whisper-20');
@@ -179,7 +165,7 @@ describe('POST /api/commit', () => {
     expect(data.next).toContain('open a pull request on your Git host');
     // Nothing was pushed (there is no remote at all) and the panel sees the new branch.
     expect(git(root, 'remote').trim()).toBe('');
-    expect((await call<ChangesResponse>(panel, 'GET', '/api/changes')).data.branch).toBe('tritonops/whisper-20');
+    expect((await panel.api<ChangesResponse>('GET', '/api/changes')).data.branch).toBe('tritonops/whisper-20');
   });
 
   it('nothing to commit once environments/ and flux/ are as HEAD has them', async () => {
@@ -196,10 +182,10 @@ describe('POST /api/commit', () => {
       try {
         edit(root, DEV_WHISPER, '    weight: 20\n', '    weight: 30\n');
         const branch = command.split(' ').at(-1)!;
-        const { data } = await call<CommitResponse>(panel, 'POST', '/api/commit', { branch, message: 'dev: whisper canary 30%' });
+        const { data } = await panel.api<CommitResponse>('POST', '/api/commit', { branch, message: 'dev: whisper canary 30%' });
         expect(data).toMatchObject({ ok: true, push: `git push -u origin ${branch}`, pullRequest: command });
         edit(root, DEV_WHISPER, '    weight: 30\n', '    weight: 20\n');
-        await call<CommitResponse>(panel, 'POST', '/api/commit', { branch: `${branch}-back`, message: 'back' });
+        await panel.api<CommitResponse>('POST', '/api/commit', { branch: `${branch}-back`, message: 'back' });
       } finally {
         git(root, 'remote', 'remove', 'origin');
       }

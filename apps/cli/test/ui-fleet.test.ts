@@ -3,24 +3,19 @@
  * promotion states as the specs say them, environments with their promotion chain, and an edit of
  * the working tree seen on the next request without restarting the panel.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetCell, FleetResponse } from '@tritonops/ui/api';
-import { startPanel, type RunningPanel } from '../src/ui-server/server.ts';
-import { bundledRepository, edit } from './git-fixture.ts';
+import { bundledRepository, commit, edit } from './git-fixture.ts';
 import { cleanup } from './support.ts';
+import { startTestPanel, type TestPanel } from './ui-panel.ts';
 
-const TOKEN = 'f'.repeat(48);
-
-let panel: RunningPanel;
+let panel: TestPanel;
 let root: string;
 
 async function fleet(): Promise<FleetResponse> {
-  const response = await fetch(`http://127.0.0.1:${panel.port}/api/fleet`, { headers: { 'x-tritonops-token': TOKEN } });
-  expect(response.status).toBe(200);
-  return (await response.json()) as FleetResponse;
+  const { status, data } = await panel.api<FleetResponse>('GET', '/api/fleet');
+  expect(status).toBe(200);
+  return data;
 }
 
 function cell(answer: FleetResponse, name: string, env: string): FleetCell | undefined {
@@ -29,9 +24,7 @@ function cell(answer: FleetResponse, name: string, env: string): FleetCell | und
 
 beforeAll(async () => {
   root = bundledRepository('ui-fleet');
-  const staticDir = mkdtempSync(join(tmpdir(), 'tritonops-ui-fleet-static-'));
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>panel</title>');
-  panel = await startPanel({ root, port: 0, staticDir, token: TOKEN });
+  panel = await startTestPanel(root);
 });
 
 afterAll(async () => {
@@ -102,13 +95,21 @@ describe('GET /api/fleet', () => {
     edit(root, 'environments/dev/models/whisper.yaml', 'repository: s3://models/whisper/2024-11-20', 'repository: s3://models/whisper/2024-12-01');
     const answer = await fleet();
     expect(cell(answer, 'whisper', 'dev')!.release).toBe('s3://models/whisper/2024-12-01 · tritonserver:24.10-py3 · models whisper');
+    // Only in the working tree: the gate would refuse the promotion until dev's change is merged.
     expect(cell(answer, 'whisper', 'staging')!.promotion).toEqual({
       state: 'waiting',
       from: 'dev',
       release: 's3://models/whisper/2024-12-01 · tritonserver:24.10-py3 · models whisper',
+      unmerged: true,
     });
     // Production runs what staging runs: nothing moved there yet.
     expect(cell(answer, 'whisper', 'production')!.promotion).toEqual({ state: 'in-sync' });
+    commit(root, 'dev: whisper 2024-12-01');
+    expect(cell(await fleet(), 'whisper', 'staging')!.promotion).toEqual({
+      state: 'waiting',
+      from: 'dev',
+      release: 's3://models/whisper/2024-12-01 · tritonserver:24.10-py3 · models whisper',
+    });
   });
 
   it("counts a pipeline's changed graph as waiting, though its image stays", async () => {

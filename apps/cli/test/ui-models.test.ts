@@ -3,37 +3,26 @@
  * the validator's message at the field's path, comment-preserving saves, the canary actions with
  * the CLI's refusals, promotion through the gate, and a new model.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiDiagnostic, CanaryResponse, CheckResponse, CommandResponse, ModelDocument, ModelResponse, WriteResponse } from '@tritonops/ui/api';
-import { startPanel, type RunningPanel } from '../src/ui-server/server.ts';
 import { bundledRepository, commit, edit } from './git-fixture.ts';
 import { cleanup, cli } from './support.ts';
+import { startTestPanel, type TestPanel } from './ui-panel.ts';
 
-const TOKEN = 'm'.repeat(48);
 const STAGING_WHISPER = 'environments/staging/models/whisper.yaml';
 const DEV_WHISPER = 'environments/dev/models/whisper.yaml';
 
-let panel: RunningPanel;
+let panel: TestPanel;
 let root: string;
-
-async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; data: T }> {
-  const response = await fetch(`http://127.0.0.1:${panel.port}${path}`, {
-    method,
-    headers: { 'x-tritonops-token': TOKEN, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, data: (await response.json()) as T };
-}
 
 const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
 const errors = (diagnostics: readonly ApiDiagnostic[]) => diagnostics.filter((d) => d.severity === 'error');
 
 async function modelDocument(env: string, name: string): Promise<ModelDocument> {
-  const { status, data } = await call<ModelResponse>('GET', `/api/envs/${env}/models/${name}`);
+  const { status, data } = await panel.api<ModelResponse>('GET', `/api/envs/${env}/models/${name}`);
   expect(status).toBe(200);
   return data.document;
 }
@@ -47,9 +36,7 @@ function withSpec(document: ModelDocument, change: (spec: Record<string, unknown
 
 beforeAll(async () => {
   root = bundledRepository('ui-models');
-  const staticDir = mkdtempSync(join(tmpdir(), 'tritonops-ui-models-static-'));
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>panel</title>');
-  panel = await startPanel({ root, port: 0, staticDir, token: TOKEN });
+  panel = await startTestPanel(root);
 });
 
 afterAll(async () => {
@@ -59,20 +46,20 @@ afterAll(async () => {
 
 describe('the model API', () => {
   it('serves the Model JSON Schema of @tritonops/spec', async () => {
-    const { status, data } = await call<{ properties: { spec: { properties: Record<string, unknown> } } }>('GET', '/api/schema/model');
+    const { status, data } = await panel.api<{ properties: { spec: { properties: Record<string, unknown> } } }>('GET', '/api/schema/model');
     expect(status).toBe(200);
     expect(data).toEqual(JSON.parse(readFileSync(join(import.meta.dirname, '../../../packages/spec/schemas/model.schema.json'), 'utf8')));
   });
 
   it('answers a model with its text and document; an unknown model or environment is a 404 saying so', async () => {
-    const { data } = await call<ModelResponse>('GET', `/api/envs/staging/models/whisper`);
+    const { data } = await panel.api<ModelResponse>('GET', `/api/envs/staging/models/whisper`);
     expect(data.file).toBe(STAGING_WHISPER);
     expect(data.text).toBe(read(STAGING_WHISPER));
     expect(data.document.spec.gpuPool).toBe('t4');
-    const missing = await call<{ message: string }>('GET', '/api/envs/staging/models/whispr');
+    const missing = await panel.api<{ message: string }>('GET', '/api/envs/staging/models/whispr');
     expect(missing.status).toBe(404);
     expect(missing.data.message).toBe('environment "staging" has no model "whispr"');
-    const env = await call<{ message: string; hint: string }>('GET', '/api/envs/stagin/models/whisper');
+    const env = await panel.api<{ message: string; hint: string }>('GET', '/api/envs/stagin/models/whisper');
     expect(env.status).toBe(404);
     expect(env.data.message).toBe('unknown environment "stagin"');
     expect(env.data.hint).toContain('staging');
@@ -80,18 +67,20 @@ describe('the model API', () => {
 
   it('checks an edit and puts the validator’s message at the field’s path', async () => {
     const document = await modelDocument('staging', 'whisper');
-    const pool = await call<CheckResponse>('POST', '/api/envs/staging/models/whisper/check', { document: withSpec(document, (s) => (s.gpuPool = 'h100')) });
+    const pool = await panel.api<CheckResponse>('POST', '/api/envs/staging/models/whisper/check', {
+      document: withSpec(document, (s) => (s.gpuPool = 'h100')),
+    });
     const poolError = errors(pool.data.diagnostics).find((d) => d.path?.join('.') === 'spec.gpuPool');
     expect(poolError?.file).toBe(STAGING_WHISPER);
     expect(poolError?.message).toContain('h100');
     expect(pool.data.text).toContain('gpuPool: h100');
     expect(pool.data.text).toContain('# what pipelines may wire to');
 
-    const gpus = await call<CheckResponse>('POST', '/api/envs/staging/models/whisper/check', { document: withSpec(document, (s) => (s.gpus = -1)) });
+    const gpus = await panel.api<CheckResponse>('POST', '/api/envs/staging/models/whisper/check', { document: withSpec(document, (s) => (s.gpus = -1)) });
     const gpusError = errors(gpus.data.diagnostics).find((d) => d.path?.join('.') === 'spec.gpus');
     expect(gpusError?.message).toBe('spec.gpus must be >= 1, not -1');
 
-    const clean = await call<CheckResponse>('POST', '/api/envs/staging/models/whisper/check', { document });
+    const clean = await panel.api<CheckResponse>('POST', '/api/envs/staging/models/whisper/check', { document });
     expect(errors(clean.data.diagnostics)).toEqual([]);
     expect(clean.data.text).toBe(read(STAGING_WHISPER));
   });
@@ -99,7 +88,7 @@ describe('the model API', () => {
   it('saves an edit in place, keeping the comments: only the changed line differs', async () => {
     const before = read(STAGING_WHISPER);
     const document = await modelDocument('staging', 'whisper');
-    const { data } = await call<WriteResponse>('PUT', '/api/envs/staging/models/whisper', { document: withSpec(document, (s) => (s.gpuMemory = '12Gi')) });
+    const { data } = await panel.api<WriteResponse>('PUT', '/api/envs/staging/models/whisper', { document: withSpec(document, (s) => (s.gpuMemory = '12Gi')) });
     expect(data.ok).toBe(true);
     const after = read(STAGING_WHISPER);
     const [old, now] = [before.split('\n'), after.split('\n')];
@@ -111,7 +100,7 @@ describe('the model API', () => {
   it('refuses to save an edit that leaves the environment invalid, and writes nothing', async () => {
     const before = read(STAGING_WHISPER);
     const document = await modelDocument('staging', 'whisper');
-    const { data } = await call<WriteResponse>('PUT', '/api/envs/staging/models/whisper', { document: withSpec(document, (s) => (s.gpuPool = 'h100')) });
+    const { data } = await panel.api<WriteResponse>('PUT', '/api/envs/staging/models/whisper', { document: withSpec(document, (s) => (s.gpuPool = 'h100')) });
     expect(data.ok).toBe(false);
     if (data.ok) return;
     expect(data.message).toMatch(/would leave the specs invalid/);
@@ -120,7 +109,7 @@ describe('the model API', () => {
   });
 
   it('sets a canary weight 10 → 20', async () => {
-    const { data } = await call<CanaryResponse>('POST', '/api/envs/staging/models/whisper/canary', { action: 'weight', weight: 20 });
+    const { data } = await panel.api<CanaryResponse>('POST', '/api/envs/staging/models/whisper/canary', { action: 'weight', weight: 20 });
     expect(data).toMatchObject({ ok: true, file: STAGING_WHISPER });
     expect((parse(read(STAGING_WHISPER)) as { spec: { canary: { weight: number } } }).spec.canary.weight).toBe(20);
     expect(read(STAGING_WHISPER)).toContain('# The next release on 10% of the traffic');
@@ -128,7 +117,7 @@ describe('the model API', () => {
 
   it('refuses to remove a live canary with the CLI’s message, and writes nothing', async () => {
     const before = read(STAGING_WHISPER);
-    const { data } = await call<CanaryResponse>('POST', '/api/envs/staging/models/whisper/canary', { action: 'remove' });
+    const { data } = await panel.api<CanaryResponse>('POST', '/api/envs/staging/models/whisper/canary', { action: 'remove' });
     expect(data.ok).toBe(false);
     if (data.ok) return;
     const viaCli = await cli(root, 'canary', 'remove', 'whisper', '--env', 'staging');
@@ -142,7 +131,7 @@ describe('the model API', () => {
     edit(root, DEV_WHISPER, 'repository: s3://models/whisper/2024-11-20', 'repository: s3://models/whisper/2024-11-30');
     commit(root, 'dev runs the next whisper');
     const canaryBefore = (parse(read(STAGING_WHISPER)) as { spec: { canary: unknown } }).spec.canary;
-    const { data } = await call<CommandResponse>('POST', '/api/promote', { from: 'dev', to: 'staging', names: ['whisper'] });
+    const { data } = await panel.api<CommandResponse>('POST', '/api/promote', { from: 'dev', to: 'staging', names: ['whisper'] });
     expect(data).toMatchObject({ ok: true, exitCode: 0 });
     // The CLI's own warning: staging's canary still runs the release after the old stable one.
     expect(data.stderr).toContain('the canary of "whisper" in "staging" still runs');
@@ -157,7 +146,7 @@ describe('the model API', () => {
   it('refuses to promote a release the base branch does not have (the gate), with the CLI’s words', async () => {
     edit(root, DEV_WHISPER, 'repository: s3://models/whisper/2024-11-30', 'repository: s3://models/whisper/2024-12-01');
     const before = read(STAGING_WHISPER);
-    const { data } = await call<CommandResponse>('POST', '/api/promote', { from: 'dev', to: 'staging', names: ['whisper'] });
+    const { data } = await panel.api<CommandResponse>('POST', '/api/promote', { from: 'dev', to: 'staging', names: ['whisper'] });
     expect(data.ok).toBe(false);
     expect(data.exitCode).toBe(1);
     expect(data.stderr).toContain('the release of "whisper" (s3://models/whisper/2024-12-01, nvcr.io/nvidia/tritonserver:24.10-py3) has not run in "dev"');
@@ -171,11 +160,11 @@ describe('the model API', () => {
       metadata: { name: 'tiny' },
       spec: { resources: { cpu: '1', memory: '2Gi' }, repository: 's3://models/tiny/v1', image: 'nvcr.io/nvidia/tritonserver:24.10-py3' },
     };
-    const missing = await call<{ message: string }>('GET', '/api/envs/dev/models/tiny');
+    const missing = await panel.api<{ message: string }>('GET', '/api/envs/dev/models/tiny');
     expect(missing.status).toBe(404);
-    const check = await call<CheckResponse>('POST', '/api/envs/dev/models/tiny/check', { document });
+    const check = await panel.api<CheckResponse>('POST', '/api/envs/dev/models/tiny/check', { document });
     expect(errors(check.data.diagnostics)).toEqual([]);
-    const { data } = await call<WriteResponse>('PUT', '/api/envs/dev/models/tiny', { document });
+    const { data } = await panel.api<WriteResponse>('PUT', '/api/envs/dev/models/tiny', { document });
     expect(data).toMatchObject({ ok: true, file: 'environments/dev/models/tiny.yaml' });
     const text = read('environments/dev/models/tiny.yaml');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../../../packages/spec/schemas/model.schema.json');

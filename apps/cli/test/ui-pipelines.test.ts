@@ -4,36 +4,25 @@
  * comment-preserving saves, refusals that write nothing, a new pipeline written as a person would
  * write it, and the canvas's edges against `graph`'s Mermaid picture.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineResponse, WriteResponse } from '@tritonops/ui/api';
 import { canvasEdges, mermaidEdges, mermaidSafe } from '../../ui/src/pipeline/canvas-edges.ts';
-import { startPanel, type RunningPanel } from '../src/ui-server/server.ts';
 import { bundledRepository } from './git-fixture.ts';
 import { cleanup, cli } from './support.ts';
+import { startTestPanel, type TestPanel } from './ui-panel.ts';
 
-const TOKEN = 'p'.repeat(48);
 const STAGING_SPEECH = 'environments/staging/pipelines/speech-to-image.yaml';
 
-let panel: RunningPanel;
+let panel: TestPanel;
 let root: string;
-
-async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; data: T }> {
-  const response = await fetch(`http://127.0.0.1:${panel.port}${path}`, {
-    method,
-    headers: { 'x-tritonops-token': TOKEN, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, data: (await response.json()) as T };
-}
 
 const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
 const errors = (diagnostics: readonly ApiDiagnostic[]) => diagnostics.filter((d) => d.severity === 'error');
 
 async function pipeline(env: string, name: string): Promise<PipelineResponse> {
-  const { status, data } = await call<PipelineResponse>('GET', `/api/envs/${env}/pipelines/${name}`);
+  const { status, data } = await panel.api<PipelineResponse>('GET', `/api/envs/${env}/pipelines/${name}`);
   expect(status).toBe(200);
   return data;
 }
@@ -50,9 +39,7 @@ function edited(
 
 beforeAll(async () => {
   root = bundledRepository('ui-pipelines');
-  const staticDir = mkdtempSync(join(tmpdir(), 'tritonops-ui-pipelines-static-'));
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>panel</title>');
-  panel = await startPanel({ root, port: 0, staticDir, token: TOKEN });
+  panel = await startTestPanel(root);
 });
 
 afterAll(async () => {
@@ -106,7 +93,7 @@ describe('GET a pipeline', () => {
   });
 
   it('answers 404 with a did-you-mean for an unknown environment', async () => {
-    const { status, data } = await call<{ message: string; hint?: string }>('GET', '/api/envs/stagin/pipelines/speech-to-image');
+    const { status, data } = await panel.api<{ message: string; hint?: string }>('GET', '/api/envs/stagin/pipelines/speech-to-image');
     expect(status).toBe(404);
     expect(data.message).toBe('there is no environment "stagin"');
     expect(data.hint).toContain('did you mean "staging"?');
@@ -137,7 +124,7 @@ describe('checking an edit', () => {
     const wrong = edited(document, (spec) => {
       spec.steps[1]!.inputs = { PROMPT: 'input.AUDIO' };
     });
-    const { status, data } = await call<CheckResponse>('POST', '/api/envs/staging/pipelines/speech-to-image/check', { document: wrong });
+    const { status, data } = await panel.api<CheckResponse>('POST', '/api/envs/staging/pipelines/speech-to-image/check', { document: wrong });
     expect(status).toBe(200);
     expect(data.file).toBe(STAGING_SPEECH);
     expect(errors(data.diagnostics)).toEqual([
@@ -167,7 +154,7 @@ describe('checking an edit', () => {
         ],
       },
     };
-    const { data } = await call<CheckResponse>('POST', '/api/envs/dev/pipelines/draft/check', { document: draft });
+    const { data } = await panel.api<CheckResponse>('POST', '/api/envs/dev/pipelines/draft/check', { document: draft });
     const codes = errors(data.diagnostics).map((d) => [d.code, d.path]);
     expect(codes).toContainEqual(['dtype-mismatch', ['spec', 'steps', 1, 'inputs', 'data_0']]);
     expect(errors(data.diagnostics).find((d) => d.code === 'dtype-mismatch')?.message).toBe(
@@ -179,7 +166,7 @@ describe('checking an edit', () => {
   it('refuses a document whose name is not the one in the path', async () => {
     const { document } = await pipeline('staging', 'speech-to-image');
     const renamed = { ...document, metadata: { ...document.metadata, name: 'other' } };
-    const { status, data } = await call<{ message: string }>('POST', '/api/envs/staging/pipelines/speech-to-image/check', { document: renamed });
+    const { status, data } = await panel.api<{ message: string }>('POST', '/api/envs/staging/pipelines/speech-to-image/check', { document: renamed });
     expect(status).toBe(400);
     expect(data.message).toContain('"other"');
   });
@@ -189,7 +176,7 @@ describe('saving', () => {
   it('changes only the timeout line of the bundled pipeline, keeping every comment', async () => {
     const before = read(STAGING_SPEECH);
     const { document } = await pipeline('staging', 'speech-to-image');
-    const { data } = await call<WriteResponse>('PUT', '/api/envs/staging/pipelines/speech-to-image', {
+    const { data } = await panel.api<WriteResponse>('PUT', '/api/envs/staging/pipelines/speech-to-image', {
       document: edited(document, (spec) => {
         spec.steps[1]!.timeoutSeconds = 90;
       }),
@@ -210,7 +197,7 @@ describe('saving', () => {
   it('refuses an invalid document with the diagnostics, and writes nothing', async () => {
     const before = read(STAGING_SPEECH);
     const { document } = await pipeline('staging', 'speech-to-image');
-    const { status, data } = await call<WriteResponse>('PUT', '/api/envs/staging/pipelines/speech-to-image', {
+    const { status, data } = await panel.api<WriteResponse>('PUT', '/api/envs/staging/pipelines/speech-to-image', {
       document: edited(document, (spec) => {
         spec.steps[1]!.inputs = { PROMPT: 'transcribe.TEXTS' };
       }),
@@ -243,7 +230,7 @@ describe('saving', () => {
         ],
       },
     };
-    const { data } = await call<WriteResponse>('PUT', '/api/envs/dev/pipelines/transcribe-and-classify', { document });
+    const { data } = await panel.api<WriteResponse>('PUT', '/api/envs/dev/pipelines/transcribe-and-classify', { document });
     expect(data).toMatchObject({ ok: true, file: 'environments/dev/pipelines/transcribe-and-classify.yaml' });
     expect(read('environments/dev/pipelines/transcribe-and-classify.yaml'))
       .toBe(`# yaml-language-server: $schema=../../../packages/spec/schemas/pipeline.schema.json

@@ -3,18 +3,15 @@
  * DNS-rebinding page or a stray local process would meet, and the static files' confinement.
  */
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startPanel, type RunningPanel } from '../src/ui-server/server.ts';
 import { FsProblem } from '@tritonops/planner';
 import { ApiError, type Route } from '../src/ui-server/route.ts';
 import { cookieValue, refusal } from '../src/ui-server/session-guard.ts';
 import { bundledRepository } from './git-fixture.ts';
 import { cleanup } from './support.ts';
-
-const TOKEN = 'a'.repeat(48);
+import { PANEL_TOKEN as TOKEN, startTestPanel, type TestPanel } from './ui-panel.ts';
 
 interface Answer {
   readonly status: number;
@@ -22,7 +19,7 @@ interface Answer {
   readonly body: string;
 }
 
-function call(panel: RunningPanel, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+function call(panel: TestPanel, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port: panel.port, path, method: options.method ?? 'GET', headers: { host: `127.0.0.1:${panel.port}`, ...options.headers } },
@@ -64,14 +61,9 @@ const echo: Route[] = [
 ];
 
 describe('the control panel server', () => {
-  let panel: RunningPanel;
-  let staticDir: string;
+  let panel: TestPanel;
   beforeAll(async () => {
-    staticDir = mkdtempSync(join(tmpdir(), 'tritonops-ui-static-'));
-    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>panel</title>');
-    mkdirSync(join(staticDir, 'assets'));
-    writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
-    panel = await startPanel({ root: bundledRepository('tritonops-ui-server-'), port: 0, staticDir, token: TOKEN }, echo);
+    panel = await startTestPanel(bundledRepository('tritonops-ui-server-'), { routes: echo, files: { 'assets/app.js': 'console.log(1)' } });
   });
   afterAll(async () => {
     await panel.close();
@@ -135,7 +127,7 @@ describe('the control panel server', () => {
     const page = await call(panel, `/?token=${TOKEN}`);
     const cookie = { cookie: String(page.headers['set-cookie']?.[0]).split(';')[0]! };
     expect((await call(panel, '/assets/app.js', { headers: cookie })).status).toBe(200);
-    symlinkSync('/etc/hostname', join(staticDir, 'assets', 'linked.js'));
+    symlinkSync('/etc/hostname', join(panel.staticDir, 'assets', 'linked.js'));
     for (const path of [
       '/../package.json',
       '/%2e%2e/package.json',

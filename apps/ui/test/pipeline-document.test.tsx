@@ -18,15 +18,8 @@ import {
   wireStepInput,
 } from '../src/pipeline/pipeline-document.ts';
 import { outputFromPath, stepInputPath, wireRefusal } from '../src/pipeline/wire-check.ts';
+import { WHISPER_TARGET } from './step-targets.ts';
 
-const WHISPER: StepTarget = {
-  kind: 'model',
-  name: 'whisper',
-  tritonModel: 'whisper',
-  onlyTritonModel: true,
-  inputs: [{ name: 'AUDIO', datatype: 'FP32', shape: [-1] }],
-  outputs: [{ name: 'TEXT', datatype: 'BYTES', shape: [1] }],
-};
 const LLM_TOKENIZER: StepTarget = { kind: 'model', name: 'llm', tritonModel: 'tokenizer', inputs: [], outputs: [] };
 const LOCAL: StepTarget = { kind: 'local', name: 'Post_Process', inputs: [], outputs: [] };
 
@@ -56,7 +49,7 @@ const SPEECH: PipelineDocument = {
 
 describe('document operations', () => {
   it('adds steps in order, with the keys a person writes: tritonModel only for a model with several', () => {
-    const doc = addStep(addStep(addStep(EMPTY, WHISPER, 'whisper'), LLM_TOKENIZER, 'tokenize'), LOCAL, 'post');
+    const doc = addStep(addStep(addStep(EMPTY, WHISPER_TARGET, 'whisper'), LLM_TOKENIZER, 'tokenize'), LOCAL, 'post');
     expect(doc.spec.steps).toEqual([
       { name: 'whisper', model: 'whisper', inputs: {} },
       { name: 'tokenize', model: 'llm', tritonModel: 'tokenizer', inputs: {} },
@@ -67,14 +60,14 @@ describe('document operations', () => {
   });
 
   it('names a step after its model, unique, as a step name may be written', () => {
-    const doc = addStep(EMPTY, WHISPER, 'whisper');
+    const doc = addStep(EMPTY, WHISPER_TARGET, 'whisper');
     expect(uniqueStepName('whisper', doc)).toBe('whisper-2');
     expect(uniqueStepName('Post_Process', doc)).toBe('post-process');
     expect(uniqueStepName('input', EMPTY)).toBe('input-2');
   });
 
   it('feeds inputs in the signature’s order, one wire per input (a new one replaces the old)', () => {
-    let doc = addStep(EMPTY, WHISPER, 's');
+    let doc = addStep(EMPTY, WHISPER_TARGET, 's');
     doc = wireStepInput(doc, 's', 'B', 'input.B', ['A', 'B']);
     doc = wireStepInput(doc, 's', 'A', 'input.A', ['A', 'B']);
     expect(Object.entries(doc.spec.steps[0]!.inputs)).toEqual([

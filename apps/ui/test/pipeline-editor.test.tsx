@@ -10,6 +10,7 @@ import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineResponse, StepTarget, WriteResponse } from '../src/api/types.ts';
 import { PipelinePage } from '../src/pipeline/PipelinePage.tsx';
+import { WHISPER_TARGET } from './step-targets.ts';
 
 const FILE = 'environments/dev/pipelines/two-step.yaml';
 const TARGETS: StepTarget[] = [
@@ -21,14 +22,7 @@ const TARGETS: StepTarget[] = [
     inputs: [{ name: 'data_0', datatype: 'FP32', shape: [3, 224, 224] }],
     outputs: [{ name: 'fc6_1', datatype: 'FP32', shape: [1000] }],
   },
-  {
-    kind: 'model',
-    name: 'whisper',
-    tritonModel: 'whisper',
-    onlyTritonModel: true,
-    inputs: [{ name: 'AUDIO', datatype: 'FP32', shape: [-1] }],
-    outputs: [{ name: 'TEXT', datatype: 'BYTES', shape: [1] }],
-  },
+  WHISPER_TARGET,
 ];
 
 const NEW: PipelineResponse = {
