@@ -4,7 +4,7 @@
  * text), and POST /api/commit renders, then commits only environments/ and flux/ on a new branch —
  * or refuses, committing nothing.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangesResponse, CommitResponse } from '@tritonops/ui/api';
@@ -118,6 +118,63 @@ describe('POST /api/commit refuses, committing nothing', () => {
       expect(refused.diagnostics.some((d) => d.severity === 'error' && d.file === DEV_WHISPER && d.path?.join('.') === 'spec.gpus')).toBe(true);
     } finally {
       writeFileSync(join(root, DEV_WHISPER), text);
+    }
+  });
+
+  // From here on, the working tree has the first test's canary weight change (20%) to commit.
+  it("branch names that would read as a full ref or as the remote's branch", async () => {
+    git(root, 'remote', 'add', 'origin', 'git@github.com:acme/fleet.git');
+    try {
+      expect((await refusedCommit('refs/heads/x', 'dev: whisper')).message).toBe(
+        '"refs/heads/x" would read as a full ref name, not a branch; nothing was committed',
+      );
+      expect((await refusedCommit('origin/main', 'dev: whisper')).message).toBe(
+        '"origin/main" would read as a branch of the remote "origin"; nothing was committed',
+      );
+    } finally {
+      git(root, 'remote', 'remove', 'origin');
+    }
+  });
+
+  it('changes under environments/ that are not model or pipeline specs, and files under flux/ tritonops did not render', async () => {
+    const planted = ['environments/dev/.env', 'environments/dev/models/.whisper.yaml.swp', 'flux/secrets/s3.yaml'];
+    const environment = read('environments/dev/environment.yaml');
+    try {
+      writeFileSync(join(root, planted[0]!), 'AWS_SECRET=x\n');
+      writeFileSync(join(root, planted[1]!), 'swap\n');
+      appendFileSync(join(root, 'environments/dev/environment.yaml'), '# a hand edit\n');
+      const specs = await refusedCommit('tritonops/extras', 'dev: whisper');
+      expect(specs.message).toBe(
+        'environments/ has changes that are not model or pipeline specs (environments/dev/.env, environments/dev/environment.yaml, environments/dev/models/.whisper.yaml.swp); nothing was committed',
+      );
+      for (const path of planted.slice(0, 2)) rmSync(join(root, path));
+      writeFileSync(join(root, 'environments/dev/environment.yaml'), environment);
+      mkdirSync(join(root, 'flux/secrets'));
+      writeFileSync(join(root, planted[2]!), 'apiVersion: v1\nkind: Secret\nmetadata: { name: s3 }\n');
+      const flux = await refusedCommit('tritonops/extras', 'dev: whisper');
+      expect(flux.message).toBe('flux/ has changes tritonops did not render (flux/secrets/s3.yaml); nothing was committed');
+    } finally {
+      for (const path of planted) rmSync(join(root, path), { force: true });
+      rmSync(join(root, 'flux/secrets'), { recursive: true, force: true });
+      writeFileSync(join(root, 'environments/dev/environment.yaml'), environment);
+      git(root, 'checkout', '-q', '--', 'flux');
+    }
+  });
+
+  it('a change diff refuses (a canary and its routes removed in one step), naming the first step', async () => {
+    const text = read(DEV_WHISPER);
+    try {
+      // The committed spec (a drained canary with a header route) without its canary.
+      const committed = git(root, 'show', `HEAD:${DEV_WHISPER}`);
+      expect(committed).toContain(CANARY_WEIGHT);
+      writeFileSync(join(root, DEV_WHISPER), committed.slice(0, committed.indexOf('  # The next build')).trimEnd() + '\n');
+      expect(read(DEV_WHISPER)).not.toContain('canary');
+      const refused = await refusedCommit('tritonops/abort', 'dev: drop the canary');
+      expect(refused.message).toBe('this change needs two steps: merge the first step named below on its own, then the rest; nothing was committed');
+      expect(refused.hint).toContain('dev: model whisper: set `canary.weight: 0` and remove `canary.header` and `canary.mirror`');
+    } finally {
+      writeFileSync(join(root, DEV_WHISPER), text);
+      git(root, 'checkout', '-q', '--', 'flux');
     }
   });
 

@@ -164,7 +164,8 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
     // environments/ are someone's hand edits, which the panel neither writes nor commits.
     const others = workingTreeStatus(root, [ENVIRONMENTS_DIR])
       .map((e) => e.path)
-      .filter((path) => !SPEC_FILE.test(path));
+      .filter((path) => !SPEC_FILE.test(path))
+      .sort();
     if (others.length > 0) {
       return refusal(
         `${ENVIRONMENTS_DIR}/ has changes that are not model or pipeline specs (${someOf(others)}); nothing was committed`,
