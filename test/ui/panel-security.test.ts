@@ -63,7 +63,9 @@ describe('who may talk to the control panel', () => {
     expect((await raw(panel.port, '/api/fleet', { host, 'x-tritonops-token': wrong })).status).toBe(403);
     expect((await raw(panel.port, '/api/fleet', { host, 'x-tritonops-token': panel.token.slice(0, -1) })).status).toBe(403);
     expect((await raw(panel.port, `/?token=${wrong}`, { host })).status).toBe(403);
-    expect((await raw(panel.port, '/', { host, cookie: `tritonops-token=${wrong}` })).status).toBe(403);
+    expect((await raw(panel.port, '/', { host, cookie: `tritonops-assets-${panel.port}=${wrong}` })).status).toBe(403);
+    // The API token is not the assets cookie: a cookie reaches every port of 127.0.0.1, the token must not.
+    expect((await raw(panel.port, '/', { host, cookie: `tritonops-assets-${panel.port}=${panel.token}` })).status).toBe(403);
     expect((await raw(panel.port, `/api/fleet?token=${panel.token}`, { host })).status).toBe(403);
   });
 
