@@ -1,11 +1,12 @@
 /**
  * The capacity page with GET /api/capacity stubbed: a chart per pool whose accessible name says
- * its numbers, pools over capacity marked by words and icon (not colour alone), errors apart
- * from warnings, the track demands, the CLI's table, and the refusal when specs have errors.
+ * its numbers, pools over capacity or at their limit marked by words and icon (not colour alone),
+ * errors apart from warnings, the fullest pool first with its use at maximum, the track demands
+ * (folded when there are many), the CLI's table, and the refusal when specs have errors.
  */
-import { render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CapacityResponse, PoolCapacity } from '../src/api/types.ts';
+import type { CapacityResponse, PoolCapacity, TrackDemand } from '../src/api/types.ts';
 import { CapacityPage } from '../src/capacity/CapacityPage.tsx';
 
 const pool = (extra: Partial<PoolCapacity>): PoolCapacity => ({
@@ -24,6 +25,30 @@ const pool = (extra: Partial<PoolCapacity>): PoolCapacity => ({
   status: 'ok',
   demands: [],
   ...extra,
+});
+
+const track = (model: string): TrackDemand => ({
+  model,
+  track: 'stable',
+  gpusPerReplica: 1,
+  minReplicas: 0,
+  maxReplicas: 0,
+  min: 0,
+  max: 0,
+  surge: 0,
+  surgeAtMin: 0,
+  stranded: 0,
+});
+
+/** A pool that fits exactly at maximum, shared by 21 tracks (one more than the page lists open). */
+const AT_LIMIT = pool({
+  pool: 'l4',
+  nodes: 9,
+  capacity: 9,
+  min: 3,
+  minRollout: 4,
+  max: 9,
+  demands: Array.from({ length: 21 }, (_, i) => track(`model-${i}`)),
 });
 
 const CAPACITY: CapacityResponse = {
@@ -59,6 +84,7 @@ const CAPACITY: CapacityResponse = {
             { model: 'whisper', track: 'stable', gpusPerReplica: 1, minReplicas: 0, maxReplicas: 2, min: 0, max: 2, surge: 1, surgeAtMin: 0, stranded: 0 },
           ],
         }),
+        AT_LIMIT,
       ],
     },
     {
@@ -89,6 +115,10 @@ afterEach(() => {
 });
 
 const poolSection = (name: string) => screen.getByRole('region', { name: new RegExp(`^Pool ${name} `) });
+const poolNames = (environment: string) =>
+  within(screen.getByRole('region', { name: `Environment ${environment}` }))
+    .getAllByRole('heading', { level: 3 })
+    .map((h) => h.textContent!.split(' ')[1]);
 
 describe('the capacity page', () => {
   it('draws each pool with its numbers in words, in the units of its resource', async () => {
@@ -113,14 +143,46 @@ describe('the capacity page', () => {
     await screen.findAllByRole('img');
     const warning = poolSection('t4');
     expect(warning.className).toContain('capacity-warning');
-    expect(within(warning).getByRole('heading').textContent).toBe('Pool t4 ⚠ Warning: max-over-capacity');
+    expect(within(warning).getByRole('heading').textContent).toBe('Pool t4 ⚠ Warning: max-over-capacity max 5 of 4 units, 125%, 1 unit over');
     const error = poolSection('a100');
     expect(error.className).toContain('capacity-error');
-    expect(within(error).getByRole('heading').textContent).toBe('Pool a100 ✗ Error: min-over-capacity');
+    expect(within(error).getByRole('heading').textContent).toBe('Pool a100 ✗ Error: min-over-capacity max 6 of 2 units, 300%, 4 units over');
     expect(error.textContent).toContain('the minimum does not fit: 3 units, the pool holds 2');
     const fits = poolSection('a100-mig');
     expect(fits.className).toContain('capacity-ok');
-    expect(within(fits).getByRole('heading').textContent).toBe('Pool a100-mig ✓ OK');
+    expect(within(fits).getByRole('heading').textContent).toBe('Pool a100-mig ✓ OK max 3 of 4 units, 75%, 1 unit free');
+  });
+
+  it('marks a pool that fits with its maximum filling it as at limit, in words', async () => {
+    render(<CapacityPage />);
+    await screen.findAllByRole('img');
+    const full = poolSection('l4');
+    expect(full.className).toContain('capacity-at-limit');
+    expect(within(full).getByRole('heading').textContent).toBe('Pool l4 ⚠ At limit max 9 of 9 units, 100%, no headroom');
+    expect(full.textContent).toContain('fits with no headroom: the maximum with rollout surge (9) fills the capacity (9)');
+    expect(within(full).getByRole('img').querySelector('title')!.textContent).toContain('At limit: fits with no headroom');
+  });
+
+  it('orders the pools of each environment by their use at maximum, the fullest first', async () => {
+    render(<CapacityPage />);
+    await screen.findAllByRole('img');
+    expect(poolNames('dev')).toEqual(['t4', 'l4']);
+    expect(poolNames('production')).toEqual(['a100', 'a100-mig']);
+  });
+
+  it('folds the demand table of a pool with more than 20 tracks, and lists it once opened', async () => {
+    render(<CapacityPage />);
+    await screen.findAllByRole('img');
+    const full = poolSection('l4');
+    const fold = within(full).getByText('21 tracks').closest('details')!;
+    expect(fold.open).toBe(false);
+    expect(within(full).queryByRole('table')).toBeNull();
+    fold.open = true;
+    fireEvent(fold, new Event('toggle'));
+    const rows = within(await within(full).findByRole('table')).getAllByRole('row');
+    expect(rows).toHaveLength(22);
+    // Twenty tracks or fewer stay open.
+    expect(within(poolSection('t4')).getByRole('table').closest('details')).toBeNull();
   });
 
   it("lists each pool's track demands, and the CLI's table in a details element", async () => {

@@ -1,7 +1,9 @@
 /**
  * The Changes page with the API stubbed: diff's summary and transitions (a refused one first and
- * marked), and the commit form posting the message as the user edited it, then showing the push
- * command (nothing pushed) or the server's refusal.
+ * marked), a refused change not offered for commit (the reason and the first step beside the
+ * disabled button), and the commit form posting the message as the user edited it, then showing
+ * the push command (nothing pushed; the pull request in words when the host is unknown) or the
+ * server's refusal.
  */
 import { render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
@@ -57,15 +59,28 @@ const CHANGES: ChangesResponse = {
   },
 };
 
+/** The same edit without the canary removal: nothing refused, so the form commits. */
+const ACCEPTED: ChangesResponse = {
+  ...CHANGES,
+  notices: { warnings: [] },
+  diff: {
+    ...CHANGES.diff!,
+    refused: false,
+    environments: CHANGES.diff!.environments.map((e) => ({ ...e, transitions: e.transitions.filter((t) => t.class !== 'two-steps') })),
+  },
+};
+
+let changesAnswer: ChangesResponse;
 let commitAnswer: CommitResponse;
 let posted: CommitRequest[];
 
 beforeEach(() => {
   posted = [];
+  changesAnswer = ACCEPTED;
   vi.stubGlobal(
     'fetch',
     vi.fn(async (path: string, init: RequestInit) => {
-      if (path === '/api/changes') return Response.json(CHANGES);
+      if (path === '/api/changes') return Response.json(changesAnswer);
       if (path === '/api/commit' && init.method === 'POST') {
         posted.push(JSON.parse(init.body as string) as CommitRequest);
         return Response.json(commitAnswer);
@@ -79,6 +94,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe('the Changes page', () => {
   it('shows the summary and the transitions, the refused one first and marked as refused', async () => {
+    changesAnswer = CHANGES;
     render(<ChangesPage />);
     const dev = await screen.findByRole('region', { name: 'Environment dev' });
     const row = within(dev).getByRole('row', { name: /model whisper/ });
@@ -102,6 +118,20 @@ describe('the Changes page', () => {
     expect(object.querySelector('pre')!.textContent).toContain('+weight: 20');
   });
 
+  it('does not offer a refused change for commit: the button is disabled, with the reason and the first step beside it', async () => {
+    changesAnswer = CHANGES;
+    const user = userEvent.setup();
+    render(<ChangesPage />);
+    const commit = await screen.findByRole<HTMLButtonElement>('button', { name: 'Commit' });
+    expect(commit.disabled).toBe(true);
+    const why = document.getElementById(commit.getAttribute('aria-describedby')!)!;
+    expect(why.textContent).toContain('this change needs two steps: merge the first step named below on its own, then the rest');
+    expect(within(why).getByRole('listitem').textContent).toBe('First: set the canary weight to 0 and merge that first (model whisper in dev)');
+    await user.click(commit);
+    await user.type(screen.getByLabelText('Branch'), '{Enter}');
+    expect(posted).toEqual([]);
+  });
+
   it('prefills the form, posts the edited message, and shows the push command saying nothing was pushed', async () => {
     commitAnswer = {
       ok: true,
@@ -116,6 +146,8 @@ describe('the Changes page', () => {
     const user = userEvent.setup();
     render(<ChangesPage />);
     const branch = await screen.findByLabelText<HTMLInputElement>('Branch');
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Commit' }).disabled).toBe(false);
+    expect(screen.queryByText(/Not committed as it is/)).toBeNull();
     expect(branch.value).toMatch(/^tritonops\/dev-whisper-\d{4}-\d{2}-\d{2}$/);
     const message = screen.getByLabelText<HTMLTextAreaElement>('Message');
     expect(message.value).toBe('dev: whisper canary traffic 10% → 20%\n\n- dev: model whisper: canary traffic: 10% → 20%\n');
@@ -131,6 +163,26 @@ describe('the Changes page', () => {
     expect(within(status).getByText('gh pr create --fill --head tritonops/whisper-20').tagName).toBe('CODE');
     expect(within(status).getByRole('button', { name: 'Copy push command' })).toBeTruthy();
     expect(within(status).getByText('notes.txt')).toBeTruthy();
+  });
+
+  it('says to open a pull request on the Git host when the origin is not one it knows', async () => {
+    commitAnswer = {
+      ok: true,
+      branch: 'tritonops/dev-whisper',
+      commit: 'abcdef0123456789abcdef0123456789abcdef01',
+      files: ['environments/dev/models/whisper.yaml'],
+      push: 'git push -u origin tritonops/dev-whisper',
+      next: 'Nothing was pushed: push the branch, then open a pull request on your Git host.',
+      uncommitted: [],
+    };
+    const user = userEvent.setup();
+    render(<ChangesPage />);
+    await user.click(await screen.findByRole('button', { name: 'Commit' }));
+    const status = await screen.findByRole('status');
+    expect(within(status).getByText('Nothing was pushed: push the branch, then open a pull request on your Git host.')).toBeTruthy();
+    expect(within(status).getByText('git push -u origin tritonops/dev-whisper').tagName).toBe('CODE');
+    expect(within(status).queryByText(/Pull request command/)).toBeNull();
+    expect(within(status).getByText('1 file committed')).toBeTruthy();
   });
 
   it("shows the server's refusal in an alert", async () => {

@@ -1,7 +1,8 @@
 /**
  * The model page against a stubbed API: the live check's diagnostics under the field their path
  * names (the rest in the list), Save held back while there are errors, and the canary panel's
- * actions with the server's answers and refusals shown as they come.
+ * actions with the server's answers and refusals shown as they come; leaving the page with unsaved
+ * form edits asks first.
  */
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,6 +11,7 @@ import type { ApiDiagnostic, CanaryResponse, CheckResponse, FleetResponse, Model
 import { CanaryPanel } from '../src/model/CanaryPanel.tsx';
 import { placeDiagnostics } from '../src/model/field-diagnostics.ts';
 import { ModelPage } from '../src/model/ModelPage.tsx';
+import { App } from '../src/shell/App.tsx';
 
 const FILE = 'environments/dev/models/whisper.yaml';
 
@@ -162,6 +164,64 @@ describe('the model page', () => {
         spec: { image: 'nvcr.io/nvidia/tritonserver:24.10-py3', repository: 's3://models/tiny/v1' },
       },
     });
+  });
+});
+
+describe('leaving the model page', () => {
+  const PAGE = '#/models/dev/whisper';
+  let confirm: ReturnType<typeof vi.fn<(message?: string) => boolean>>;
+
+  beforeEach(() => {
+    handler = (_method, path) => {
+      if (path === '/api/schema/model') return modelSchema;
+      if (path === '/api/fleet') return FLEET;
+      if (path.endsWith('/check')) return { file: FILE, text: '', millis: 1, diagnostics: [] };
+      return MODEL;
+    };
+    confirm = vi.fn<(message?: string) => boolean>(() => false);
+    vi.stubGlobal('confirm', confirm);
+    // The address the panel opens on: replaceState, so no hashchange reaches the router.
+    window.history.replaceState(null, '', PAGE);
+  });
+  afterEach(() => window.history.replaceState(null, '', '#'));
+
+  const heading = () => screen.getByRole('heading', { level: 1 }).textContent;
+
+  it('with form edits not saved, asks first; answered no, the page stays and the address is put back', async () => {
+    render(<App />);
+    fireEvent.change(await screen.findByLabelText('gpus'), { target: { value: '2' } });
+
+    window.location.hash = '#/fleet';
+    await waitFor(() => expect(confirm).toHaveBeenCalledTimes(1));
+    expect(confirm.mock.calls[0]![0]).toBe('The model form has unsaved changes. Leave this page and lose them?');
+    expect(window.location.hash).toBe(PAGE);
+    expect(heading()).toBe('Model whisper in dev');
+    expect((screen.getByLabelText('gpus') as HTMLInputElement).value).toBe('2');
+    // Closing the tab asks too (the browser's own prompt).
+    const unload = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(unload);
+    expect(unload.defaultPrevented).toBe(true);
+
+    // Answered yes, the page goes.
+    confirm.mockReturnValue(true);
+    window.location.hash = '#/fleet';
+    await waitFor(() => expect(heading()).toBe('Fleet'));
+    expect(confirm).toHaveBeenCalledTimes(2);
+  });
+
+  it('with no edits (or once they are discarded), leaves without asking', async () => {
+    render(<App />);
+    const gpus = await screen.findByLabelText('gpus');
+    fireEvent.change(gpus, { target: { value: '2' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Discard changes' }));
+    expect((screen.getByLabelText('gpus') as HTMLInputElement).value).toBe('1');
+    const unload = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(unload);
+    expect(unload.defaultPrevented).toBe(false);
+
+    window.location.hash = '#/fleet';
+    await waitFor(() => expect(heading()).toBe('Fleet'));
+    expect(confirm).not.toHaveBeenCalled();
   });
 });
 

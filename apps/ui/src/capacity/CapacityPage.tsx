@@ -1,15 +1,21 @@
 /**
  * `#/capacity`: `tritonops capacity` drawn (GET /api/capacity): per environment and GPU pool, the
  * demand at minimum, with the largest rollout, and at maximum against what the pool holds, in
- * the pool's own units; pools that do not fit stand out by icon, words and colour. The CLI's
- * table follows, byte for byte.
+ * the pool's own units; pools that do not fit, or fill up at maximum, stand out by icon, words and
+ * colour. Within an environment the fullest pool comes first, with its use at maximum in its
+ * heading, so the pool nearest its limit is the first one read. The CLI's table follows, byte for
+ * byte.
  */
 import { useEffect, useState } from 'react';
 import { ApiFailure, get } from '../api/client.ts';
 import type { CapacityResponse, EnvironmentCapacity, PoolCapacity } from '../api/types.ts';
 import { ErrorNote } from '../shell/Diagnostics.tsx';
+import { plural } from '../shell/plural.ts';
 import { PoolChart } from './PoolChart.tsx';
-import { SEVERITY_WORD, severityOf, STATUS_ICON, statusSentence, unitKind } from './capacity-words.ts';
+import { fullestFirst, SEVERITY_WORD, severityOf, STATUS_ICON, statusSentence, unitKind, usageText } from './capacity-words.ts';
+
+/** More tracks than this on a pool and its demand table starts folded: a large fleet lists thousands. */
+export const OPEN_TRACKS_MAX = 20;
 
 export function CapacityPage() {
   const [capacity, setCapacity] = useState<CapacityResponse>();
@@ -51,7 +57,7 @@ function EnvironmentView({ env }: { env: EnvironmentCapacity }) {
     <section aria-labelledby={`capacity-${env.environment}`}>
       <h2 id={`capacity-${env.environment}`}>Environment {env.environment}</h2>
       {env.pools.length === 0 && <p>No GPU pools.</p>}
-      {env.pools.map((pool) => (
+      {fullestFirst(env.pools).map((pool) => (
         <PoolView key={pool.pool} environment={env.environment} pool={pool} />
       ))}
     </section>
@@ -59,7 +65,7 @@ function EnvironmentView({ env }: { env: EnvironmentCapacity }) {
 }
 
 function PoolView({ environment, pool }: { environment: string; pool: PoolCapacity }) {
-  const severity = severityOf(pool.status);
+  const severity = severityOf(pool);
   const headingId = `capacity-${environment}-${pool.pool}-heading`;
   return (
     <section className={`capacity-pool capacity-${severity}`} aria-labelledby={headingId}>
@@ -67,48 +73,66 @@ function PoolView({ environment, pool }: { environment: string; pool: PoolCapaci
         Pool {pool.pool}{' '}
         <span className={`capacity-status capacity-status-${severity}`}>
           <span aria-hidden="true">{STATUS_ICON[severity]}</span> {SEVERITY_WORD[severity]}
-          {severity !== 'ok' && `: ${pool.status}`}
-        </span>
+          {(severity === 'warning' || severity === 'error') && `: ${pool.status}`}
+        </span>{' '}
+        <span className="capacity-use">{usageText(pool)}</span>
       </h3>
       <p className="capacity-status-text">{statusSentence(pool)}.</p>
       <p className="capacity-units">
-        Units: <code>{pool.resource}</code> ({unitKind(pool.resource)}) — {pool.nodes} {pool.nodes === 1 ? 'node' : 'nodes'} × {pool.unitsPerNode} ={' '}
-        {pool.capacity} units, {pool.unitMemory} per unit; GPU memory {pool.memoryCapacity} in the pool, {pool.maxMemoryDeclared} declared at maximum.
+        Units: <code>{pool.resource}</code> ({unitKind(pool.resource)}) — {plural(pool.nodes, 'node')} × {pool.unitsPerNode} = {plural(pool.capacity, 'unit')},{' '}
+        {pool.unitMemory} per unit; GPU memory {pool.memoryCapacity} in the pool, {pool.maxMemoryDeclared} declared at maximum.
       </p>
       <PoolChart environment={environment} pool={pool} />
-      <table className="capacity-demands">
-        <caption className="visually-hidden">
-          Track demands on pool {pool.pool} of {environment}, in {pool.resource}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Model</th>
-            <th scope="col">Track</th>
-            <th scope="col">Units per replica</th>
-            <th scope="col">Memory per replica</th>
-            <th scope="col">Min replicas</th>
-            <th scope="col">Max replicas</th>
-            <th scope="col">Units at min</th>
-            <th scope="col">Units at max</th>
-            <th scope="col">Surge</th>
-          </tr>
-        </thead>
-        <tbody>
-          {pool.demands.map((d) => (
-            <tr key={`${d.model}/${d.track}`}>
-              <th scope="row">{d.model}</th>
-              <td>{d.track}</td>
-              <td>{d.gpusPerReplica}</td>
-              <td>{d.gpuMemoryPerReplica ?? '—'}</td>
-              <td>{d.minReplicas}</td>
-              <td>{d.maxReplicas}</td>
-              <td>{d.min}</td>
-              <td>{d.max}</td>
-              <td>+{d.surge}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {pool.demands.length > OPEN_TRACKS_MAX ? <FoldedDemands environment={environment} pool={pool} /> : <DemandTable environment={environment} pool={pool} />}
     </section>
+  );
+}
+
+/** The demand table of a pool with many tracks, folded; its rows reach the DOM once it is opened. */
+function FoldedDemands({ environment, pool }: { environment: string; pool: PoolCapacity }) {
+  const [opened, setOpened] = useState(false);
+  return (
+    <details className="capacity-demands-fold" onToggle={(e) => e.currentTarget.open && setOpened(true)}>
+      <summary>{plural(pool.demands.length, 'track')}</summary>
+      {opened && <DemandTable environment={environment} pool={pool} />}
+    </details>
+  );
+}
+
+function DemandTable({ environment, pool }: { environment: string; pool: PoolCapacity }) {
+  return (
+    <table className="capacity-demands">
+      <caption className="visually-hidden">
+        Track demands on pool {pool.pool} of {environment}, in {pool.resource}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Model</th>
+          <th scope="col">Track</th>
+          <th scope="col">Units per replica</th>
+          <th scope="col">Memory per replica</th>
+          <th scope="col">Min replicas</th>
+          <th scope="col">Max replicas</th>
+          <th scope="col">Units at min</th>
+          <th scope="col">Units at max</th>
+          <th scope="col">Surge</th>
+        </tr>
+      </thead>
+      <tbody>
+        {pool.demands.map((d) => (
+          <tr key={`${d.model}/${d.track}`}>
+            <th scope="row">{d.model}</th>
+            <td>{d.track}</td>
+            <td>{d.gpusPerReplica}</td>
+            <td>{d.gpuMemoryPerReplica ?? '—'}</td>
+            <td>{d.minReplicas}</td>
+            <td>{d.maxReplicas}</td>
+            <td>{d.min}</td>
+            <td>{d.max}</td>
+            <td>+{d.surge}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

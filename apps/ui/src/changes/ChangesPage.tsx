@@ -8,7 +8,7 @@ import { ApiFailure } from '../api/client.ts';
 import type { ChangesResponse } from '../api/types.ts';
 import { ErrorNote } from '../shell/Diagnostics.tsx';
 import { changesApi } from './changes-api.ts';
-import { CommitForm } from './CommitForm.tsx';
+import { CommitForm, type CommitBlock } from './CommitForm.tsx';
 import { defaultBranch, defaultMessage } from './commit-draft.ts';
 import { EnvironmentChangesView } from './EnvironmentChangesView.tsx';
 
@@ -44,6 +44,16 @@ export function ChangesPage() {
       {changes && <ChangesView changes={changes} onCommitted={() => setGeneration((g) => g + 1)} />}
     </div>
   );
+}
+
+/** diff's refusal, with the first step of each transition it refuses (what to commit on its own instead). */
+function commitBlock(changes: ChangesResponse): CommitBlock | undefined {
+  const reason = changes.notices?.refused;
+  if (!reason) return undefined;
+  const firstSteps = (changes.diff?.environments ?? []).flatMap((e) =>
+    e.transitions.flatMap((t) => (t.class === 'two-steps' && t.step ? [{ environment: e.environment, subject: t.subject, step: t.step }] : [])),
+  );
+  return { reason, firstSteps };
 }
 
 function ChangesView({ changes, onCommitted }: { changes: ChangesResponse; onCommitted: () => void }) {
@@ -134,7 +144,12 @@ function ChangesView({ changes, onCommitted }: { changes: ChangesResponse; onCom
         </details>
       )}
 
-      <CommitForm initialBranch={defaultBranch(changes.changedSpecs, new Date())} initialMessage={defaultMessage(diff)} onCommitted={onCommitted} />
+      <CommitForm
+        initialBranch={defaultBranch(changes.changedSpecs, new Date())}
+        initialMessage={defaultMessage(diff)}
+        blocked={commitBlock(changes)}
+        onCommitted={onCommitted}
+      />
     </>
   );
 }

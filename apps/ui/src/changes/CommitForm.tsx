@@ -1,19 +1,38 @@
 /**
  * Commits the spec changes on a new branch (POST /api/commit): the server renders flux/ first and
  * stages only environments/ and flux/. Nothing is pushed: the answer's push and pull-request
- * commands are shown for the user to run.
+ * commands are shown for the user to run. A change `diff` refuses (two steps in one) is not offered
+ * for commit: the pull request's checks would fail it, and the server refuses it too; the form says
+ * why beside the disabled button, with the first steps that are the way out.
  */
 import { useState, type FormEvent } from 'react';
 import { ApiFailure } from '../api/client.ts';
 import type { CommitResponse } from '../api/types.ts';
 import { DiagnosticList, ErrorNote } from '../shell/Diagnostics.tsx';
+import { plural } from '../shell/plural.ts';
 import { changesApi } from './changes-api.ts';
 import { CopyCommand } from './CopyCommand.tsx';
 
 type Committed = Extract<CommitResponse, { ok: true }>;
 type Refused = Extract<CommitResponse, { ok: false }>;
 
-export function CommitForm({ initialBranch, initialMessage, onCommitted }: { initialBranch: string; initialMessage: string; onCommitted: () => void }) {
+/** Why the change cannot be committed as it is: diff's refusal, and each refused transition's first step. */
+export interface CommitBlock {
+  readonly reason: string;
+  readonly firstSteps: readonly { readonly environment: string; readonly subject: string; readonly step: string }[];
+}
+
+export function CommitForm({
+  initialBranch,
+  initialMessage,
+  blocked,
+  onCommitted,
+}: {
+  initialBranch: string;
+  initialMessage: string;
+  blocked?: CommitBlock | undefined;
+  onCommitted: () => void;
+}) {
   const [branch, setBranch] = useState(initialBranch);
   const [message, setMessage] = useState(initialMessage);
   const [busy, setBusy] = useState(false);
@@ -22,6 +41,7 @@ export function CommitForm({ initialBranch, initialMessage, onCommitted }: { ini
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (blocked) return;
     setBusy(true);
     setRefused(undefined);
     setCommitted(undefined);
@@ -51,9 +71,25 @@ export function CommitForm({ initialBranch, initialMessage, onCommitted }: { ini
         <label htmlFor="commit-message">Message</label>
         <textarea id="commit-message" rows={8} value={message} spellCheck onChange={(e) => setMessage(e.target.value)} />
         <div className="actions">
-          <button type="submit" disabled={busy}>
+          <button type="submit" disabled={busy || !!blocked} aria-describedby={blocked ? 'commit-blocked' : undefined}>
             {busy ? 'Committing…' : 'Commit'}
           </button>
+          {blocked && (
+            <div id="commit-blocked" className="commit-blocked">
+              <p>
+                <strong>Not committed as it is:</strong> {blocked.reason}.
+              </p>
+              {blocked.firstSteps.length > 0 && (
+                <ul>
+                  {blocked.firstSteps.map((s, i) => (
+                    <li key={i}>
+                      <strong>First:</strong> {s.step} (<code>{s.subject}</code> in <code>{s.environment}</code>)
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )}
         </div>
       </form>
       {refused && (
@@ -71,9 +107,7 @@ export function CommitForm({ initialBranch, initialMessage, onCommitted }: { ini
           <CopyCommand label="Push command" command={committed.push} />
           {committed.pullRequest && <CopyCommand label="Pull request command" command={committed.pullRequest} />}
           <details>
-            <summary>
-              {committed.files.length} file{committed.files.length === 1 ? '' : 's'} committed
-            </summary>
+            <summary>{plural(committed.files.length, 'file')} committed</summary>
             <ul>
               {committed.files.map((f) => (
                 <li key={f}>

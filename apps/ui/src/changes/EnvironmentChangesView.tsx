@@ -4,6 +4,7 @@
  * text, and every object's YAML diff, folded.
  */
 import type { EnvironmentChanges } from '../api/types.ts';
+import { plural } from '../shell/plural.ts';
 import { stepLead, TRANSITION_LABELS, worstFirst } from './transitions.ts';
 
 const OBJECT_MARK = { added: '+', removed: '-', changed: '~' } as const;
@@ -18,7 +19,7 @@ export function EnvironmentChangesView({ changes }: { changes: EnvironmentChange
         Environment <code>{environment}</code>
       </h2>
       <p className="help">
-        {summary.length} change{summary.length === 1 ? '' : 's'}, {objects.length} object{objects.length === 1 ? '' : 's'}
+        {plural(summary.length, 'change')}, {plural(objects.length, 'object')}
         {refused && <strong className="refused-mark"> · refused: needs two steps</strong>}
       </p>
 

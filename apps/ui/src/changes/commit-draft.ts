@@ -4,6 +4,7 @@
  * body is diff's summary, one line per item. The user edits both before committing.
  */
 import type { ChangesDiff, ChangeSummaryItem } from '../api/types.ts';
+import { plural } from '../shell/plural.ts';
 
 /** Git's advice for a subject line; longer titles are cut with an ellipsis. */
 const TITLE_CHARS = 72;
@@ -47,7 +48,7 @@ export function defaultTitle(diff: ChangesDiff | undefined): string {
   }
   const envs = [...new Set(items.map((i) => i.env))];
   const subjects = [...new Set(items.map((i) => bareName(i.item.subject)))];
-  return clip(`${envs.join(', ')}: ${items.length} changes (${subjects.join(', ')})`);
+  return clip(`${envs.join(', ')}: ${plural(items.length, 'change')} (${subjects.join(', ')})`);
 }
 
 export function defaultMessage(diff: ChangesDiff | undefined): string {

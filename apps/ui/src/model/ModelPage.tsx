@@ -9,6 +9,8 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { ApiFailure } from '../api/client.ts';
 import type { ApiDiagnostic, CheckResponse, EnvironmentSummary, JsonSchema, ModelDocument, ModelResponse, WriteResponse } from '../api/types.ts';
 import { DiagnosticList, ErrorNote } from '../shell/Diagnostics.tsx';
+import { plural } from '../shell/plural.ts';
+import { useUnsavedGuard } from '../shell/unsaved.ts';
 import { CanaryPanel } from './CanaryPanel.tsx';
 import { setAt } from './document-path.ts';
 import { pathKey, placeDiagnostics, hasDiagnosticsUnder } from './field-diagnostics.ts';
@@ -79,7 +81,11 @@ export function ModelPage({ env, name }: { env: string; name?: string }) {
       setSchema(schemaResponse);
       setEnvironment(summary);
       if (name) await load(name);
-      else setDocument(emptyModel(schemaResponse));
+      else {
+        const empty = emptyModel(schemaResponse);
+        setDocument(empty);
+        setBaseline(JSON.stringify(empty));
+      }
     })().catch((error: unknown) => live && setFatal(failureOf(error)));
     return () => {
       live = false;
@@ -102,6 +108,8 @@ export function ModelPage({ env, name }: { env: string; name?: string }) {
             : undefined;
   const documentText = JSON.stringify(document);
   const dirty = !saved || documentText !== baseline;
+  // Leaving asks first once the form holds something not on disk (a new model's untouched form holds nothing).
+  useUnsavedGuard(document !== undefined && documentText !== baseline, 'The model form');
 
   // A new model's name: it must not be one the environment has (the server answers 404 for a free one).
   useEffect(() => {
@@ -231,7 +239,7 @@ export function ModelPage({ env, name }: { env: string; name?: string }) {
     : checkFailure
       ? 'The check failed'
       : errorCount > 0
-        ? `${errorCount} error${errorCount === 1 ? '' : 's'}: fix ${errorCount === 1 ? 'it' : 'them'} to save`
+        ? `${plural(errorCount, 'error')}: fix ${errorCount === 1 ? 'it' : 'them'} to save`
         : !dirty
           ? 'No changes'
           : check

@@ -1,12 +1,14 @@
 /** The validators' findings as a list: file:line:col, message and hint, as `tritonops validate` prints them. */
 import type { ApiDiagnostic } from '../api/types.ts';
+import { plural } from './plural.ts';
 
 export function DiagnosticList({ diagnostics, title = 'Problems' }: { diagnostics: readonly ApiDiagnostic[]; title?: string }) {
   if (diagnostics.length === 0) return null;
   return (
     <section className="diagnostics" aria-label={title}>
       <h2>
-        {title} ({diagnostics.filter((d) => d.severity === 'error').length} errors, {diagnostics.filter((d) => d.severity === 'warning').length} warnings)
+        {title} ({plural(diagnostics.filter((d) => d.severity === 'error').length, 'error')},{' '}
+        {plural(diagnostics.filter((d) => d.severity === 'warning').length, 'warning')})
       </h2>
       <ul>
         {diagnostics.map((d, i) => (
