@@ -2,7 +2,9 @@
  * The pipeline editor with the API stubbed: the side panel's forms build the document a person
  * would write (steps in the order added, keys in the spec's order, no defaults), a wire the check
  * refuses is not added and the validator's message is shown, and Save shows the file written.
- * jsdom lays nothing out, so these tests drive the keyboard alternatives to dragging; the browser
+ * Save only has something to do once the document differs from the saved one (Discard goes back,
+ * leaving asks first); names are checked at their field, and a step's errors show at its fields
+ * and on its node. jsdom lays nothing out, so these tests drive the keyboard alternatives to dragging; the browser
  * tests drag.
  */
 import { render, screen, waitFor, within } from '@testing-library/react';
@@ -10,6 +12,7 @@ import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineResponse, StepTarget, WriteResponse } from '../src/api/types.ts';
 import { PipelinePage } from '../src/pipeline/PipelinePage.tsx';
+import { confirmLeave } from '../src/shell/unsaved.ts';
 import { WHISPER_TARGET } from './step-targets.ts';
 
 const FILE = 'environments/dev/pipelines/two-step.yaml';
@@ -87,6 +90,15 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals());
 
 const lastChecked = () => checked[checked.length - 1]!;
+const saveButton = () => screen.getByRole<HTMLButtonElement>('button', { name: 'Save' });
+
+/** The text of the elements a field names with aria-describedby. */
+const description = (field: HTMLElement) =>
+  (field.getAttribute('aria-describedby') ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((id) => document.getElementById(id)?.textContent ?? `(no #${id})`)
+    .join(' ');
 
 async function openNew() {
   const user = userEvent.setup();
@@ -146,9 +158,14 @@ describe('the pipeline editor', () => {
     await user.tab();
     await waitFor(() => expect('timeoutSeconds' in lastChecked().spec.steps[0]!).toBe(false));
 
+    expect(screen.getByText('Unsaved changes')).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Save' }));
     expect((await screen.findByRole('status')).textContent).toBe(`Saved ${FILE}`);
     expect(saved).toEqual([lastChecked()]);
+    // What was saved is the new baseline: nothing left to save.
+    expect(screen.getByText('No changes')).toBeTruthy();
+    expect(saveButton().disabled).toBe(true);
+    expect(screen.queryByRole('button', { name: 'Discard changes' })).toBeNull();
   });
 
   it('draws the step node with its typed ports', async () => {
@@ -199,6 +216,7 @@ describe('the pipeline editor', () => {
 
   it('shows a refused save with its diagnostics', async () => {
     const user = await openNew();
+    await addInput(user, 'AUDIO', '-1');
     saveAnswer = {
       ok: false,
       message: 'the edit would leave the specs invalid (1 error, 0 warnings)',
@@ -208,5 +226,148 @@ describe('the pipeline editor', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('the edit would leave the specs invalid (1 error, 0 warnings)');
     expect(screen.getByRole('region', { name: 'Why it was not saved' }).textContent).toContain('spec.steps must have at least 1 entries');
     expect(screen.queryByRole('status', { name: /Saved/ })).toBeNull();
+  });
+
+  it('has nothing to save until the document changes; Discard goes back to the saved one; leaving with edits asks first', async () => {
+    const confirm = vi.fn(() => false);
+    vi.stubGlobal('confirm', confirm);
+    const user = await openNew();
+    expect(screen.getByText('No changes')).toBeTruthy();
+    expect(saveButton().disabled).toBe(true);
+    expect(screen.queryByRole('button', { name: 'Discard changes' })).toBeNull();
+    expect(confirmLeave()).toBe(true);
+    expect(confirm).not.toHaveBeenCalled();
+
+    await addStep(user, 'whisper');
+    await waitFor(() => expect(lastChecked().spec.steps).toHaveLength(1));
+    expect(screen.getByText('Unsaved changes')).toBeTruthy();
+    expect(saveButton().disabled).toBe(false);
+    expect(confirmLeave()).toBe(false);
+    expect(confirm).toHaveBeenCalledWith('The pipeline editor has unsaved changes. Leave this page and lose them?');
+
+    await user.click(screen.getByRole('button', { name: 'Discard changes' }));
+    await waitFor(() => expect(lastChecked()).toEqual(NEW.document));
+    expect(screen.queryByTestId('step-whisper')).toBeNull();
+    expect(screen.getByText('No changes')).toBeTruthy();
+    expect(saveButton().disabled).toBe(true);
+    expect(confirmLeave()).toBe(true);
+    expect(confirm).toHaveBeenCalledTimes(1);
+
+    // An edit undone by hand is no change either.
+    await addInput(user, 'AUDIO', '-1');
+    await waitFor(() => expect(lastChecked().spec.inputs).toHaveLength(1));
+    expect(saveButton().disabled).toBe(false);
+    await user.click(screen.getByRole('button', { name: 'Remove input AUDIO' }));
+    await waitFor(() => expect(lastChecked().spec.inputs).toHaveLength(0));
+    expect(saveButton().disabled).toBe(true);
+    expect(saved).toEqual([]);
+  });
+
+  it('shows a step’s errors at its fields in the side panel and marks its node', async () => {
+    const user = await openNew();
+    await addInput(user, 'AUDIO', '-1');
+    verdict = (doc) =>
+      doc.spec.steps.flatMap((step, i) => [
+        ...(step.timeoutSeconds !== undefined && step.timeoutSeconds < 1
+          ? [error('minimum', `spec.steps[${i}].timeoutSeconds must be >= 1`, ['spec', 'steps', i, 'timeoutSeconds'])]
+          : []),
+        ...(step.inputs.AUDIO === undefined && step.model === 'whisper'
+          ? [error('unwired-input', `input "AUDIO" of step "${step.name}" is not wired`, ['spec', 'steps', i, 'inputs', 'AUDIO'])]
+          : []),
+      ]);
+    await addStep(user, 'densenet');
+    await addStep(user, 'whisper');
+    const panel = screen.getByRole('region', { name: 'Step whisper' });
+    const audio = await within(panel).findByRole('combobox', { name: /^AUDIO/ });
+    await waitFor(() => expect(audio.getAttribute('aria-invalid')).toBe('true'));
+    expect(description(audio)).toBe('input "AUDIO" of step "whisper" is not wired');
+
+    const timeout = within(panel).getByRole('spinbutton', { name: 'Timeout (seconds)' });
+    await user.type(timeout, '-5{Enter}');
+    await waitFor(() => expect(timeout.getAttribute('aria-invalid')).toBe('true'));
+    expect(description(timeout)).toBe('spec.steps[1].timeoutSeconds must be >= 1 blank: the default, 60 s');
+    // Also under the canvas, as before; and the node says so, in words and by its outline.
+    expect(screen.getByRole('region', { name: 'Problems of this pipeline' }).textContent).toContain('spec.steps[1].timeoutSeconds must be >= 1');
+    const node = screen.getByTestId('step-whisper');
+    expect(node.classList.contains('has-errors')).toBe(true);
+    expect(node.textContent).toContain('has errors');
+    expect(node.closest('.react-flow__node')?.getAttribute('aria-label')).toBe('Step whisper, has errors');
+    const other = screen.getByTestId('step-densenet');
+    expect(other.classList.contains('has-errors')).toBe(false);
+    expect(other.closest('.react-flow__node')?.getAttribute('aria-label')).toBe('Step densenet');
+
+    await user.clear(timeout);
+    await user.tab();
+    await user.selectOptions(audio, 'input.AUDIO');
+    await waitFor(() => expect(screen.getByTestId('step-whisper').classList.contains('has-errors')).toBe(false));
+    expect(audio.getAttribute('aria-invalid')).toBeNull();
+    expect(timeout.getAttribute('aria-invalid')).toBeNull();
+    expect(description(timeout)).toBe('blank: the default, 60 s');
+  });
+
+  it('refuses a step name the schema refuses, at the field, in the side panel and when adding', async () => {
+    const user = await openNew();
+    await addStep(user, 'whisper');
+    await waitFor(() => expect(lastChecked().spec.steps).toHaveLength(1));
+    const before = checked.length;
+
+    const addForm = screen.getByRole('form', { name: 'Add a step' });
+    const stepName = within(addForm).getByRole('textbox', { name: 'Step name' });
+    await user.clear(stepName);
+    await user.type(stepName, 'Speech_Art');
+    await user.click(screen.getByRole('button', { name: 'Add step' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('"Speech_Art" is not a valid name');
+    expect(stepName.getAttribute('aria-invalid')).toBe('true');
+    expect(description(stepName)).toBe(alert.textContent);
+    await user.clear(stepName);
+    await user.type(stepName, 'whisper');
+    expect(screen.getByRole('alert').textContent).toBe('A step named "whisper" exists already.');
+    expect(checked.length).toBe(before);
+    expect(screen.queryByTestId('step-Speech_Art')).toBeNull();
+
+    const panel = screen.getByRole('region', { name: 'Step whisper' });
+    const rename = within(panel).getByRole('textbox', { name: 'Step name' });
+    await user.clear(rename);
+    await user.type(rename, 'input{Enter}');
+    expect(within(panel).getByRole('alert').textContent).toBe(`"input" is reserved for the pipeline's inputs.`);
+    expect(rename.getAttribute('aria-invalid')).toBe('true');
+    expect(checked.length).toBe(before);
+    await user.clear(rename);
+    await user.type(rename, 'transcribe{Enter}');
+    await waitFor(() => expect(lastChecked().spec.steps[0]!.name).toBe('transcribe'));
+    expect(screen.getByRole('region', { name: 'Step transcribe' })).toBeTruthy();
+  });
+});
+
+describe('a new pipeline’s name', () => {
+  beforeEach(() => window.history.replaceState(null, '', '#/pipelines/dev/new'));
+
+  it('is checked at the field: a bad one is explained there and never navigated to', async () => {
+    const user = userEvent.setup();
+    render(<PipelinePage env="dev" />);
+    const field = screen.getByRole<HTMLInputElement>('textbox', { name: 'Pipeline name' });
+    // The pattern Chromium compiles with the `v` flag must compile, and say what the script says.
+    const compiled = new RegExp(`^(?:${field.pattern})$`, 'v');
+    expect(['speech-art', 'a', 'a1-b'].map((n) => compiled.test(n))).toEqual([true, true, true]);
+    expect(['Speech_Art', 'speech-', '1a'].map((n) => compiled.test(n))).toEqual([false, false, false]);
+
+    await user.type(field, 'Speech_Art');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('"Speech_Art" is not a valid name');
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    expect(description(field)).toContain(alert.textContent!);
+    expect(window.location.hash).toBe('#/pipelines/dev/new');
+
+    await user.clear(field);
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    expect(screen.getByRole('alert').textContent).toBe('Enter a name.');
+    expect(window.location.hash).toBe('#/pipelines/dev/new');
+
+    await user.type(field, 'speech-art');
+    expect(screen.queryByRole('alert')).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    expect(window.location.hash).toBe('#/pipelines/dev/speech-art');
   });
 });

@@ -10,7 +10,8 @@ import type { FleetResponse } from '../api/types.ts';
 import { DiagnosticList, ErrorNote } from '../shell/Diagnostics.tsx';
 import { FleetFilters } from './FleetFilters.tsx';
 import { FleetGrid } from './FleetGrid.tsx';
-import { countFleet, filterFleet, indexFleet, NO_FILTER, plural, promotionOrder, type FleetFilter } from './fleet-view.ts';
+import { countFleet, filterFleet, indexFleet, NO_FILTER, promotionOrder, type FleetFilter } from './fleet-view.ts';
+import { plural } from '../shell/plural.ts';
 
 export function FleetPage() {
   const [fleet, setFleet] = useState<FleetResponse>();

@@ -4,6 +4,7 @@
  * prepared once per answer (`indexFleet`), so filtering 1000 rows is a pass over strings and flags.
  */
 import type { EnvironmentSummary, FleetCell, FleetRow, SpecKind } from '../api/types.ts';
+import { plural } from '../shell/plural.ts';
 
 /** Sources before the environments they feed (dev → staging → production); roots and siblings by name. */
 export function promotionOrder(environments: readonly EnvironmentSummary[]): EnvironmentSummary[] {
@@ -106,8 +107,6 @@ export function countFleet(rows: readonly FleetRow[]): FleetCounts {
   }
   return { models, pipelines, waiting };
 }
-
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The command that moves the waiting release, as `tritonops promote` takes it. */
 export const promoteCommand = (name: string, from: string, to: string) => `tritonops promote ${name} --from ${from} --to ${to}`;

@@ -4,7 +4,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { PipelineDocument, StepTarget } from '../api/types.ts';
-import { uniqueStepName } from './pipeline-document.ts';
+import { STEP_NAME, stepNameProblem } from './names.ts';
+import { PIPELINE_INPUT, uniqueStepName } from './pipeline-document.ts';
 
 const LOCAL = 'local:';
 
@@ -24,17 +25,28 @@ export function AddStepForm({
   const [choice, setChoice] = useState('');
   const [tritonModel, setTritonModel] = useState('');
   const [typedName, setTypedName] = useState<string>();
+  const [tried, setTried] = useState(false);
   const options = targets.filter((t) => choiceOf(t) === (choice || choices[0]));
   const target = options.find((t) => t.tritonModel === tritonModel) ?? options[0];
   const name = typedName ?? (target ? uniqueStepName(target.name, doc) : '');
   const models = choices.filter((c) => !c.startsWith(LOCAL));
   const locals = choices.filter((c) => c.startsWith(LOCAL));
 
+  const problem = stepNameProblem(
+    name,
+    doc.spec.steps.map((s) => s.name),
+    PIPELINE_INPUT,
+  );
+  // Shown once Add was pressed, then kept up to date while the name is corrected.
+  const shown = tried ? problem : undefined;
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (!target || !name) return;
+    setTried(true);
+    if (!target || problem !== undefined) return;
     onAdd(target, name);
     setTypedName(undefined);
+    setTried(false);
   };
 
   if (targets.length === 0)
@@ -45,7 +57,7 @@ export function AddStepForm({
       </section>
     );
   return (
-    <form className="panel-form" aria-labelledby="add-step-title" onSubmit={submit}>
+    <form className="panel-form" aria-labelledby="add-step-title" onSubmit={submit} noValidate>
       <h2 id="add-step-title">Add a step</h2>
       <label>
         Model
@@ -55,6 +67,7 @@ export function AddStepForm({
             setChoice(e.target.value);
             setTritonModel('');
             setTypedName(undefined);
+            setTried(false);
           }}
         >
           {models.length > 0 && (
@@ -91,8 +104,21 @@ export function AddStepForm({
       )}
       <label>
         Step name
-        <input value={name} onChange={(e) => setTypedName(e.target.value)} pattern="[a-z][-a-z0-9]*" maxLength={40} required />
+        <input
+          value={name}
+          onChange={(e) => setTypedName(e.target.value)}
+          pattern={STEP_NAME.pattern}
+          maxLength={STEP_NAME.maxLength}
+          required
+          aria-invalid={shown !== undefined || undefined}
+          aria-describedby={shown ? 'add-step-name-error' : undefined}
+        />
       </label>
+      {shown && (
+        <span id="add-step-name-error" className="field-error" role="alert">
+          {shown}
+        </span>
+      )}
       <button type="submit">Add step</button>
     </form>
   );

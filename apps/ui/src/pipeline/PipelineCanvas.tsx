@@ -2,8 +2,10 @@
  * The graph on a React Flow canvas: nodes from canvas-model.ts at the positions ELK gave them
  * (then wherever the user drags them), wires from canvasEdges. The canvas decides nothing: a
  * dragged wire, a Delete key or a click goes up to the page, which checks and edits the document.
+ * Fitting the view never zooms out below a size the nodes' text is readable at: a graph wider than
+ * the canvas is panned instead.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   applyNodeChanges,
   Background,
@@ -14,6 +16,7 @@ import {
   type Connection,
   type Edge,
   type FinalConnectionState,
+  type FitViewOptions,
   type IsValidConnection,
   type Node,
   type NodeChange,
@@ -32,10 +35,13 @@ export type WireRequest = { readonly from: string } & ({ readonly to: string } |
 
 export type Selection = { readonly kind: 'step'; readonly name: string } | { readonly kind: 'edge'; readonly edge: CanvasEdge } | undefined;
 
-type NodeData = { model: NodeModel };
+type NodeData = { model: NodeModel; hasErrors: boolean };
 type CanvasNode = Node<NodeData>;
 
 const edgeId = (e: CanvasEdge) => `${e.from}->${e.to}`;
+
+/** The nodes' 13 px text stays at 10 px or more when fitted; 3–5 steps fit a 1280 px wide window. */
+const FIT_VIEW: FitViewOptions = { padding: 0.08, minZoom: 0.75, maxZoom: 1.25 };
 
 function PortRow({ node, port, side }: { node: NodeModel; port: PortModel; side: 'in' | 'out' }) {
   const id = side === 'in' ? inHandle(port.tensor) : outHandle(port.tensor);
@@ -57,16 +63,23 @@ function PortRow({ node, port, side }: { node: NodeModel; port: PortModel; side:
 }
 
 function PipelineNode({ id, data, selected }: NodeProps<CanvasNode>) {
-  const node = data.model;
+  const { model: node, hasErrors } = data;
   // React Flow measures handles when a node resizes; a port that replaces another row of the same height must be announced.
   const updateNodeInternals = useUpdateNodeInternals();
   const ports = JSON.stringify([node.inPorts.map((p) => p.tensor), node.outPorts.map((p) => p.tensor)]);
   useEffect(() => updateNodeInternals(id), [id, ports, updateNodeInternals]);
   const testId = node.kind === 'step' ? `step-${node.key}` : node.kind === 'inputs' ? 'pipeline-inputs' : 'pipeline-outputs';
   return (
-    <div className={`pipeline-node ${node.kind}${selected ? ' selected' : ''}`} data-testid={testId} style={{ width: NODE_WIDTH }}>
+    <div
+      className={`pipeline-node ${node.kind}${selected ? ' selected' : ''}${hasErrors ? ' has-errors' : ''}`}
+      data-testid={testId}
+      style={{ width: NODE_WIDTH }}
+    >
       <div className="node-header">
-        <strong>{node.title}</strong>
+        <span className="node-title">
+          <strong>{node.title}</strong>
+          {hasErrors && <span className="node-errors">has errors</span>}
+        </span>
         {node.subtitle && <span className="node-subtitle">{node.subtitle}</span>}
       </div>
       {node.inPorts.map((p) => (
@@ -96,12 +109,14 @@ export interface PipelineCanvasProps {
   readonly targets: readonly StepTarget[];
   readonly positions: Positions;
   readonly selection: Selection;
+  /** The steps to mark as having errors (their messages are in the side panel and under the canvas). */
+  readonly withErrors: ReadonlySet<string>;
   readonly onSelect: (selection: Selection) => void;
   readonly onWire: (wire: WireRequest) => void;
   readonly onDelete: (removed: { steps: string[]; edges: CanvasEdge[] }) => void;
 }
 
-export function PipelineCanvas({ document: doc, targets, positions, selection, onSelect, onWire, onDelete }: PipelineCanvasProps) {
+export function PipelineCanvas({ document: doc, targets, positions, selection, withErrors, onSelect, onWire, onDelete }: PipelineCanvasProps) {
   const models = useMemo(() => canvasNodes(doc, targets), [doc, targets]);
   const wires = useMemo(() => canvasEdges(doc), [doc]);
   const keyOf = useMemo(() => new Map(models.map((m) => [m.id, m.key] as const)), [models]);
@@ -112,9 +127,13 @@ export function PipelineCanvas({ document: doc, targets, positions, selection, o
   // A new layout is shown whole (after React Flow has placed the nodes at it).
   useEffect(() => {
     if (positions.size === 0) return;
-    const frame = requestAnimationFrame(() => void fitView({ padding: 0.08 }));
+    const frame = requestAnimationFrame(() => void fitView(FIT_VIEW));
     return () => cancelAnimationFrame(frame);
   }, [positions, fitView]);
+
+  // React Flow's attribution stays (its authors ask for it), out of the tab order: it has no prop for that.
+  const wrapper = useRef<HTMLDivElement>(null);
+  useEffect(() => wrapper.current?.querySelector('.react-flow__attribution a')?.setAttribute('tabindex', '-1'), []);
 
   // The document and the layout decide what is drawn; React Flow's own changes are laid over them.
   const nodes = useMemo(() => {
@@ -122,18 +141,20 @@ export function PipelineCanvas({ document: doc, targets, positions, selection, o
     const sameLayout = moved.layout === positions;
     return models.map((m, i): CanvasNode => {
       const old = before.get(m.id);
+      const hasErrors = m.kind === 'step' && withErrors.has(m.key);
       return {
         id: m.id,
         type: 'pipeline',
         position: (sameLayout ? old?.position : undefined) ?? positions.get(m.id) ?? old?.position ?? { x: 120 + 320 * i, y: 40 },
         ...(old?.measured ? { measured: old.measured } : {}),
         ...(old?.dragging !== undefined ? { dragging: old.dragging } : {}),
-        data: { model: m },
+        data: { model: m, hasErrors },
+        ...(m.kind === 'step' ? { ariaLabel: `Step ${m.title}${hasErrors ? ', has errors' : ''}` } : {}),
         deletable: m.kind === 'step',
         selected: selection?.kind === 'step' && m.kind === 'step' && m.key === selection.name,
       };
     });
-  }, [models, positions, moved, selection]);
+  }, [models, positions, moved, selection, withErrors]);
 
   const edges = useMemo(
     () =>
@@ -186,6 +207,7 @@ export function PipelineCanvas({ document: doc, targets, positions, selection, o
 
   return (
     <ReactFlow<CanvasNode, Edge>
+      ref={wrapper}
       nodes={nodes}
       edges={edges}
       nodeTypes={NODE_TYPES}
@@ -207,11 +229,13 @@ export function PipelineCanvas({ document: doc, targets, positions, selection, o
       }
       deleteKeyCode={['Delete', 'Backspace']}
       fitView
-      minZoom={0.2}
+      fitViewOptions={FIT_VIEW}
+      minZoom={0.4}
+      maxZoom={2}
       ariaLabelConfig={{ 'node.a11yDescription.default': 'Press Enter or Space to select a step, Delete to remove it.' }}
     >
       <Background />
-      <Controls showInteractive={false} />
+      <Controls showInteractive={false} fitViewOptions={FIT_VIEW} />
     </ReactFlow>
   );
 }

@@ -9,10 +9,12 @@ import { ReactFlowProvider } from '@xyflow/react';
 import type { ApiDiagnostic, PipelineDocument, StepTarget } from '../api/types.ts';
 import { DiagnosticList, ErrorNote } from '../shell/Diagnostics.tsx';
 import { navigate } from '../shell/route.ts';
+import { useUnsavedGuard } from '../shell/unsaved.ts';
 import { AddStepForm } from './AddStepForm.tsx';
 import { canvasEdges, PIPELINE_OUTPUT, type CanvasEdge } from './canvas-edges.ts';
 import { canvasNodes } from './canvas-model.ts';
 import { layoutNodes, type Positions } from './layout.ts';
+import { nameProblem, PIPELINE_NAME } from './names.ts';
 import { PipelineCanvas, type Selection, type WireRequest } from './PipelineCanvas.tsx';
 import {
   addPipelineInput,
@@ -32,6 +34,7 @@ import {
   unwireStepInput,
   wireStepInput,
 } from './pipeline-document.ts';
+import { stepsWithErrors } from './step-diagnostics.ts';
 import { StepPanel } from './StepPanel.tsx';
 import { TensorsPanel } from './TensorsPanel.tsx';
 import { pipelineFile, usePipelineEditor } from './use-pipeline-editor.ts';
@@ -41,30 +44,44 @@ export function PipelinePage({ env, name }: { env: string; name?: string }) {
   return name === undefined ? <NewPipeline env={env} /> : <PipelineEditor env={env} name={name} />;
 }
 
-/** `#/pipelines/<env>/new`: a name first; the editor then opens the (not yet written) pipeline. */
+/**
+ * `#/pipelines/<env>/new`: a name first; the editor then opens the (not yet written) pipeline. The
+ * name is checked here, at the field: the router shows the fleet for a URL with a bad name.
+ */
 function NewPipeline({ env }: { env: string }) {
   const [name, setName] = useState('');
+  const [tried, setTried] = useState(false);
+  const problem = nameProblem(name, PIPELINE_NAME);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    navigate({ page: 'pipeline', env, name });
+    setTried(true);
+    if (problem === undefined) navigate({ page: 'pipeline', env, name });
   };
+  const shown = tried ? problem : undefined;
   return (
     <>
       <h1>New pipeline in {env}</h1>
-      <form className="panel-form narrow" onSubmit={submit}>
+      {/* noValidate: the message below, in words, instead of the browser's "match the requested format". */}
+      <form className="panel-form narrow" onSubmit={submit} noValidate>
         <label>
           Pipeline name
           <input
             value={name}
             onChange={(e) => setName(e.target.value)}
-            pattern="[a-z]([-a-z0-9]*[a-z0-9])?"
-            maxLength={52}
+            pattern={PIPELINE_NAME.pattern}
+            maxLength={PIPELINE_NAME.maxLength}
             required
-            aria-describedby="pipeline-name-help"
+            aria-invalid={shown !== undefined || undefined}
+            aria-describedby={shown ? 'pipeline-name-error pipeline-name-help' : 'pipeline-name-help'}
           />
         </label>
+        {shown && (
+          <span id="pipeline-name-error" className="field-error" role="alert">
+            {shown}
+          </span>
+        )}
         <span id="pipeline-name-help" className="help">
-          a DNS label: lower-case letters, digits and -, at most 52 characters
+          a DNS label: lower-case letters, digits and -, at most {PIPELINE_NAME.maxLength} characters
         </span>
         <button type="submit" className="primary">
           Create
@@ -89,7 +106,8 @@ function wireEdit(doc: PipelineDocument, targets: readonly StepTarget[], from: s
 
 function PipelineEditor({ env, name }: { env: string; name: string }) {
   const editor = usePipelineEditor(env, name);
-  const { doc, loaded, check, edit, wire } = editor;
+  const { doc, loaded, check, edit, wire, dirty } = editor;
+  useUnsavedGuard(dirty, 'The pipeline editor');
   const targets = useMemo(() => loaded?.targets ?? [], [loaded]);
   const [selection, setSelection] = useState<Selection>();
   const [focusOutput, setFocusOutput] = useState<string>();
@@ -140,6 +158,11 @@ function PipelineEditor({ env, name }: { env: string; name: string }) {
     [],
   );
 
+  const file = check?.file ?? loaded?.file ?? pipelineFile(env, name);
+  const diagnostics: readonly ApiDiagnostic[] = useMemo(() => (check ? check.diagnostics : (loaded?.diagnostics ?? [])), [check, loaded]);
+  const own = useMemo(() => diagnostics.filter((d) => d.file === file), [diagnostics, file]);
+  const withErrors = useMemo(() => (doc ? stepsWithErrors(doc, own) : new Set<string>()), [doc, own]);
+
   if (editor.loadError)
     return (
       <>
@@ -159,9 +182,6 @@ function PipelineEditor({ env, name }: { env: string; name: string }) {
       </>
     );
 
-  const file = check?.file ?? loaded.file ?? pipelineFile(env, name);
-  const diagnostics: readonly ApiDiagnostic[] = check ? check.diagnostics : loaded.diagnostics;
-  const own = diagnostics.filter((d) => d.file === file);
   const elsewhere = diagnostics.filter((d) => d.file !== file && d.severity === 'error');
   const selectedStep = selection?.kind === 'step' ? doc.spec.steps.find((s) => s.name === selection.name) : undefined;
 
@@ -172,9 +192,26 @@ function PipelineEditor({ env, name }: { env: string; name: string }) {
           Pipeline {name} in {env}
         </h1>
         <span className="help">{loaded.file ?? `new: ${file}`}</span>
-        <button type="button" className="primary" onClick={() => void editor.save()} disabled={editor.busy}>
-          Save
-        </button>
+        <div className="editor-actions">
+          <span className="check-state" aria-live="polite">
+            {dirty ? 'Unsaved changes' : 'No changes'}
+          </span>
+          {dirty && (
+            <button
+              type="button"
+              onClick={() => {
+                editor.discard();
+                setSelection(undefined);
+              }}
+              disabled={editor.busy}
+            >
+              Discard changes
+            </button>
+          )}
+          <button type="button" className="primary" onClick={() => void editor.save()} disabled={!dirty || editor.busy}>
+            {editor.busy ? 'Saving…' : 'Save'}
+          </button>
+        </div>
       </div>
       {editor.saved?.ok && (
         <p role="status" className="ok-note">
@@ -196,6 +233,7 @@ function PipelineEditor({ env, name }: { env: string; name: string }) {
               targets={targets}
               positions={positions}
               selection={selection}
+              withErrors={withErrors}
               onSelect={setSelection}
               onWire={onWire}
               onDelete={({ steps, edges }) => {

@@ -39,9 +39,12 @@ export const outHandle = (tensor: string) => `out-${tensor}`;
 /** The outputs node's drop target that creates a new pipeline output. */
 export const NEW_OUTPUT_HANDLE = 'new-output';
 
-/** Sizes the layout plans with and the nodes are drawn at (styles.css matches them). */
-export const NODE_WIDTH = 270;
-export const HEADER_HEIGHT = 46;
+/**
+ * Sizes the layout plans with and the nodes are drawn at (styles.css matches them): 13 px text,
+ * a port label of about 27 characters before it is cut.
+ */
+export const NODE_WIDTH = 240;
+export const HEADER_HEIGHT = 50;
 export const PORT_HEIGHT = 24;
 
 export function nodeHeight(node: NodeModel): number {

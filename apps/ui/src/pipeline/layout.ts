@@ -29,8 +29,9 @@ export async function layoutNodes(nodes: readonly NodeModel[], edges: readonly C
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '90',
-      'elk.spacing.nodeNode': '40',
+      // Close enough that four layers fit the canvas of a 1280 px window at a readable zoom.
+      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
+      'elk.spacing.nodeNode': '32',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
       // One picture, inputs on the left and outputs on the right, also while steps are not wired yet.
       'elk.separateConnectedComponents': 'false',

@@ -1,10 +1,11 @@
 /**
- * The editor's state: the document as edited, the validator's verdict on it (the last check),
- * and the two ways a change lands. An ordinary edit (a step added, a timeout) is applied and then
+ * The editor's state: the document as edited, the one saved (the file as last loaded or written:
+ * the edits are unsaved while the two differ), the validator's verdict on the edited one (the
+ * last check), and the two ways a change lands. An ordinary edit (a step added, a timeout) is applied and then
  * checked; a wire is checked first and only applied when the validator does not refuse it. An
  * answer about a document that is no longer the current one is dropped.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiFailure, get, post, put } from '../api/client.ts';
 import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineResponse, WriteResponse } from '../api/types.ts';
 import { wireRefusal, type DataPath } from './wire-check.ts';
@@ -27,6 +28,7 @@ export function usePipelineEditor(env: string, name: string) {
   const [loaded, setLoaded] = useState<PipelineResponse>();
   const [loadError, setLoadError] = useState<Note>();
   const [doc, setDocState] = useState<PipelineDocument>();
+  const [savedDoc, setSavedDoc] = useState<PipelineDocument>();
   const [check, setCheck] = useState<CheckResponse>();
   const [refusal, setRefusal] = useState<Note>();
   const [saved, setSaved] = useState<SaveOutcome>();
@@ -103,6 +105,7 @@ export function usePipelineEditor(env: string, name: string) {
       (response) => {
         if (stale) return;
         setLoaded(response);
+        setSavedDoc(response.document);
         edit(response.document);
       },
       (error: unknown) => !stale && setLoadError(asNote(error)),
@@ -120,6 +123,7 @@ export function usePipelineEditor(env: string, name: string) {
       const response = await put<WriteResponse>(pipelinePath(env, name), { document });
       if (response.ok) {
         setSaved({ ok: true, file: response.file });
+        setSavedDoc(document);
         await reload(); // the file now exists, and the Mermaid picture is of what was written
       } else setSaved({ ok: false, message: response.message, ...(response.hint ? { hint: response.hint } : {}), diagnostics: response.diagnostics });
     } catch (error) {
@@ -129,5 +133,10 @@ export function usePipelineEditor(env: string, name: string) {
     }
   }, [env, name, reload]);
 
-  return { loaded, loadError, doc, check, refusal, saved, busy, edit, wire, save, dismissRefusal: () => setRefusal(undefined) };
+  // Compared as the JSON the editor sends: every edit keeps the spec's key order, so equal documents are equal texts.
+  const dirty = useMemo(() => doc !== undefined && savedDoc !== undefined && JSON.stringify(doc) !== JSON.stringify(savedDoc), [doc, savedDoc]);
+  /** Back to the saved document (checked again, as any edit). */
+  const discard = useCallback(() => savedDoc && edit(savedDoc), [savedDoc, edit]);
+
+  return { loaded, loadError, doc, dirty, check, refusal, saved, busy, edit, wire, save, discard, dismissRefusal: () => setRefusal(undefined) };
 }
