@@ -1,7 +1,10 @@
 /** The reviewer's summary of a change (src/plan/diff.ts), computed from two plans of small specs. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { changedPipelines, changeNotes, summarizeChange } from '../src/plan/diff.ts';
 import type { EnvironmentPlan } from '../src/plan/environment.ts';
+import { planRepository } from '../src/stages.ts';
 import { environment, workspace } from './tiny-workspace.ts';
 
 const ROOMY = environment('test', '', 't4: { nodeSelector: { gpu.example.com/model: tesla-t4 }, gpusPerNode: 1, maxNodes: 16, gpuMemory: 16Gi }');
@@ -152,5 +155,22 @@ describe('environment-level changes and what they need before the merge', () => 
 describe('changedPipelines', () => {
   it('is empty between environments without pipelines', () => {
     expect(changedPipelines(plan({ asr: model('asr', 'v1') }), plan({ asr: model('asr', 'v2') }))).toEqual([]);
+  });
+});
+
+describe('summarizeChange of a pipeline', () => {
+  const BUNDLED = join(import.meta.dirname, '../../../test/fixtures/bundled');
+  /** Staging of the bundled examples, with `edit` applied to its speech-to-image pipeline. */
+  function staging(edit: (text: string) => string = (t) => t): EnvironmentPlan {
+    const rel = join(BUNDLED, 'environments/staging/pipelines/speech-to-image.yaml');
+    const result = planRepository({ root: BUNDLED, only: ['staging'], overrides: new Map([[rel, Buffer.from(edit(readFileSync(rel, 'utf8')))]]) });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    return result.plans[0]!;
+  }
+
+  it("names a step's timeout change, which leaves the graph as it is", () => {
+    const after = staging((t) => t.replace('timeoutSeconds: 120', 'timeoutSeconds: 180'));
+    expect(summarizeChange(staging(), after)).toEqual([{ subject: 'pipeline speech-to-image', what: 'step draw timeout', before: '120s', after: '180s' }]);
+    expect(changedPipelines(staging(), after)).toEqual([]);
   });
 });

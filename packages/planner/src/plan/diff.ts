@@ -195,7 +195,16 @@ export function summarizeChange(before: EnvironmentPlan | undefined, after: Envi
     if (!b || !a) items.push({ subject: `pipeline ${name}`, what: b ? 'removed' : 'added', before: pipelineShape(b), after: pipelineShape(a) });
     else if (pipelineShape(b) !== pipelineShape(a))
       items.push({ subject: `pipeline ${name}`, what: 'graph', before: pipelineShape(b), after: pipelineShape(a) });
-    else items.push(...modelChanges(name, b.server, a.server, 'pipeline').filter((i) => i.what !== 'release'));
+    else {
+      // Same graph: a step's timeout is the one step option left to tell.
+      const timeouts = new Map(b.graph.steps.map((step) => [step.name, step.timeoutSeconds] as const));
+      for (const step of a.graph.steps) {
+        const was = timeouts.get(step.name);
+        if (was !== undefined && was !== step.timeoutSeconds)
+          items.push({ subject: `pipeline ${name}`, what: `step ${step.name} timeout`, before: `${was}s`, after: `${step.timeoutSeconds}s` });
+      }
+      items.push(...modelChanges(name, b.server, a.server, 'pipeline').filter((i) => i.what !== 'release'));
+    }
   }
   items.push(...sopsSecretChanges(before, after));
   const demand = (e: EnvironmentPlan | undefined) =>
