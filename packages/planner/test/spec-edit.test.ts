@@ -18,6 +18,9 @@ spec:
   traffic:
     timeout: 30s
 `;
+/** A model without a canary, and one whose canary Flagger runs (its `analysis`): what most edits refuse. */
+const NO_CANARY = 'spec:\n  image: x\n';
+const FLAGGER_CANARY = 'spec:\n  canary:\n    analysis: {}\n';
 
 describe('comment-preserving spec edits', () => {
   it('promotes: replaces values in place, inserts new release fields, drops the canary block and its comment', () => {
@@ -52,8 +55,8 @@ spec:
   });
 
   it('refuses files without a canary, and models under analysis', () => {
-    expect(promoteCanary('spec:\n  image: x\n')).toMatchObject({ ok: false, problem: 'the model has no canary' });
-    expect(setCanaryWeight('spec:\n  canary:\n    analysis: {}\n', 5)).toMatchObject({ ok: false, problem: expect.stringContaining('Flagger') });
+    expect(promoteCanary(NO_CANARY)).toMatchObject({ ok: false, problem: 'the model has no canary' });
+    expect(setCanaryWeight(FLAGGER_CANARY, 5)).toMatchObject({ ok: false, problem: expect.stringContaining('Flagger') });
   });
 
   it('starts a canary at the end of spec, indented like its fields, every other byte kept', () => {
@@ -119,8 +122,8 @@ spec:
       problem: 'the canary of this model still receives 5% of the traffic: removing it would abort it mid-flight',
       hint: 'drain it first: `tritonops canary weight a 0 --env staging`, merge and let Flux apply it, then remove it',
     });
-    expect(removeCanary('spec:\n  canary:\n    analysis: {}\n')).toMatchObject({ ok: false, hint: expect.stringContaining('remove `canary.analysis`') });
-    expect(removeCanary('spec:\n  image: x\n')).toMatchObject({ ok: false, problem: 'the model has no canary' });
+    expect(removeCanary(FLAGGER_CANARY)).toMatchObject({ ok: false, hint: expect.stringContaining('remove `canary.analysis`') });
+    expect(removeCanary(NO_CANARY)).toMatchObject({ ok: false, problem: 'the model has no canary' });
   });
 
   it('copies only release fields: the target keeps its canary (weight, header, analysis), placement and comments', () => {
@@ -202,17 +205,16 @@ spec:
 spec:
   image: i   # kept
 `;
-    expect(removeEntry(text, ['metadata', 'annotations', 'tritonops.dev/promotion-override'])).toEqual({
+    const override = ['metadata', 'annotations', 'tritonops.dev/promotion-override'];
+    expect(removeEntry(text, override)).toEqual({
       removed: true,
       text: 'metadata:\n  name: a\n  labels: { team: x }\nspec:\n  image: i   # kept\n',
     });
     const two = text.replace('  labels:', '    other: kept\n  labels:');
-    expect(removeEntry(two, ['metadata', 'annotations', 'tritonops.dev/promotion-override']).text).toBe(
-      'metadata:\n  name: a\n  annotations:\n    other: kept\n  labels: { team: x }\nspec:\n  image: i   # kept\n',
-    );
+    expect(removeEntry(two, override).text).toBe('metadata:\n  name: a\n  annotations:\n    other: kept\n  labels: { team: x }\nspec:\n  image: i   # kept\n');
     expect(removeEntry(text, ['spec', 'canary'])).toEqual({ removed: false, text });
     const flow = 'metadata: { name: a, annotations: { tritonops.dev/promotion-override: x } }\nspec:\n  image: i\n';
-    expect(parse(removeEntry(flow, ['metadata', 'annotations', 'tritonops.dev/promotion-override']).text)).toEqual({
+    expect(parse(removeEntry(flow, override).text)).toEqual({
       metadata: { name: 'a' },
       spec: { image: 'i' },
     });

@@ -190,6 +190,14 @@ function BooleanField({ field, context }: { field: Field; context: FormContext }
   );
 }
 
+/**
+ * A list's rows share the field's label: the first row's input takes the field's id and help (the
+ * label points at it), or, with no rows, the Add button takes the id.
+ */
+const firstRowAria = (aria: Record<string, unknown>, row: number) =>
+  row === 0 ? { id: aria.id as string, ...(aria['aria-describedby'] ? { 'aria-describedby': aria['aria-describedby'] as string } : {}) } : {};
+const addButtonAria = (aria: Record<string, unknown>, rows: number) => (rows === 0 ? { id: aria.id as string } : {});
+
 function ListField({ field, context }: { field: Field; context: FormContext }) {
   const value = getAt(context.document, field.path);
   const rows = Array.isArray(value) ? value.map(String) : [];
@@ -201,7 +209,7 @@ function ListField({ field, context }: { field: Field; context: FormContext }) {
           {rows.map((row, i) => (
             <div className="row" key={i}>
               <input
-                {...(i === 0 ? { id: aria.id as string, ...(aria['aria-describedby'] ? { 'aria-describedby': aria['aria-describedby'] as string } : {}) } : {})}
+                {...firstRowAria(aria, i)}
                 type="text"
                 aria-label={`${nameOf(field)} ${i + 1}`}
                 value={row}
@@ -212,13 +220,27 @@ function ListField({ field, context }: { field: Field; context: FormContext }) {
               </button>
             </div>
           ))}
-          <button type="button" {...(rows.length === 0 ? { id: aria.id as string } : {})} onClick={() => put([...rows, ''])}>
+          <button type="button" {...addButtonAria(aria, rows.length)} onClick={() => put([...rows, ''])}>
             Add {nameOf(field)}
           </button>
         </div>
       )}
     </Frame>
   );
+}
+
+/**
+ * A field that keeps what is being typed in its own state (a map's rows, JSON text) follows the
+ * document when it changes from elsewhere (a reload): `resync` runs, during render, when `value`
+ * differs from the one last seen, and decides whether what is typed already says the same.
+ */
+function useOnExternalChange(value: unknown, resync: (valueText: string) => void) {
+  const valueText = JSON.stringify(value);
+  const [shown, setShown] = useState(valueText);
+  if (shown !== valueText) {
+    setShown(valueText);
+    resync(valueText);
+  }
 }
 
 function MapField({ field, context }: { field: Field; context: FormContext }) {
@@ -228,13 +250,10 @@ function MapField({ field, context }: { field: Field; context: FormContext }) {
   // Rows live here while a key is being typed (two empty keys cannot both be in the document).
   const [rows, setRows] = useState<string[][]>(entries);
   const fromRows = (list: string[][]) => Object.fromEntries(list.filter(([k]) => k !== ''));
-  // The document changed from elsewhere (a reload): show it, unless it is what the rows say.
-  const valueText = JSON.stringify(value);
-  const [shown, setShown] = useState(valueText);
-  if (shown !== valueText) {
-    setShown(valueText);
+  // Shown again unless it is what the rows say.
+  useOnExternalChange(value, () => {
     if (JSON.stringify(fromRows(rows)) !== JSON.stringify(Object.fromEntries(entries))) setRows(entries);
-  }
+  });
   const put = (next: string[][]) => {
     setRows(next);
     const data = fromRows(next);
@@ -247,7 +266,7 @@ function MapField({ field, context }: { field: Field; context: FormContext }) {
           {rows.map(([k, v], i) => (
             <div className="row" key={i}>
               <input
-                {...(i === 0 ? { id: aria.id as string, ...(aria['aria-describedby'] ? { 'aria-describedby': aria['aria-describedby'] as string } : {}) } : {})}
+                {...firstRowAria(aria, i)}
                 type="text"
                 aria-label={`${nameOf(field)} name ${i + 1}`}
                 value={k}
@@ -264,7 +283,7 @@ function MapField({ field, context }: { field: Field; context: FormContext }) {
               </button>
             </div>
           ))}
-          <button type="button" {...(rows.length === 0 ? { id: aria.id as string } : {})} onClick={() => setRows([...rows, ['', '']])}>
+          <button type="button" {...addButtonAria(aria, rows.length)} onClick={() => setRows([...rows, ['', '']])}>
             Add {nameOf(field)} entry
           </button>
         </div>
@@ -275,40 +294,31 @@ function MapField({ field, context }: { field: Field; context: FormContext }) {
 
 const asJson = (value: unknown) => (value === undefined ? '' : JSON.stringify(value, null, 2));
 
+/** What JSON text holds (an empty text: nothing), or why it is not JSON. */
+function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
+  if (text.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, problem: `not valid JSON: ${(error as Error).message}` };
+  }
+}
+
 function JsonField({ field, context }: { field: Field; context: FormContext }) {
   const value = getAt(context.document, field.path);
   const [text, setText] = useState(asJson(value));
   const [problem, setProblem] = useState<string>();
-  // The document changed from elsewhere (a reload): show it, unless it is what is typed here.
-  const valueText = JSON.stringify(value);
-  const [shown, setShown] = useState(valueText);
-  if (shown !== valueText) {
-    setShown(valueText);
-    let typed: unknown;
-    try {
-      typed = text.trim() === '' ? undefined : JSON.parse(text);
-    } catch {
-      typed = Symbol('unparsed');
-    }
-    if (typeof typed === 'symbol' || JSON.stringify(typed) !== valueText) setText(asJson(value));
-  }
+  // Shown again unless it is what is typed here.
+  useOnExternalChange(value, (valueText) => {
+    const typed = parseJsonText(text);
+    if (!typed.ok || JSON.stringify(typed.value) !== valueText) setText(asJson(value));
+  });
   const edit = (next: string) => {
     setText(next);
-    if (next.trim() === '') {
-      setProblem(undefined);
-      context.onJsonValidity?.(field.path, true);
-      context.onChange(field.path, undefined);
-      return;
-    }
-    try {
-      const parsed: unknown = JSON.parse(next);
-      setProblem(undefined);
-      context.onJsonValidity?.(field.path, true);
-      context.onChange(field.path, parsed);
-    } catch (error) {
-      setProblem(`not valid JSON: ${(error as Error).message}`);
-      context.onJsonValidity?.(field.path, false);
-    }
+    const parsed = parseJsonText(next);
+    setProblem(parsed.ok ? undefined : parsed.problem);
+    context.onJsonValidity?.(field.path, parsed.ok);
+    if (parsed.ok) context.onChange(field.path, parsed.value);
   };
   const id = fieldId(field.path);
   return (
@@ -384,37 +394,38 @@ export function Collapsible({
   );
 }
 
+type FieldProps<K extends Field['kind']> = { field: Field & { kind: K }; context: FormContext };
+
+/** The input of each kind of field but a group (a fieldset of fields, drawn by FieldView). */
+const INPUTS: { [K in Exclude<Field['kind'], 'group'>]: (props: FieldProps<K>) => ReactNode } = {
+  text: TextField,
+  select: SelectField,
+  number: NumberField,
+  boolean: BooleanField,
+  list: ListField,
+  map: MapField,
+  json: JsonField,
+};
+
 export function FieldView({ field, context }: { field: Field; context: FormContext }) {
-  switch (field.kind) {
-    case 'text':
-      return <TextField field={field} context={context} />;
-    case 'select':
-      return <SelectField field={field} context={context} />;
-    case 'number':
-      return <NumberField field={field} context={context} />;
-    case 'boolean':
-      return <BooleanField field={field} context={context} />;
-    case 'list':
-      return <ListField field={field} context={context} />;
-    case 'map':
-      return <MapField field={field} context={context} />;
-    case 'json':
-      return <JsonField field={field} context={context} />;
-    case 'group':
-      return (
-        <Collapsible
-          title={<FieldName field={field} />}
-          path={field.path}
-          description={field.description}
-          collapsible={field.collapsible}
-          hasValue={getAt(context.document, field.path) !== undefined}
-          hasProblem={hasDiagnosticsUnder(context.placed, field.path)}
-          errors={context.placed.byField.get(pathKey(field.path)) ?? []}
-        >
-          <Fields fields={field.children} context={context} />
-        </Collapsible>
-      );
+  if (field.kind !== 'group') {
+    // The table pairs each kind with its input; TypeScript cannot follow `field.kind` into the lookup.
+    const Input = INPUTS[field.kind] as (props: FieldProps<typeof field.kind>) => ReactNode;
+    return <Input field={field} context={context} />;
   }
+  return (
+    <Collapsible
+      title={<FieldName field={field} />}
+      path={field.path}
+      description={field.description}
+      collapsible={field.collapsible}
+      hasValue={getAt(context.document, field.path) !== undefined}
+      hasProblem={hasDiagnosticsUnder(context.placed, field.path)}
+      errors={context.placed.byField.get(pathKey(field.path)) ?? []}
+    >
+      <Fields fields={field.children} context={context} />
+    </Collapsible>
+  );
 }
 
 export function Fields({ fields, context }: { fields: readonly Field[]; context: FormContext }) {

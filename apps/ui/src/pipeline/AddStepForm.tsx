@@ -4,6 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { PipelineDocument, StepTarget } from '../api/types.ts';
+import { NameField } from './NameField.tsx';
 import { STEP_NAME, stepNameProblem } from './names.ts';
 import { PIPELINE_INPUT, uniqueStepName } from './pipeline-document.ts';
 
@@ -102,23 +103,7 @@ export function AddStepForm({
           </select>
         </label>
       )}
-      <label>
-        Step name
-        <input
-          value={name}
-          onChange={(e) => setTypedName(e.target.value)}
-          pattern={STEP_NAME.pattern}
-          maxLength={STEP_NAME.maxLength}
-          required
-          aria-invalid={shown !== undefined || undefined}
-          aria-describedby={shown ? 'add-step-name-error' : undefined}
-        />
-      </label>
-      {shown && (
-        <span id="add-step-name-error" className="field-error" role="alert">
-          {shown}
-        </span>
-      )}
+      <NameField id="add-step-name" label="Step name" rule={STEP_NAME} value={name} onChange={setTypedName} shownProblem={shown} />
       <button type="submit">Add step</button>
     </form>
   );

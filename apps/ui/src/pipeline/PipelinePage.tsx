@@ -14,6 +14,7 @@ import { AddStepForm } from './AddStepForm.tsx';
 import { canvasEdges, PIPELINE_OUTPUT, type CanvasEdge } from './canvas-edges.ts';
 import { canvasNodes } from './canvas-model.ts';
 import { layoutNodes, type Positions } from './layout.ts';
+import { NameField } from './NameField.tsx';
 import { nameProblem, PIPELINE_NAME } from './names.ts';
 import { PipelineCanvas, type Selection, type WireRequest } from './PipelineCanvas.tsx';
 import {
@@ -63,26 +64,15 @@ function NewPipeline({ env }: { env: string }) {
       <h1>New pipeline in {env}</h1>
       {/* noValidate: the message below, in words, instead of the browser's "match the requested format". */}
       <form className="panel-form narrow" onSubmit={submit} noValidate>
-        <label>
-          Pipeline name
-          <input
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            pattern={PIPELINE_NAME.pattern}
-            maxLength={PIPELINE_NAME.maxLength}
-            required
-            aria-invalid={shown !== undefined || undefined}
-            aria-describedby={shown ? 'pipeline-name-error pipeline-name-help' : 'pipeline-name-help'}
-          />
-        </label>
-        {shown && (
-          <span id="pipeline-name-error" className="field-error" role="alert">
-            {shown}
-          </span>
-        )}
-        <span id="pipeline-name-help" className="help">
-          a DNS label: lower-case letters, digits and -, at most {PIPELINE_NAME.maxLength} characters
-        </span>
+        <NameField
+          id="pipeline-name"
+          label="Pipeline name"
+          rule={PIPELINE_NAME}
+          value={name}
+          onChange={setName}
+          shownProblem={shown}
+          help={`a DNS label: lower-case letters, digits and -, at most ${PIPELINE_NAME.maxLength} characters`}
+        />
         <button type="submit" className="primary">
           Create
         </button>

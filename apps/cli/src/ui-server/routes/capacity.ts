@@ -12,6 +12,8 @@ import type { Route } from '../route.ts';
 export function capacityOf(load: PanelLoad): CapacityResponse {
   if (load.hasErrors) return { environments: [], table: '', unavailable: `capacity needs valid specs: ${tally(load.diagnostics)}` };
   const reports = load.plans.map(planCapacity);
+  // The planner's reports as they are, no cast: this typed assignment is what checks that the
+  // planner's EnvironmentCapacity fits the API's copy (the browser bundle imports no planner code).
   return { environments: reports, table: formatCapacityTable(reports) };
 }
 
