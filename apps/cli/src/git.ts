@@ -20,6 +20,19 @@ function git(root: string, args: string[], input?: string): Buffer {
 }
 
 /**
+ * What decides the base and the history a check reads: HEAD's commit and the commits of the base
+ * candidates (`base`, or origin/main and main). A long-lived process (the panel) resolves the base
+ * again when this changes: a commit, a branch switch, a fetch that moves origin/main. Git answers
+ * for worktrees and packed refs alike. Empty outside Git.
+ */
+export function baseStamp(root: string, base?: string): string {
+  const refs = base !== undefined ? ['--end-of-options', base] : ['refs/remotes/origin/main', 'refs/heads/main'];
+  const run = spawnSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: root });
+  const candidates = spawnSync('git', ['rev-parse', ...refs], { cwd: root });
+  return `${run.stdout?.toString('utf8').trim() ?? ''} ${candidates.stdout?.toString('utf8').trim() ?? ''}`;
+}
+
+/**
  * The commit to compare with: `base` itself, or the merge base of HEAD with origin/main (or main).
  * The defaults are full ref names, and a `base` that names both a tag and a branch is refused: a
  * tag called `origin/main` (anyone who may push may create one; CI fetches tags) would otherwise

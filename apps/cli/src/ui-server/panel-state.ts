@@ -4,9 +4,9 @@
  * re-read from scratch. The working tree stays the truth: before answering, the spec files' sizes
  * and modification times are compared with the last load, and anything that changed (an editor, a
  * `git checkout`) is loaded again. The Git base of the promotion gate is resolved again when HEAD
- * moves.
+ * or the base moves (`baseStamp`), and the files' Git histories are remembered until then.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ENVIRONMENTS_DIR,
@@ -20,7 +20,7 @@ import {
   type SpecCache,
   type SpecSource,
 } from '@tritonops/planner';
-import { gateBase, releaseHistory } from '../git.ts';
+import { baseStamp, gateBase, releaseHistory } from '../git.ts';
 
 export interface PanelLoad extends RepositoryPlanResult {
   /** How the promotion gate compared. */
@@ -61,20 +61,20 @@ function specStamp(root: string): string {
   return parts.join('\n');
 }
 
-/** HEAD's commit (or what HEAD names): when it moves, the gate's base is resolved again. */
-function headStamp(root: string): string {
-  try {
-    const head = readFileSync(join(root, '.git', 'HEAD'), 'utf8').trim();
-    const ref = /^ref: (refs\/[^\s]+)$/.exec(head)?.[1];
-    if (!ref) return head;
-    try {
-      return `${ref} ${readFileSync(join(root, '.git', ref), 'utf8').trim()}`;
-    } catch {
-      return `${ref} ${readFileSync(join(root, '.git', 'packed-refs'), 'utf8').length}`;
-    }
-  } catch {
-    return 'no-git';
-  }
+/**
+ * A history that remembers what it read: the gate asks for the committed versions of the same
+ * files on every check, and each answer costs git processes. Dropped with the Git side when HEAD
+ * or the base moves.
+ */
+function rememberedHistory(history: ReleaseHistory): ReleaseHistory {
+  const known = new Map<string, string[]>();
+  return {
+    versions(rel) {
+      let versions = known.get(rel);
+      if (!versions) known.set(rel, (versions = history.versions(rel)));
+      return versions;
+    },
+  };
 }
 
 export class PanelState {
@@ -90,13 +90,14 @@ export class PanelState {
     readonly base?: string,
   ) {}
 
-  /** The Git side of a load: history and the gate's base, resolved again when HEAD moves. */
+  /** The Git side of a load: history and the gate's base, resolved again when HEAD or the base moves. */
   #gitSide(): { history: ReleaseHistory; gate?: GateBase; label: string } {
-    const head = headStamp(this.root);
+    const head = baseStamp(this.root, this.base);
     if (!this.#git || head !== this.#head) {
       const base = gateBase(this.root, this.base);
       const label = !base ? 'the working tree (not the top of a Git repository)' : 'missing' in base ? `the working tree (${base.missing})` : base.label;
-      this.#git = { history: releaseHistory(this.root), ...(base && !('missing' in base) ? { gate: base } : {}), label };
+      const gate = base && !('missing' in base) ? { ...base, history: rememberedHistory(base.history) } : undefined;
+      this.#git = { history: rememberedHistory(releaseHistory(this.root)), ...(gate ? { gate } : {}), label };
       this.#head = head;
       this.#load = undefined;
     }
