@@ -26,10 +26,13 @@ function git(root: string, args: string[], input?: string): Buffer {
  * for worktrees and packed refs alike. Empty outside Git.
  */
 export function baseStamp(root: string, base?: string): string {
-  const refs = base !== undefined ? ['--end-of-options', base] : ['refs/remotes/origin/main', 'refs/heads/main'];
-  const run = spawnSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: root });
-  const candidates = spawnSync('git', ['rev-parse', ...refs], { cwd: root });
-  return `${run.stdout?.toString('utf8').trim() ?? ''} ${candidates.stdout?.toString('utf8').trim() ?? ''}`;
+  const head = spawnSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: root });
+  // for-each-ref skips a ref that does not exist; rev-parse would stop at it.
+  const candidates =
+    base !== undefined
+      ? spawnSync('git', ['rev-parse', '--verify', '-q', '--end-of-options', base], { cwd: root })
+      : spawnSync('git', ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/remotes/origin/main', 'refs/heads/main'], { cwd: root });
+  return `${head.stdout?.toString('utf8').trim() ?? ''}\n${candidates.stdout?.toString('utf8').trim() ?? ''}`;
 }
 
 /**
