@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { renderAll } from '@tritonops/charts';
 import { planRepository } from '@tritonops/planner';
 import { planCanaryEdit } from '../src/commands/canary.ts';
+import { bundledRepository, edit } from './git-fixture.ts';
 import { cleanup, cli, copyOfEnvironments, expectGolden } from './support.ts';
 
 afterEach(cleanup);
@@ -273,11 +274,11 @@ describe('tritonops canary remove', () => {
 });
 
 describe('planCanaryEdit', () => {
-  it('returns the edited text and its changes without writing or printing', async () => {
+  it('returns the edited text and its changes without writing or printing', () => {
     const root = workspace();
     const file = join(root, 'environments/staging/models/llama-7b.yaml');
     const before = readFileSync(file, 'utf8');
-    const plan = await planCanaryEdit({
+    const plan = planCanaryEdit({
       root,
       env: 'staging',
       action: 'start',
@@ -295,16 +296,31 @@ describe('planCanaryEdit', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
-  it('returns refusals with the exit code, the hint and the diagnostics of an invalid edit', async () => {
+  it('returns refusals with the exit code, the hint and the diagnostics of an invalid edit', () => {
     const root = workspace();
-    const live = await planCanaryEdit({ root, env: 'staging', action: 'remove', model: 'whisper' });
+    const live = planCanaryEdit({ root, env: 'staging', action: 'remove', model: 'whisper' });
     expect(live).toMatchObject({ ok: false, exit: 1, rel: 'environments/staging/models/whisper.yaml', hint: expect.stringContaining('drain it first') });
-    const unknown = await planCanaryEdit({ root, env: 'staging', action: 'remove', model: 'wisper' });
+    const unknown = planCanaryEdit({ root, env: 'staging', action: 'remove', model: 'wisper' });
     expect(unknown).toMatchObject({ ok: false, exit: 2, hint: 'did you mean "whisper"?' });
-    const invalid = await planCanaryEdit({ root, env: 'staging', action: 'start', model: 'llama-7b', release: { repository: 'https://x' }, weight: 10 });
+    const invalid = planCanaryEdit({ root, env: 'staging', action: 'start', model: 'llama-7b', release: { repository: 'https://x' }, weight: 10 });
     expect(invalid.ok).toBe(false);
     if (invalid.ok) return;
     expect(invalid.diagnostics?.some((d) => d.severity === 'error' && d.file.endsWith('llama-7b.yaml'))).toBe(true);
     expect(invalid.sources?.size).toBeGreaterThan(0);
+  });
+
+  it('marks a promotion refused because the canary may be the older release, and only that refusal', () => {
+    const root = bundledRepository('canary-older');
+    const rel = 'environments/staging/models/whisper.yaml';
+    // The canary now runs what the committed stable release ran: promoting it would go back.
+    edit(root, rel, 'repository: s3://models/whisper/2024-11-20', 'repository: s3://models/whisper/2024-11-2x');
+    edit(root, rel, 'repository: s3://models/whisper/2024-11-25', 'repository: s3://models/whisper/2024-11-20');
+    edit(root, rel, 'repository: s3://models/whisper/2024-11-2x', 'repository: s3://models/whisper/2024-11-25');
+    const older = planCanaryEdit({ root, env: 'staging', action: 'promote', model: 'whisper' });
+    expect(older).toMatchObject({ ok: false, exit: 1, rel, olderRelease: true, message: expect.stringContaining('ran as the stable release before') });
+    expect(planCanaryEdit({ root, env: 'staging', action: 'promote', model: 'whisper', allowOlder: true }).ok).toBe(true);
+    const live = planCanaryEdit({ root, env: 'staging', action: 'remove', model: 'whisper' });
+    expect(live.ok).toBe(false);
+    expect(live).not.toHaveProperty('olderRelease');
   });
 });

@@ -3,11 +3,15 @@
  * the validator's message at the field's path, comment-preserving saves, the canary actions with
  * the CLI's refusals, promotion through the gate, and a new model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiDiagnostic, CanaryResponse, CheckResponse, CommandResponse, ModelDocument, ModelResponse, WriteResponse } from '@tritonops/ui/api';
+import { LOCK_WAIT_MS } from '../src/ui-server/in-process.ts';
+import { LOCK_FILE } from '../src/repository-lock.ts';
 import { bundledRepository, commit, edit } from './git-fixture.ts';
 import { cleanup, cli } from './support.ts';
 import { startTestPanel, type TestPanel } from './ui-panel.ts';
@@ -174,5 +178,129 @@ describe('the model API', () => {
     const validate = await cli(root, 'validate', '--env', 'dev');
     expect(validate.code).toBe(0);
     expect(existsSync(join(root, 'environments/dev/models/tiny.yaml'))).toBe(true);
+  });
+});
+
+describe('while another tritonops run holds the repository lock', () => {
+  /** The lock file as repository-lock.ts writes it for a live process: its pid and, where /proc tells, its start time. */
+  function holdLockAs(pid: number): void {
+    const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : undefined;
+    const identity = stat ? `${pid} ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}` : String(pid);
+    writeFileSync(join(root, LOCK_FILE), `${identity}\n`);
+  }
+
+  it('answers a write with 422 and the CLI’s words after a short wait, instead of freezing the panel', async () => {
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      holdLockAs(other.pid!);
+      const document = await modelDocument('staging', 'whisper');
+      const before = read(STAGING_WHISPER);
+      for (const [method, path, body] of [
+        ['PUT', '/api/envs/staging/models/whisper', { document }],
+        ['POST', '/api/promote', { from: 'dev', to: 'staging', names: ['whisper'] }],
+      ] as const) {
+        const started = Date.now();
+        const { status, data } = await panel.api<{ message: string; hint?: string }>(method, path, body);
+        expect(Date.now() - started).toBeLessThan(LOCK_WAIT_MS + 3000);
+        expect(status).toBe(422);
+        expect(data.message).toContain(`another tritonops run (${other.pid}`);
+        expect(data.hint).toContain(`delete ${LOCK_FILE}`);
+      }
+      expect(read(STAGING_WHISPER)).toBe(before);
+      // Reading goes on while the lock is held.
+      expect((await panel.api('GET', '/api/envs/staging/models/whisper')).status).toBe(200);
+    } finally {
+      rmSync(join(root, LOCK_FILE), { force: true });
+      other.kill();
+    }
+  }, 20_000);
+});
+
+describe('a save never overwrites a change made on disk since the page loaded the file', () => {
+  const sha256 = (rel: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(root, rel)))
+      .digest('hex');
+  const CHANGED = `${STAGING_WHISPER} changed on disk since this page loaded it; nothing was written`;
+  const RELOAD = 'reload the page to see the change (your edits are still in the form: copy what you need first)';
+
+  it('answers the revision of the file with a model, and refuses a PUT with an older one, keeping the outside edit', async () => {
+    const { data: loaded } = await panel.api<ModelResponse>('GET', '/api/envs/staging/models/whisper');
+    expect(loaded.revision).toBe(sha256(STAGING_WHISPER));
+    writeFileSync(join(root, STAGING_WHISPER), `${read(STAGING_WHISPER)}# edited in an editor meanwhile\n`);
+    const outside = read(STAGING_WHISPER);
+
+    const stale = await panel.api<WriteResponse>('PUT', '/api/envs/staging/models/whisper', {
+      document: withSpec(loaded.document, (s) => (s.gpuMemory = '14Gi')),
+      revision: loaded.revision,
+    });
+    expect(stale.status).toBe(200);
+    expect(stale.data).toEqual({ ok: false, message: CHANGED, hint: RELOAD, diagnostics: [] });
+    expect(read(STAGING_WHISPER)).toBe(outside);
+
+    const { data: fresh } = await panel.api<ModelResponse>('GET', '/api/envs/staging/models/whisper');
+    expect(fresh.revision).not.toBe(loaded.revision);
+    const saved = await panel.api<WriteResponse>('PUT', '/api/envs/staging/models/whisper', {
+      document: withSpec(fresh.document, (s) => (s.gpuMemory = '14Gi')),
+      revision: fresh.revision,
+    });
+    expect(saved.data).toMatchObject({ ok: true, revision: sha256(STAGING_WHISPER) });
+    expect(read(STAGING_WHISPER)).toContain('# edited in an editor meanwhile');
+    expect(read(STAGING_WHISPER)).toContain('gpuMemory: 14Gi');
+
+    // The answer's revision is the one the next save names: the page keeps saving without a reload.
+    if (!saved.data.ok) return;
+    const again = await panel.api<WriteResponse>('PUT', '/api/envs/staging/models/whisper', {
+      document: withSpec(fresh.document, (s) => (s.gpuMemory = '16Gi')),
+      revision: saved.data.revision,
+    });
+    expect(again.data).toMatchObject({ ok: true });
+    expect(read(STAGING_WHISPER)).toContain('gpuMemory: 16Gi');
+  });
+
+  it('refuses a canary action with an older revision, and writes one with the current revision', async () => {
+    const { data: loaded } = await panel.api<ModelResponse>('GET', '/api/envs/staging/models/whisper');
+    edit(root, STAGING_WHISPER, 'gpuMemory: 16Gi', 'gpuMemory: 12Gi');
+    const outside = read(STAGING_WHISPER);
+    const stale = await panel.api<CanaryResponse>('POST', '/api/envs/staging/models/whisper/canary', {
+      action: 'weight',
+      weight: 30,
+      revision: loaded.revision,
+    });
+    expect(stale.data).toEqual({ ok: false, message: CHANGED, hint: RELOAD, diagnostics: [] });
+    expect(read(STAGING_WHISPER)).toBe(outside);
+
+    const current = sha256(STAGING_WHISPER);
+    const { data } = await panel.api<CanaryResponse>('POST', '/api/envs/staging/models/whisper/canary', { action: 'weight', weight: 30, revision: current });
+    expect(data).toMatchObject({ ok: true, revision: sha256(STAGING_WHISPER) });
+    expect((parse(read(STAGING_WHISPER)) as { spec: { canary: { weight: number }; gpuMemory: string } }).spec).toMatchObject({
+      canary: { weight: 30 },
+      gpuMemory: '12Gi',
+    });
+  });
+
+  it('refuses a new model sent with revision null when its file appeared meanwhile', async () => {
+    const rel = 'environments/dev/models/small.yaml';
+    const document: ModelDocument = {
+      apiVersion: 'tritonops.dev/v1alpha1',
+      kind: 'Model',
+      metadata: { name: 'small' },
+      spec: { resources: { cpu: '1', memory: '2Gi' }, repository: 's3://models/small/v1', image: 'nvcr.io/nvidia/tritonserver:24.10-py3' },
+    };
+    const outside = '# written in an editor while the form was open\n';
+    writeFileSync(join(root, rel), outside);
+    const { data } = await panel.api<WriteResponse>('PUT', '/api/envs/dev/models/small', { document, revision: null });
+    expect(data).toEqual({ ok: false, message: `${rel} changed on disk since this page loaded it; nothing was written`, hint: RELOAD, diagnostics: [] });
+    expect(read(rel)).toBe(outside);
+
+    rmSync(join(root, rel));
+    const created = await panel.api<WriteResponse>('PUT', '/api/envs/dev/models/small', { document, revision: null });
+    expect(created.data).toMatchObject({ ok: true, file: rel, revision: sha256(rel) });
+  });
+
+  it('answers 400 for a revision that is not one', async () => {
+    const document = await modelDocument('staging', 'whisper');
+    const { status } = await panel.api('PUT', '/api/envs/staging/models/whisper', { document, revision: 42 });
+    expect(status).toBe(400);
   });
 });

@@ -4,7 +4,8 @@
  * comment-preserving saves, refusals that write nothing, a new pipeline written as a person would
  * write it, and the canvas's edges against `graph`'s Mermaid picture.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineResponse, WriteResponse } from '@tritonops/ui/api';
@@ -95,7 +96,7 @@ describe('GET a pipeline', () => {
   it('answers 404 with a did-you-mean for an unknown environment', async () => {
     const { status, data } = await panel.api<{ message: string; hint?: string }>('GET', '/api/envs/stagin/pipelines/speech-to-image');
     expect(status).toBe(404);
-    expect(data.message).toBe('there is no environment "stagin"');
+    expect(data.message).toBe('unknown environment "stagin"');
     expect(data.hint).toContain('did you mean "staging"?');
   });
 
@@ -278,5 +279,56 @@ spec:
     const written = await pipeline('dev', 'transcribe-and-classify');
     expect(written.file).toBe('environments/dev/pipelines/transcribe-and-classify.yaml');
     expect(written.mermaid).toContain('step_classify');
+  });
+});
+
+describe('a save never overwrites a change made on disk since the editor loaded the file', () => {
+  const sha256 = (rel: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(root, rel)))
+      .digest('hex');
+  const RELOAD = 'reload the page to see the change (your edits are still in the form: copy what you need first)';
+
+  it('refuses a PUT with the revision from before an outside edit, keeping the edit; writes with the current one', async () => {
+    const loaded = await pipeline('staging', 'speech-to-image');
+    expect(loaded.revision).toBe(sha256(STAGING_SPEECH));
+    writeFileSync(join(root, STAGING_SPEECH), `${read(STAGING_SPEECH)}# edited in an editor meanwhile\n`);
+    const outside = read(STAGING_SPEECH);
+    const timeout = (seconds: number) => (spec: { steps: { timeoutSeconds?: number }[] }) => {
+      spec.steps[1]!.timeoutSeconds = seconds;
+    };
+
+    const stale = await panel.api<WriteResponse>('PUT', '/api/envs/staging/pipelines/speech-to-image', {
+      document: edited(loaded.document, timeout(75)),
+      revision: loaded.revision,
+    });
+    expect(stale.status).toBe(200);
+    expect(stale.data).toEqual({
+      ok: false,
+      message: `${STAGING_SPEECH} changed on disk since this page loaded it; nothing was written`,
+      hint: RELOAD,
+      diagnostics: [],
+    });
+    expect(read(STAGING_SPEECH)).toBe(outside);
+
+    const fresh = await pipeline('staging', 'speech-to-image');
+    const saved = await panel.api<WriteResponse>('PUT', '/api/envs/staging/pipelines/speech-to-image', {
+      document: edited(fresh.document, timeout(75)),
+      revision: fresh.revision,
+    });
+    expect(saved.data).toMatchObject({ ok: true, revision: sha256(STAGING_SPEECH) });
+    expect(read(STAGING_SPEECH)).toContain('# edited in an editor meanwhile');
+    expect(read(STAGING_SPEECH)).toContain('timeoutSeconds: 75');
+  });
+
+  it('answers no revision for a pipeline not written yet, and refuses revision null once its file appeared', async () => {
+    const rel = 'environments/dev/pipelines/late.yaml';
+    const draft = await pipeline('dev', 'late');
+    expect(draft.revision).toBeUndefined();
+    const outside = '# written in an editor while the page was open\n';
+    writeFileSync(join(root, rel), outside);
+    const { data } = await panel.api<WriteResponse>('PUT', '/api/envs/dev/pipelines/late', { document: draft.document, revision: null });
+    expect(data).toEqual({ ok: false, message: `${rel} changed on disk since this page loaded it; nothing was written`, hint: RELOAD, diagnostics: [] });
+    expect(read(rel)).toBe(outside);
   });
 });

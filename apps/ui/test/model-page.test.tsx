@@ -163,7 +163,40 @@ describe('the model page', () => {
         metadata: { name: 'tiny' },
         spec: { image: 'nvcr.io/nvidia/tritonserver:24.10-py3', repository: 's3://models/tiny/v1' },
       },
+      // No file yet, and none expected: one that appeared meanwhile is refused, not overwritten.
+      revision: null,
     });
+  });
+
+  it('sends the revision it loaded with a save; refused because the file changed on disk, it says so and keeps the edits', async () => {
+    const loadedRevision = 'c'.repeat(64);
+    const changed = `${FILE} changed on disk since this page loaded it; nothing was written`;
+    const reload = 'reload the page to see the change (your edits are still in the form: copy what you need first)';
+    handler = (method, path) => {
+      if (path === '/api/schema/model') return modelSchema;
+      if (path === '/api/fleet') return FLEET;
+      if (path.endsWith('/check')) return { file: FILE, text: '', millis: 1, diagnostics: [] };
+      if (method === 'PUT') return { ok: false, message: changed, hint: reload, diagnostics: [] };
+      return { ...MODEL, revision: loadedRevision };
+    };
+    render(<ModelPage env="dev" name="whisper" />);
+    const gpus = (await screen.findByLabelText('gpus')) as HTMLInputElement;
+    fireEvent.change(gpus, { target: { value: '3' } });
+    fireEvent.change(screen.getByLabelText('gpuPool'), { target: { value: 'a100' } });
+    const save = screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement;
+    await waitFor(() => expect(save.disabled).toBe(false));
+    fireEvent.click(save);
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(changed);
+    expect(alert.textContent).toContain(`hint: ${reload}`);
+    const put = calls.find((c) => c.method === 'PUT')!;
+    expect((put.body as { revision: unknown }).revision).toBe(loadedRevision);
+    // The form still holds what was typed, and nothing was fetched over it.
+    expect(gpus.value).toBe('3');
+    expect((screen.getByLabelText('gpuPool') as HTMLSelectElement).value).toBe('a100');
+    expect(calls.filter((c) => c.method === 'GET' && c.path === '/api/envs/dev/models/whisper')).toHaveLength(1);
+    expect(screen.queryByRole('status')).toBeNull();
   });
 });
 
@@ -227,26 +260,34 @@ describe('leaving the model page', () => {
 
 describe('the canary panel', () => {
   const canary = { repository: 's3://models/whisper/2', weight: 10, header: { 'x-canary': 'true' } };
+  const REVISION = 'a'.repeat(64);
 
   it('sets the weight and shows the change lines; shows a refusal as the CLI words it', async () => {
     const onChanged = vi.fn();
-    let answer: CanaryResponse = { ok: true, file: FILE, text: '', changes: ['canary weight 10 → 20'], message: `set the canary weight of whisper in ${FILE}` };
+    let answer: CanaryResponse = {
+      ok: true,
+      file: FILE,
+      text: '',
+      changes: ['canary weight 10 → 20'],
+      message: `set the canary weight of whisper in ${FILE}`,
+      revision: 'b'.repeat(64),
+    };
     handler = () => answer;
-    render(<CanaryPanel env="dev" name="whisper" canary={canary} onChanged={onChanged} />);
+    render(<CanaryPanel env="dev" name="whisper" canary={canary} revision={REVISION} onChanged={onChanged} />);
     expect(screen.getByText('repository s3://models/whisper/2')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Weight (percent)'), { target: { value: '20' } });
     fireEvent.click(screen.getByRole('button', { name: 'Set weight' }));
     const status = await screen.findByRole('status');
     expect(status.textContent).toContain('canary weight 10 → 20');
-    expect(calls[0]).toEqual({ method: 'POST', path: '/api/envs/dev/models/whisper/canary', body: { action: 'weight', weight: 20 } });
-    expect(onChanged).toHaveBeenCalledTimes(1);
+    expect(calls[0]).toEqual({ method: 'POST', path: '/api/envs/dev/models/whisper/canary', body: { action: 'weight', weight: 20, revision: REVISION } });
+    expect(onChanged).toHaveBeenCalledExactlyOnceWith('b'.repeat(64));
 
     answer = { ok: false, message: 'the canary of "whisper" still receives 10% of the traffic', hint: 'drain it first', diagnostics: [] };
     fireEvent.click(screen.getByRole('button', { name: 'Remove canary' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('the canary of "whisper" still receives 10% of the traffic');
     expect(alert.textContent).toContain('hint: drain it first');
-    expect(calls[1]!.body).toEqual({ action: 'remove' });
+    expect(calls[1]!.body).toEqual({ action: 'remove', revision: REVISION });
     expect(onChanged).toHaveBeenCalledTimes(1);
   });
 
@@ -261,7 +302,7 @@ describe('the canary panel', () => {
             diagnostics: [],
             olderRelease: true,
           };
-    render(<CanaryPanel env="dev" name="whisper" canary={canary} onChanged={() => {}} />);
+    render(<CanaryPanel env="dev" name="whisper" canary={canary} revision={REVISION} onChanged={() => {}} />);
     expect(screen.queryByLabelText('allow older (rollback)')).toBeNull();
     const promote = screen.getByRole('button', { name: 'Promote canary' });
     fireEvent.click(promote);
@@ -269,17 +310,25 @@ describe('the canary panel', () => {
     fireEvent.click(screen.getByLabelText('allow older (rollback)'));
     fireEvent.click(promote);
     expect((await screen.findByRole('status')).textContent).toContain('promoted the canary of whisper');
-    expect(calls.map((c) => c.body)).toEqual([{ action: 'promote' }, { action: 'promote', allowOlder: true }]);
+    expect(calls.map((c) => c.body)).toEqual([
+      { action: 'promote', revision: REVISION },
+      { action: 'promote', allowOlder: true, revision: REVISION },
+    ]);
   });
 
   it('starts a canary with the release fields and weight given', async () => {
     handler = () => ({ ok: true, file: FILE, text: '', changes: ['canary: repository s3://models/whisper/3, weight 5'], message: 'started a canary' });
-    render(<CanaryPanel env="dev" name="whisper" canary={undefined} onChanged={() => {}} />);
+    render(<CanaryPanel env="dev" name="whisper" canary={undefined} revision={REVISION} onChanged={() => {}} />);
     fireEvent.change(screen.getByLabelText('repository'), { target: { value: 's3://models/whisper/3' } });
     fireEvent.change(screen.getByLabelText('models'), { target: { value: 'whisper, vad' } });
     fireEvent.change(screen.getByLabelText('Weight (percent)'), { target: { value: '5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Start canary' }));
     await screen.findByRole('status');
-    expect(calls[0]!.body).toEqual({ action: 'start', release: { repository: 's3://models/whisper/3', models: ['whisper', 'vad'] }, weight: 5 });
+    expect(calls[0]!.body).toEqual({
+      action: 'start',
+      release: { repository: 's3://models/whisper/3', models: ['whisper', 'vad'] },
+      weight: 5,
+      revision: REVISION,
+    });
   });
 });

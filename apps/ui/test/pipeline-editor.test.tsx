@@ -40,6 +40,8 @@ const NEW: PipelineResponse = {
 let verdict: (doc: PipelineDocument) => ApiDiagnostic[] = () => [];
 let checked: PipelineDocument[] = [];
 let saved: PipelineDocument[] = [];
+/** The `revision` each save sent. */
+let savedRevisions: unknown[] = [];
 let saveAnswer: WriteResponse = { ok: true, file: FILE, text: '', changes: [FILE] };
 
 const error = (code: string, message: string, path: (string | number)[]): ApiDiagnostic => ({
@@ -56,6 +58,7 @@ beforeEach(() => {
   verdict = () => [];
   checked = [];
   saved = [];
+  savedRevisions = [];
   saveAnswer = { ok: true, file: FILE, text: '', changes: [FILE] };
   vi.stubGlobal(
     'ResizeObserver',
@@ -73,7 +76,7 @@ beforeEach(() => {
     },
   );
   vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
-    const body = init?.body ? (JSON.parse(String(init.body)) as { document: PipelineDocument }) : undefined;
+    const body = init?.body ? (JSON.parse(String(init.body)) as { document: PipelineDocument; revision?: unknown }) : undefined;
     const answer = (data: unknown) => ({ ok: true, status: 200, statusText: 'OK', json: async () => data });
     if (url.endsWith('/check')) {
       checked.push(body!.document);
@@ -81,6 +84,7 @@ beforeEach(() => {
     }
     if (init?.method === 'PUT') {
       saved.push(body!.document);
+      savedRevisions.push(body!.revision);
       return answer(saveAnswer);
     }
     return answer(NEW);
@@ -226,6 +230,32 @@ describe('the pipeline editor', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('the edit would leave the specs invalid (1 error, 0 warnings)');
     expect(screen.getByRole('region', { name: 'Why it was not saved' }).textContent).toContain('spec.steps must have at least 1 entries');
     expect(screen.queryByRole('status', { name: /Saved/ })).toBeNull();
+  });
+
+  it('sends the revision of the file with each save; refused because the file changed on disk, it says so and keeps the edits', async () => {
+    const user = await openNew();
+    await addInput(user, 'AUDIO', '-1');
+    const written = 'd'.repeat(64);
+    saveAnswer = { ok: true, file: FILE, text: '', changes: [FILE], revision: written };
+    await user.click(saveButton());
+    await screen.findByText(`Saved ${FILE}`);
+    // No file when the page loaded: the first save expects none; the next one expects the file it wrote.
+    expect(savedRevisions).toEqual([null]);
+
+    await addStep(user, 'whisper');
+    await waitFor(() => expect(lastChecked().spec.steps).toHaveLength(1));
+    const changed = `${FILE} changed on disk since this page loaded it; nothing was written`;
+    const reload = 'reload the page to see the change (your edits are still in the form: copy what you need first)';
+    saveAnswer = { ok: false, message: changed, hint: reload, diagnostics: [] };
+    await user.click(saveButton());
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(changed);
+    expect(alert.textContent).toContain(`hint: ${reload}`);
+    expect(savedRevisions).toEqual([null, written]);
+    // The edits stay: the step is on the canvas and still unsaved.
+    expect(screen.getByTestId('step-whisper')).toBeTruthy();
+    expect(screen.getByText('Unsaved changes')).toBeTruthy();
+    expect(lastChecked().spec.steps.map((s) => s.name)).toEqual(['whisper']);
   });
 
   it('has nothing to save until the document changes; Discard goes back to the saved one; leaving with edits asks first', async () => {

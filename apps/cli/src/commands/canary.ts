@@ -162,8 +162,8 @@ export interface CanaryOptions {
  * What `planCanaryEdit` decided. Done: the new text of `rel` (a path inside the repository), for
  * the caller to write (RepositoryFs.replaceFile), what changed and what was done, in words.
  * Refused: the exit code the CLI uses, the problem and what to do; `rel` when a spec file was
- * found (and left unchanged); `diagnostics` (with their `sources`) when the edit would leave the
- * environment invalid.
+ * found (and left unchanged); `olderRelease` when only `allowOlder` would let it through;
+ * `diagnostics` (with their `sources`) when the edit would leave the environment invalid.
  */
 export type CanaryPlan =
   | { ok: true; rel: string; text: string; changes: string[]; message: string }
@@ -173,6 +173,8 @@ export type CanaryPlan =
       message: string;
       hint?: string;
       rel?: string;
+      /** promote: refused because the canary's release may be older than the stable one; `allowOlder` would promote it. */
+      olderRelease?: true;
       diagnostics?: Diagnostic[];
       sources?: Map<string, SourceFile>;
     };
@@ -216,7 +218,7 @@ function olderCanary(text: string, versions: readonly string[]): string | undefi
  * and checks the whole environment with it. Writes nothing; callers that then write the file hold
  * the repository lock (withRepositoryLock) across both, as `canaryCommand` does.
  */
-export async function planCanaryEdit(options: CanaryOptions): Promise<CanaryPlan> {
+export function planCanaryEdit(options: CanaryOptions): CanaryPlan {
   const fs = new RepositoryFs(options.root);
   const rel = modelFile(fs, options.env, options.model);
   if (!rel) {
@@ -237,6 +239,7 @@ export async function planCanaryEdit(options: CanaryOptions): Promise<CanaryPlan
         ok: false,
         exit: EXIT.problems,
         rel,
+        olderRelease: true,
         message: `promoting the canary of "${options.model}" may go back to an earlier release: ${older}`,
         hint: `update the canary's release to the next one, or remove the canary (\`tritonops canary weight ${options.model} 0 --env ${options.env}\`, then delete its \`canary:\` block); to roll back on purpose, run again with --allow-older`,
       };
@@ -290,7 +293,7 @@ function doneMessage(options: CanaryOptions): string {
 export async function canaryCommand(options: CanaryOptions, io: Io): Promise<number> {
   return withRepositoryLock(options.root, io, async () => {
     const shown = (path: string) => relative(io.cwd, join(options.root, path)).split(sep).join('/');
-    const plan = await planCanaryEdit({ ...options, displayBase: io.cwd });
+    const plan = planCanaryEdit({ ...options, displayBase: io.cwd });
     if (!plan.ok) {
       if (plan.diagnostics) {
         await reportDiagnostics(io, plan.diagnostics, plan.sources ?? new Map());

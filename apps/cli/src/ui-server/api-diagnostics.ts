@@ -10,7 +10,7 @@ import type { ApiDiagnostic } from '@tritonops/ui/api';
 type DataPath = (string | number)[];
 
 /** The path of the innermost node (or map key) that holds `offset`, e.g. `['spec', 'steps', 1, 'timeoutSeconds']`. */
-export function dataPathAt(text: string, line: number, col: number): DataPath | undefined {
+function dataPathAt(text: string, line: number, col: number): DataPath | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, logLevel: 'silent' });
   const offset = (lineCounter.lineStarts[line - 1] ?? text.length) + col - 1;

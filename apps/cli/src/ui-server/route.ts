@@ -1,4 +1,5 @@
 /** What an API route is: a method, a path pattern with `:params`, and a handler over the panel's state. */
+import { didYouMeanHint } from '@tritonops/planner';
 import type { PanelState } from './panel-state.ts';
 
 export interface ApiContext {
@@ -45,6 +46,12 @@ export function matchPath(pattern: string, path: string): Record<string, string>
     } else if (part !== value) return undefined;
   }
   return params;
+}
+
+/** Refuses an environment the repository does not have: 404, in the words of the CLI (`tritonops promote`). */
+export function knownEnvironment(state: PanelState, env: string): void {
+  const envs = state.environments();
+  if (!envs.includes(env)) throw new ApiError(404, `unknown environment "${env}"`, didYouMeanHint(env, envs, `environments: ${envs.join(', ')}`));
 }
 
 /** The body field `name`, checked to be of `type`. */

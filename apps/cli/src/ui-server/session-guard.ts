@@ -23,7 +23,7 @@ export function newSessionToken(): string {
   return randomBytes(24).toString('hex');
 }
 
-export function sameToken(expected: string, given: string | undefined): boolean {
+function sameToken(expected: string, given: string | undefined): boolean {
   if (given === undefined) return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
@@ -31,7 +31,7 @@ export function sameToken(expected: string, given: string | undefined): boolean 
 }
 
 /** The Host values that name this server: the loopback address or `localhost`, with our port. */
-export function allowedHosts(port: number): Set<string> {
+function allowedHosts(port: number): Set<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 }
 

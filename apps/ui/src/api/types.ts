@@ -205,10 +205,20 @@ export interface PipelineResponse {
   /** `tritonops graph`'s Mermaid picture of the saved pipeline (absent when it does not validate). */
   readonly mermaid?: string;
   readonly diagnostics: readonly ApiDiagnostic[];
+  /** The file's revision (sha256 hex of its bytes as read), to send back with a save; absent for a pipeline not written yet. */
+  readonly revision?: string;
+}
+
+/**
+ * What a write expects the file on disk to be: the revision it was loaded with, or null for "no file
+ * yet". When the file is another one now (an editor, a `git checkout`), the write is refused.
+ */
+export interface Revisioned {
+  readonly revision?: string | null;
 }
 
 /** POST /api/envs/:env/pipelines/:name/check and PUT …/pipelines/:name: the pipeline as the editor has it. */
-export interface PipelineRequest {
+export interface PipelineRequest extends Revisioned {
   readonly document: PipelineDocument;
 }
 
@@ -231,6 +241,8 @@ export type WriteResponse =
       readonly changes: readonly string[];
       /** What was done, in the CLI's words (`set the canary weight of whisper in …`). */
       readonly message?: string;
+      /** The written file's revision: the one the next write expects. */
+      readonly revision?: string;
     }
   | Refusal;
 
@@ -250,6 +262,13 @@ export interface ModelResponse {
   /** The spec file's text, comments included. */
   readonly text?: string;
   readonly diagnostics: readonly ApiDiagnostic[];
+  /** The file's revision (sha256 hex of its bytes as read), to send back with a save or canary action. */
+  readonly revision?: string;
+}
+
+/** PUT /api/envs/:env/models/:name: the form's document. */
+export interface ModelRequest extends Revisioned {
+  readonly document: ModelDocument;
 }
 
 /** GET /api/schema/model: the Model kind's JSON Schema (packages/spec/schemas/model.schema.json). */
@@ -260,6 +279,9 @@ export type CanaryAction =
   | { readonly action: 'weight'; readonly weight: number }
   | { readonly action: 'promote'; readonly allowOlder?: boolean }
   | { readonly action: 'remove' };
+
+/** POST …/models/:name/canary: an action, refused when the file is no longer the revision the page loaded. */
+export type CanaryRequest = CanaryAction & Revisioned;
 
 /**
  * POST …/models/:name/canary: a WriteResponse; a promote refused because the canary's release may

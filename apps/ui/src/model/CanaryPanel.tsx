@@ -2,7 +2,8 @@
  * A model's canary and the four actions of `tritonops canary` (start, weight, promote, remove).
  * The server applies them with the CLI's own core (planCanaryEdit), so the rules and the refusals
  * — removing a live canary, promoting what may be an older release — are the CLI's, shown as they
- * are: the change lines on success (role=status), the refusal on failure (role=alert).
+ * are: the change lines on success (role=status), the refusal on failure (role=alert). Each action
+ * names the revision of the file the page shows, so one made on a file changed on disk is refused.
  */
 import { useState, type FormEvent } from 'react';
 import { ApiFailure } from '../api/client.ts';
@@ -37,15 +38,19 @@ export function CanaryPanel({
   env,
   name,
   canary,
+  revision,
   blocked,
   onChanged,
 }: {
   env: string;
   name: string;
   canary: CanarySpec | undefined;
+  /** The revision of the file the page shows: what the action expects on disk. */
+  revision: string | null;
   /** Why the actions wait (unsaved form edits would be lost on reload), or undefined. */
   blocked?: string | undefined;
-  onChanged: () => void;
+  /** The action was written: the file is now `revision`. */
+  onChanged: (revision: string | undefined) => void;
 }) {
   const [answer, setAnswer] = useState<Answer>();
   const [busy, setBusy] = useState(false);
@@ -63,12 +68,12 @@ export function CanaryPanel({
   const run = async (action: CanaryAction) => {
     setBusy(true);
     try {
-      const response = await modelApi.canary(env, name, action);
+      const response = await modelApi.canary(env, name, action, revision);
       if (response.ok) {
         setAnswer({ kind: 'done', response });
         setOfferOlder(false);
         setAllowOlder(false);
-        onChanged();
+        onChanged(response.revision);
       } else {
         setAnswer({ kind: 'refused', response });
         if ('olderRelease' in response && response.olderRelease) setOfferOlder(true);

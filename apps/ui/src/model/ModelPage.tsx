@@ -3,7 +3,9 @@
  * JSON Schema, checked live by the server against the whole environment (each diagnostic under
  * its field), saved only when the environment validates; beside it the canary actions and the
  * promotion to the next environment. The server writes through the CLI's own rules: this page
- * never decides on its own whether an edit is allowed.
+ * never decides on its own whether an edit is allowed. Every write names the revision of the file
+ * the form was loaded from, so a file changed on disk meanwhile is refused, never overwritten; the
+ * form keeps the user's edits then.
  */
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { ApiFailure } from '../api/client.ts';
@@ -43,6 +45,8 @@ export function ModelPage({ env, name }: { env: string; name?: string }) {
   /** The model's name once its file exists (after a "new" model is saved too). */
   const [saved, setSaved] = useState<string | undefined>(name);
   const [loaded, setLoaded] = useState<ModelResponse>();
+  /** The revision of the file the form stands on (from the GET, then each write); null while there is no file. */
+  const [revision, setRevision] = useState<string | null>(null);
   const [document, setDocument] = useState<ModelDocument>();
   const [baseline, setBaseline] = useState<string>('');
   const [newName, setNewName] = useState('');
@@ -61,6 +65,7 @@ export function ModelPage({ env, name }: { env: string; name?: string }) {
     async (model: string) => {
       const response = await modelApi.model(env, model);
       setLoaded(response);
+      setRevision(response.revision ?? null);
       setDocument(response.document);
       setBaseline(JSON.stringify(response.document));
       setCheck(undefined);
@@ -195,7 +200,9 @@ export function ModelPage({ env, name }: { env: string; name?: string }) {
   }
 
   const file = check?.file ?? loaded?.file ?? `environments/${env}/models/${newName || '<name>'}.yaml`;
-  const diagnostics: readonly ApiDiagnostic[] = refused?.diagnostics ?? (dirty ? check?.diagnostics : undefined) ?? loaded?.diagnostics ?? [];
+  // A refusal without diagnostics (the file changed on disk) leaves the check's in place.
+  const refusedDiagnostics = refused && refused.diagnostics.length > 0 ? refused.diagnostics : undefined;
+  const diagnostics: readonly ApiDiagnostic[] = refusedDiagnostics ?? (dirty ? check?.diagnostics : undefined) ?? loaded?.diagnostics ?? [];
   const allFields = [...fields.metadata, ...fields.main, ...fields.more];
   // A new model's name has its own field; an existing one's problems with its name go to the list.
   const placed = placeDiagnostics(diagnostics, file, [...(saved ? [] : [NAME_PATH]), ['metadata'], ...fieldPaths(allFields)]);
@@ -215,12 +222,13 @@ export function ModelPage({ env, name }: { env: string; name?: string }) {
     if (!canSave) return;
     setSaving(true);
     try {
-      const response = await modelApi.save(env, target, document);
+      const response = await modelApi.save(env, target, document, revision);
       if (!response.ok) {
         setRefused(response);
         return;
       }
       setWritten(response);
+      setRevision(response.revision ?? null);
       if (!saved) {
         setSaved(target);
         // The page is this model's now; replaceState does not fire hashchange, so nothing remounts.
@@ -356,8 +364,12 @@ export function ModelPage({ env, name }: { env: string; name?: string }) {
               env={env}
               name={saved}
               canary={loaded.document.spec.canary as Parameters<typeof CanaryPanel>[0]['canary']}
+              revision={revision}
               blocked={dirty ? 'Save or discard the form’s changes first: a canary action rewrites the file.' : undefined}
-              onChanged={() => void load(saved)}
+              onChanged={(written) => {
+                setRevision(written ?? null);
+                void load(saved);
+              }}
             />
             <PromotePanel env={env} name={saved} promotesTo={environment.promotesTo} />
           </aside>

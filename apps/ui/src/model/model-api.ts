@@ -1,13 +1,19 @@
-/** The model page's calls to the panel's API (apps/cli/src/ui-server/routes/models.ts). */
+/**
+ * The model page's calls to the panel's API (apps/cli/src/ui-server/routes/models.ts). A write
+ * names the revision of the file the page shows (null: none yet), for the server to refuse it when
+ * the file changed on disk meanwhile.
+ */
 import { get, post, put } from '../api/client.ts';
 import type {
   CanaryAction,
+  CanaryRequest,
   CanaryResponse,
   CheckResponse,
   CommandResponse,
   FleetResponse,
   JsonSchema,
   ModelDocument,
+  ModelRequest,
   ModelResponse,
   PromoteRequest,
   WriteResponse,
@@ -20,7 +26,9 @@ export const modelApi = {
   fleet: () => get<FleetResponse>('/api/fleet'),
   model: (env: string, name: string) => get<ModelResponse>(modelPath(env, name)),
   check: (env: string, name: string, document: ModelDocument) => post<CheckResponse>(`${modelPath(env, name)}/check`, { document }),
-  save: (env: string, name: string, document: ModelDocument) => put<WriteResponse>(modelPath(env, name), { document }),
-  canary: (env: string, name: string, action: CanaryAction) => post<CanaryResponse>(`${modelPath(env, name)}/canary`, action),
+  save: (env: string, name: string, document: ModelDocument, revision: string | null) =>
+    put<WriteResponse>(modelPath(env, name), { document, revision } satisfies ModelRequest),
+  canary: (env: string, name: string, action: CanaryAction, revision: string | null) =>
+    post<CanaryResponse>(`${modelPath(env, name)}/canary`, { ...action, revision } satisfies CanaryRequest),
   promote: (request: PromoteRequest) => post<CommandResponse>('/api/promote', request),
 };

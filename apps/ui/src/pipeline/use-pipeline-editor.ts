@@ -3,11 +3,13 @@
  * the edits are unsaved while the two differ), the validator's verdict on the edited one (the
  * last check), and the two ways a change lands. An ordinary edit (a step added, a timeout) is applied and then
  * checked; a wire is checked first and only applied when the validator does not refuse it. An
- * answer about a document that is no longer the current one is dropped.
+ * answer about a document that is no longer the current one is dropped. Each save names the file's
+ * revision it was made on (from the GET, then from each write), so the server refuses it when the
+ * file changed on disk meanwhile; the edits stay in the editor.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiFailure, get, post, put } from '../api/client.ts';
-import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineResponse, WriteResponse } from '../api/types.ts';
+import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineRequest, PipelineResponse, WriteResponse } from '../api/types.ts';
 import { wireRefusal, type DataPath } from './wire-check.ts';
 
 export type Note = { readonly message: string; readonly hint?: string | undefined };
@@ -34,6 +36,8 @@ export function usePipelineEditor(env: string, name: string) {
   const [saved, setSaved] = useState<SaveOutcome>();
   const [busy, setBusy] = useState(false);
   const docRef = useRef<PipelineDocument | undefined>(undefined);
+  /** The revision of the file the saved document is (null: no file yet); what the next save expects on disk. */
+  const revision = useRef<string | null>(null);
   // The diagnostics of the document as it is now, once its check has answered: what a wire is compared with.
   const current = useRef<Promise<readonly ApiDiagnostic[]>>(Promise.resolve([]));
 
@@ -105,6 +109,7 @@ export function usePipelineEditor(env: string, name: string) {
       (response) => {
         if (stale) return;
         setLoaded(response);
+        revision.current = response.revision ?? null;
         setSavedDoc(response.document);
         edit(response.document);
       },
@@ -120,8 +125,11 @@ export function usePipelineEditor(env: string, name: string) {
     if (!document) return;
     setBusy(true);
     try {
-      const response = await put<WriteResponse>(pipelinePath(env, name), { document });
+      const request: PipelineRequest = { document, revision: revision.current };
+      const response = await put<WriteResponse>(pipelinePath(env, name), request);
       if (response.ok) {
+        // The write's revision, not the reload's: a change on disk after the write must still be refused.
+        revision.current = response.revision ?? null;
         setSaved({ ok: true, file: response.file });
         setSavedDoc(document);
         await reload(); // the file now exists, and the Mermaid picture is of what was written

@@ -9,7 +9,7 @@ import { tally } from '../../report.ts';
 import type { PanelLoad } from '../panel-state.ts';
 import type { Route } from '../route.ts';
 
-export function capacityOf(load: PanelLoad): CapacityResponse {
+function capacityOf(load: PanelLoad): CapacityResponse {
   if (load.hasErrors) return { environments: [], table: '', unavailable: `capacity needs valid specs: ${tally(load.diagnostics)}` };
   const reports = load.plans.map(planCapacity);
   // The planner's reports as they are, no cast: this typed assignment is what checks that the

@@ -13,7 +13,6 @@ import { diffCommand, formatText } from '../../commands/diff.ts';
 import { synthCommand } from '../../commands/synth.ts';
 import { REFUSED_NOTE, UNRENDERED_NOTE, type EnvironmentDiff } from '../../diff-comment.ts';
 import { moreDiagnostics, warningHeadline, type DiffWarning } from '../../diff-warnings.ts';
-import { reportFailure } from '../../failures.ts';
 import {
   commitOnNewBranch,
   currentBranch,
@@ -25,11 +24,11 @@ import {
   workingTreeStatus,
   type UnrenderedChange,
 } from '../../git.ts';
-import type { Io } from '../../io.ts';
 import { isRendered, OUTPUT_DIR } from '../../output-tree.ts';
-import { LOCK_FILE, withRepositoryLock } from '../../repository-lock.ts';
+import { LOCK_FILE } from '../../repository-lock.ts';
 import { tally } from '../../report.ts';
 import { toApiDiagnostics } from '../api-diagnostics.ts';
+import { capture, withPanelLock } from '../in-process.ts';
 import type { PanelState } from '../panel-state.ts';
 import { field, type Route } from '../route.ts';
 
@@ -41,28 +40,6 @@ interface DiffJson {
   readonly warnings: readonly DiffWarning[];
   readonly unrendered: readonly UnrenderedChange[];
   readonly environments: readonly EnvironmentDiff[];
-}
-
-interface Captured {
-  readonly exitCode: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a CLI command in-process with captured streams; what the repository or machine refused is reported as the CLI reports it. */
-async function capture(root: string, command: (io: Io) => Promise<number>): Promise<Captured> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: Io = { out: (t) => stdout.push(t), err: (t) => stderr.push(t), cwd: root };
-  let exitCode: number;
-  try {
-    exitCode = await command(io);
-  } catch (error) {
-    const code = reportFailure(io, root, error);
-    if (code === undefined) throw error;
-    exitCode = code;
-  }
-  return { exitCode, stdout: stdout.join('\n'), stderr: stderr.join('\n').trimEnd() };
 }
 
 async function changes(state: PanelState): Promise<ChangesResponse> {
@@ -151,8 +128,7 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
       `${branchProblem}; nothing was committed`,
       'the panel commits on a new branch: pick a name no branch has, e.g. tritonops/dev-whisper-canary',
     );
-  const quiet: Io = { out: () => {}, err: () => {}, cwd: root };
-  return withRepositoryLock(root, quiet, async (): Promise<CommitResponse> => {
+  return withPanelLock(root, async (): Promise<CommitResponse> => {
     const staged = workingTreeStatus(root).filter((e) => e.staged);
     if (staged.length > 0) {
       return refusal(

@@ -46,7 +46,7 @@ interface Entry {
 }
 
 /** What tells two releases apart, shortest first: the repository, the image's tag, then the rest. */
-export function releaseLabel(spec: ReleaseSpec): string {
+function releaseLabel(spec: ReleaseSpec): string {
   const parts = [spec.repository ?? spec.localRepository, spec.image?.split('/').pop()].filter(Boolean) as string[];
   if (spec.models) parts.push(`models ${spec.models.join(', ')}`);
   if (spec.args?.length) parts.push(`args ${spec.args.join(' ')}`);
@@ -149,7 +149,7 @@ function summaries(envs: PanelLoad['environments']): EnvironmentSummary[] {
   });
 }
 
-export function fleetOf(load: PanelLoad): FleetResponse {
+function fleetOf(load: PanelLoad): FleetResponse {
   const envs = load.environments;
   const specsOf = (env: (typeof envs)[number], kind: SpecKind) => (kind === 'model' ? env.models : env.pipelines);
   // Each environment's specs by kind and name, keyed once: a source is looked up by every spec of its targets.

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import { stringify, parse } from 'yaml';
-import { didYouMeanHint, ENVIRONMENTS_DIR, MODELS_DIR, patchYaml, RepositoryFs, type Diagnostic, type SourceFile } from '@tritonops/planner';
+import { didYouMeanHint, ENVIRONMENTS_DIR, MAX_FILE_BYTES, MODELS_DIR, patchYaml, RepositoryFs, type Diagnostic, type SourceFile } from '@tritonops/planner';
 import modelSchema from '@tritonops/spec/schemas/model.schema.json' with { type: 'json' };
 import type {
   ApiDiagnostic,
@@ -24,24 +24,16 @@ import type {
 } from '@tritonops/ui/api';
 import { planCanaryEdit, type CanaryOptions, type CanaryRelease } from '../../commands/canary.ts';
 import { promoteCommand } from '../../commands/promote.ts';
-import type { Io } from '../../io.ts';
-import { withRepositoryLock } from '../../repository-lock.ts';
 import { tally } from '../../report.ts';
 import { modelFile, modelNames, readSpecText } from '../../spec-files.ts';
 import { toApiDiagnostics } from '../api-diagnostics.ts';
+import { changedOnDisk, requestedRevision, revisionOf } from '../file-revision.ts';
+import { capture, withPanelLock } from '../in-process.ts';
 import type { PanelState } from '../panel-state.ts';
-import { ApiError, field, type Route } from '../route.ts';
+import { ApiError, field, knownEnvironment, type Route } from '../route.ts';
 
 /** The first line of a new model file, as `tritonops new model` writes it: editors validate against the schema. */
 const SCHEMA_LINE = '# yaml-language-server: $schema=../../../packages/spec/schemas/model.schema.json';
-
-const quiet = (root: string): Io => ({ out: () => {}, err: () => {}, cwd: root });
-
-/** The environment, or 404 with the CLI's words for an unknown one. */
-function knownEnvironment(state: PanelState, env: string): void {
-  const envs = state.environments();
-  if (!envs.includes(env)) throw new ApiError(404, `unknown environment "${env}"`, didYouMeanHint(env, envs, `environments: ${envs.join(', ')}`));
-}
 
 /** Where the model's spec is, and whether it is there yet. */
 function locate(state: PanelState, env: string, name: string): { rel: string; exists: boolean } {
@@ -113,7 +105,9 @@ function getModel(state: PanelState, env: string, name: string): ModelResponse {
     const models = modelNames(fs, env);
     throw new ApiError(404, `environment "${env}" has no model "${name}"`, didYouMeanHint(name, models, `models: ${models.join(', ') || '(none)'}`));
   }
-  const text = readSpecText(fs, rel);
+  // The revision is of the very bytes the document comes from: a save names what the page showed.
+  const bytes = fs.read(rel, MAX_FILE_BYTES);
+  const text = bytes.toString('utf8');
   const load = state.current();
   const diagnostics: ApiDiagnostic[] = toApiDiagnostics(
     load.diagnostics.filter((d) => d.file === rel),
@@ -130,12 +124,14 @@ function getModel(state: PanelState, env: string, name: string): ModelResponse {
       'fix the file in an editor (see the problems on the fleet page, or run `tritonops validate`)',
     );
   }
-  return { env, name, file: rel, document, text, diagnostics };
+  return { env, name, file: rel, document, text, diagnostics, revision: revisionOf(bytes) };
 }
 
-async function saveModel(state: PanelState, env: string, name: string, document: ModelDocument): Promise<WriteResponse> {
+async function saveModel(state: PanelState, env: string, name: string, document: ModelDocument, revision: string | null | undefined): Promise<WriteResponse> {
   knownEnvironment(state, env);
-  return withRepositoryLock(state.root, quiet(state.root), async () => {
+  return withPanelLock(state.root, async () => {
+    const changed = changedOnDisk(new RepositoryFs(state.root), locate(state, env, name).rel, revision);
+    if (changed) return changed;
     const checked = checkEdit(state, env, name, document);
     if (checked.hasErrors)
       return refusal(`the edit would leave the specs invalid (${tally(checked.diagnostics)}); nothing was written`, checked.diagnostics, checked.sources);
@@ -150,6 +146,7 @@ async function saveModel(state: PanelState, env: string, name: string, document:
       text: checked.text,
       changes: changedLines(before, checked.text),
       message: checked.exists ? `saved ${checked.rel}` : `created ${checked.rel}`,
+      revision: revisionOf(Buffer.from(checked.text)),
     };
   });
 }
@@ -189,18 +186,23 @@ function canaryOptions(root: string, env: string, model: string, body: unknown):
 async function canary(state: PanelState, env: string, model: string, body: unknown): Promise<CanaryResponse> {
   knownEnvironment(state, env);
   const options = canaryOptions(state.root, env, model, body);
-  return withRepositoryLock(state.root, quiet(state.root), async () => {
-    const plan = await planCanaryEdit(options);
+  const revision = requestedRevision(body);
+  return withPanelLock(state.root, async () => {
+    const fs = new RepositoryFs(state.root);
+    // No file: the action's own refusal says so, in the CLI's words.
+    const rel = modelFile(fs, env, model);
+    const changed = rel !== undefined ? changedOnDisk(fs, rel, revision) : undefined;
+    if (changed) return changed;
+    const plan = planCanaryEdit(options);
     if (!plan.ok) {
       const refused = refusal(plan.diagnostics ? `${plan.message}; nothing was written` : plan.message, plan.diagnostics, plan.sources, plan.hint);
       // Refused because the canary may be the older release: the CLI's --allow-older would promote it.
-      const olderRelease = options.action === 'promote' && !options.allowOlder && !plan.diagnostics && !!plan.hint?.includes('--allow-older');
-      return olderRelease ? { ...refused, olderRelease: true } : refused;
+      return plan.olderRelease ? { ...refused, olderRelease: true } : refused;
     }
-    const fs = new RepositoryFs(state.root);
-    fs.replaceFile(plan.rel, Buffer.from(plan.text));
+    const bytes = Buffer.from(plan.text);
+    fs.replaceFile(plan.rel, bytes);
     state.invalidate();
-    return { ok: true, file: plan.rel, text: plan.text, changes: plan.changes, message: `${plan.message} in ${plan.rel}` };
+    return { ok: true, file: plan.rel, text: plan.text, changes: plan.changes, message: `${plan.message} in ${plan.rel}`, revision: revisionOf(bytes) };
   });
 }
 
@@ -212,12 +214,13 @@ async function promote(state: PanelState, body: unknown): Promise<CommandRespons
   };
   if (request.names.length === 0 || request.names.some((n) => typeof n !== 'string'))
     throw new ApiError(400, 'the request needs `names`: the models and pipelines to promote');
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: Io = { out: (t) => stdout.push(t), err: (t) => stderr.push(t), cwd: state.root };
+  const { root } = state;
   try {
-    const exitCode = await promoteCommand({ root: state.root, from: request.from, to: request.to, names: request.names, all: false }, io);
-    return { ok: exitCode === 0, exitCode, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+    // promote takes the lock itself, waiting the CLI's ten minutes: held here first, it waits the panel's short while.
+    const run = await withPanelLock(root, () =>
+      capture(root, (io) => promoteCommand({ root, from: request.from, to: request.to, names: request.names, all: false }, io)),
+    );
+    return { ok: run.exitCode === 0, ...run };
   } finally {
     state.invalidate();
   }
@@ -237,7 +240,11 @@ export const routes: Route[] = [
       return { file: checked.rel, diagnostics, text: checked.text, millis: Math.round((performance.now() - started) * 10) / 10 };
     },
   },
-  { method: 'PUT', path: '/api/envs/:env/models/:name', handle: ({ state, params, body }) => saveModel(state, params.env!, params.name!, documentOf(body)) },
+  {
+    method: 'PUT',
+    path: '/api/envs/:env/models/:name',
+    handle: ({ state, params, body }) => saveModel(state, params.env!, params.name!, documentOf(body), requestedRevision(body)),
+  },
   { method: 'POST', path: '/api/envs/:env/models/:name/canary', handle: ({ state, params, body }) => canary(state, params.env!, params.name!, body) },
   { method: 'POST', path: '/api/promote', handle: ({ state, body }) => promote(state, body) },
 ];

@@ -8,9 +8,7 @@
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
-  didYouMeanHint,
   ENVIRONMENTS_DIR,
-  FsProblem,
   MAX_FILE_BYTES,
   newPipelineText,
   patchYaml,
@@ -19,16 +17,17 @@ import {
   RepositoryFs,
   resolvePipeline,
   SourceFile,
-  specFileNames,
   type Diagnostic,
   type RepositoryPlanResult,
 } from '@tritonops/planner';
 import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineResponse, StepTarget, Tensor, WriteResponse } from '@tritonops/ui/api';
 import { toApiDiagnostics } from '../api-diagnostics.ts';
+import { changedOnDisk, requestedRevision, revisionOf } from '../file-revision.ts';
 import type { PanelState } from '../panel-state.ts';
-import { ApiError, field, type Route } from '../route.ts';
-import { withRepositoryLock } from '../../repository-lock.ts';
+import { ApiError, field, knownEnvironment, type Route } from '../route.ts';
+import { withPanelLock } from '../in-process.ts';
 import { tally } from '../../report.ts';
+import { readSpecText, specFile } from '../../spec-files.ts';
 
 const API_VERSION = 'tritonops.dev/v1alpha1';
 
@@ -37,25 +36,11 @@ interface Signature {
   outputs: Tensor[];
 }
 
-/** The environment, or 404 naming the ones there are. */
-function knownEnvironment(state: PanelState, env: string): void {
-  const envs = state.environments();
-  if (!envs.includes(env))
-    throw new ApiError(404, `there is no environment "${env}"`, didYouMeanHint(env, envs, `environments: ${envs.join(', ') || '(none)'}`));
-}
-
 /** `environments/<env>/pipelines/<name>.yaml` (or the `.yml` there is); `exists` false for a pipeline not written yet. */
 function pipelineFile(fs: RepositoryFs, env: string, name: string): { rel: string; exists: boolean } {
-  const candidates = specFileNames(name).map((file) => `${ENVIRONMENTS_DIR}/${env}/${PIPELINES_DIR}/${file}`);
-  for (const rel of candidates) {
-    const kind = fs.kind(rel);
-    if (kind === 'file') return { rel, exists: true };
-    if (kind !== undefined) throw new FsProblem(rel, kind === 'symlink' ? 'symlink' : kind === 'folder' ? 'not-a-file' : 'special-file');
-  }
-  return { rel: candidates[0]!, exists: false };
+  const rel = specFile(fs, env, PIPELINES_DIR, name);
+  return rel ? { rel, exists: true } : { rel: `${ENVIRONMENTS_DIR}/${env}/${PIPELINES_DIR}/${name}.yaml`, exists: false };
 }
-
-const readText = (fs: RepositoryFs, rel: string) => Buffer.from(fs.read(rel, MAX_FILE_BYTES)).toString('utf8');
 
 function emptyPipeline(name: string): PipelineDocument {
   return { apiVersion: API_VERSION, kind: 'Pipeline', metadata: { name }, spec: { inputs: [], outputs: [], steps: [] } };
@@ -109,7 +94,7 @@ function checkEdit(state: PanelState, env: string, name: string, document: Pipel
   const { rel, exists } = pipelineFile(fs, env, name);
   let text: string;
   if (exists) {
-    const patched = patchYaml(readText(fs, rel), document);
+    const patched = patchYaml(readSpecText(fs, rel), document);
     if (!patched.ok) throw new ApiError(422, patched.problem, patched.hint);
     text = patched.text;
   } else text = newPipelineText(document);
@@ -152,9 +137,13 @@ export const routes: Route[] = [
       const fs = new RepositoryFs(state.root);
       const { rel, exists } = pipelineFile(fs, env, name);
       let document = emptyPipeline(name);
+      let revision: string | undefined;
       if (exists) {
+        // The revision is of the very bytes the document comes from: a save names what the editor showed.
+        const bytes = fs.read(rel, MAX_FILE_BYTES);
+        revision = revisionOf(bytes);
         try {
-          document = parse(readText(fs, rel)) as PipelineDocument;
+          document = parse(bytes.toString('utf8')) as PipelineDocument;
         } catch (error) {
           throw new ApiError(422, `${rel} is not valid YAML: ${(error as Error).message}`, 'fix it in an editor; `tritonops validate` shows where');
         }
@@ -172,6 +161,7 @@ export const routes: Route[] = [
           load.diagnostics.filter((d) => d.file === rel),
           load.sources,
         ),
+        ...(revision !== undefined ? { revision } : {}),
       };
     },
   },
@@ -193,17 +183,19 @@ export const routes: Route[] = [
       const { env, name } = params as { env: string; name: string };
       knownEnvironment(state, env);
       const document = requestedDocument(body, name);
-      const io = { out: () => {}, err: () => {}, cwd: state.root };
-      return withRepositoryLock(state.root, io, async (): Promise<WriteResponse> => {
+      const revision = requestedRevision(body);
+      return withPanelLock(state.root, async (): Promise<WriteResponse> => {
+        const fs = new RepositoryFs(state.root);
+        const changed = changedOnDisk(fs, pipelineFile(fs, env, name).rel, revision);
+        if (changed) return changed;
         const checked = checkEdit(state, env, name, document);
         if (checked.result.hasErrors)
           return { ok: false, message: `the edit would leave the specs invalid (${tally(checked.result.diagnostics)})`, diagnostics: checked.diagnostics };
-        const fs = new RepositoryFs(state.root);
         const bytes = Buffer.from(checked.text);
         if (checked.exists) fs.replaceFile(checked.rel, bytes);
         else fs.createFile(checked.rel, bytes);
         state.invalidate();
-        return { ok: true, file: checked.rel, text: checked.text, changes: [checked.rel] };
+        return { ok: true, file: checked.rel, text: checked.text, changes: [checked.rel], revision: revisionOf(bytes) };
       });
     },
   },
