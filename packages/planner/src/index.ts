@@ -58,7 +58,7 @@ export { pipelineDot, pipelineMermaid } from './plan/pipeline-diagram.ts';
 export { changedPipelines, changeNotes, summarizeChange, type SummaryItem } from './plan/diff.ts';
 export { copyRelease, dropSpecComments, type EditResult, promoteCanary, removeCanary, removeEntry, setCanaryWeight, startCanary } from './edit/spec-edit.ts';
 export { patchYaml, type PatchResult } from './edit/yaml-patch.ts';
-export { newPipelineText, PIPELINE_SCHEMA_LINE } from './edit/pipeline-text.ts';
+export { newModelText, newPipelineText } from './edit/spec-text.ts';
 export { planRepository, type RepositoryPlanResult } from './stages.ts';
 export { parseTextFormat, type TextField, type TextParse, type TextValue } from './triton/text-format.ts';
 export {

@@ -7,8 +7,18 @@
  */
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
-import { stringify, parse } from 'yaml';
-import { didYouMeanHint, ENVIRONMENTS_DIR, MAX_FILE_BYTES, MODELS_DIR, patchYaml, RepositoryFs, type Diagnostic, type SourceFile } from '@tritonops/planner';
+import { parse } from 'yaml';
+import {
+  didYouMeanHint,
+  ENVIRONMENTS_DIR,
+  MAX_FILE_BYTES,
+  MODELS_DIR,
+  newModelText,
+  patchYaml,
+  RepositoryFs,
+  type Diagnostic,
+  type SourceFile,
+} from '@tritonops/planner';
 import modelSchema from '@tritonops/spec/schemas/model.schema.json' with { type: 'json' };
 import type {
   ApiDiagnostic,
@@ -32,33 +42,15 @@ import { capture, withPanelLock } from '../in-process.ts';
 import type { PanelState } from '../panel-state.ts';
 import { ApiError, field, knownEnvironment, type Route } from '../route.ts';
 
-/** The first line of a new model file, as `tritonops new model` writes it: editors validate against the schema. */
-const SCHEMA_LINE = '# yaml-language-server: $schema=../../../packages/spec/schemas/model.schema.json';
-
 /** Where the model's spec is, and whether it is there yet. */
 function locate(state: PanelState, env: string, name: string): { rel: string; exists: boolean } {
   const rel = modelFile(new RepositoryFs(state.root), env, name);
   return rel ? { rel, exists: true } : { rel: `${ENVIRONMENTS_DIR}/${env}/${MODELS_DIR}/${name}.yaml`, exists: false };
 }
 
-/**
- * A new file's data with its keys in the schema's order (apiVersion, kind, metadata, spec; image
- * before repository …), however the form added them: the file reads like a hand-written one.
- */
-function inSchemaOrder(value: unknown, schema: unknown): unknown {
-  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  if (!properties || !value || typeof value !== 'object' || Array.isArray(value)) return value;
-  const entries = Object.entries(value as Record<string, unknown>);
-  const rank = (key: string) => {
-    const i = Object.keys(properties).indexOf(key);
-    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
-  };
-  return Object.fromEntries(entries.sort(([a], [b]) => rank(a) - rank(b)).map(([k, v]) => [k, inSchemaOrder(v, properties[k])]));
-}
-
 /** The text the file would have: the old one patched in place (comments kept), or a new file. */
 function textFor(state: PanelState, rel: string, exists: boolean, document: ModelDocument): string {
-  if (!exists) return `${SCHEMA_LINE}\n${stringify(inSchemaOrder(document, modelSchema))}`;
+  if (!exists) return newModelText(document);
   const patched = patchYaml(readSpecText(new RepositoryFs(state.root), rel), document);
   if (!patched.ok) throw new ApiError(422, patched.problem, patched.hint);
   return patched.text;

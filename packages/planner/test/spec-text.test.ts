@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EXAMPLE_PIPELINE } from '@tritonops/spec';
-import { newPipelineText } from '../src/edit/pipeline-text.ts';
+import { newModelText, newPipelineText } from '../src/edit/spec-text.ts';
 
 describe('newPipelineText', () => {
   it('writes a two-step pipeline as a person does from the reference: block style, keys in the schema order', () => {
@@ -112,5 +112,31 @@ zUnknown: "true"
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('newModelText', () => {
+  it('writes a model as the reference does: schema line, block style, keys in the schema order whatever order the form added them', () => {
+    const doc = {
+      spec: { gpuPool: 't4', repository: 's3://models/bert/v1', image: 'nvcr.io/nvidia/tritonserver:24.10-py3', resources: { memory: '8Gi', cpu: '2' } },
+      metadata: { name: 'bert' },
+      kind: 'Model',
+      apiVersion: 'tritonops.dev/v1alpha1',
+    };
+    const text = newModelText(doc);
+    expect(text).toBe(`# yaml-language-server: $schema=../../../packages/spec/schemas/model.schema.json
+apiVersion: tritonops.dev/v1alpha1
+kind: Model
+metadata:
+  name: bert
+spec:
+  image: nvcr.io/nvidia/tritonserver:24.10-py3
+  repository: s3://models/bert/v1
+  gpuPool: t4
+  resources:
+    cpu: "2"
+    memory: 8Gi
+`);
+    expect(parse(text)).toEqual(doc);
   });
 });

@@ -1,20 +1,25 @@
 /**
- * The text of a new pipeline spec file, as a person writes one from docs/spec-reference.md's
- * example: the schema line first, block style, and the keys in the order the schema declares them
- * (the reference documents them in that order), so that a file the control panel creates reads
- * like the hand-written ones.
+ * The text of a new model or pipeline spec file, as a person writes one from
+ * docs/spec-reference.md's examples: the schema line first, block style, and the keys in the order
+ * the schema declares them (the reference documents them in that order), so that a file the
+ * control panel creates reads like the hand-written ones.
  */
 import { stringify } from 'yaml';
-import { PipelineSchema } from '@tritonops/spec';
+import { ModelSchema, PipelineSchema } from '@tritonops/spec';
 
-/** The first line of every pipeline file: editors with the YAML language server check the file against the schema. */
-export const PIPELINE_SCHEMA_LINE = '# yaml-language-server: $schema=../../../packages/spec/schemas/pipeline.schema.json';
+/** The first line of a spec file: editors with the YAML language server check the file against its kind's schema. */
+const schemaLine = (kind: 'model' | 'pipeline') => `# yaml-language-server: $schema=../../../packages/spec/schemas/${kind}.schema.json`;
+
+function newSpecText(kind: 'model' | 'pipeline', schema: unknown, doc: unknown): string {
+  // lineWidth 0: the reference's examples are written so (no folded long strings).
+  return `${schemaLine(kind)}\n${stringify(inSchemaOrder(doc, schema as SchemaNode), { lineWidth: 0 })}`;
+}
 
 /** A pipeline file holding `doc`; it reads back as `doc`. */
-export function newPipelineText(doc: unknown): string {
-  // lineWidth 0: the reference's example is written so (no folded long strings).
-  return `${PIPELINE_SCHEMA_LINE}\n${stringify(inSchemaOrder(doc, PipelineSchema as unknown as SchemaNode), { lineWidth: 0 })}`;
-}
+export const newPipelineText = (doc: unknown): string => newSpecText('pipeline', PipelineSchema, doc);
+
+/** A model file holding `doc`; it reads back as `doc`. */
+export const newModelText = (doc: unknown): string => newSpecText('model', ModelSchema, doc);
 
 interface SchemaNode {
   properties?: Record<string, SchemaNode>;
