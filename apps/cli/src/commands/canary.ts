@@ -17,6 +17,7 @@ import {
   startCanary,
   type Diagnostic,
   type EditResult,
+  type RepositoryPlanResult,
   type SourceFile,
 } from '@tritonops/planner';
 import { releaseHistory } from '../git.ts';
@@ -213,12 +214,29 @@ function olderCanary(text: string, versions: readonly string[]): string | undefi
   return undefined;
 }
 
+/** Checks the environment of `options` with `text` in place of the file `rel`: the edit's validation. */
+export type EditCheck = (rel: string, text: string) => Pick<RepositoryPlanResult, 'hasErrors' | 'diagnostics' | 'sources'>;
+
+/** The CLI's check: the environment loaded afresh, the promotion gate against the base branch. */
+const freshCheck =
+  (options: CanaryOptions): EditCheck =>
+  (rel, text) =>
+    loadRepository(
+      options.root,
+      { out: () => {}, err: () => {}, cwd: options.displayBase ?? options.root },
+      {
+        only: [options.env],
+        overrides: new Map([[join(options.root, rel), Buffer.from(text)]]),
+      },
+    );
+
 /**
  * Everything a canary action does except writing and printing: finds the spec, applies the edit
- * and checks the whole environment with it. Writes nothing; callers that then write the file hold
- * the repository lock (withRepositoryLock) across both, as `canaryCommand` does.
+ * and checks the whole environment with it (`check`: the control panel passes its warm state's).
+ * Writes nothing; callers that then write the file hold the repository lock (withRepositoryLock)
+ * across both, as `canaryCommand` does.
  */
-export function planCanaryEdit(options: CanaryOptions): CanaryPlan {
+export function planCanaryEdit(options: CanaryOptions, check: EditCheck = freshCheck(options)): CanaryPlan {
   const fs = new RepositoryFs(options.root);
   const rel = modelFile(fs, options.env, options.model);
   if (!rel) {
@@ -249,16 +267,15 @@ export function planCanaryEdit(options: CanaryOptions): CanaryPlan {
   if (!edit.ok) return { ok: false, exit: EXIT.problems, rel, message: edit.problem, hint: edit.hint };
 
   // The edited file must leave the environment valid, or it is not written.
-  const silent: Io = { out: () => {}, err: () => {}, cwd: options.displayBase ?? options.root };
-  const check = loadRepository(options.root, silent, { only: [options.env], overrides: new Map([[join(options.root, rel), Buffer.from(edit.text)]]) });
-  if (check.hasErrors) {
+  const checked = check(rel, edit.text);
+  if (checked.hasErrors) {
     return {
       ok: false,
       exit: EXIT.problems,
       rel,
-      message: `the edit would leave the specs invalid (${tally(check.diagnostics)})`,
-      diagnostics: [...check.diagnostics],
-      sources: check.sources,
+      message: `the edit would leave the specs invalid (${tally(checked.diagnostics)})`,
+      diagnostics: [...checked.diagnostics],
+      sources: new Map(checked.sources),
     };
   }
   return { ok: true, rel, text: edit.text, changes: edit.changes, message: doneMessage(options) };

@@ -185,7 +185,8 @@ async function canary(state: PanelState, env: string, model: string, body: unkno
     const rel = modelFile(fs, env, model);
     const changed = rel !== undefined ? changedOnDisk(fs, rel, revision) : undefined;
     if (changed) return changed;
-    const plan = planCanaryEdit(options);
+    // Checked in the warm state, as every panel edit is (the CLI loads the environment afresh).
+    const plan = planCanaryEdit(options, (file, text) => state.check(env, new Map([[join(state.root, file), Buffer.from(text)]])));
     if (!plan.ok) {
       const refused = refusal(plan.diagnostics ? `${plan.message}; nothing was written` : plan.message, plan.diagnostics, plan.sources, plan.hint);
       // Refused because the canary may be the older release: the CLI's --allow-older would promote it.
