@@ -331,4 +331,16 @@ describe('the canary panel', () => {
       revision: REVISION,
     });
   });
+
+  it('says before a promotion that a canary still routed to is two steps, and says nothing once it is drained', () => {
+    const routed = { repository: 's3://models/whisper/v2', weight: 10, header: { 'x-canary': 'true' } };
+    const { unmount } = render(<CanaryPanel env="dev" name="whisper" canary={routed} revision={REVISION} onChanged={() => {}} />);
+    const note = document.getElementById('canary-routed-note')!;
+    expect(note.textContent).toContain('still gets 10% of the traffic and a header route');
+    expect(screen.getByRole('button', { name: 'Promote canary' }).getAttribute('aria-describedby')).toBe('canary-routed-note');
+    unmount();
+    render(<CanaryPanel env="dev" name="whisper" canary={{ repository: 's3://models/whisper/v2', weight: 0 }} revision={REVISION} onChanged={() => {}} />);
+    expect(document.getElementById('canary-routed-note')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Promote canary' }).getAttribute('aria-describedby')).toBeNull();
+  });
 });

@@ -108,6 +108,15 @@ export function CanaryPanel({
   };
 
   const disabled = busy || !!blocked;
+  // What still routes requests to the canary: promoting (or removing) it in the same change as its
+  // routes is what `tritonops diff` calls two steps (docs/transitions.md), and the commit refuses it.
+  const routes = canary
+    ? [
+        canary.weight ? `${canary.weight}% of the traffic` : undefined,
+        canary.header ? 'a header route' : undefined,
+        canary.mirror ? 'mirrored traffic' : undefined,
+      ].filter(Boolean)
+    : [];
   const releaseOf = canary ? RELEASE_KEYS.filter((k) => canary[k] !== undefined) : [];
 
   return (
@@ -152,7 +161,12 @@ export function CanaryPanel({
             </button>
           </form>
           <div className="actions">
-            <button type="button" disabled={disabled} onClick={() => void run({ action: 'promote', ...(allowOlder ? { allowOlder: true } : {}) })}>
+            <button
+              type="button"
+              disabled={disabled}
+              aria-describedby={routes.length > 0 ? 'canary-routed-note' : undefined}
+              onClick={() => void run({ action: 'promote', ...(allowOlder ? { allowOlder: true } : {}) })}
+            >
               Promote canary
             </button>
             {offerOlder && (
@@ -165,6 +179,13 @@ export function CanaryPanel({
               Remove canary
             </button>
           </div>
+          {routes.length > 0 && (
+            <p id="canary-routed-note" className="help">
+              The canary still gets {routes.join(' and ')}: promoting it now takes its routes and its pods away in one change, which
+              <code> tritonops diff</code> calls two steps and the commit refuses. First set the weight to 0 and drop the header and mirror, merge that; then
+              promote.
+            </p>
+          )}
         </>
       ) : (
         <form onSubmit={start} aria-label="Start a canary">
