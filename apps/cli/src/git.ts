@@ -131,21 +131,29 @@ export class GitSpecTree implements SpecSource {
 
   /** Every blob of the tree small enough to be a spec, in one batch. */
   private fetch(maxBytes: number): Map<string, Buffer> {
-    const wanted = [...new Set([...this.entries.values()].filter((e) => e.kind === 'file' && e.size <= maxBytes).map((e) => e.object))];
-    const out = new Map<string, Buffer>();
-    if (wanted.length === 0) return out;
-    const batch = git(this.root, ['cat-file', '--batch'], `${wanted.join('\n')}\n`);
-    let offset = 0;
-    while (offset < batch.length) {
-      const newline = batch.indexOf(0x0a, offset);
-      const [object, type, size] = batch.subarray(offset, newline).toString('utf8').split(' ');
-      if (type !== 'blob' || object === undefined) break;
-      const length = Number(size);
-      out.set(object, batch.subarray(newline + 1, newline + 1 + length));
-      offset = newline + 1 + length + 1;
-    }
-    return out;
+    return blobs(
+      this.root,
+      [...this.entries.values()].filter((e) => e.kind === 'file' && e.size <= maxBytes).map((e) => e.object),
+    );
   }
+}
+
+/** The contents of blobs, by object name, read in one `git cat-file --batch`. */
+function blobs(root: string, objects: readonly string[]): Map<string, Buffer> {
+  const wanted = [...new Set(objects)];
+  const out = new Map<string, Buffer>();
+  if (wanted.length === 0) return out;
+  const batch = git(root, ['cat-file', '--batch'], `${wanted.join('\n')}\n`);
+  let offset = 0;
+  while (offset < batch.length) {
+    const newline = batch.indexOf(0x0a, offset);
+    const [object, type, size] = batch.subarray(offset, newline).toString('utf8').split(' ');
+    if (type !== 'blob' || object === undefined) break;
+    const length = Number(size);
+    out.set(object, batch.subarray(newline + 1, newline + 1 + length));
+    offset = newline + 1 + length + 1;
+  }
+  return out;
 }
 
 /**
@@ -321,6 +329,12 @@ export function newBranchProblem(root: string, name: string): string | undefined
   // Valid names that would read as something else: `refs/heads/x` as a full ref, `origin/main` as
   // the remote's branch (the base every diff and gate compares with).
   if (name.startsWith('refs/')) return `"${name}" would read as a full ref name, not a branch`;
+  // `@` is HEAD to Git; `heads/x`, `tags/x`, `remotes/x` and `HEAD`-like parts read as other refs.
+  const parts = name.split('/');
+  if (name === '@' || ['heads', 'tags', 'remotes'].includes(parts[0]!) || parts.some((p) => p === 'HEAD' || /^[A-Z_]+_HEAD$/.test(p)))
+    return `"${name}" would read as another ref than a branch`;
+  if (spawnSync('git', ['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { cwd: root }).status === 0)
+    return `a tag "${name}" exists: the branch name would be ambiguous`;
   const remotes = spawnSync('git', ['remote'], { cwd: root }).stdout.toString('utf8').split('\n').filter(Boolean);
   const remote = remotes.find((r) => name.startsWith(`${r}/`));
   if (remote) return `"${name}" would read as a branch of the remote "${remote}"`;
@@ -337,22 +351,54 @@ export function originUrl(root: string): string | undefined {
   }
 }
 
+export interface StagedEntry {
+  readonly path: string;
+  /** Git's file mode after the change (`100644`, `120000` for a link, `000000` when removed). */
+  readonly mode: string;
+  /** The staged content (undefined when removed). */
+  readonly content?: Buffer;
+}
+
+/** What the index holds against HEAD: every staged path with its mode and content. */
+function stagedEntries(root: string): StagedEntry[] {
+  const raw = git(root, ['diff', '--cached', '--raw', '--no-abbrev', '--no-renames', '-z', 'HEAD']).toString('utf8').split('\0');
+  const entries: { path: string; mode: string; object: string }[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const [, newMode, , newObject] = raw[i]!.slice(1).split(' ');
+    entries.push({ path: raw[i + 1]!, mode: newMode!, object: newObject! });
+  }
+  const contents = blobs(
+    root,
+    entries.filter((e) => e.mode !== '000000').map((e) => e.object),
+  );
+  return entries.map((e) => ({ path: e.path, mode: e.mode, ...(e.mode !== '000000' ? { content: contents.get(e.object) ?? Buffer.alloc(0) } : {}) }));
+}
+
 /**
- * Commits the changes under `pathspecs` on a new branch started at HEAD (the working tree's
+ * Commits `paths` (each by name, literally) on a new branch started at HEAD (the working tree's
  * changes come along; nothing else is staged), with `message` given on stdin, hooks included.
- * When the commit fails, the index and HEAD are put back as they were and the branch is removed;
- * the working tree is not touched either way.
+ * `verify` sees what was staged — the bytes the commit will hold, not the working tree a moment
+ * earlier — and throws (a GitError) to refuse it. When anything fails, the index and HEAD are put
+ * back as they were and the branch is removed; the working tree is not touched either way.
  */
-export function commitOnNewBranch(root: string, branch: string, pathspecs: readonly string[], message: string): { commit: string; files: string[] } {
+export function commitOnNewBranch(
+  root: string,
+  branch: string,
+  paths: readonly string[],
+  message: string,
+  verify: (staged: readonly StagedEntry[]) => void = () => {},
+): { commit: string; files: string[] } {
+  const pathspecs = paths.map((path) => `:(literal)${path}`);
   const onBranch = currentBranch(root);
   const previous = onBranch ?? git(root, ['rev-parse', '--verify', 'HEAD']).toString('utf8').trim();
   git(root, ['switch', '--quiet', '--create', branch]);
   try {
     git(root, ['add', '--all', '--', ...pathspecs]);
+    verify(stagedEntries(root));
     git(root, ['commit', '--quiet', '--file', '-'], message);
   } catch (error) {
     try {
-      git(root, ['reset', '--quiet', '--', ...pathspecs]);
+      git(root, ['reset', '--quiet']);
       git(root, ['switch', '--quiet', ...(onBranch ? [] : ['--detach']), previous]);
       git(root, ['branch', '--quiet', '--delete', '--force', branch]);
     } catch {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangesResponse, CommitResponse } from '@tritonops/ui/api';
 import { bundledRepository, commit, edit, git } from './git-fixture.ts';
+import { commitOnNewBranch, GitError } from '../src/git.ts';
 import { runCli } from './run-cli.ts';
 import { cleanup, copyOfEnvironments } from './support.ts';
 import { startTestPanel, type TestPanel } from './ui-panel.ts';
@@ -131,13 +132,26 @@ describe('POST /api/commit refuses, committing nothing', () => {
       expect((await refusedCommit('origin/main', 'dev: whisper')).message).toBe(
         '"origin/main" would read as a branch of the remote "origin"; nothing was committed',
       );
+      for (const name of ['@', 'heads/main', 'tags/v1', 'remotes/x', 'HEAD/x', 'x/ORIG_HEAD'])
+        expect((await refusedCommit(name, 'dev: whisper')).message).toBe(`"${name}" would read as another ref than a branch; nothing was committed`);
+      git(root, 'tag', 'release-1');
+      expect((await refusedCommit('release-1', 'dev: whisper')).message).toBe(
+        'a tag "release-1" exists: the branch name would be ambiguous; nothing was committed',
+      );
+      git(root, 'tag', '-d', 'release-1');
     } finally {
       git(root, 'remote', 'remove', 'origin');
     }
   });
 
   it('changes under environments/ that are not model or pipeline specs, and files under flux/ tritonops did not render', async () => {
-    const planted = ['environments/dev/.env', 'environments/dev/models/.whisper.yaml.swp', 'flux/secrets/s3.yaml'];
+    const planted = [
+      'environments/dev/.env',
+      'environments/dev/models/.whisper.yaml.swp',
+      'flux/secrets/s3.yaml',
+      'environments/dev/models/.creds.yaml',
+      'environments/.scratch/models/notes.yaml',
+    ];
     const environment = read('environments/dev/environment.yaml');
     try {
       writeFileSync(join(root, planted[0]!), 'AWS_SECRET=x\n');
@@ -148,6 +162,16 @@ describe('POST /api/commit refuses, committing nothing', () => {
         'environments/ has changes that are not model or pipeline specs (environments/dev/.env, environments/dev/environment.yaml, environments/dev/models/.whisper.yaml.swp); nothing was committed',
       );
       for (const path of planted.slice(0, 2)) rmSync(join(root, path));
+      writeFileSync(join(root, 'environments/dev/environment.yaml'), environment);
+      // Named like specs, but files the loader never reads (a dot-file, a dot-folder): not specs either.
+      mkdirSync(join(root, 'environments/.scratch/models'), { recursive: true });
+      writeFileSync(join(root, planted[3]!), 'AWS_SECRET_ACCESS_KEY: x\n');
+      writeFileSync(join(root, planted[4]!), 'notes: x\n');
+      expect((await refusedCommit('tritonops/extras', 'dev: whisper')).message).toBe(
+        'environments/ has changes that are not model or pipeline specs (environments/.scratch/models/notes.yaml, environments/dev/models/.creds.yaml); nothing was committed',
+      );
+      rmSync(join(root, 'environments/.scratch'), { recursive: true });
+      rmSync(join(root, planted[3]!));
       writeFileSync(join(root, 'environments/dev/environment.yaml'), environment);
       mkdirSync(join(root, 'flux/secrets'));
       writeFileSync(join(root, planted[2]!), 'apiVersion: v1\nkind: Secret\nmetadata: { name: s3 }\n');
@@ -178,6 +202,25 @@ describe('POST /api/commit refuses, committing nothing', () => {
     }
   });
 
+  it('a change diff cannot judge, for want of a base to compare with', async () => {
+    const plain = bundledRepository('ui-changes-no-base');
+    git(plain, 'config', 'user.name', 'Panel Test');
+    git(plain, 'config', 'user.email', 'panel@example.invalid');
+    expect((await runCli(['synth'], plain)).code).toBe(0);
+    commit(plain, 'rendered');
+    git(plain, 'branch', '-m', 'main', 'trunk');
+    edit(plain, DEV_WHISPER, CANARY_WEIGHT, '    weight: 20\n    header:');
+    const other = await startTestPanel(plain);
+    try {
+      const { data } = await other.api<CommitResponse>('POST', '/api/commit', { branch: 'tritonops/x', message: 'x' });
+      expect(data).toMatchObject({ ok: false, message: 'tritonops diff could not compare the change with its base; nothing was committed' });
+      expect((data as { hint?: string }).hint).toContain('found neither origin/main nor main');
+      expect(git(plain, 'branch', '--format=%(refname:short)').trim()).toBe('trunk');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('outside a Git repository', async () => {
     const plain = copyOfEnvironments('ui-changes-no-git');
     const other = await startTestPanel(plain);
@@ -187,6 +230,23 @@ describe('POST /api/commit refuses, committing nothing', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('commitOnNewBranch', () => {
+  it('puts HEAD, the index and the branches back when what was staged is refused', () => {
+    const [before, known] = [head(), branches()];
+    const seen: string[] = [];
+    expect(() =>
+      commitOnNewBranch(root, 'tritonops/verify', [DEV_WHISPER], 'x\n', (staged) => {
+        seen.push(...staged.map((e) => `${e.mode} ${e.path} ${e.content?.includes('weight: 20') ? 'edited' : ''}`));
+        throw new GitError('refused by the check');
+      }),
+    ).toThrow('refused by the check');
+    // The check saw the staged bytes, not a listing.
+    expect(seen).toEqual([`100644 ${DEV_WHISPER} edited`]);
+    expect([head(), branches(), git(root, 'diff', '--cached', '--name-only')]).toEqual([before, known, '']);
+    expect(git(root, 'symbolic-ref', '--short', 'HEAD').trim()).toBe('main');
   });
 });
 

@@ -39,7 +39,11 @@ class MemorySpecCache implements SpecCache {
   }
 }
 
-/** Size and mtime of every file under environments/ (without reading them): what tells a change. */
+/**
+ * Every entry under environments/ with its kind, and a file's size and mtime (without reading
+ * it): what tells a change. Links and special files count too: the loader refuses them, so one
+ * appearing or going changes what a check says.
+ */
 function specStamp(root: string): string {
   const fs = new RepositoryFs(root);
   const parts: string[] = [];
@@ -54,7 +58,7 @@ function specStamp(root: string): string {
         } catch {
           parts.push(`${path}\0gone`);
         }
-      }
+      } else parts.push(`${path}\0${entry.kind}`);
     }
   };
   walk(ENVIRONMENTS_DIR, 0);

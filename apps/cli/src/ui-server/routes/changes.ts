@@ -76,11 +76,27 @@ async function changes(state: PanelState): Promise<ChangesResponse> {
   };
 }
 
-/** A model or pipeline spec: the only files under environments/ the panel writes, and so the only ones it commits. */
-const SPEC_FILE = /^environments\/[^/]+\/(models|pipelines)\/[^/]+\.ya?ml$/;
+/**
+ * Where a model or pipeline spec may be: the only files under environments/ the panel writes, and
+ * so the only ones it commits — named as the loader reads them (an environment folder named like
+ * one, no dot-file: an editor's swap or lock file is never a spec).
+ */
+const SPEC_FILE = /^environments\/[a-z][-a-z0-9]*\/(models|pipelines)\/[^/.][^/]*\.ya?ml$/;
+
+/** Modes of regular files: a link or a submodule is never committed by the panel. */
+const FILE_MODES = new Set(['100644', '100755']);
 
 /** `a, b, c, and 4 more`. */
 const someOf = (paths: readonly string[]) => `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? `, and ${paths.length - 5} more` : ''}`;
+
+/** The changed paths under environments/ that are not model or pipeline specs, sorted. */
+const notSpecs = (changed: readonly string[]) => changed.filter((path) => path.startsWith(`${ENVIRONMENTS_DIR}/`) && !SPEC_FILE.test(path)).sort();
+
+const notSpecsRefusal = (others: readonly string[]): Refusal =>
+  refusal(
+    `${ENVIRONMENTS_DIR}/ has changes that are not model or pipeline specs (${someOf(others)}); nothing was committed`,
+    'the panel commits only the specs it edits and their render: commit those changes yourself with git (they deserve a review of their own), or revert them, then try again',
+  );
 
 const refusal = (message: string, hint?: string, diagnostics: Refusal['diagnostics'] = []): Refusal => ({
   ok: false,
@@ -138,16 +154,8 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
     }
     // Only model and pipeline specs: environment.yaml, Secrets, notes or editor files under
     // environments/ are someone's hand edits, which the panel neither writes nor commits.
-    const others = workingTreeStatus(root, [ENVIRONMENTS_DIR])
-      .map((e) => e.path)
-      .filter((path) => !SPEC_FILE.test(path))
-      .sort();
-    if (others.length > 0) {
-      return refusal(
-        `${ENVIRONMENTS_DIR}/ has changes that are not model or pipeline specs (${someOf(others)}); nothing was committed`,
-        'the panel commits only the specs it edits and their render: commit those changes yourself with git (they deserve a review of their own), or revert them, then try again',
-      );
-    }
+    const early = notSpecs(workingTreeStatus(root, [ENVIRONMENTS_DIR]).map((e) => e.path));
+    if (early.length > 0) return notSpecsRefusal(early);
     const load = state.current();
     if (load.hasErrors)
       return refusal(
@@ -158,6 +166,30 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
     // The render first: flux/ is committed exactly as the specs render it, hand edits included in nothing.
     const synth = await capture(root, (io) => synthCommand({ root, check: false }, io));
     if (synth.exitCode !== 0) return refusal(synth.stderr || `synth failed (exit ${synth.exitCode}); nothing was committed`);
+    // A change `diff` refuses (two steps in one) would fail the pull request's checks: not committed.
+    // Nor is one diff could not judge (no base to compare with): the panel commits what it checked.
+    const diff = await capture(root, (io) => diffCommand({ root, format: 'json', ...(state.base !== undefined ? { base: state.base } : {}) }, io));
+    const report = diff.stdout.startsWith('{') ? (JSON.parse(diff.stdout) as DiffJson) : undefined;
+    if (!report)
+      return refusal(
+        `tritonops diff could not compare the change with its base; nothing was committed`,
+        diff.stderr || 'pass the base with `tritonops ui --base <git-ref>`',
+      );
+    if (report.refused) {
+      const steps = report.environments.flatMap((e) =>
+        e.transitions.filter((t) => t.class === 'two-steps').map((t) => `${e.environment}: ${t.subject}: ${t.step}`),
+      );
+      return refusal(`${REFUSED_NOTE}; nothing was committed`, steps.join('\n'));
+    }
+    // One list of what changed, taken after the render, and checked as a whole: specs and rendered files only.
+    const changed = workingTreeStatus(root, [ENVIRONMENTS_DIR, OUTPUT_DIR]).map((e) => e.path);
+    if (changed.length === 0)
+      return refusal(
+        `nothing to commit: ${ENVIRONMENTS_DIR}/ and ${OUTPUT_DIR}/ are as HEAD has them`,
+        'edit a spec first (the Fleet, model and pipeline pages)',
+      );
+    const others = notSpecs(changed);
+    if (others.length > 0) return notSpecsRefusal(others);
     // A file under flux/ that tritonops did not render (a hand-written manifest outside the
     // environments' folders survives a render) is never committed by the panel.
     const unrendered = unrenderedChanges(root, 'HEAD', isRendered).map((u) => u.path);
@@ -167,26 +199,19 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
         `what Flux applies comes from the specs: remove those files (or commit them yourself with git, for a review of their own), then try again; ${OUTPUT_DIR}/ keeps the render`,
       );
     }
-    // A change `diff` refuses (two steps in one) would fail the pull request's checks: not committed.
-    const diff = await capture(root, (io) => diffCommand({ root, format: 'json', ...(state.base !== undefined ? { base: state.base } : {}) }, io));
-    const report = diff.stdout.startsWith('{') ? (JSON.parse(diff.stdout) as DiffJson) : undefined;
-    if (report?.refused) {
-      const steps = report.environments.flatMap((e) =>
-        e.transitions.filter((t) => t.class === 'two-steps').map((t) => `${e.environment}: ${t.subject}: ${t.step}`),
-      );
-      return refusal(`${REFUSED_NOTE}; nothing was committed`, steps.join('\n'));
-    }
-    const changed = workingTreeStatus(root, [ENVIRONMENTS_DIR, OUTPUT_DIR]).map((e) => e.path);
-    if (changed.length === 0)
-      return refusal(
-        `nothing to commit: ${ENVIRONMENTS_DIR}/ and ${OUTPUT_DIR}/ are as HEAD has them`,
-        'edit a spec first (the Fleet, model and pipeline pages)',
-      );
-    // Each file by name, never a folder: what is committed is exactly what was checked above.
-    const pathspecs = changed.map((path) => `:(literal)${path}`);
     let done: { commit: string; files: string[] };
     try {
-      done = commitOnNewBranch(root, branch, pathspecs, message.endsWith('\n') ? message : `${message}\n`);
+      // What is committed is what was staged, checked again as staged: nothing that appeared
+      // since the list was taken, no link, and under flux/ only rendered files.
+      done = commitOnNewBranch(root, branch, changed, message.endsWith('\n') ? message : `${message}\n`, (staged) => {
+        const unexpected = staged.filter(
+          (e) =>
+            !changed.includes(e.path) ||
+            (e.content !== undefined && !FILE_MODES.has(e.mode)) ||
+            (e.path.startsWith(`${OUTPUT_DIR}/`) && e.content !== undefined && !isRendered(e.content)),
+        );
+        if (unexpected.length > 0) throw new GitError(`the staged files changed while the panel checked them (${someOf(unexpected.map((e) => e.path))})`);
+      });
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
       return refusal(
