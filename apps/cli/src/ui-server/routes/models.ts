@@ -128,6 +128,9 @@ async function saveModel(state: PanelState, env: string, name: string, document:
     if (checked.hasErrors)
       return refusal(`the edit would leave the specs invalid (${tally(checked.diagnostics)}); nothing was written`, checked.diagnostics, checked.sources);
     const fs = new RepositoryFs(state.root);
+    // Once more right before writing: an editor does not take the lock.
+    const late = changedOnDisk(fs, checked.rel, revision);
+    if (late) return late;
     const before = checked.exists ? readSpecText(fs, checked.rel) : '';
     if (checked.exists) fs.replaceFile(checked.rel, Buffer.from(checked.text));
     else fs.createFile(checked.rel, Buffer.from(checked.text));
@@ -193,6 +196,8 @@ async function canary(state: PanelState, env: string, model: string, body: unkno
       return plan.olderRelease ? { ...refused, olderRelease: true } : refused;
     }
     const bytes = Buffer.from(plan.text);
+    const late = changedOnDisk(fs, plan.rel, revision);
+    if (late) return late;
     fs.replaceFile(plan.rel, bytes);
     state.invalidate();
     return { ok: true, file: plan.rel, text: plan.text, changes: plan.changes, message: `${plan.message} in ${plan.rel}`, revision: revisionOf(bytes) };

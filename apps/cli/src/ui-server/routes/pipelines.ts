@@ -192,6 +192,9 @@ export const routes: Route[] = [
         if (checked.result.hasErrors)
           return { ok: false, message: `the edit would leave the specs invalid (${tally(checked.result.diagnostics)})`, diagnostics: checked.diagnostics };
         const bytes = Buffer.from(checked.text);
+        // Once more right before writing: an editor does not take the lock.
+        const late = changedOnDisk(fs, checked.rel, revision);
+        if (late) return late;
         if (checked.exists) fs.replaceFile(checked.rel, bytes);
         else fs.createFile(checked.rel, bytes);
         state.invalidate();
