@@ -1,7 +1,8 @@
 /**
  * The panel with the keyboard only (Tab, Shift+Tab, Enter, typing; no mouse): the top bar's links
- * move between pages, and on a model page the canary weight is set and a form edit saved. Wherever
- * focus lands it is visible: the focused element draws an outline or a box shadow.
+ * move between pages, on a model page the canary weight is set and a form edit saved, and in the
+ * pipeline editor a step on the canvas is opened and its timeout changed. Wherever focus lands it
+ * is visible: the focused element draws an outline or a box shadow.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { browserUnavailable } from '../support/browser.ts';
 import { panelInBrowser } from '../support/panel.ts';
 
 const STAGING_WHISPER = 'environments/staging/models/whisper.yaml';
+const STAGING_SPEECH = 'environments/staging/pipelines/speech-to-image.yaml';
 /** More Tab presses than any page here has stops before the one sought: a page without it fails, not hangs. */
 const MAX_TABS = 150;
 
@@ -103,6 +105,33 @@ describe.skipIf(unavailable !== undefined)(named('the panel with the keyboard on
       .poll(() => page.getByRole('form', { name: 'Model spec' }).getByRole('status').textContent(), { timeout: 5_000 })
       .toContain(`saved ${STAGING_WHISPER}`);
     expect(readFileSync(join(ui.panel.root, STAGING_WHISPER), 'utf8')).toBe(afterWeight.replace(/^ {4}maxReplicas: 2$/m, '    maxReplicas: 3'));
+    await page.close();
+  });
+
+  it('opens a step of the pipeline canvas, changes its timeout and saves, in the pipeline editor', async () => {
+    const before = readFileSync(join(ui.panel.root, STAGING_SPEECH), 'utf8');
+    expect(before).toMatch(/^ {6}timeoutSeconds: 120 +# an image takes tens of seconds$/m);
+    const page = await ui.browser.newPage();
+    await page.goto(`${ui.panel.url}#/pipelines/staging/speech-to-image`);
+    await expect.poll(() => heading(page), { timeout: 10_000 }).toBe('Pipeline speech-to-image in staging');
+    await expect.poll(() => page.getByTestId('step-draw').count(), { timeout: 10_000 }).toBe(1);
+
+    // The step's node on the canvas (React Flow makes nodes focusable), selected with Enter: its options open in the side panel.
+    await moveFocusTo(page, 'Tab', (f) => f.text === 'Step draw', 'the node of step draw');
+    await page.keyboard.press('Enter');
+    const side = page.getByRole('complementary', { name: 'Pipeline editing' });
+    await expect.poll(() => side.getByRole('heading', { name: 'Step draw' }).count(), { timeout: 5_000 }).toBe(1);
+
+    await moveFocusTo(page, 'Tab', (f) => f.tag === 'input' && f.text === 'Timeout (seconds)', 'the timeout of step draw');
+    expect(await side.getByLabel('Timeout (seconds)').inputValue()).toBe('120');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('90');
+    // Leaving the field commits it; Save, in the title bar before the canvas, is back the way focus came.
+    await moveFocusTo(page, 'Shift+Tab', (f) => f.tag === 'button' && f.text === 'Save', 'the Save button');
+    await expect.poll(() => page.locator('.check-state').textContent(), { timeout: 5_000 }).toBe('Unsaved changes');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Saved' }).textContent(), { timeout: 5_000 }).toBe(`Saved ${STAGING_SPEECH}`);
+    expect(readFileSync(join(ui.panel.root, STAGING_SPEECH), 'utf8')).toBe(before.replace(/^( {6}timeoutSeconds: )120\b/m, '$190'));
     await page.close();
   });
 });

@@ -7,7 +7,7 @@
  * and on its node. jsdom lays nothing out, so these tests drive the keyboard alternatives to dragging; the browser
  * tests drag.
  */
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiDiagnostic, CheckResponse, PipelineDocument, PipelineResponse, StepTarget, WriteResponse } from '../src/api/types.ts';
@@ -119,6 +119,15 @@ async function addInput(user: ReturnType<typeof userEvent.setup>, name: string, 
   await user.click(screen.getByRole('button', { name: 'Add input' }));
 }
 
+/** More Tab presses than the page has stops: an element Tab never reaches fails the test, not hangs it. */
+const MAX_TABS = 100;
+
+/** Presses Tab until `element` has the focus, as a keyboard user reaches a control. */
+async function tabTo(user: ReturnType<typeof userEvent.setup>, element: Element) {
+  for (let i = 0; i < MAX_TABS && document.activeElement !== element; i++) await user.tab();
+  expect(document.activeElement, 'Tab never reached the element').toBe(element);
+}
+
 async function addStep(user: ReturnType<typeof userEvent.setup>, model: string) {
   await user.selectOptions(screen.getByLabelText('Model'), model);
   await user.click(screen.getByRole('button', { name: 'Add step' }));
@@ -127,22 +136,39 @@ async function addStep(user: ReturnType<typeof userEvent.setup>, model: string) 
 describe('the pipeline editor', () => {
   it('builds a new pipeline from the side panel as a person writes it, with the keyboard only', async () => {
     const user = await openNew();
-    await addInput(user, 'AUDIO', '-1');
-    await addStep(user, 'whisper');
+    // Tab into a text field selects what it holds: typing replaces it, as in a browser.
+    await tabTo(user, screen.getByLabelText('Input name'));
+    await user.keyboard('AUDIO');
+    await tabTo(user, screen.getByLabelText('Shape'));
+    await user.keyboard('-1');
+    await tabTo(user, screen.getByRole('button', { name: 'Add input' }));
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(lastChecked().spec.inputs).toHaveLength(1));
+
+    // user-event has no keyboard behaviour for a <select> (arrow keys do not change its value in
+    // jsdom): each select is reached with Tab, then picked with selectOptions.
+    await tabTo(user, screen.getByLabelText('Model'));
+    await user.selectOptions(document.activeElement!, 'whisper');
+    await tabTo(user, screen.getByRole('button', { name: 'Add step' }));
+    await user.keyboard('{Enter}');
     // The new step is selected: its panel offers the inputs that fit.
-    const panel = screen.getByRole('region', { name: 'Step whisper' });
+    const panel = await screen.findByRole('region', { name: 'Step whisper' });
     const audio = within(panel).getByRole('combobox', { name: /^AUDIO +FP32 \[-1\]/ });
     expect(
       within(audio)
         .getAllByRole('option')
         .map((o) => o.textContent),
     ).toEqual(['— not wired —', 'input.AUDIO (FP32 [-1])']);
-    await user.selectOptions(audio, 'input.AUDIO');
+    await tabTo(user, audio);
+    await user.selectOptions(document.activeElement!, 'input.AUDIO');
     await waitFor(() => expect(lastChecked().spec.steps[0]!.inputs).toEqual({ AUDIO: 'input.AUDIO' }));
-    await user.click(screen.getByRole('button', { name: 'Add output' }));
+    await tabTo(user, screen.getByRole('button', { name: 'Add output' }));
+    await user.keyboard('{Enter}');
     await waitFor(() => expect(lastChecked().spec.outputs).toHaveLength(1));
 
-    await user.type(within(panel).getByRole('spinbutton', { name: 'Timeout (seconds)' }), '90{Enter}');
+    const timeout = within(panel).getByRole('spinbutton', { name: 'Timeout (seconds)' });
+    await tabTo(user, timeout);
+    await user.keyboard('90{Enter}');
     await waitFor(() => expect(lastChecked().spec.steps[0]!.timeoutSeconds).toBe(90));
 
     expect(lastChecked()).toEqual({
@@ -158,18 +184,35 @@ describe('the pipeline editor', () => {
     expect(Object.keys(lastChecked().spec.steps[0]!)).toEqual(['name', 'model', 'inputs', 'timeoutSeconds']);
 
     // Blank is the default: the key goes.
-    await user.clear(within(panel).getByRole('spinbutton', { name: 'Timeout (seconds)' }));
+    expect(document.activeElement).toBe(timeout);
+    await user.keyboard('{Control>}a{/Control}{Backspace}');
+    expect((timeout as HTMLInputElement).value).toBe('');
     await user.tab();
     await waitFor(() => expect('timeoutSeconds' in lastChecked().spec.steps[0]!).toBe(false));
 
     expect(screen.getByText('Unsaved changes')).toBeTruthy();
-    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await tabTo(user, saveButton());
+    await user.keyboard('{Enter}');
     expect((await screen.findByRole('status')).textContent).toBe(`Saved ${FILE}`);
     expect(saved).toEqual([lastChecked()]);
     // What was saved is the new baseline: nothing left to save.
     expect(screen.getByText('No changes')).toBeTruthy();
     expect(saveButton().disabled).toBe(true);
     expect(screen.queryByRole('button', { name: 'Discard changes' })).toBeNull();
+  });
+
+  it('opens a step’s options when its node on the canvas is focused and Enter pressed, no click', async () => {
+    const user = await openNew();
+    await addStep(user, 'densenet');
+    await addStep(user, 'whisper');
+    expect(await screen.findByRole('region', { name: 'Step whisper' })).toBeTruthy();
+    const node = screen.getByTestId('step-densenet').closest<HTMLElement>('.react-flow__node')!;
+    // Unmeasured in jsdom, React Flow hides the nodes from Tab (the browser test tabs to one): focused directly.
+    act(() => node.focus());
+    expect(document.activeElement).toBe(node);
+    await user.keyboard('{Enter}');
+    expect(await screen.findByRole('region', { name: 'Step densenet' })).toBeTruthy();
+    expect(screen.queryByRole('region', { name: 'Step whisper' })).toBeNull();
   });
 
   it('draws the step node with its typed ports', async () => {

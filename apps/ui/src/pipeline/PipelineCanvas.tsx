@@ -15,6 +15,7 @@ import {
   ReactFlow,
   type Connection,
   type Edge,
+  type EdgeChange,
   type FinalConnectionState,
   type FitViewOptions,
   type IsValidConnection,
@@ -174,13 +175,37 @@ export function PipelineCanvas({ document: doc, targets, positions, selection, w
     [wires, selection],
   );
 
+  const selectNode = useCallback(
+    (node: CanvasNode) => onSelect(node.data.model.kind === 'step' ? { kind: 'step', name: node.data.model.key } : undefined),
+    [onSelect],
+  );
+  const selectEdge = useCallback(
+    (id: string) => {
+      const wire = wires.find((w) => edgeId(w) === id);
+      if (wire) onSelect({ kind: 'edge', edge: wire });
+    },
+    [wires, onSelect],
+  );
+
   // Selection and removal are the page's (clicks, onDelete); positions and sizes are React Flow's.
+  // Enter or Space on a focused node or wire selects it without a click: React Flow reports that
+  // only as a `select` change, which is the keyboard's way to open a step's options.
   const onNodesChange = useCallback(
     (changes: NodeChange<CanvasNode>[]) => {
+      const picked = changes.find((c) => c.type === 'select' && c.selected);
+      const node = picked?.type === 'select' ? nodes.find((n) => n.id === picked.id) : undefined;
+      if (node) selectNode(node);
       const kept = changes.filter((c) => c.type === 'position' || c.type === 'dimensions');
       if (kept.length > 0) setMoved({ layout: positions, nodes: applyNodeChanges(kept, nodes) });
     },
-    [nodes, positions],
+    [nodes, positions, selectNode],
+  );
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      const picked = changes.find((c) => c.type === 'select' && c.selected);
+      if (picked?.type === 'select') selectEdge(picked.id);
+    },
+    [selectEdge],
   );
 
   const onConnect = useCallback(
@@ -215,11 +240,9 @@ export function PipelineCanvas({ document: doc, targets, positions, selection, w
       onConnect={onConnect}
       onConnectEnd={onConnectEnd}
       isValidConnection={isValidConnection}
-      onNodeClick={(_, node) => onSelect(node.data.model.kind === 'step' ? { kind: 'step', name: node.data.model.key } : undefined)}
-      onEdgeClick={(_, edge) => {
-        const wire = wires.find((w) => edgeId(w) === edge.id);
-        if (wire) onSelect({ kind: 'edge', edge: wire });
-      }}
+      onEdgesChange={onEdgesChange}
+      onNodeClick={(_, node) => selectNode(node)}
+      onEdgeClick={(_, edge) => selectEdge(edge.id)}
       onPaneClick={() => onSelect(undefined)}
       onDelete={({ nodes: gone, edges: cut }) =>
         onDelete({
