@@ -74,6 +74,19 @@ describe('GET /api/changes', () => {
     expect(data.text).toBe(cli.stdout);
   });
 
+  it('answers again from memory only while nothing it depends on moved: a file under flux/ shows and goes', async () => {
+    const first = (await panel.api<ChangesResponse>('GET', '/api/changes')).data;
+    expect((await panel.api<ChangesResponse>('GET', '/api/changes')).data).toEqual(first);
+    writeFileSync(join(root, 'flux/NOTES.md'), 'not rendered\n');
+    try {
+      const planted = (await panel.api<ChangesResponse>('GET', '/api/changes')).data;
+      expect(planted.diff!.unrendered).toEqual([{ path: 'flux/NOTES.md', change: 'added' }]);
+    } finally {
+      rmSync(join(root, 'flux/NOTES.md'));
+    }
+    expect((await panel.api<ChangesResponse>('GET', '/api/changes')).data.diff!.unrendered).toEqual([]);
+  });
+
   it("answers ok:false with the CLI's own stderr when the specs have errors", async () => {
     const text = read(DEV_WHISPER);
     try {

@@ -7,6 +7,8 @@
  * pipeline specs and the rendered files — and refuses when anything else under environments/ or
  * flux/ changed. It never pushes: it answers with the commands to push and to open the pull request.
  */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { ENVIRONMENTS_DIR } from '@tritonops/planner';
 import type { ChangesResponse, CommitResponse, Refusal } from '@tritonops/ui/api';
 import { diffCommand, formatText } from '../../commands/diff.ts';
@@ -14,6 +16,7 @@ import { synthCommand } from '../../commands/synth.ts';
 import { REFUSED_NOTE, UNRENDERED_NOTE, type EnvironmentDiff } from '../../diff-comment.ts';
 import { moreDiagnostics, warningHeadline, type DiffWarning } from '../../diff-warnings.ts';
 import {
+  baseStamp,
   commitOnNewBranch,
   currentBranch,
   GitError,
@@ -29,7 +32,7 @@ import { LOCK_FILE } from '../../repository-lock.ts';
 import { tally } from '../../report.ts';
 import { toApiDiagnostics } from '../api-diagnostics.ts';
 import { capture, withPanelLock } from '../in-process.ts';
-import type { PanelState } from '../panel-state.ts';
+import type { PanelLoad, PanelState } from '../panel-state.ts';
 import { field, type Route } from '../route.ts';
 
 /** What `diff --format json` prints, in the CLI's own types (so the API types are checked against them below). */
@@ -40,6 +43,37 @@ interface DiffJson {
   readonly warnings: readonly DiffWarning[];
   readonly unrendered: readonly UnrenderedChange[];
   readonly environments: readonly EnvironmentDiff[];
+}
+
+/**
+ * The last answer, while nothing it depends on moved: the specs as loaded (PanelState keeps one
+ * load until a spec file changes), HEAD and the base, and what `git status` says of environments/
+ * and flux/ (a render, a hand edit). `diff` renders both sides, seconds on a large fleet: a
+ * revisit of the page should not pay that again.
+ */
+const statOf = (root: string, path: string): string => {
+  try {
+    const s = lstatSync(join(root, path));
+    return `${s.size} ${s.mtimeMs}`;
+  } catch {
+    return 'gone';
+  }
+};
+
+const answers = new WeakMap<PanelLoad, { readonly stamp: string; readonly answer: ChangesResponse }>();
+
+async function cachedChanges(state: PanelState): Promise<ChangesResponse> {
+  const load = state.current();
+  const inGit = gitPlacement(state.root) === 'top';
+  // Outside Git there is no base to compare with, and nothing to stamp: always asked afresh.
+  // A file already changed that changes again keeps its status line: its size and time tell.
+  const changed = inGit ? workingTreeStatus(state.root, [ENVIRONMENTS_DIR, OUTPUT_DIR]).map((e) => `${e.path} ${e.staged} ${statOf(state.root, e.path)}`) : [];
+  const stamp = inGit ? `${baseStamp(state.root, state.base)}\n${currentBranch(state.root) ?? ''}\n${changed.join('\n')}` : undefined;
+  const known = answers.get(load);
+  if (stamp !== undefined && known?.stamp === stamp) return known.answer;
+  const answer = await changes(state);
+  if (stamp !== undefined) answers.set(load, { stamp, answer });
+  return answer;
 }
 
 async function changes(state: PanelState): Promise<ChangesResponse> {
@@ -237,6 +271,6 @@ async function commit(state: PanelState, body: unknown): Promise<CommitResponse>
 }
 
 export const routes: Route[] = [
-  { method: 'GET', path: '/api/changes', handle: ({ state }) => changes(state) },
+  { method: 'GET', path: '/api/changes', handle: ({ state }) => cachedChanges(state) },
   { method: 'POST', path: '/api/commit', handle: ({ state, body }) => commit(state, body) },
 ];
